@@ -1,0 +1,1 @@
+"""Rammeaftale: the framework agreement market for specialised social offers."""

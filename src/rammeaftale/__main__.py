@@ -1,0 +1,4 @@
+"""`python -m rammeaftale` runs the console command."""
+from rammeaftale.cli import main
+
+main()

@@ -1,0 +1,31 @@
+"""Reads from accounts: the audit trail and users, scoped to the acting user's organisation."""
+from django.db.models import Q, QuerySet
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.models import AuditEvent, User
+from rammeaftale.accounts.permissions import can_browse_audit
+from rammeaftale.core.errors import NotAllowed
+
+
+def audit_event_list(*, actor: Actor, event_type: str = "", text: str = "") -> QuerySet[AuditEvent]:
+    """Administrators see the events of their own organisation (as actor or as the organisation concerned)."""
+    if not can_browse_audit(actor):
+        raise NotAllowed("Kun administratorer kan se revisionssporet.", message_en="Administrators only.")
+    events = AuditEvent.objects.select_related("actor_organisation", "organisation").order_by("-occurred_at", "-id")
+    if not actor.is_superuser:
+        events = events.filter(
+            Q(organisation_id=actor.organisation_id) | Q(actor_organisation_id=actor.organisation_id)
+        )
+    if event_type:
+        events = events.filter(event_type__startswith=event_type)
+    if text:
+        events = events.filter(Q(object_repr__icontains=text) | Q(actor_username__icontains=text))
+    return events
+
+
+def user_list(*, actor: Actor) -> QuerySet[User]:
+    """An organisation's administrator sees its users; nobody sees another organisation's staff list."""
+    if not actor.has_role("administrator"):
+        raise NotAllowed("Kun administratorer kan se brugerlisten.")
+    users = User.objects.select_related("organisation").prefetch_related("user_roles").order_by("username")
+    return users if actor.is_superuser else users.filter(organisation_id=actor.organisation_id)

@@ -1,0 +1,11 @@
+"""URL routes: the Danish pages, the REST API and Django admin."""
+from django.contrib import admin
+from django.urls import include, path
+
+from rammeaftale.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("rammeaftale.web.urls")),
+]

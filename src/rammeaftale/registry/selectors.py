@@ -1,0 +1,170 @@
+"""Reads from the registry, each taking the acting user: public offer data for everyone logged in,
+internal notes only for the operator's own users and the region's secretariat."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.permissions import can_manage_offer, can_see_offer_internals
+from rammeaftale.core.errors import NotAllowed
+from rammeaftale.registry.models import (
+    Agreement,
+    Offer,
+    OfferCapacity,
+    OfferCategory,
+    Organisation,
+    OrganisationKind,
+    Population,
+    Service,
+)
+
+
+def _require_login(actor: Actor) -> None:
+    if not actor.is_authenticated:
+        raise NotAllowed("Du skal være logget ind.", message_en="Authentication required.")
+
+
+@dataclass(frozen=True)
+class OfferFilters:
+    region_id: int | None = None
+    operator_id: int | None = None
+    paragraph: str = ""
+    target_group: str = ""
+    category: str = ""
+    offer_type: str = ""
+    text: str = ""
+    year: int | None = None
+
+
+def offer_list(*, actor: Actor, filters: OfferFilters = OfferFilters(), on: date | None = None) -> QuerySet[Offer]:
+    """Offers with their capacity on `on` (default today) and category of the filter year (default this year)."""
+    _require_login(actor)
+    on = on or date.today()
+    year = filters.year or on.year
+    capacity_now = OfferCapacity.objects.filter(offer=OuterRef("pk"), valid_from__lte=on).order_by("-valid_from")
+    category_of_year = OfferCategory.objects.filter(offer=OuterRef("pk"), year=year)
+    offers = (
+        Offer.objects.select_related("operator", "municipality", "municipality__region")
+        .prefetch_related("paragraphs", "target_groups")
+        .annotate(
+            places_now=Subquery(capacity_now.values("places")[:1]),
+            category_code=Subquery(category_of_year.values("category")[:1]),
+        )
+        .order_by("name", "id")
+    )
+    if filters.region_id:
+        offers = offers.filter(municipality__region_id=filters.region_id)
+    if filters.operator_id:
+        offers = offers.filter(operator_id=filters.operator_id)
+    if filters.paragraph:
+        offers = offers.filter(paragraphs__code=filters.paragraph)
+    if filters.target_group:
+        offers = offers.filter(target_groups__code=filters.target_group)
+    if filters.category:
+        offers = offers.filter(categories__year=year, categories__category=filters.category)
+    if filters.offer_type:
+        offers = offers.filter(offer_type=filters.offer_type)
+    if filters.text:
+        for word in filters.text.split():
+            offers = offers.filter(
+                Q(name__icontains=word) | Q(operator__name__icontains=word) | Q(city__icontains=word)
+                | Q(address__icontains=word) | Q(municipality__name__icontains=word)
+                | Q(tilbudsportalen_id__iexact=word) | Q(description__icontains=word)
+            )
+    if filters.paragraph or filters.target_group or filters.category:
+        offers = offers.distinct()
+    return offers
+
+
+@dataclass
+class OfferDetail:
+    offer: Offer
+    capacities: list[OfferCapacity]
+    places_now: int | None
+    categories: list[OfferCategory]
+    services: list[Service]
+    agreement: Agreement | None
+    internal_note: str | None
+    can_manage: bool
+    tariffs_by_service: dict[int, list] = field(default_factory=dict)
+
+
+def offer_detail(*, actor: Actor, offer_id: int, on: date | None = None) -> OfferDetail:
+    _require_login(actor)
+    on = on or date.today()
+    offer = (
+        Offer.objects.select_related("operator", "municipality", "municipality__region")
+        .prefetch_related("paragraphs", "target_groups", Prefetch("services", Service.objects.prefetch_related("tariffs")))
+        .filter(pk=offer_id)
+        .first()
+    )
+    if offer is None:
+        raise NotAllowed("Tilbuddet findes ikke.", message_en="Offer not found.")
+    region_id = offer.municipality.region_id
+    capacities = list(offer.capacities.order_by("valid_from"))
+    current = [c for c in capacities if c.valid_from <= on]
+    services = list(offer.services.all())
+    return OfferDetail(
+        offer=offer,
+        capacities=capacities,
+        places_now=current[-1].places if current else None,
+        categories=list(offer.categories.order_by("-year")),
+        services=services,
+        agreement=agreement_for(region_id=region_id, year=on.year),
+        internal_note=offer.internal_note if can_see_offer_internals(
+            actor, operator_id=offer.operator_id, region_id=region_id) else None,
+        can_manage=can_manage_offer(actor, operator_id=offer.operator_id, region_id=region_id),
+        tariffs_by_service={s.pk: sorted(s.tariffs.all(), key=lambda t: -t.year) for s in services},
+    )
+
+
+def agreement_for(*, region_id: int, year: int) -> Agreement | None:
+    return (
+        Agreement.objects.select_related("rulebook")
+        .filter(region_id=region_id, year_from__lte=year, year_to__gte=year)
+        .order_by("-year_from")
+        .first()
+    )
+
+
+def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
+    _require_login(actor)
+    return Agreement.objects.select_related("region", "rulebook").order_by("region__name", "-year_from")
+
+
+def agreement_get(*, actor: Actor, agreement_id: int) -> Agreement:
+    _require_login(actor)
+    agreement = Agreement.objects.select_related("region", "rulebook").filter(pk=agreement_id).first()
+    if agreement is None:
+        raise NotAllowed("Rammeaftalen findes ikke.", message_en="Agreement not found.")
+    return agreement
+
+
+def organisation_list(*, actor: Actor, kind: str = "", region_id: int | None = None) -> QuerySet[Organisation]:
+    """Parties are public master data (names, codes, CVR, EAN)."""
+    _require_login(actor)
+    organisations = Organisation.objects.select_related("region").order_by("name")
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    if region_id:
+        organisations = organisations.filter(region_id=region_id)
+    return organisations
+
+
+def region_list(*, actor: Actor) -> QuerySet[Organisation]:
+    return organisation_list(actor=actor, kind=OrganisationKind.REGION)
+
+
+def operator_list(*, actor: Actor, region_id: int | None = None) -> QuerySet[Organisation]:
+    """Organisations that run at least one offer."""
+    operators = organisation_list(actor=actor, region_id=region_id).filter(offers__isnull=False).distinct()
+    return operators
+
+
+def population_of(*, organisation_id: int, year: int) -> int | None:
+    """Inhabitants in a year, falling back to the newest earlier year on record."""
+    record = (
+        Population.objects.filter(organisation_id=organisation_id, year__lte=year).order_by("-year").first()
+    )
+    return record.inhabitants if record else None

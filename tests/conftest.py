@@ -1,0 +1,110 @@
+"""Shared fixtures: reference data, organisations, users per role, offers built through the services."""
+from datetime import date
+
+import pytest
+
+from rammeaftale.accounts.actor import Actor, actor_from_user
+from rammeaftale.accounts.models import Role
+from rammeaftale.accounts.services import user_create
+from rammeaftale.registry import services as registry_services
+from rammeaftale.registry.models import LegalParagraph, Organisation, OrganisationKind, TargetGroup
+
+PASSWORD = "test-adgangskode-42"
+
+
+@pytest.fixture
+def system() -> Actor:
+    return Actor.system()
+
+
+@pytest.fixture
+def reference(db, system):
+    """The 98 municipalities, 5 regions, secretariats, paragraphs and target groups."""
+    return registry_services.reference_data_load(actor=system)
+
+
+@pytest.fixture
+def agreements(reference, system):
+    return registry_services.agreements_from_rulebooks(actor=system)
+
+
+def _org(kind: str, code: str) -> Organisation:
+    return Organisation.objects.get(kind=kind, code=code)
+
+
+@pytest.fixture
+def region_syd(reference) -> Organisation:
+    return _org(OrganisationKind.REGION, "1083")
+
+
+@pytest.fixture
+def region_hovedstaden(reference) -> Organisation:
+    return _org(OrganisationKind.REGION, "1084")
+
+
+@pytest.fixture
+def esbjerg(reference) -> Organisation:
+    return _org(OrganisationKind.MUNICIPALITY, "561")
+
+
+@pytest.fixture
+def odense(reference) -> Organisation:
+    return _org(OrganisationKind.MUNICIPALITY, "461")
+
+
+@pytest.fixture
+def copenhagen(reference) -> Organisation:
+    return _org(OrganisationKind.MUNICIPALITY, "101")
+
+
+@pytest.fixture
+def secretariat_syd(reference) -> Organisation:
+    return _org(OrganisationKind.SECRETARIAT, "1083")
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(organisation, Role.CASEWORKER, ...) -> User, created through the audited service."""
+    counter = iter(range(1, 10_000))
+
+    def make(organisation: Organisation, *roles: str, username: str | None = None, **extra):
+        return user_create(
+            actor=Actor.system(), username=username or f"bruger{next(counter)}", password=PASSWORD,
+            organisation=organisation, roles=list(roles) or [Role.CASEWORKER], **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def actor_of():
+    return actor_from_user
+
+
+@pytest.fixture
+def make_offer(reference, system):
+    """make_offer(operator, name=..., places=10, paragraphs=("sel-108",), ...) -> Offer."""
+
+    def make(operator: Organisation, *, name: str = "Botilbuddet Solsikken", municipality: Organisation | None = None,
+             paragraphs: tuple[str, ...] = ("sel-108",), target_groups: tuple[str, ...] = ("udviklingshaemning",),
+             offer_type: str = "residential", places: int | None = 10, internal_note: str = "",
+             tilbudsportalen_id: str | None = None, actor: Actor | None = None):
+        if municipality is None:
+            municipality = operator if operator.kind == OrganisationKind.MUNICIPALITY else (
+                Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region=operator.region).first()
+            )
+        acting = actor or system
+        offer = registry_services.offer_create(
+            actor=acting,
+            data=registry_services.OfferInput(
+                operator=operator, municipality=municipality, name=name, offer_type=offer_type,
+                paragraphs=list(LegalParagraph.objects.filter(code__in=paragraphs)),
+                target_groups=list(TargetGroup.objects.filter(code__in=target_groups)),
+                internal_note=internal_note, tilbudsportalen_id=tilbudsportalen_id,
+            ),
+        )
+        if places is not None:
+            registry_services.offer_capacity_set(actor=acting, offer=offer, valid_from=date(2020, 1, 1), places=places)
+        return offer
+
+    return make
