@@ -24,7 +24,7 @@ browser:
 	scripts/ensure-chromium
 
 test: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

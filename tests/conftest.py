@@ -1,4 +1,5 @@
 """Shared fixtures: reference data, organisations, users per role, offers built through the services."""
+import os
 from datetime import date
 
 import pytest
@@ -108,3 +109,22 @@ def make_offer(reference, system):
         return offer
 
     return make
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test, or a run without the browser tests, fails the run: no silent skips."""
+    if os.environ.get("CI") != "true" or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = len(reporter.stats.get("skipped", []))
+    browser_ran = any(
+        report.when == "call" and "browser" in report.keywords for report in reporter.stats.get("passed", [])
+    )
+    if skipped:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; every test must run in CI.", red=True)
+        session.exitstatus = 1
+    elif not browser_ran and not session.config.invocation_params.args:  # a full run, as CI makes
+        reporter.write_line("CI: no browser test ran; the browser tests must run in CI.", red=True)
+        session.exitstatus = 1
