@@ -1,7 +1,5 @@
 """Writes to the registry: reference data, rulebooks and agreements, organisations and offers, each audited."""
 import csv
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -9,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from rammeaftale import rulebooks
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
 from rammeaftale.accounts.permissions import can_manage_offer
@@ -147,22 +146,16 @@ def population_load(*, actor: Actor, path: Path, year: int) -> int:
     return len(rows)
 
 
-def _rulebook_digest(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
 @transaction.atomic
 def rulebooks_sync(*, actor: Actor) -> list[RulebookVersion]:
     """Store every rulebook file's current version; a changed file must carry a new version number."""
-    from rammeaftale import rulebooks  # TEMP lazy until the rulebooks package lands
-
     if not actor.is_superuser:
         raise NotAllowed()
     stored = []
     for key in rulebooks.rulebook_keys():
         rulebook = rulebooks.rulebook_load(key=key)
         data = rulebooks.rulebook_to_data(rulebook)
-        digest = _rulebook_digest(data)
+        digest = rulebooks.rulebook_checksum(rulebook)
         meta = rulebook.rulebook
         existing = RulebookVersion.objects.filter(key=key, version=meta.version).first()
         if existing is not None:
@@ -185,8 +178,6 @@ def rulebooks_sync(*, actor: Actor) -> list[RulebookVersion]:
 
 def rulebook_of(version: RulebookVersion):
     """The typed rulebook behind a stored version."""
-    from rammeaftale import rulebooks  # TEMP lazy until the rulebooks package lands
-
     return rulebooks.rulebook_from_data(data=version.content, origin=f"{version.key} v{version.version}")
 
 

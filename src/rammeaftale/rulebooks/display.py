@@ -1,0 +1,191 @@
+"""A rulebook as a flat list of parameters with Danish labels, Danish-formatted values and their basis."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rammeaftale.rulebooks.models import MonthsByOfferType, Param, ReportPeriod, Rulebook
+from rammeaftale.rulebooks.sources import document_sources
+from rammeaftale.rulebooks.values import month_day_parse
+
+MONTHS_DA = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+# Same codes and names as the registry's Category and OfferType choices (copied: no Django here).
+CATEGORY_NAMES_DA = {
+    "hoejt_specialiseret": "Højt specialiseret tilbud med regional betydning",
+    "klynge": "Klyngetilbud",
+    "lokal": "Lokalt tilbud",
+    "landsdaekkende": "Lands- og landsdelsdækkende tilbud",
+    "sikret": "Sikret afdeling",
+}
+OFFER_TYPE_NAMES_DA = {
+    "residential": "Døgn- og botilbud",
+    "day": "Dagtilbud",
+    "outpatient": "Ambulant tilbud",
+    "education": "Undervisningstilbud",
+}
+CODE_NAMES_DA = {
+    "thresholds": "Tærskelværdier",
+    "manual": "Konkret vurdering",
+    "percentage_points": "Procentpoint",
+    "relative": "Relativ afvigelse",
+    "average_two_previous_years": "Gennemsnit af de to foregående års faktiske belægning",
+    "carry_over": "Overføres til næste års driftsramme",
+    "reserve": "Overskud kan hensættes",
+    "pl": "Højst pris- og lønfremskrivning (P/L)",
+    "none": "Intet loft",
+    "monthly": "Månedlig",
+    "in_advance": "Forud",
+    "in_arrears": "Bagud",
+    "interested_municipalities_or_population_share": (
+        "Mellem interesserede brugerkommuner eller alle kommuner efter befolkningsandel"
+    ),
+    **CATEGORY_NAMES_DA,
+    **OFFER_TYPE_NAMES_DA,
+}
+
+
+@dataclass(frozen=True)
+class ParameterSource:
+    doc: str
+    title: str
+    kind: str
+    section: str
+    quote: str | None
+    url: str | None
+    file: str | None
+    via: str | None
+    via_title: str | None
+    via_section: str | None
+
+
+@dataclass(frozen=True)
+class RulebookParameter:
+    path: str
+    section_label_da: str
+    label_da: str
+    value: Any  # JSON-safe, as in rulebook_to_data
+    value_display: str
+    source: ParameterSource | None
+    assumed: str | None
+
+
+def rulebook_parameters(rulebook: Rulebook) -> list[RulebookParameter]:
+    """Every parameter of the rulebook in file order (the [rulebook] identity keys are not parameters)."""
+    documents = document_sources()
+    rows: list[RulebookParameter] = []
+    for section_name, section_field in Rulebook.model_fields.items():
+        section = getattr(rulebook, section_name)
+        if section_name == "rulebook" or section is None:
+            continue
+        for name, field in type(section).model_fields.items():
+            param = getattr(section, name)
+            if param is None:
+                continue
+            rows.append(
+                RulebookParameter(
+                    path=f"{section_name}.{name}",
+                    section_label_da=section_field.title or section_name,
+                    label_da=field.title or name,
+                    value=param.model_dump(mode="json")["value"],
+                    value_display=value_display(name=name, value=param.value),
+                    source=_source_of(param=param, documents=documents),
+                    assumed=param.assumed,
+                )
+            )
+    return rows
+
+
+def _source_of(*, param: Param, documents: dict) -> ParameterSource | None:
+    if param.source is None:
+        return None
+    doc = documents[param.source.doc]
+    via = documents[doc.via] if doc.via else None
+    return ParameterSource(
+        doc=doc.id,
+        title=doc.title,
+        kind=doc.kind,
+        section=param.source.section,
+        quote=param.source.quote,
+        url=doc.url,
+        file=doc.file,
+        via=doc.via,
+        via_title=via.title if via else None,
+        via_section=doc.via_section,
+    )
+
+
+def number_da(value: Decimal | int) -> str:
+    """Danish number: 2.000 and 2,5 (no trailing zeros beyond what the rule wrote)."""
+    sign = "-" if value < 0 else ""
+    text = format(abs(Decimal(value)), "f")
+    whole, _, fraction = text.partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+
+
+def date_da(value: date) -> str:
+    return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
+
+
+def month_day_da(value: str) -> str:
+    month, day = month_day_parse(value)
+    return f"{day}. {MONTHS_DA[month - 1]}"
+
+
+def _count_da(name: str, value: int) -> str:
+    if name.endswith("_months"):
+        return f"{value} {'måned' if value == 1 else 'måneder'}"
+    if name.endswith("_years"):
+        return f"{value} år"
+    if name.endswith("_offset"):
+        return f"{value} år (år t+{value})"
+    if name.startswith("due_days"):
+        return f"{value} {'dag' if value == 1 else 'dage'}"
+    if name.endswith("_municipalities"):
+        return f"{value} {'kommune' if value == 1 else 'kommuner'}"
+    return str(value)
+
+
+def value_display(*, name: str, value: Any) -> str:
+    """A parameter value as Danish text; `name` (the key) tells the unit: _pct, _kr, _months, _years, ..."""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, Decimal):
+        if name.endswith("_kr"):
+            return f"{number_da(value)} kr."
+        return f"{number_da(value)} %" if "_pct" in name else number_da(value)
+    if isinstance(value, int):
+        return _count_da(name, value)
+    if isinstance(value, date):
+        return date_da(value)
+    if isinstance(value, str):
+        return CODE_NAMES_DA.get(value, value)
+    if isinstance(value, MonthsByOfferType):
+        return "; ".join(
+            f"{OFFER_TYPE_NAMES_DA[offer_type]}: {_count_da('_months', months)}"
+            for offer_type, months in value.model_dump().items()
+        )
+    if isinstance(value, tuple):
+        if not value:
+            return "Ingen"
+        if all(isinstance(item, ReportPeriod) for item in value):
+            return "; ".join(f"{item.name}: frist {month_day_da(item.deadline)}" for item in value)
+        if all(isinstance(item, Decimal) for item in value):
+            return " – ".join(value_display(name=name, value=item) for item in value)
+        return ", ".join(value_display(name=name, value=item) for item in value)
+    return str(value)
