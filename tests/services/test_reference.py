@@ -34,3 +34,32 @@ def test_reference_load_is_idempotent_and_audited(reference, system):
     assert Organisation.objects.count() == 108
     assert LegalParagraph.objects.filter(code="sel-108").get().label == "SEL § 108"
     assert AuditEvent.objects.filter(event_type="reference.loaded").count() == 1
+
+
+def test_population_for_a_later_year_is_added_beside_the_first(reference, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "folk2025.csv"
+    rows = ["code,population"] + [
+        f"{o.code},{o.populations.get(year=2024).inhabitants + 10}"
+        for o in Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
+    ]
+    path.write_text("\n".join(rows), encoding="utf-8")
+    call_command("reference", "load", "--population", str(path), "--year", "2025")
+    copenhagen = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, code="101")
+    assert Population.objects.get(organisation=copenhagen, year=2025).inhabitants == 659360
+    assert Population.objects.get(organisation=copenhagen, year=2024).inhabitants == 659350
+    hovedstaden = copenhagen.region
+    assert Population.objects.get(organisation=hovedstaden, year=2025).inhabitants == 1910976 + 29 * 10
+
+
+def test_a_bad_population_file_names_row_and_column_and_writes_nothing(reference, tmp_path):
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "folk2025.csv"
+    path.write_text("code,population\n101,659000\n999,12\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Række 3, kolonne code: ukendt kommunekode «999»"):
+        call_command("reference", "load", "--population", str(path), "--year", "2025")
+    assert not Population.objects.filter(year=2025).exists()

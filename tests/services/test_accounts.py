@@ -1,0 +1,88 @@
+"""Users, roles and the audit trail: who may create whom, and every write leaves an event in its transaction."""
+import pytest
+from django.db import transaction
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.audit import AuditOutsideTransaction, audit_record
+from rammeaftale.accounts.models import AuditEvent, Role, User
+from rammeaftale.accounts.selectors import audit_event_list, user_list
+from rammeaftale.accounts.services import user_create, user_roles_set
+from rammeaftale.core.errors import DomainError, NotAllowed
+
+
+def test_user_create_records_roles_and_an_audit_event(esbjerg, system):
+    user = user_create(actor=system, username="anna", password="x-long-password", organisation=esbjerg,
+                       roles=[Role.CASEWORKER, Role.ECONOMIST])
+    assert user.role_codes == {"caseworker", "economist"}
+    event = AuditEvent.objects.get(event_type="user.created")
+    assert event.organisation_id == esbjerg.pk and event.after["roles"] == ["caseworker", "economist"]
+
+
+def test_an_administrator_creates_users_only_in_own_organisation(esbjerg, odense, make_user, actor_of):
+    admin = actor_of(make_user(esbjerg, Role.ADMINISTRATOR))
+    user_create(actor=admin, username="ny", password="x-long-password", organisation=esbjerg, roles=[Role.CASEWORKER])
+    with pytest.raises(NotAllowed):
+        user_create(actor=admin, username="fremmed", password="x", organisation=odense, roles=[Role.CASEWORKER])
+    with pytest.raises(NotAllowed):
+        user_create(actor=admin, username="super", password="x", organisation=esbjerg, roles=[Role.CASEWORKER],
+                    is_superuser=True)
+    assert not User.objects.filter(username__in=["fremmed", "super"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [([], "mindst én rolle"), (["chef"], "Ukendt rolle"), ([Role.SECRETARIAT], "sekretariat")],
+)
+def test_invalid_roles_are_refused_and_nothing_is_written(esbjerg, system, roles, message):
+    before = AuditEvent.objects.count()
+    with pytest.raises(DomainError, match=message):
+        user_create(actor=system, username="x", password="x-long-password", organisation=esbjerg, roles=roles)
+    assert not User.objects.filter(username="x").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_caseworker_role_needs_a_municipality_or_region(secretariat_syd, system):
+    with pytest.raises(DomainError, match="sagsbehandler"):
+        user_create(actor=system, username="x", password="x", organisation=secretariat_syd, roles=[Role.CASEWORKER])
+
+
+def test_roles_change_is_audited_with_before_and_after(esbjerg, make_user, system):
+    user = make_user(esbjerg, Role.CASEWORKER)
+    user_roles_set(actor=system, user=user, roles=[Role.ECONOMIST])
+    event = AuditEvent.objects.get(event_type="user.roles_changed")
+    assert event.before == {"roles": ["caseworker"]} and event.after == {"roles": ["economist"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_record_refuses_to_write_outside_a_transaction(system):
+    with pytest.raises(AuditOutsideTransaction):
+        audit_record(actor=system, event_type="x", organisation_id=None)
+    with transaction.atomic():
+        audit_record(actor=system, event_type="x", organisation_id=None)
+    assert AuditEvent.objects.filter(event_type="x").count() == 1
+
+
+def test_audit_trail_is_for_administrators_of_the_organisation_only(esbjerg, odense, make_user, actor_of):
+    esbjerg_admin = actor_of(make_user(esbjerg, Role.ADMINISTRATOR))
+    make_user(odense, Role.CASEWORKER, username="odense-bruger")
+    events = audit_event_list(actor=esbjerg_admin)
+    assert events.exists()
+    assert set(events.values_list("organisation_id", flat=True)) == {esbjerg.pk}
+    with pytest.raises(NotAllowed):
+        audit_event_list(actor=actor_of(make_user(esbjerg, Role.CASEWORKER)))
+
+
+def test_user_list_shows_only_own_organisation(esbjerg, odense, make_user, actor_of):
+    admin = actor_of(make_user(esbjerg, Role.ADMINISTRATOR, username="esbjerg-admin"))
+    make_user(odense, Role.CASEWORKER, username="odense-bruger")
+    assert list(user_list(actor=admin).values_list("username", flat=True)) == ["esbjerg-admin"]
+    with pytest.raises(NotAllowed):
+        user_list(actor=actor_of(make_user(odense, Role.CASEWORKER)))
+
+
+def test_the_anonymous_actor_has_no_organisation_and_no_rights():
+    from rammeaftale.accounts.actor import actor_from_user
+
+    anonymous = actor_from_user(None)
+    assert not anonymous.is_authenticated and not anonymous.has_role(Role.CASEWORKER)
+    assert Actor.system().has_role(Role.ADMINISTRATOR)
