@@ -1,0 +1,69 @@
+"""Budgeted occupancy, categorisation and P/L growth: the rules issue 3 names, as pure functions."""
+from decimal import Decimal
+
+import pytest
+
+from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
+from rammeaftale.engine.categorisation import Sales, Thresholds, category_suggest
+from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
+from rammeaftale.engine.tariff import TariffInputError
+from rammeaftale.rulebooks import rulebook_load
+
+SYD_2017 = rulebook_load(key="syddanmark-2017")
+THRESHOLDS = Thresholds(
+    min_daily_tariff_kr=SYD_2017.categorisation.high_min_daily_tariff_kr.value,
+    min_other_buying_municipalities=SYD_2017.categorisation.high_min_other_buying_municipalities.value,
+    min_share_places_sold_pct=SYD_2017.categorisation.high_min_share_places_sold_pct.value,
+)
+
+
+def test_default_budgeted_occupancy_is_the_average_of_two_years():
+    assert budgeted_occupancy_default(actual_pcts=(Decimal("96"), Decimal("94"))) == Decimal("95.00")
+    with pytest.raises(TariffInputError):
+        budgeted_occupancy_default(actual_pcts=(Decimal("0"), Decimal("94")))
+
+
+def test_bounds_from_the_rulebook():
+    low, high = SYD_2017.budgeted_occupancy_bounds(short_stay=False)
+    check = budgeted_occupancy_check(value_pct=Decimal("93"), min_pct=low, max_pct=high,
+                                     recommended_max_pct=Decimal("98"))
+    assert not check.within_bounds and "godkendelse" in check.message_da()
+    assert budgeted_occupancy_check(value_pct=Decimal("99"), min_pct=low, max_pct=high,
+                                    recommended_max_pct=Decimal("98")).above_recommended
+    short_low, _ = SYD_2017.budgeted_occupancy_bounds(short_stay=True)
+    assert budgeted_occupancy_check(value_pct=Decimal("91"), min_pct=short_low, max_pct=high).within_bounds
+    with pytest.raises(TariffInputError):
+        budgeted_occupancy_check(value_pct=Decimal("101"), min_pct=low, max_pct=high)
+
+
+@pytest.mark.parametrize(
+    ("tariff", "buyers", "sold", "expected"),
+    [
+        ("2000", 4, "1", "hoejt_specialiseret"),   # ≥ 2,000 kr and 4 other municipalities
+        ("2500", 1, "4", "hoejt_specialiseret"),   # ≥ 2,000 kr and 40 % of 10 places sold
+        ("1999.99", 6, "8", "klynge"),             # sells to others under 2,000 kr
+        ("2500", 1, "1", "klynge"),                # sells, but below both spread thresholds
+        ("3000", 0, "0", "lokal"),                 # sells to nobody
+    ],
+)
+def test_syddanmark_category_suggestion(tariff, buyers, sold, expected):
+    sales = Sales(daily_tariff_kr=Decimal(tariff), other_buying_municipalities=buyers, places=Decimal(10),
+                  places_sold_to_others=Decimal(sold))
+    assert category_suggest(sales=sales, thresholds=THRESHOLDS).category == expected
+
+
+def test_growth_above_pl_and_the_sjaelland_report_threshold():
+    sjaelland = rulebook_load(key="sjaelland-2025-2026")
+    threshold = sjaelland.tariffs.expense_increase_report_pct.value
+    check = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2110"), pl_pct=Decimal("2.8"),
+                                report_threshold_pct=threshold)
+    assert check.increase_pct == Decimal("5.50") and check.exceeds_pl and check.report_required
+    within = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2050"), pl_pct=Decimal("2.8"))
+    assert within.increase_pct == Decimal("2.50") and not within.exceeds_pl and not within.report_required
+    missing = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2050"), pl_pct=None)
+    assert "mangler" in missing.message_da()
+
+
+def test_overhead_share_against_the_hovedstaden_norm():
+    norm = rulebook_load(key="hovedstaden-2021-2022").tariffs.overhead_norm_pct.value
+    assert overhead_share_pct(overhead_kr=Decimal(720_000), direct_costs_kr=Decimal(10_000_000)) > norm
