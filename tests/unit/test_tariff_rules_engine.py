@@ -4,17 +4,12 @@ from decimal import Decimal
 import pytest
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
-from rammeaftale.engine.categorisation import Sales, Thresholds, category_suggest
+from rammeaftale.engine.categorisation import Sales, category_suggest
 from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
 from rammeaftale.engine.tariff import TariffInputError
 from rammeaftale.rulebooks import rulebook_load
 
 SYD_2017 = rulebook_load(key="syddanmark-2017")
-THRESHOLDS = Thresholds(
-    min_daily_tariff_kr=SYD_2017.categorisation.high_min_daily_tariff_kr.value,
-    min_other_buying_municipalities=SYD_2017.categorisation.high_min_other_buying_municipalities.value,
-    min_share_places_sold_pct=SYD_2017.categorisation.high_min_share_places_sold_pct.value,
-)
 
 
 def test_default_budgeted_occupancy_is_the_average_of_two_years():
@@ -49,14 +44,15 @@ def test_bounds_from_the_rulebook():
 def test_syddanmark_category_suggestion(tariff, buyers, sold, expected):
     sales = Sales(daily_tariff_kr=Decimal(tariff), other_buying_municipalities=buyers, places=Decimal(10),
                   places_sold_to_others=Decimal(sold))
-    assert category_suggest(sales=sales, thresholds=THRESHOLDS).category == expected
+    assert category_suggest(sales=sales, rulebook=SYD_2017).category == expected
 
 
 def test_growth_above_pl_and_the_sjaelland_report_threshold():
     sjaelland = rulebook_load(key="sjaelland-2025-2026")
-    threshold = sjaelland.tariffs.expense_increase_report_pct.value
     check = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2110"), pl_pct=Decimal("2.8"),
-                                report_threshold_pct=threshold)
+                                rulebook=sjaelland, offer_type="residential")
+    assert not tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2110"), pl_pct=Decimal("2.8"),
+                                   rulebook=sjaelland, offer_type="day").report_required
     assert check.increase_pct == Decimal("5.50") and check.exceeds_pl and check.report_required
     within = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2050"), pl_pct=Decimal("2.8"))
     assert within.increase_pct == Decimal("2.50") and not within.exceeds_pl and not within.report_required
@@ -67,3 +63,10 @@ def test_growth_above_pl_and_the_sjaelland_report_threshold():
 def test_overhead_share_against_the_hovedstaden_norm():
     norm = rulebook_load(key="hovedstaden-2021-2022").tariffs.overhead_norm_pct.value
     assert overhead_share_pct(overhead_kr=Decimal(720_000), direct_costs_kr=Decimal(10_000_000)) > norm
+
+
+def test_agreements_without_thresholds_leave_the_category_to_manual_assessment():
+    hovedstaden = rulebook_load(key="hovedstaden-2021-2022")
+    sales = Sales(daily_tariff_kr=Decimal("3000"), other_buying_municipalities=9, places=Decimal(10),
+                  places_sold_to_others=Decimal(9))
+    assert category_suggest(sales=sales, rulebook=hovedstaden).category is None

@@ -1,6 +1,8 @@
-"""Tariff growth against the price and wage index (P/L), and the expense-increase report threshold."""
+"""Tariff growth against the price and wage index (P/L), and the rulebook's expense-increase report threshold."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from rammeaftale.rulebooks.models import Rulebook
 
 
 @dataclass(frozen=True)
@@ -19,23 +21,21 @@ class GrowthCheck:
         elif self.exceeds_pl:
             parts.append(f"over P/L ({self.pl_pct} %): forklaring kræves")
         if self.report_required:
-            parts.append("skal indberettes (udgiftsstigning over grænsen)")
+            parts.append("udgiftsstigningen skal indberettes")
         return "; ".join(parts)
 
 
 def tariff_growth_check(*, previous_kr: Decimal, current_kr: Decimal, pl_pct: Decimal | None,
-                        report_threshold_pct: Decimal | None = None) -> GrowthCheck:
-    """Growth from last year's tariff; flags growth above P/L and, where the rulebook has one, above the report limit."""
+                        rulebook: Rulebook | None = None, offer_type: str = "") -> GrowthCheck:
+    """Growth from last year's tariff; flags growth above P/L and growth the rulebook requires reported."""
     if previous_kr <= 0:
         raise ValueError("previous_kr must be positive")
     increase = ((current_kr - previous_kr) * 100 / previous_kr).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    report = bool(rulebook and offer_type and rulebook.expense_increase_is_reportable(
+        offer_type=offer_type, increase_pct=increase))
     return GrowthCheck(
-        previous_kr=previous_kr,
-        current_kr=current_kr,
-        increase_pct=increase,
-        pl_pct=pl_pct,
-        exceeds_pl=pl_pct is not None and increase > pl_pct,
-        report_required=report_threshold_pct is not None and increase > report_threshold_pct,
+        previous_kr=previous_kr, current_kr=current_kr, increase_pct=increase, pl_pct=pl_pct,
+        exceeds_pl=pl_pct is not None and increase > pl_pct, report_required=report,
     )
 
 
