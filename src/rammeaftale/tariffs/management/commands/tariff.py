@@ -1,0 +1,38 @@
+"""`rammeaftale tariff calculate BUDGET.json` and `rammeaftale tariff true-up ACCOUNTS.json`: JSON in, JSON out."""
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
+
+
+class Command(BaseCommand):
+    help = "Takstberegning og efterregulering fra JSON (formater: docs/engine-json.md)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        calculate = sub.add_parser("calculate", help="beregn takster ud fra et budget")
+        calculate.add_argument("file", help="budget som JSON (- for standard input)")
+        true_up = sub.add_parser("true-up", help="beregn efterregulering ud fra et regnskab")
+        true_up.add_argument("file", help="regnskab som JSON (- for standard input)")
+
+    def handle(self, *args, action, file, **options):
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except OSError as exc:
+            self._fail(EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})"))
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self._fail(EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}"))
+        try:
+            result = tariff_calculate_json(data) if action == "calculate" else true_up_calculate_json(data)
+        except EngineInputError as exc:
+            self._fail(exc)
+        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+
+    def _fail(self, error: EngineInputError) -> None:
+        self.stdout.write(json.dumps(error.as_dict(), ensure_ascii=False, indent=2))
+        sys.exit(2)
