@@ -27,3 +27,20 @@ def can_import_offers(actor: Actor) -> bool:
 
 def can_browse_audit(actor: Actor) -> bool:
     return actor.has_role(Role.ADMINISTRATOR)
+
+
+def can_manage_tariffs(actor: Actor, *, operator_id: int, region_id: int | None) -> bool:
+    """The operator's economists, operator staff and administrators budget and calculate its tariffs."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == operator_id and actor.has_role(Role.ECONOMIST, Role.OPERATOR, Role.ADMINISTRATOR)
+
+
+def can_maintain_price_index(actor: Actor) -> bool:
+    """The P/L table is shared by all; the secretariats keep it."""
+    return actor.has_role(Role.SECRETARIAT)
+
+
+def can_assess_category(actor: Actor, *, operator_id: int, region_id: int | None) -> bool:
+    """The operator proposes, the region's secretariat records the yearly category with the agreement."""
+    return can_manage_offer(actor, operator_id=operator_id, region_id=region_id)

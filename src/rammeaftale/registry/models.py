@@ -236,12 +236,18 @@ class OfferCapacity(models.Model):
 
 
 class OfferCategory(models.Model):
-    """The offer's category for one year (it cannot change during the year)."""
+    """The offer's category for one year: set once by a manual assessment, then locked for the year."""
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="categories")
     year = models.PositiveSmallIntegerField("år")
     category = models.CharField("kategori", max_length=30, choices=Category.choices)
     reason = models.TextField("begrundelse", blank=True)
+    suggested_category = models.CharField("foreslået kategori", max_length=30, choices=Category.choices, blank=True)
+    suggestion_reason = models.TextField("grundlag for forslaget", blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="vurderet af"
+    )
+    decided_at = models.DateTimeField("vurderet", null=True, blank=True)
 
     class Meta:
         verbose_name = "kategorisering"

@@ -1,0 +1,386 @@
+"""Writes for tariffs: P/L, budgets, calculations with approvals and explanations, true-up, reserves, categories."""
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+from django.db import transaction
+from django.utils import timezone
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.audit import audit_record, model_snapshot
+from rammeaftale.accounts.permissions import can_assess_category, can_maintain_price_index, can_manage_tariffs
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.money import kr_to_ore, ore_to_kr
+from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
+from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
+from rammeaftale.engine.tariff import TariffInputError, Unit, tariff_calculate
+from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
+from rammeaftale.registry.models import Category, Offer, OfferCategory, Service
+from rammeaftale.registry.selectors import agreement_for
+from rammeaftale.registry.services import rulebook_of
+from rammeaftale.tariffs.models import (
+    ActualOccupancy,
+    OccupancyApproval,
+    PriceIndex,
+    ReserveEntry,
+    ServiceBudget,
+    Tariff,
+    TariffBudget,
+    TariffCalculation,
+    TariffExplanation,
+    TariffOrigin,
+    TrueUpRecord,
+)
+
+
+def _require_tariffs(actor: Actor, offer: Offer) -> None:
+    if not can_manage_tariffs(actor, operator_id=offer.operator_id, region_id=offer.municipality.region_id):
+        raise NotAllowed("Kun driftsherrens økonomi- og driftsmedarbejdere kan arbejde med tilbuddets takster.")
+
+
+def _rulebook_version_for(offer: Offer, year: int):
+    agreement = agreement_for(region_id=offer.municipality.region_id, year=year)
+    if agreement is None:
+        raise DomainError(
+            f"Ingen rammeaftale for {offer.municipality.region} dækker {year}; taksten kan ikke beregnes.",
+            field="year", message_en="no agreement covers the year",
+        )
+    return agreement.rulebook
+
+
+@transaction.atomic
+def price_index_set(*, actor: Actor, year: int, rate_pct: Decimal, source: str, source_url: str = "",
+                    is_example: bool = False) -> PriceIndex:
+    if not can_maintain_price_index(actor):
+        raise NotAllowed("Kun sekretariatet kan vedligeholde P/L-tabellen.")
+    if isinstance(rate_pct, float):
+        raise DomainError("P/L skal angives som decimaltal, ikke float.", field="rate_pct")
+    if not Decimal(-20) <= rate_pct <= Decimal(20):
+        raise DomainError(f"P/L {rate_pct} % er ikke plausibel (mellem −20 og 20 %).", field="rate_pct")
+    if not source.strip():
+        raise DomainError("Angiv kilden til P/L-satsen.", field="source")
+    existing = PriceIndex.objects.filter(year=year).first()
+    before = model_snapshot(existing) if existing else None
+    index, _ = PriceIndex.objects.update_or_create(
+        year=year, defaults={"rate_pct": rate_pct, "source": source.strip(), "source_url": source_url,
+                             "is_example": is_example},
+    )
+    audit_record(actor=actor, event_type="price_index.set", organisation_id=None, obj=index, before=before,
+                 after=model_snapshot(index))
+    return index
+
+
+def price_index_load_examples(*, actor: Actor) -> int:
+    """The sourced KL points shipped with the package, flagged as examples; existing years are left alone."""
+    text = resources.files("rammeaftale.tariffs").joinpath("data", "pl_index_examples.csv").read_text(encoding="utf-8")
+    loaded = 0
+    for row in csv.DictReader(text.splitlines()):
+        if not PriceIndex.objects.filter(year=int(row["year"])).exists():
+            price_index_set(actor=actor, year=int(row["year"]), rate_pct=Decimal(row["rate_pct"]),
+                            source=row["source"], source_url=row["source_url"], is_example=True)
+            loaded += 1
+    return loaded
+
+
+def price_index_for(year: int) -> PriceIndex | None:
+    return PriceIndex.objects.filter(year=year).first()
+
+
+@transaction.atomic
+def actual_occupancy_set(*, actor: Actor, offer: Offer, year: int, occupancy_pct: Decimal) -> ActualOccupancy:
+    _require_tariffs(actor, offer)
+    if not Decimal(0) <= occupancy_pct <= Decimal(200):
+        raise DomainError(f"Faktisk belægning {occupancy_pct} % er ikke mulig.", field="occupancy_pct")
+    record, _ = ActualOccupancy.objects.update_or_create(
+        offer=offer, year=year, defaults={"occupancy_pct": occupancy_pct, "source": "entered"}
+    )
+    audit_record(actor=actor, event_type="occupancy.actual_set", organisation_id=offer.operator_id, obj=offer,
+                 after=model_snapshot(record))
+    return record
+
+
+def budgeted_occupancy_suggest(*, offer: Offer, year: int) -> Decimal | None:
+    """The average of the two most recent closed years before `year` with an actual occupancy on record."""
+    actuals = list(
+        ActualOccupancy.objects.filter(offer=offer, year__lt=year).order_by("-year").values_list("occupancy_pct", flat=True)[:2]
+    )
+    if len(actuals) < 2:
+        return None
+    return budgeted_occupancy_default(actual_pcts=(Decimal(actuals[0]), Decimal(actuals[1])))
+
+
+@dataclass
+class ServiceBudgetInput:
+    """One service's budget in kroner (Decimal); money is stored in øre."""
+
+    service: Service
+    salaries_kr: Decimal = Decimal(0)
+    property_kr: Decimal = Decimal(0)
+    other_direct_kr: Decimal = Decimal(0)
+    overhead_kr: Decimal | None = None
+    overhead_pct: Decimal | None = None
+    depreciation_kr: Decimal = Decimal(0)
+    capital_book_value_kr: Decimal = Decimal(0)
+    interest_rate_pct: Decimal = Decimal(0)
+    pension_kr: Decimal = Decimal(0)
+    other_income_kr: Decimal = Decimal(0)
+    true_up_kr: Decimal | None = None  # None: taken from the true-up recorded for year t−2
+    places: int | None = None  # None: the offer's capacity on 1 January
+    budgeted_occupancy_pct: Decimal | None = None  # None: the average of two previous years' actuals
+    budgeted_hours: Decimal | None = None
+
+
+@dataclass
+class BudgetResult:
+    budget: TariffBudget
+    notes: list[str] = field(default_factory=list)
+
+
+def _places_on(offer: Offer, day: date) -> int:
+    record = offer.capacities.filter(valid_from__lte=day).order_by("-valid_from").first()
+    return record.places if record else 0
+
+
+@transaction.atomic
+def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[ServiceBudgetInput]) -> BudgetResult:
+    """Create or replace the offer's budget for a year; defaults are filled in and said in `notes`."""
+    _require_tariffs(actor, offer)
+    rulebook_version = _rulebook_version_for(offer, year)
+    if not lines:
+        raise DomainError("Budgettet skal have mindst én ydelse.", field="lines")
+    notes: list[str] = []
+    budget, created = TariffBudget.objects.get_or_create(
+        offer=offer, year=year, defaults={"rulebook": rulebook_version, "created_by_id": actor.user_id}
+    )
+    before = [model_snapshot(line) for line in budget.lines.all()]
+    budget.lines.all().delete()
+    previous_true_up = TrueUpRecord.objects.filter(offer=offer, enters_tariff_year=year).first()
+    for index, line in enumerate(lines):
+        if line.service.offer_id != offer.pk:
+            raise DomainError(f"Ydelse {line.service.name} hører ikke til tilbuddet.", field=f"lines[{index}].service")
+        places = line.places if line.places is not None else _places_on(offer, date(year, 1, 1))
+        occupancy, from_actuals = line.budgeted_occupancy_pct, False
+        if occupancy is None and line.service.unit != "hour":
+            occupancy = budgeted_occupancy_suggest(offer=offer, year=year)
+            if occupancy is None:
+                raise DomainError(
+                    "Budgetteret belægning mangler, og der er ikke faktisk belægning for to tidligere år at regne den af.",
+                    field=f"lines[{index}].budgeted_occupancy_pct",
+                )
+            from_actuals = True
+            notes.append(f"{line.service.name}: budgetteret belægning {occupancy} % = gennemsnit af to tidligere år.")
+        true_up = line.true_up_kr
+        if true_up is None:
+            true_up = Decimal(0)
+            if previous_true_up is not None and index == 0:
+                true_up = ore_to_kr(previous_true_up.to_tariff_ore)
+                notes.append(f"Efterregulering fra {previous_true_up.year}: {true_up} kr. indgår i {line.service.name}.")
+        ServiceBudget.objects.create(
+            budget=budget, service=line.service, salaries_ore=kr_to_ore(line.salaries_kr),
+            property_ore=kr_to_ore(line.property_kr), other_direct_ore=kr_to_ore(line.other_direct_kr),
+            overhead_ore=None if line.overhead_kr is None else kr_to_ore(line.overhead_kr),
+            overhead_pct=line.overhead_pct, depreciation_ore=kr_to_ore(line.depreciation_kr),
+            capital_book_value_ore=kr_to_ore(line.capital_book_value_kr), interest_rate_pct=line.interest_rate_pct,
+            pension_ore=kr_to_ore(line.pension_kr), other_income_ore=kr_to_ore(line.other_income_kr),
+            true_up_ore=kr_to_ore(true_up), places=places, budgeted_occupancy_pct=occupancy,
+            occupancy_from_actuals=from_actuals, budgeted_hours=line.budgeted_hours,
+        )
+    audit_record(actor=actor, event_type="tariff_budget.saved", organisation_id=offer.operator_id, obj=offer,
+                 before={"lines": before} if not created else None,
+                 after={"year": year, "lines": [model_snapshot(line) for line in budget.lines.all()]})
+    return BudgetResult(budget=budget, notes=notes)
+
+
+def _engine_line(line: ServiceBudget) -> EngineServiceBudget:
+    return EngineServiceBudget(
+        name=line.service.name, kind=line.service.kind, unit=Unit(line.service.unit),
+        salaries_kr=ore_to_kr(line.salaries_ore), property_kr=ore_to_kr(line.property_ore),
+        other_direct_kr=ore_to_kr(line.other_direct_ore),
+        overhead_kr=None if line.overhead_ore is None else ore_to_kr(line.overhead_ore),
+        overhead_pct=line.overhead_pct, depreciation_kr=ore_to_kr(line.depreciation_ore),
+        capital_book_value_kr=ore_to_kr(line.capital_book_value_ore), interest_rate_pct=line.interest_rate_pct,
+        pension_kr=ore_to_kr(line.pension_ore), other_income_kr=ore_to_kr(line.other_income_ore),
+        true_up_kr=ore_to_kr(line.true_up_ore), places=line.places,
+        budgeted_occupancy_pct=line.budgeted_occupancy_pct or Decimal(0), budgeted_hours=line.budgeted_hours or Decimal(0),
+    )
+
+
+@transaction.atomic
+def occupancy_approval_record(*, actor: Actor, line: ServiceBudget, reason: str, approved_by: str,
+                              approved_on: date) -> OccupancyApproval:
+    """The approval a budgeted occupancy outside the rulebook's bounds needs (reason, person, date)."""
+    _require_tariffs(actor, line.budget.offer)
+    if not reason.strip() or not approved_by.strip():
+        raise DomainError("En godkendelse skal have begrundelse og godkender.", field="reason")
+    approval, _ = OccupancyApproval.objects.update_or_create(
+        line=line, defaults={"value_pct": line.budgeted_occupancy_pct, "reason": reason.strip(),
+                             "approved_by": approved_by.strip(), "approved_on": approved_on,
+                             "recorded_by_id": actor.user_id},
+    )
+    audit_record(actor=actor, event_type="tariff.occupancy_approved", organisation_id=line.budget.offer.operator_id,
+                 obj=line.budget.offer, after=model_snapshot(approval))
+    return approval
+
+
+@transaction.atomic
+def tariff_budget_calculate(*, actor: Actor, budget: TariffBudget) -> TariffCalculation:
+    """Run the engine; store the breakdown and one calculated tariff per service. Refuses unapproved occupancy."""
+    offer = budget.offer
+    _require_tariffs(actor, offer)
+    rulebook = rulebook_of(budget.rulebook)
+    lines = list(budget.lines.select_related("service", "occupancy_approval").order_by("service__kind", "service__name"))
+    checks = []
+    for line in lines:
+        if line.service.unit == "hour":
+            continue
+        low, high = rulebook.budgeted_occupancy_bounds(short_stay=offer.is_short_stay)
+        check = budgeted_occupancy_check(
+            value_pct=line.budgeted_occupancy_pct, min_pct=low, max_pct=high,
+            recommended_max_pct=rulebook.budgeted_occupancy.recommended_max_pct.value,
+        )
+        approval = getattr(line, "occupancy_approval", None)
+        approved = approval is not None and approval.value_pct == line.budgeted_occupancy_pct
+        if not check.within_bounds and not approved:
+            raise DomainError(
+                f"{line.service.name}: {check.message_da()} Registrér godkendelsen (begrundelse, person, dato) først.",
+                field="budgeted_occupancy_pct", message_en="occupancy outside the rulebook's bounds needs approval",
+            )
+        checks.append({"service": line.service.name, "message": check.message_da(), "approved": approved})
+    try:
+        result = tariff_calculate(services=[_engine_line(line) for line in lines], year=budget.year,
+                                  monthly_conversion=rulebook.monthly_conversion_fraction())
+    except TariffInputError as exc:
+        raise DomainError(str(exc), field=exc.field) from exc
+    calculation = TariffCalculation.objects.create(
+        budget=budget, calculated_by_id=actor.user_id,
+        result={
+            "rulebook": rulebook.key, "rulebook_version": rulebook.version, "checks": checks,
+            "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
+            "services": [
+                {"service_id": line.service_id, "name": t.name, "unit": str(t.unit), "basis": str(t.basis_kr),
+                 "units": str(t.units), "tariff": str(t.unit_tariff_kr),
+                 "monthly_tariff": None if t.monthly_tariff_kr is None else str(t.monthly_tariff_kr),
+                 "rounding": str(t.rounding_kr),
+                 "breakdown": [{"element": str(b.element), "label": b.label_da, "amount": str(b.amount_kr),
+                                "per_unit": str(b.per_unit_kr)} for b in t.breakdown]}
+                for line, t in zip(lines, result.services)
+            ],
+        },
+    )
+    for line, tariff in zip(lines, result.services):
+        Tariff.objects.update_or_create(
+            service=line.service, year=budget.year,
+            defaults={"amount_ore": kr_to_ore(tariff.unit_tariff_kr),
+                      "monthly_ore": None if tariff.monthly_tariff_kr is None else kr_to_ore(tariff.monthly_tariff_kr),
+                      "origin": TariffOrigin.CALCULATED, "calculation": calculation},
+        )
+    audit_record(actor=actor, event_type="tariff.calculated", organisation_id=offer.operator_id, obj=offer,
+                 after={"year": budget.year, "calculation": calculation.pk,
+                        "tariffs": {s["name"]: s["tariff"] for s in calculation.result["services"]}})
+    return calculation
+
+
+@transaction.atomic
+def tariff_explanation_record(*, actor: Actor, tariff: Tariff, text: str) -> TariffExplanation:
+    offer = tariff.service.offer
+    _require_tariffs(actor, offer)
+    if len(text.strip()) < 10:
+        raise DomainError("Forklaringen skal sige, hvorfor taksten stiger mere end P/L.", field="text")
+    explanation, _ = TariffExplanation.objects.update_or_create(
+        tariff=tariff, defaults={"text": text.strip(), "written_by_id": actor.user_id}
+    )
+    audit_record(actor=actor, event_type="tariff.explained", organisation_id=offer.operator_id, obj=offer,
+                 after={"tariff": tariff.pk, "year": tariff.year, "text": explanation.text})
+    return explanation
+
+
+@transaction.atomic
+def true_up_record(*, actor: Actor, offer: Offer, data: TrueUpInput) -> TrueUpRecord:
+    """Record a year's true-up under the offer's rulebook; a reserved surplus goes into the reserve ledger."""
+    _require_tariffs(actor, offer)
+    version = _rulebook_version_for(offer, data.year)
+    rules = rulebook_of(version).true_up
+    try:
+        result = true_up_calculate(
+            data=data, mode=rules.mode.value, limit_pct=rules.limit_pct.value,
+            year_offset=rules.enters_tariff_year_offset.value,
+            reserve_use_within_years=rules.reserve_use_within_years.value if rules.reserve_use_within_years else None,
+        )
+    except TariffInputError as exc:
+        raise DomainError(str(exc), field=exc.field) from exc
+    if TrueUpRecord.objects.filter(offer=offer, year=data.year).exists():
+        raise DomainError(f"Efterreguleringen for {data.year} er allerede registreret.", field="year")
+    record = TrueUpRecord.objects.create(
+        offer=offer, year=data.year, rulebook=version, result_ore=kr_to_ore(result.result_kr),
+        kept_ore=kr_to_ore(result.kept_kr), kept_as=result.kept_as, to_tariff_ore=kr_to_ore(result.to_tariff_kr),
+        enters_tariff_year=result.enters_tariff_year,
+        inputs={"cost_based_budget": str(data.cost_based_budget_kr), "cost_based_accounts": str(data.cost_based_accounts_kr),
+                "income": [{"occupied_days": str(i.occupied_days), "tariff": str(i.tariff_kr)} for i in data.income],
+                "other_tariff_income": str(data.other_tariff_income_kr)},
+    )
+    if result.kept_as == "reserve":
+        ReserveEntry.objects.create(
+            operator=offer.operator, offer=offer, surplus_year=data.year, amount_ore=kr_to_ore(result.kept_kr),
+            expires_year=result.reserve_expires_year, text=f"Hensat overskud {data.year}", true_up=record,
+        )
+    audit_record(actor=actor, event_type="tariff.true_up_recorded", organisation_id=offer.operator_id, obj=offer,
+                 after=model_snapshot(record))
+    return record
+
+
+@transaction.atomic
+def reserve_use(*, actor: Actor, offer: Offer, year: int, amount_kr: Decimal, text: str) -> list[ReserveEntry]:
+    """Use reserved surplus, drawing on the oldest unexpired reserves first; never more than the balance."""
+    _require_tariffs(actor, offer)
+    from rammeaftale.tariffs.selectors import reserve_open_entries
+
+    amount = kr_to_ore(amount_kr)
+    open_entries = reserve_open_entries(operator_id=offer.operator_id, year=year)
+    balance = sum(remaining for _, remaining in open_entries)
+    if amount <= 0 or amount > balance:
+        raise DomainError(f"Der kan højst bruges {ore_to_kr(balance)} kr. af de hensatte midler.", field="amount_kr")
+    if not text.strip():
+        raise DomainError("Skriv, hvad de hensatte midler bruges til.", field="text")
+    uses = []
+    for reserve, remaining in open_entries:
+        if amount == 0:
+            break
+        drawn = min(amount, remaining)
+        uses.append(ReserveEntry.objects.create(
+            operator=offer.operator, offer=offer, surplus_year=reserve.surplus_year, amount_ore=-drawn,
+            expires_year=reserve.expires_year, text=text.strip(), consumes=reserve,
+        ))
+        amount -= drawn
+    audit_record(actor=actor, event_type="tariff.reserve_used", organisation_id=offer.operator_id, obj=offer,
+                 after={"year": year, "uses": [model_snapshot(use) for use in uses]})
+    return uses
+
+
+@transaction.atomic
+def category_assess(*, actor: Actor, offer: Offer, year: int, category: str, reason: str,
+                    suggested_category: str = "", suggestion_reason: str = "") -> OfferCategory:
+    """The manual assessment for a year; once set, the category is locked for that year (the rulebook says so)."""
+    if not can_assess_category(actor, operator_id=offer.operator_id, region_id=offer.municipality.region_id):
+        raise NotAllowed("Du må ikke kategorisere dette tilbud.")
+    if category not in Category.values:
+        raise DomainError(f"Ukendt kategori «{category}».", field="category")
+    if not reason.strip():
+        raise DomainError("En kategorisering skal have en begrundelse.", field="reason")
+    existing = OfferCategory.objects.filter(offer=offer, year=year).first()
+    if existing is not None and existing.decided_at is not None and existing.category != category:
+        raise DomainError(
+            f"Kategorien for {year} er låst ({existing.get_category_display()}); tilbud kan ikke skifte kategori i løbet "
+            "af året. En ny kategori gælder fra næste år.", field="category",
+        )
+    before = model_snapshot(existing) if existing else None
+    record, _ = OfferCategory.objects.update_or_create(
+        offer=offer, year=year,
+        defaults={"category": category, "reason": reason.strip(), "suggested_category": suggested_category,
+                  "suggestion_reason": suggestion_reason, "decided_by_id": actor.user_id,
+                  "decided_at": timezone.now()},
+    )
+    audit_record(actor=actor, event_type="offer.category_assessed", organisation_id=offer.operator_id, obj=offer,
+                 before=before, after=model_snapshot(record))
+    return record

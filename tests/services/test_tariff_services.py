@@ -1,0 +1,140 @@
+"""Tariff services: budget → calculated tariffs with breakdown, occupancy approval, true-up into t+2, reserves,
+P/L flags and explanations, and the yearly category lock."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.engine.true_up import TrueUpInput
+from rammeaftale.registry import services as registry_services
+from rammeaftale.registry.models import Agreement, OfferCategory, RulebookVersion
+from rammeaftale.tariffs import services
+from rammeaftale.tariffs.models import Tariff, TariffCalculation
+from rammeaftale.tariffs.selectors import reserve_balance_ore, reserve_warnings, tariff_list
+
+
+@pytest.fixture
+def hovedstaden_offer(agreements, copenhagen, make_offer, system):
+    offer = make_offer(copenhagen, name="Bofællesskabet Engen", places=12)
+    basis = registry_services.service_create(actor=system, offer=offer, name="Basistakst")
+    return offer, basis
+
+
+@pytest.fixture
+def economist(copenhagen, make_user, actor_of):
+    return actor_of(make_user(copenhagen, Role.ECONOMIST))
+
+
+def _illustrative_line(service, **changes):
+    values = {"service": service, "salaries_kr": Decimal(10_000_000), "overhead_pct": Decimal(6),
+              "depreciation_kr": Decimal(250_000), "capital_book_value_kr": Decimal(3_000_000),
+              "interest_rate_pct": Decimal(5), "true_up_kr": Decimal(-370_000), "budgeted_occupancy_pct": Decimal(95)}
+    values.update(changes)
+    return services.ServiceBudgetInput(**values)
+
+
+def test_budget_calculates_into_a_stored_tariff_with_its_breakdown(hovedstaden_offer, economist):
+    offer, basis = hovedstaden_offer
+    budget = services.tariff_budget_save(actor=economist, offer=offer, year=2022, lines=[_illustrative_line(basis)]).budget
+    calculation = services.tariff_budget_calculate(actor=economist, budget=budget)
+    tariff = Tariff.objects.get(service=basis, year=2022)
+    assert (tariff.amount_ore, tariff.monthly_ore, tariff.origin) == (255467, 7770455, "calculated")
+    assert tariff.calculation == calculation
+    breakdown = {line["element"]: line["per_unit"] for line in calculation.result["services"][0]["breakdown"]}
+    assert breakdown["overhead"] == "144.20" and breakdown["true_up"] == "-88.92"
+    assert AuditEvent.objects.filter(event_type="tariff.calculated", organisation=offer.operator).exists()
+
+
+def test_occupancy_outside_the_bounds_needs_an_approval(hovedstaden_offer, economist):
+    offer, basis = hovedstaden_offer
+    budget = services.tariff_budget_save(
+        actor=economist, offer=offer, year=2022, lines=[_illustrative_line(basis, budgeted_occupancy_pct=Decimal(92))]
+    ).budget
+    with pytest.raises(DomainError, match="godkendelse"):
+        services.tariff_budget_calculate(actor=economist, budget=budget)
+    assert not TariffCalculation.objects.exists() and not Tariff.objects.exists()
+    services.occupancy_approval_record(actor=economist, line=budget.lines.get(), reason="Nyt tilbud under indfasning",
+                                       approved_by="Den administrative styregruppe", approved_on=date(2021, 9, 1))
+    services.tariff_budget_calculate(actor=economist, budget=budget)
+    assert Tariff.objects.get(service=basis, year=2022).amount_ore > 255467
+
+
+def test_budgeted_occupancy_defaults_to_the_average_of_two_years(hovedstaden_offer, economist):
+    offer, basis = hovedstaden_offer
+    services.actual_occupancy_set(actor=economist, offer=offer, year=2019, occupancy_pct=Decimal("96"))
+    services.actual_occupancy_set(actor=economist, offer=offer, year=2020, occupancy_pct=Decimal("94"))
+    result = services.tariff_budget_save(actor=economist, offer=offer, year=2022,
+                                         lines=[_illustrative_line(basis, budgeted_occupancy_pct=None)])
+    line = result.budget.lines.get()
+    assert line.budgeted_occupancy_pct == Decimal("95.00") and line.occupancy_from_actuals
+    assert "gennemsnit af to tidligere år" in result.notes[0]
+
+
+def test_only_the_operators_own_staff_budget_tariffs(hovedstaden_offer, esbjerg, make_user, actor_of, copenhagen):
+    offer, basis = hovedstaden_offer
+    for actor in (actor_of(make_user(esbjerg, Role.ECONOMIST)), actor_of(make_user(copenhagen, Role.CASEWORKER))):
+        with pytest.raises(NotAllowed):
+            services.tariff_budget_save(actor=actor, offer=offer, year=2022, lines=[_illustrative_line(basis)])
+
+
+def test_no_agreement_for_the_year_is_a_clear_error(hovedstaden_offer, economist):
+    offer, basis = hovedstaden_offer
+    with pytest.raises(DomainError, match="Ingen rammeaftale"):
+        services.tariff_budget_save(actor=economist, offer=offer, year=2030, lines=[_illustrative_line(basis)])
+
+
+def test_true_up_reserve_enters_t_plus_2_and_the_ledger_warns_before_expiry(
+    hovedstaden_offer, economist, region_hovedstaden, system
+):
+    offer, basis = hovedstaden_offer
+    registry_services.agreement_create(
+        actor=system, region=region_hovedstaden, name="Rammeaftale 2023–2024 (test)", year_from=2023, year_to=2024,
+        rulebook=RulebookVersion.objects.get(key="hovedstaden-2021-2022"),
+    )
+    record = services.true_up_record(actor=economist, offer=offer, data=TrueUpInput(
+        year=2021, cost_based_budget_kr=Decimal(8_000_000), cost_based_accounts_kr=Decimal(7_648_000),
+        other_tariff_income_kr=Decimal(8_418_000)))
+    assert (record.kept_ore, record.to_tariff_ore, record.enters_tariff_year) == (40_000_000, -37_000_000, 2023)
+    assert reserve_balance_ore(operator_id=offer.operator_id, year=2023) == 40_000_000
+    budget = services.tariff_budget_save(actor=economist, offer=offer, year=2023,
+                                         lines=[_illustrative_line(basis, true_up_kr=None)])
+    assert budget.budget.lines.get().true_up_ore == -37_000_000 and "Efterregulering fra 2021" in budget.notes[0]
+    services.reserve_use(actor=economist, offer=offer, year=2024, amount_kr=Decimal(300_000), text="Kompetenceudvikling")
+    assert reserve_balance_ore(operator_id=offer.operator_id, year=2025) == 10_000_000
+    assert reserve_warnings(operator_id=offer.operator_id, year=2025) == [
+        "Hensat overskud fra 2021: 100000.00 kr. skal være brugt senest i 2026."]
+    assert reserve_balance_ore(operator_id=offer.operator_id, year=2027) == 0
+    with pytest.raises(DomainError, match="højst bruges"):
+        services.reserve_use(actor=economist, offer=offer, year=2025, amount_kr=Decimal(100_001), text="For meget")
+
+
+def test_tariff_list_flags_growth_above_pl_until_explained(hovedstaden_offer, economist, system):
+    offer, basis = hovedstaden_offer
+    Tariff.objects.create(service=basis, year=2021, amount_ore=240_000, origin="published")
+    services.tariff_budget_calculate(actor=economist, budget=services.tariff_budget_save(
+        actor=economist, offer=offer, year=2022, lines=[_illustrative_line(basis)]).budget)
+    services.price_index_set(actor=system, year=2022, rate_pct=Decimal("2.8"), source="KL (test)")
+    agreement = Agreement.objects.get(rulebook__key="hovedstaden-2021-2022")
+    row = tariff_list(actor=economist, agreement=agreement, year=2022).rows[0]
+    assert row.increase_pct == Decimal("6.44") and row.exceeds_pl and row.needs_explanation
+    services.tariff_explanation_record(actor=economist, tariff=row.tariff, text="Ny nattevagt efter tilsynets påbud.")
+    row = tariff_list(actor=economist, agreement=agreement, year=2022).rows[0]
+    assert row.explained and not row.needs_explanation
+
+
+def test_pl_examples_are_loaded_flagged(db, system):
+    assert services.price_index_load_examples(actor=system) == 2
+    assert services.price_index_for(2020).rate_pct == Decimal("2.80") and services.price_index_for(2020).is_example
+    assert services.price_index_load_examples(actor=system) == 0
+
+
+def test_the_category_is_locked_for_the_year_once_assessed(hovedstaden_offer, system):
+    offer, _ = hovedstaden_offer
+    services.category_assess(actor=system, offer=offer, year=2022, category="klynge", reason="Sælger til 3 kommuner",
+                             suggested_category="klynge")
+    with pytest.raises(DomainError, match="låst"):
+        services.category_assess(actor=system, offer=offer, year=2022, category="hoejt_specialiseret", reason="Ændret")
+    services.category_assess(actor=system, offer=offer, year=2023, category="hoejt_specialiseret", reason="Fra 2023")
+    assert OfferCategory.objects.get(offer=offer, year=2022).category == "klynge"
