@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 DEMO_REGION ?= syddanmark
 
-.PHONY: run test setup browser clean
+.PHONY: run test setup system-packages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,10 @@ run: $(STAMP)
 	$(BIN)/rammeaftale bootstrap --demo $(DEMO_REGION)
 	$(BIN)/rammeaftale runserver $(HOST)
 
-browser:
-	scripts/ensure-chromium
+system-packages:
+	scripts/ensure-system-packages
 
-test: $(STAMP) browser
+test: $(STAMP) system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -99,7 +99,7 @@ LANGUAGES = [("da", "Dansk"), ("en", "English")]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+USE_THOUSAND_SEPARATOR = False  # years must read 2026, not 2.026; money is formatted by core.money
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

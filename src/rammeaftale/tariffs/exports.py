@@ -1,0 +1,117 @@
+"""The tariff list (takstoversigt) as XLSX (xlsxwriter) and PDF (WeasyPrint), fit for the political documents."""
+import io
+from datetime import datetime
+from decimal import Decimal
+
+import xlsxwriter
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from rammeaftale.core.money import format_kr, ore_to_kr
+from rammeaftale.registry.models import OfferType, ServiceUnit
+from rammeaftale.tariffs.selectors import TariffList
+
+UNIT_LABELS = dict(ServiceUnit.choices)
+OFFER_TYPE_LABELS = dict(OfferType.choices)
+MONEY = '#,##0.00 "kr."'
+
+
+def _flags(row) -> str:
+    flags = []
+    if row.exceeds_pl:
+        flags.append("over P/L" + (" (forklaret)" if row.explained else " – forklaring mangler"))
+    if row.report_required:
+        flags.append("skal indberettes")
+    return "; ".join(flags)
+
+
+def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    money = book.add_format({"num_format": MONEY})
+    pct = book.add_format({"num_format": '0.00" %"'})
+    sheet = book.add_worksheet("Takstoversigt")
+    year = tariff_list.year
+    sheet.write(0, 0, f"Takstoversigt {year}: {tariff_list.agreement.name}", title)
+    pl = tariff_list.price_index
+    sheet.write(1, 0, f"P/L {year}: " + (f"{pl.rate_pct} %" + (" (eksempeltal)" if pl.is_example else "")
+                                           if pl else "mangler i P/L-tabellen"))
+    sheet.write(2, 0, f"Dannet {timezone.localtime():%d.%m.%Y %H:%M}")
+    headers = ["Tilbud", "Driftsherre", "Tilbudstype", "Ydelse", "Enhed", f"Takst {year - 1}", f"Takst {year}",
+               "Månedstakst", "Ændring %", "Bemærkning", "Forklaring"]
+    top = 4
+    rows = tariff_list.rows
+    for index, row in enumerate(rows, start=top + 1):
+        tariff, offer = row.tariff, row.tariff.service.offer
+        sheet.write(index, 0, offer.name)
+        sheet.write(index, 1, str(offer.operator))
+        sheet.write(index, 2, OFFER_TYPE_LABELS.get(offer.offer_type, offer.offer_type))
+        sheet.write(index, 3, tariff.service.name)
+        sheet.write(index, 4, UNIT_LABELS.get(tariff.service.unit, tariff.service.unit))
+        if row.previous is not None:
+            sheet.write_number(index, 5, ore_to_kr(row.previous.amount_ore), money)
+        sheet.write_number(index, 6, ore_to_kr(tariff.amount_ore), money)
+        if tariff.monthly_ore is not None:
+            sheet.write_number(index, 7, ore_to_kr(tariff.monthly_ore), money)
+        if row.increase_pct is not None:
+            sheet.write_number(index, 8, row.increase_pct, pct)
+        sheet.write(index, 9, _flags(row))
+        sheet.write(index, 10, tariff.explanation.text if row.explained else "")
+    sheet.add_table(top, 0, top + max(len(rows), 1), len(headers) - 1, {
+        "columns": [{"header": header, "header_format": bold} for header in headers], "style": "Table Style Light 9",
+        "name": "Takstoversigt",
+    })
+    sheet.freeze_panes(top + 1, 1)
+    sheet.set_column(0, 1, 34)
+    sheet.set_column(2, 4, 18)
+    sheet.set_column(5, 8, 14)
+    sheet.set_column(9, 10, 40)
+    _breakdown_sheet(book, tariff_list, bold=bold, money=money)
+    book.close()
+    return buffer.getvalue()
+
+
+def _breakdown_sheet(book, tariff_list: TariffList, *, bold, money) -> None:
+    sheet = book.add_worksheet("Specifikation")
+    sheet.write_row(0, 0, ["Tilbud", "Ydelse", "Element", "Beløb i alt", "Pr. enhed"], bold)
+    line_number = 1
+    for row in tariff_list.rows:
+        calculation = row.tariff.calculation
+        if calculation is None:
+            continue
+        for service in calculation.result["services"]:
+            if service["service_id"] != row.tariff.service_id:
+                continue
+            for part in service["breakdown"]:
+                sheet.write(line_number, 0, row.tariff.service.offer.name)
+                sheet.write(line_number, 1, service["name"])
+                sheet.write(line_number, 2, part["label"])
+                sheet.write_number(line_number, 3, Decimal(part["amount"]), money)
+                sheet.write_number(line_number, 4, Decimal(part["per_unit"]), money)
+                line_number += 1
+    sheet.set_column(0, 2, 36)
+    sheet.set_column(3, 4, 16)
+
+
+def tariff_list_pdf(tariff_list: TariffList) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("tariffs/tariff_list_pdf.html", {
+        "list": tariff_list, "generated": timezone.localtime(),
+        "rows": [
+            {"row": row, "offer": row.tariff.service.offer, "unit": UNIT_LABELS.get(row.tariff.service.unit, ""),
+             "previous": format_kr(row.previous.amount_ore) if row.previous else "–",
+             "current": format_kr(row.tariff.amount_ore),
+             "monthly": format_kr(row.tariff.monthly_ore) if row.tariff.monthly_ore is not None else "–",
+             "flags": _flags(row)}
+            for row in tariff_list.rows
+        ],
+    })
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def export_filename(tariff_list: TariffList, extension: str, *, now: datetime | None = None) -> str:
+    region = tariff_list.agreement.region.name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    return f"takstoversigt-{region}-{tariff_list.year}.{extension}"
