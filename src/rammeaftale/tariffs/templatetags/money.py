@@ -1,0 +1,25 @@
+"""Template filters for money in øre and decimal strings, Danish format."""
+from decimal import Decimal
+
+from django import template
+
+from rammeaftale.core.money import format_kr, kr_to_ore
+
+register = template.Library()
+
+
+@register.filter
+def kr(amount_ore):
+    """Øre (int) → "1.234,50 kr."; empty for None."""
+    return "" if amount_ore is None else format_kr(int(amount_ore))
+
+
+@register.filter
+def kr_text(amount: str):
+    """A kroner decimal string (as the engine's JSON holds it) → "1.234,50 kr."."""
+    return "" if amount in (None, "") else format_kr(kr_to_ore(Decimal(amount)))
+
+
+@register.filter
+def pct(value):
+    return "" if value is None else f"{value} %".replace(".", ",")
