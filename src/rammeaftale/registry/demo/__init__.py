@@ -1,0 +1,38 @@
+"""Deterministic demo data: a realistic region (or the whole country) built from one seed.
+
+`demo_build` plans a region as plain data from `random.Random(f"rammeaftale-demo:{seed}:{region code}")`
+(no global random, no clock; the P/L-like index has its own seeded stream) and writes it in one
+`transaction.atomic`:
+
+- through the audited services, one event each: reference data and rulebook agreements (idempotent), a demo
+  agreement for demo years no agreement covers (`agreement_create(is_demo=True)`), the private operators
+  (`private_operator_create`) and the demo users (`accounts.services.user_create`);
+- in bulk, for speed at national scale (about 7,000 offers): offers, their paragraphs and target groups,
+  capacities, categories, services and tariffs (`bulk_create`), and synthetic EANs for the region and its
+  municipalities that have none (`bulk_update`). These rows are recorded by ONE audit event `demo.built` per
+  region (region, seed, scale, years, counts), not one per row: the demo is a bulk job, like the reference
+  data load. The national scale builds in seconds this way (numbers in the command's output and the bench).
+
+How prices, numbers and names are drawn is in `registry/data/DEMO.md`.
+"""
+from rammeaftale.registry.demo.build import (
+    DemoReport,
+    RegionReport,
+    UserReport,
+    demo_build,
+    demo_digest,
+    demo_region_code,
+)
+from rammeaftale.registry.demo.catalogue import DEMO_PASSWORD, REGION_CODES, SCALES
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "REGION_CODES",
+    "SCALES",
+    "DemoReport",
+    "RegionReport",
+    "UserReport",
+    "demo_build",
+    "demo_digest",
+    "demo_region_code",
+]

@@ -1,0 +1,94 @@
+"""`rammeaftale demo --region REGION --seed N [--scale national] [--if-empty] [--year-from --year-to]`."""
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.core.errors import DomainError
+from rammeaftale.registry.demo import DEMO_PASSWORD, REGION_CODES, demo_build, demo_region_code
+
+COUNT_LABELS_DA = (
+    ("offers", "tilbud"),
+    ("private_operators", "private driftsherrer"),
+    ("capacities", "kapacitetsposter"),
+    ("categories", "kategoriseringer"),
+    ("services", "ydelser"),
+    ("tariffs", "takster"),
+    ("eans_assigned", "nye EAN-numre"),
+)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Byg deterministiske demodata for en region: tilbud, kapacitet, kategorier, ydelser og takster, "
+        "private driftsherrer, en demoaftale og en demobruger pr. rolle. Samme seed giver samme data."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region",
+                            help=f"regionen: {', '.join(REGION_CODES)} (også sjælland eller regionskoden)")
+        parser.add_argument("--seed", type=int, default=1, help="frø for tilfældighederne (standard 1)")
+        parser.add_argument("--scale", choices=["region", "national"], default="region",
+                            help="region (standard) eller national: alle fem regioner, ca. 7.000 tilbud")
+        parser.add_argument("--if-empty", action="store_true", dest="if_empty",
+                            help="gør intet for en region, der allerede har tilbud")
+        parser.add_argument("--year-from", type=int, default=2023, dest="year_from", help="første demoår")
+        parser.add_argument("--year-to", type=int, default=2026, dest="year_to", help="sidste demoår")
+
+    def handle(self, *args, region=None, seed=1, scale="region", if_empty=False, year_from=2023, year_to=2026,
+               **options):
+        try:
+            if scale == "national":
+                if region:
+                    raise CommandError("--scale national bygger alle fem regioner; udelad --region.")
+                codes = list(REGION_CODES.values())
+            elif not region:
+                raise CommandError(f"Angiv --region: {', '.join(REGION_CODES)} (eller --scale national).")
+            else:
+                codes = [demo_region_code(region)]
+            started = time.perf_counter()
+            report = demo_build(actor=Actor.system(username="demo"), region_codes=codes, seed=seed,
+                                scale=scale, year_from=year_from, year_to=year_to, if_empty=if_empty)
+            seconds = time.perf_counter() - started
+        except DomainError as exc:
+            raise CommandError(f"{exc.message_da} Intet er gemt.") from exc
+
+        for region_report in report.regions:
+            if region_report.skipped:
+                self.stdout.write(f"Demodata findes allerede i {region_report.name} "
+                                  f"({region_report.existing_offers} tilbud); intet ændret.")
+        if report.built:
+            self._counts_write(report, f"seed {seed}, skala {scale}, {year_from}–{year_to}", seconds)
+        if report.users:
+            self._logins_write(report)
+
+    def _counts_write(self, report, settings_text: str, seconds: float) -> None:
+        rows = [("region", *(label for _, label in COUNT_LABELS_DA))]
+        for built in report.built:
+            rows.append((built.name, *(str(built.counts[key]) for key, _ in COUNT_LABELS_DA)))
+        if len(report.built) > 1:
+            totals = (sum(built.counts[key] for built in report.built) for key, _ in COUNT_LABELS_DA)
+            rows.append(("i alt", *(str(total) for total in totals)))
+        self.stdout.write(f"Demodata bygget ({settings_text}) på {seconds:.1f} sekunder:")
+        for line in _table(rows):
+            self.stdout.write(f"  {line}")
+        for built in report.built:
+            for agreement in built.agreements:
+                self.stdout.write(f"Demoaftale oprettet: {agreement} (regler lånt, se aftalens bemærkning).")
+
+    def _logins_write(self, report) -> None:
+        self.stdout.write(f"\nLogins (kun til demo; nye brugere får adgangskoden {DEMO_PASSWORD}):")
+        rows = [("brugernavn", "rolle", "organisation", "adgangskode")]
+        for user in report.users:
+            rows.append((user.username, user.role, user.organisation,
+                         DEMO_PASSWORD if user.created else "(fandtes i forvejen, uændret)"))
+        for line in _table(rows):
+            self.stdout.write(f"  {line}")
