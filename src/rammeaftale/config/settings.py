@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # /api/docs serves Swagger UI from the package's bundled static files, not a CDN
     "rammeaftale.accounts",
     "rammeaftale.registry",
     "rammeaftale.tariffs",
@@ -103,6 +104,7 @@ USE_THOUSAND_SEPARATOR = False  # years must read 2026, not 2.026; money is form
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
