@@ -264,10 +264,8 @@ def test_a_tilbudsportalen_id_of_another_operators_offer_is_refused(reference, s
 
 
 def test_a_locked_category_and_a_changed_service_unit_are_refused(reference, system, esbjerg, make_offer):
-    from rammeaftale.tariffs.services import category_assess
-
     offer = make_offer(esbjerg, tilbudsportalen_id="300001")
-    category_assess(actor=system, offer=offer, year=2026, category="klynge", reason="Vurderet af sekretariatet")
+    services.offer_category_set(actor=system, offer=offer, year=2026, category="klynge", reason="Vurderet af sekretariatet")
     services.service_create(actor=system, offer=offer, name="Basis", unit="month")
     before = _db_state()
     result = _import(system, _csv(_row(kategori="lokal", kategori_aar="2026", ydelser="Basis:døgn")))

@@ -132,9 +132,9 @@ def test_pl_examples_are_loaded_flagged(db, system):
 
 def test_the_category_is_locked_for_the_year_once_assessed(hovedstaden_offer, system):
     offer, _ = hovedstaden_offer
-    services.category_assess(actor=system, offer=offer, year=2022, category="klynge", reason="Sælger til 3 kommuner",
+    registry_services.offer_category_set(actor=system, offer=offer, year=2022, category="klynge", reason="Sælger til 3 kommuner",
                              suggested_category="klynge")
     with pytest.raises(DomainError, match="låst"):
-        services.category_assess(actor=system, offer=offer, year=2022, category="hoejt_specialiseret", reason="Ændret")
-    services.category_assess(actor=system, offer=offer, year=2023, category="hoejt_specialiseret", reason="Fra 2023")
+        registry_services.offer_category_set(actor=system, offer=offer, year=2022, category="hoejt_specialiseret", reason="Ændret")
+    registry_services.offer_category_set(actor=system, offer=offer, year=2023, category="hoejt_specialiseret", reason="Fra 2023")
     assert OfferCategory.objects.get(offer=offer, year=2022).category == "klynge"

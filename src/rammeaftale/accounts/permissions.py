@@ -40,7 +40,3 @@ def can_maintain_price_index(actor: Actor) -> bool:
     """The P/L table is shared by all; the secretariats keep it."""
     return actor.has_role(Role.SECRETARIAT)
 
-
-def can_assess_category(actor: Actor, *, operator_id: int, region_id: int | None) -> bool:
-    """The operator proposes, the region's secretariat records the yearly category with the agreement."""
-    return can_manage_offer(actor, operator_id=operator_id, region_id=region_id)

@@ -6,10 +6,12 @@ from importlib import resources
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from rammeaftale import rulebooks
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
+from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_manage_offer
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.ids import IdentifierError, cvr_clean, ean_clean
@@ -245,9 +247,11 @@ def private_operator_create(
     *, actor: Actor, name: str, cvr: str, region: Organisation, ean: str = "", address: str = "",
     postcode: str = "", city: str = "",
 ) -> Organisation:
-    """A private operator (opholdssted, privat botilbud); identified by its CVR number."""
-    if not (actor.is_superuser or actor.region_id == region.pk):
-        raise NotAllowed()
+    """A private operator (opholdssted, privat botilbud); identified by its CVR number.
+
+    Created by the platform or by the secretariat of the region it is in."""
+    if not (actor.is_superuser or (actor.has_role(Role.SECRETARIAT) and actor.region_id == region.pk)):
+        raise NotAllowed("Kun regionens sekretariat kan oprette private driftsherrer.")
     cvr, ean = organisation_validate_ids(cvr=cvr, ean=ean)
     if not cvr:
         raise DomainError("En privat driftsherre skal have et CVR-nummer.", field="cvr")
@@ -362,30 +366,45 @@ def offer_capacity_set(*, actor: Actor, offer: Offer, valid_from: date, places: 
     if places < 0:
         raise DomainError(f"Kapaciteten må ikke være negativ ({places} pladser).", field="places",
                           message_en="capacity must not be negative")
-    existing = OfferCapacity.objects.filter(offer=offer, valid_from=valid_from).first()
-    before = model_snapshot(existing) if existing else None
-    capacity, _ = OfferCapacity.objects.update_or_create(
-        offer=offer, valid_from=valid_from, defaults={"places": places, "note": note}
-    )
+    capacity = OfferCapacity.objects.filter(offer=offer, valid_from=valid_from).first()
+    before = model_snapshot(capacity) if capacity else None
+    if capacity is None:
+        capacity = OfferCapacity(offer=offer, valid_from=valid_from)
+    capacity.places, capacity.note = places, note
     if before != model_snapshot(capacity):
+        capacity.save()
         audit_record(actor=actor, event_type="offer.capacity_set", organisation_id=offer.operator_id, obj=offer,
                      before=before, after=model_snapshot(capacity))
     return capacity
 
 
 @transaction.atomic
-def offer_category_set(*, actor: Actor, offer: Offer, year: int, category: str, reason: str = "") -> OfferCategory:
+def offer_category_set(
+    *, actor: Actor, offer: Offer, year: int, category: str, reason: str = "", suggested_category: str = "",
+    suggestion_reason: str = "",
+) -> OfferCategory:
+    """The year's category, a manual assessment (with the rulebook's suggestion beside it); once set, it is locked
+    for the year: "Tilbud kan ikke ændre kategori i løbet af året" (seed 002, Særligt for Styringsaftalen)."""
     _require_manage(actor, offer)
     if category not in Category.values:
         raise DomainError(f"Ukendt kategori «{category}».", field="category")
     existing = OfferCategory.objects.filter(offer=offer, year=year).first()
+    if existing is not None and existing.decided_at is not None and existing.category != category:
+        raise DomainError(
+            f"Kategorien for {year} er låst ({existing.get_category_display()}); et tilbud kan ikke skifte kategori i "
+            "løbet af året. En ny kategori gælder fra næste år.", field="category",
+        )
     before = model_snapshot(existing) if existing else None
-    record, _ = OfferCategory.objects.update_or_create(
-        offer=offer, year=year, defaults={"category": category, "reason": reason}
-    )
-    if before != model_snapshot(record):
-        audit_record(actor=actor, event_type="offer.category_set", organisation_id=offer.operator_id, obj=offer,
-                     before=before, after=model_snapshot(record))
+    record = existing or OfferCategory(offer=offer, year=year)
+    record.category = category
+    record.reason = reason.strip()
+    record.suggested_category = suggested_category
+    record.suggestion_reason = suggestion_reason
+    record.decided_by_id = actor.user_id
+    record.decided_at = timezone.now()
+    record.save()
+    audit_record(actor=actor, event_type="offer.category_set", organisation_id=offer.operator_id, obj=offer,
+                 before=before, after=model_snapshot(record))
     return record
 
 

@@ -1,4 +1,4 @@
-"""Writes for tariffs: P/L, budgets, calculations with approvals and explanations, true-up, reserves, categories."""
+"""Writes for tariffs: P/L, budgets, calculations with approvals and explanations, true-up and reserves."""
 import csv
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
-from rammeaftale.accounts.permissions import can_assess_category, can_maintain_price_index, can_manage_tariffs
+from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
 from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
 from rammeaftale.engine.tariff import TariffInputError, Unit, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
-from rammeaftale.registry.models import Category, Offer, OfferCategory, Service
+from rammeaftale.registry.models import Offer, Service
 from rammeaftale.registry.selectors import agreement_for
 from rammeaftale.registry.services import rulebook_of
 from rammeaftale.tariffs.models import (
@@ -356,31 +356,3 @@ def reserve_use(*, actor: Actor, offer: Offer, year: int, amount_kr: Decimal, te
     audit_record(actor=actor, event_type="tariff.reserve_used", organisation_id=offer.operator_id, obj=offer,
                  after={"year": year, "uses": [model_snapshot(use) for use in uses]})
     return uses
-
-
-@transaction.atomic
-def category_assess(*, actor: Actor, offer: Offer, year: int, category: str, reason: str,
-                    suggested_category: str = "", suggestion_reason: str = "") -> OfferCategory:
-    """The manual assessment for a year; once set, the category is locked for that year (the rulebook says so)."""
-    if not can_assess_category(actor, operator_id=offer.operator_id, region_id=offer.municipality.region_id):
-        raise NotAllowed("Du må ikke kategorisere dette tilbud.")
-    if category not in Category.values:
-        raise DomainError(f"Ukendt kategori «{category}».", field="category")
-    if not reason.strip():
-        raise DomainError("En kategorisering skal have en begrundelse.", field="reason")
-    existing = OfferCategory.objects.filter(offer=offer, year=year).first()
-    if existing is not None and existing.decided_at is not None and existing.category != category:
-        raise DomainError(
-            f"Kategorien for {year} er låst ({existing.get_category_display()}); tilbud kan ikke skifte kategori i løbet "
-            "af året. En ny kategori gælder fra næste år.", field="category",
-        )
-    before = model_snapshot(existing) if existing else None
-    record, _ = OfferCategory.objects.update_or_create(
-        offer=offer, year=year,
-        defaults={"category": category, "reason": reason.strip(), "suggested_category": suggested_category,
-                  "suggestion_reason": suggestion_reason, "decided_by_id": actor.user_id,
-                  "decided_at": timezone.now()},
-    )
-    audit_record(actor=actor, event_type="offer.category_assessed", organisation_id=offer.operator_id, obj=offer,
-                 before=before, after=model_snapshot(record))
-    return record
