@@ -2,7 +2,8 @@
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
+from ninja.responses import Status
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.core.money import ore_to_kr
@@ -45,21 +46,21 @@ class TariffListOut(Schema):
 
 
 @router.post("/calculate", response={200: dict, 400: EngineError}, summary="Beregn takster ud fra et budget (JSON)")
-def calculate(request, payload: dict[str, Any]):
+def calculate(request, payload: dict[str, Any] = Body(...)):
     """Same input and output as `rammeaftale tariff calculate` (docs/engine-json.md)."""
     try:
-        return 200, tariff_calculate_json(payload)
+        return Status(200, tariff_calculate_json(payload))
     except EngineInputError as exc:
-        return 400, exc.as_dict()
+        return Status(400, exc.as_dict())
 
 
 @router.post("/true-up", response={200: dict, 400: EngineError}, summary="Beregn efterregulering (JSON)")
-def true_up(request, payload: dict[str, Any]):
+def true_up(request, payload: dict[str, Any] = Body(...)):
     """Same input and output as `rammeaftale tariff true-up` (docs/engine-json.md)."""
     try:
-        return 200, true_up_calculate_json(payload)
+        return Status(200, true_up_calculate_json(payload))
     except EngineInputError as exc:
-        return 400, exc.as_dict()
+        return Status(400, exc.as_dict())
 
 
 def _list(request, agreement_id: int, year: int):
