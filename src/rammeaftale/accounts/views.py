@@ -1,0 +1,56 @@
+"""The accounts pages: the audit trail (who changed what, before and after) and the organisation's users."""
+from dataclasses import dataclass
+
+from django.shortcuts import render
+
+from rammeaftale.accounts import selectors
+from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.accounts.models import AuditEvent
+from rammeaftale.web.pages import page_view, paginate, query_without, text_param, wants_partial
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    before: object
+    after: object
+
+
+def _value(values: dict, key: str):
+    """Missing, None, "" and [] all mean «nothing»: a new object does not list its empty fields as changes."""
+    value = values.get(key)
+    return None if value in ("", []) else value
+
+
+def audit_changes(event: AuditEvent) -> list[Change]:
+    """Only the keys whose value differs: a created object shows its filled-in keys, a deleted one its old."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    return [
+        Change(key=key, before=_value(before, key), after=_value(after, key))
+        for key in sorted(before.keys() | after.keys())
+        if _value(before, key) != _value(after, key)
+    ]
+
+
+@page_view
+def audit_list(request):
+    actor = actor_for_request(request)
+    event_type = text_param(request, "event_type", max_length=64)
+    text = text_param(request, "q")
+    page = paginate(request, selectors.audit_event_list(actor=actor, event_type=event_type, text=text))
+    rows = [(event, audit_changes(event)) for event in page.object_list]
+    context = {"page": page, "rows": rows, "event_type": event_type, "text": text,
+               "query": query_without(request, "page")}
+    if wants_partial(request):
+        return render(request, "accounts/_audit_results.html", context)
+    # The event types this administrator can see, for the filter menu (belongs in accounts.selectors).
+    visible = selectors.audit_event_list(actor=actor).order_by("event_type")
+    context["event_types"] = list(visible.values_list("event_type", flat=True).distinct())
+    return render(request, "accounts/audit_list.html", context)
+
+
+@page_view
+def user_list(request):
+    users = selectors.user_list(actor=actor_for_request(request))
+    return render(request, "accounts/user_list.html", {"users": users})

@@ -1,0 +1,157 @@
+"""The registry's pages: the offer list with live filters, an offer, the offer import, and agreements with
+their rulebooks. Thin: read the request, call one selector or service, render."""
+from datetime import date
+from itertools import groupby
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from rammeaftale import rulebooks
+from rammeaftale.accounts.actor import Actor, actor_for_request
+from rammeaftale.accounts.permissions import can_import_offers
+from rammeaftale.core.errors import NotAllowed
+from rammeaftale.registry import importing, selectors
+from rammeaftale.registry.models import Category, LegalParagraph, OfferType, TargetGroup
+from rammeaftale.registry.services import rulebook_of
+from rammeaftale.web.pages import (
+    int_param,
+    missing_as_404,
+    page_view,
+    paginate,
+    query_without,
+    text_param,
+    wants_partial,
+)
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024  # the same limit as the API (registry.api.MAX_IMPORT_BYTES)
+
+
+# Reference lists for the filter menus (public master data). They belong in registry.selectors; until they are
+# there, they live here so the view still asks for them by the acting user.
+def _require_login(actor: Actor) -> None:
+    if not actor.is_authenticated:
+        raise NotAllowed("Du skal være logget ind.", message_en="Authentication required.")
+
+
+def paragraph_list(*, actor: Actor) -> QuerySet[LegalParagraph]:
+    _require_login(actor)
+    return LegalParagraph.objects.order_by("id")  # the order of data/paragraphs.csv (§ 85 before § 101)
+
+
+def target_group_list(*, actor: Actor) -> QuerySet[TargetGroup]:
+    _require_login(actor)
+    return TargetGroup.objects.order_by("name")
+
+
+def _filters_from(request, *, year: int) -> selectors.OfferFilters:
+    offer_type = request.GET.get("offer_type", "")
+    category = request.GET.get("category", "")
+    return selectors.OfferFilters(
+        region_id=int_param(request, "region"),
+        operator_id=int_param(request, "operator"),
+        paragraph=text_param(request, "paragraph", max_length=20),
+        target_group=text_param(request, "target_group", max_length=40),
+        category=category if category in Category.values else "",
+        offer_type=offer_type if offer_type in OfferType.values else "",
+        text=text_param(request, "q"),
+        year=year,
+    )
+
+
+def _category_years(agreements, *, this_year: int) -> list[int]:
+    """Every year an agreement covers, and this year and the next (categories are set ahead)."""
+    years = {this_year, this_year + 1}
+    for agreement in agreements:
+        years.update(range(agreement.year_from, agreement.year_to + 1))
+    return sorted(years, reverse=True)
+
+
+@page_view
+def offer_list(request):
+    actor = actor_for_request(request)
+    this_year = date.today().year
+    year = int_param(request, "year") or this_year
+    filters = _filters_from(request, year=year)
+    page = paginate(request, selectors.offer_list(actor=actor, filters=filters))
+    context = {"page": page, "filters": filters, "query": query_without(request, "page")}
+    if wants_partial(request):
+        return render(request, "registry/_offer_results.html", context)
+    context.update(
+        regions=selectors.region_list(actor=actor),
+        operators=selectors.operator_list(actor=actor),
+        paragraphs=paragraph_list(actor=actor),
+        target_groups=target_group_list(actor=actor),
+        categories=Category.choices,
+        offer_types=OfferType.choices,
+        years=_category_years(selectors.agreement_list(actor=actor), this_year=this_year),
+    )
+    return render(request, "registry/offer_list.html", context)
+
+
+@page_view
+def offer_detail(request, offer_id: int):
+    actor = actor_for_request(request)
+    with missing_as_404(actor):
+        detail = selectors.offer_detail(actor=actor, offer_id=offer_id)
+    services = [(service, detail.tariffs_by_service.get(service.pk, [])) for service in detail.services]
+    return render(request, "registry/offer_detail.html", {"detail": detail, "offer": detail.offer,
+                                                          "services": services})
+
+
+@page_view
+def offer_import(request):
+    actor = actor_for_request(request)
+    if not can_import_offers(actor):
+        raise PermissionDenied("Kun driftsherrer, sekretariater og administratorer kan importere tilbud.")
+    context = {"columns": importing.COLUMNS, "max_mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["problem"] = "Vælg en CSV- eller XLSX-fil."
+        elif upload.size > MAX_IMPORT_BYTES:
+            context["problem"] = f"Filen er for stor; højst {context['max_mb']} MB. Intet er gemt."
+        else:
+            context["result"] = importing.offers_import(
+                actor=actor, filename=upload.name, content=upload.read()
+            )
+    return render(request, "registry/offer_import.html", context)
+
+
+@page_view
+def offer_import_template(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Skabelonen findes som CSV og XLSX.")
+    if not can_import_offers(actor_for_request(request)):
+        raise PermissionDenied("Kun driftsherrer, sekretariater og administratorer kan importere tilbud.")
+    filename = f"tilbud-skabelon.{fmt}"
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(importing.offers_import_template(filename=filename), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@page_view
+def agreement_list(request):
+    agreements = selectors.agreement_list(actor=actor_for_request(request))
+    return render(request, "registry/agreement_list.html", {"agreements": agreements})
+
+
+@page_view
+def agreement_detail(request, agreement_id: int):
+    actor = actor_for_request(request)
+    with missing_as_404(actor):
+        agreement = selectors.agreement_get(actor=actor, agreement_id=agreement_id)
+    rulebook = rulebook_of(agreement.rulebook)
+    parameters = rulebooks.rulebook_parameters(rulebook)
+    sections = [
+        (label, list(rows)) for label, rows in groupby(parameters, key=lambda row: row.section_label_da)
+    ]
+    document = rulebooks.document_sources().get(rulebook.rulebook.document)
+    return render(request, "registry/agreement_detail.html", {
+        "agreement": agreement, "meta": rulebook.rulebook, "document": document, "sections": sections,
+        "assumed_count": sum(1 for row in parameters if row.assumed is not None),
+        "parameter_count": len(parameters),
+    })

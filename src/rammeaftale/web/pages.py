@@ -1,0 +1,76 @@
+"""What the page views share: reading GET parameters, pagination, and domain errors as 403/404 pages."""
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest
+from django.utils.cache import patch_vary_headers
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.core.errors import NotAllowed
+
+PER_PAGE = 50
+
+
+def page_view(view: Callable) -> Callable:
+    """Login required; a NotAllowed from a selector or service becomes the Danish 403 page with its message.
+
+    The responses vary on HX-Request, so a browser never serves a cached partial as a whole page (or back).
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message_da) from error
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    return wrapped
+
+
+@contextmanager
+def missing_as_404(actor: Actor):
+    """For a detail page: the selectors answer a missing object with NotAllowed ("findes ikke"); once the
+    actor may read at all (a logged-in user of an organisation), that can only mean the object is missing."""
+    try:
+        yield
+    except NotAllowed as error:
+        if actor.is_authenticated:
+            raise Http404(error.message_da) from error
+        raise
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """An htmx request for the results only; a history restore (back button) needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def int_param(request: HttpRequest, name: str) -> int | None:
+    """A whole number, or None for anything else (an id longer than a bigint would fail in PostgreSQL)."""
+    value = request.GET.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def text_param(request: HttpRequest, name: str, *, max_length: int = 200) -> str:
+    """Free text without NUL characters, which PostgreSQL refuses in a query."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
+
+
+def paginate(request: HttpRequest, items, *, per_page: int = PER_PAGE) -> Page:
+    """The page named by ?page=, clamped to the pages there are."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current GET parameters minus `names`, URL-encoded, for links that keep the filters."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
