@@ -6,7 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBasicAuth, SessionAuth
 
 from rammeaftale.accounts.api import router as accounts_router
-from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.registry.api import router as registry_router
 from rammeaftale.tariffs.api import router as tariffs_router
 
@@ -72,6 +72,11 @@ def _error(request, *, status: int, code: str, message: str, detail, field: str 
 @api.exception_handler(NotAllowed)
 def _not_allowed(request, exc: NotAllowed):
     return api.create_response(request, exc.as_dict(), status=403)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request, exc: NotFound):
+    return api.create_response(request, exc.as_dict(), status=404)
 
 
 @api.exception_handler(DomainError)

@@ -180,10 +180,10 @@ def test_agreement_detail_lists_the_rulebook_parameters_with_source_or_assumptio
         assert parameter["source"] is not None or parameter["assumed"], parameter["path"]
 
 
-def test_unknown_agreement_is_refused_in_danish(caseworker):
+def test_unknown_agreement_is_answered_in_danish(caseworker):
     response = session(caseworker).get("/api/agreements/999999")
-    assert response.status_code == 403
-    assert response.json() == {"code": "not_allowed", "field": "", "message": "Rammeaftalen findes ikke.",
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "field": "", "message": "Rammeaftalen findes ikke.",
                                "detail": "Agreement not found."}
 
 
@@ -244,7 +244,7 @@ def test_offer_detail_money_is_kroner_text_and_integer_ore(market, caseworker):
 
 def test_unknown_offer_is_refused(caseworker):
     response = session(caseworker).get("/api/offers/999999")
-    assert response.status_code == 403 and response.json()["message"] == "Tilbuddet findes ikke."
+    assert response.status_code == 404 and response.json()["message"] == "Tilbuddet findes ikke."
 
 
 # --- capacity -----------------------------------------------------------------------------------------------------

@@ -29,3 +29,9 @@ def user_list(*, actor: Actor) -> QuerySet[User]:
         raise NotAllowed("Kun administratorer kan se brugerlisten.")
     users = User.objects.select_related("organisation").prefetch_related("user_roles").order_by("username")
     return users if actor.is_superuser else users.filter(organisation_id=actor.organisation_id)
+
+
+def audit_event_types(*, actor: Actor) -> list[str]:
+    """The event types the actor's audit trail holds, for the filter menu."""
+    events = audit_event_list(actor=actor).order_by("event_type")
+    return list(events.values_list("event_type", flat=True).distinct())

@@ -7,5 +7,6 @@ from rammeaftale.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("takster/", include("rammeaftale.tariffs.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

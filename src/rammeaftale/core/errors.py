@@ -15,6 +15,13 @@ class DomainError(Exception):
         return {"code": self.code, "field": self.field, "message": self.message_da, "detail": self.message_en}
 
 
+class NotFound(DomainError):
+    """The object does not exist (or is not one the actor may know of: it is answered the same way)."""
+
+    def __init__(self, message_da: str = "Findes ikke.", *, message_en: str = "Not found."):
+        super().__init__(message_da, message_en=message_en, code="not_found")
+
+
 class NotAllowed(DomainError):
     """The acting user may not do this; says so without revealing the data behind it."""
 

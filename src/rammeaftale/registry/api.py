@@ -19,7 +19,6 @@ from rammeaftale.registry.models import Category, Offer, Organisation, Organisat
 router = Router(tags=["Register"])
 
 MAX_PAGE = 500
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
 # --- schemas ------------------------------------------------------------------------------------------------------
@@ -414,9 +413,9 @@ def offer_import(request, file: File[UploadedFile], dry_run: bool = False):
     actor = actor_from_user(request.auth)
     if not can_import_offers(actor):
         raise NotAllowed("Du har ikke adgang til at indlæse tilbud.", message_en="Offer import not allowed.")
-    if file.size > MAX_IMPORT_BYTES:
+    if file.size > importing.MAX_BYTES:
         raise DomainError(
-            f"Filen er for stor ({file.size} byte); højst {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", field="file",
+            f"Filen er for stor ({file.size} byte); højst {importing.MAX_BYTES // (1024 * 1024)} MB.", field="file",
             message_en="File too large.",
         )
     result = importing.offers_import(actor=actor, filename=file.name, content=file.read(), dry_run=dry_run)

@@ -7,9 +7,10 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_manage_offer, can_see_offer_internals
-from rammeaftale.core.errors import NotAllowed
+from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.registry.models import (
     Agreement,
+    LegalParagraph,
     Offer,
     OfferCapacity,
     OfferCategory,
@@ -17,6 +18,7 @@ from rammeaftale.registry.models import (
     OrganisationKind,
     Population,
     Service,
+    TargetGroup,
 )
 
 
@@ -100,7 +102,7 @@ def offer_detail(*, actor: Actor, offer_id: int, on: date | None = None) -> Offe
         .first()
     )
     if offer is None:
-        raise NotAllowed("Tilbuddet findes ikke.", message_en="Offer not found.")
+        raise NotFound("Tilbuddet findes ikke.", message_en="Offer not found.")
     region_id = offer.municipality.region_id
     capacities = list(offer.capacities.order_by("valid_from"))
     current = [c for c in capacities if c.valid_from <= on]
@@ -137,7 +139,7 @@ def agreement_get(*, actor: Actor, agreement_id: int) -> Agreement:
     _require_login(actor)
     agreement = Agreement.objects.select_related("region", "rulebook").filter(pk=agreement_id).first()
     if agreement is None:
-        raise NotAllowed("Rammeaftalen findes ikke.", message_en="Agreement not found.")
+        raise NotFound("Rammeaftalen findes ikke.", message_en="Agreement not found.")
     return agreement
 
 
@@ -168,3 +170,13 @@ def population_of(*, organisation_id: int, year: int) -> int | None:
         Population.objects.filter(organisation_id=organisation_id, year__lte=year).order_by("-year").first()
     )
     return record.inhabitants if record else None
+
+
+def paragraph_list(*, actor: Actor) -> QuerySet[LegalParagraph]:
+    _require_login(actor)
+    return LegalParagraph.objects.order_by("id")  # the order of data/paragraphs.csv (§ 85 before § 101)
+
+
+def target_group_list(*, actor: Actor) -> QuerySet[TargetGroup]:
+    _require_login(actor)
+    return TargetGroup.objects.order_by("name")

@@ -25,26 +25,6 @@ from rammeaftale.web.pages import (
     wants_partial,
 )
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024  # the same limit as the API (registry.api.MAX_IMPORT_BYTES)
-
-
-# Reference lists for the filter menus (public master data). They belong in registry.selectors; until they are
-# there, they live here so the view still asks for them by the acting user.
-def _require_login(actor: Actor) -> None:
-    if not actor.is_authenticated:
-        raise NotAllowed("Du skal være logget ind.", message_en="Authentication required.")
-
-
-def paragraph_list(*, actor: Actor) -> QuerySet[LegalParagraph]:
-    _require_login(actor)
-    return LegalParagraph.objects.order_by("id")  # the order of data/paragraphs.csv (§ 85 before § 101)
-
-
-def target_group_list(*, actor: Actor) -> QuerySet[TargetGroup]:
-    _require_login(actor)
-    return TargetGroup.objects.order_by("name")
-
-
 def _filters_from(request, *, year: int) -> selectors.OfferFilters:
     offer_type = request.GET.get("offer_type", "")
     category = request.GET.get("category", "")
@@ -81,8 +61,8 @@ def offer_list(request):
     context.update(
         regions=selectors.region_list(actor=actor),
         operators=selectors.operator_list(actor=actor),
-        paragraphs=paragraph_list(actor=actor),
-        target_groups=target_group_list(actor=actor),
+        paragraphs=selectors.paragraph_list(actor=actor),
+        target_groups=selectors.target_group_list(actor=actor),
         categories=Category.choices,
         offer_types=OfferType.choices,
         years=_category_years(selectors.agreement_list(actor=actor), this_year=this_year),
@@ -93,7 +73,7 @@ def offer_list(request):
 @page_view
 def offer_detail(request, offer_id: int):
     actor = actor_for_request(request)
-    with missing_as_404(actor):
+    with missing_as_404():
         detail = selectors.offer_detail(actor=actor, offer_id=offer_id)
     services = [(service, detail.tariffs_by_service.get(service.pk, [])) for service in detail.services]
     return render(request, "registry/offer_detail.html", {"detail": detail, "offer": detail.offer,
@@ -105,12 +85,12 @@ def offer_import(request):
     actor = actor_for_request(request)
     if not can_import_offers(actor):
         raise PermissionDenied("Kun driftsherrer, sekretariater og administratorer kan importere tilbud.")
-    context = {"columns": importing.COLUMNS, "max_mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+    context = {"columns": importing.COLUMNS, "max_mb": importing.MAX_BYTES // (1024 * 1024)}
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             context["problem"] = "Vælg en CSV- eller XLSX-fil."
-        elif upload.size > MAX_IMPORT_BYTES:
+        elif upload.size > importing.MAX_BYTES:
             context["problem"] = f"Filen er for stor; højst {context['max_mb']} MB. Intet er gemt."
         else:
             context["result"] = importing.offers_import(
@@ -142,7 +122,7 @@ def agreement_list(request):
 @page_view
 def agreement_detail(request, agreement_id: int):
     actor = actor_for_request(request)
-    with missing_as_404(actor):
+    with missing_as_404():
         agreement = selectors.agreement_get(actor=actor, agreement_id=agreement_id)
     rulebook = rulebook_of(agreement.rulebook)
     parameters = rulebooks.rulebook_parameters(rulebook)

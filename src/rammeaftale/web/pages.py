@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from django.utils.cache import patch_vary_headers
 
 from rammeaftale.accounts.actor import Actor
-from rammeaftale.core.errors import NotAllowed
+from rammeaftale.core.errors import NotAllowed, NotFound
 
 PER_PAGE = 50
 
@@ -35,15 +35,12 @@ def page_view(view: Callable) -> Callable:
 
 
 @contextmanager
-def missing_as_404(actor: Actor):
-    """For a detail page: the selectors answer a missing object with NotAllowed ("findes ikke"); once the
-    actor may read at all (a logged-in user of an organisation), that can only mean the object is missing."""
+def missing_as_404():
+    """For a detail page: a selector's NotFound becomes the Danish 404 page."""
     try:
         yield
-    except NotAllowed as error:
-        if actor.is_authenticated:
-            raise Http404(error.message_da) from error
-        raise
+    except NotFound as error:
+        raise Http404(error.message_da) from error
 
 
 def wants_partial(request: HttpRequest) -> bool:

@@ -1,6 +1,6 @@
 """Importing offers (tilbud) from CSV and XLSX files, all rows or none; the columns: docs/import.md."""
 from rammeaftale.registry.importing.columns import COLUMNS, Column
-from rammeaftale.registry.importing.files import MAX_ROWS
+from rammeaftale.registry.importing.files import MAX_BYTES, MAX_ROWS
 from rammeaftale.registry.importing.offers import (
     ImportResult,
     ImportRowError,
@@ -9,6 +9,6 @@ from rammeaftale.registry.importing.offers import (
 )
 
 __all__ = [
-    "COLUMNS", "Column", "ImportResult", "ImportRowError", "MAX_ROWS", "offers_import",
+    "COLUMNS", "Column", "ImportResult", "ImportRowError", "MAX_BYTES", "MAX_ROWS", "offers_import",
     "offers_import_template",
 ]

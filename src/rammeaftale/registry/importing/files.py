@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from rammeaftale.registry.importing.columns import COLUMN_NAMES, COLUMNS, OPERATOR_COLUMNS, Cell
 
 MAX_ROWS = 10_000
+MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused before it is read (page and API)
 
 
 class FileProblem(Exception):
