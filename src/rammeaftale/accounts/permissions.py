@@ -40,3 +40,57 @@ def can_maintain_price_index(actor: Actor) -> bool:
     """The P/L table is shared by all; the secretariats keep it."""
     return actor.has_role(Role.SECRETARIAT)
 
+
+
+def can_buy_place(actor: Actor, *, acting_municipality_id: int) -> bool:
+    """The acting municipality's caseworkers buy places for its citizens."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == acting_municipality_id and actor.has_role(Role.CASEWORKER)
+
+
+def can_see_placement(actor: Actor, *, acting_id: int, paying_id: int, operator_id: int) -> bool:
+    """The buying side (acting and paying municipality) and the selling operator; the secretariat sees only
+    aggregates, never a citizen."""
+    if actor.is_superuser:
+        return True
+    if actor.organisation_id in (acting_id, paying_id):
+        return actor.has_role(Role.CASEWORKER, Role.ECONOMIST, Role.ADMINISTRATOR)
+    if actor.organisation_id == operator_id:
+        return actor.has_role(Role.OPERATOR, Role.ECONOMIST, Role.ADMINISTRATOR)
+    return False
+
+
+def can_see_full_cpr(actor: Actor, *, acting_id: int, paying_id: int, operator_id: int) -> bool:
+    """Those who work with the citizen: the buying side's caseworkers and the operator's staff (each read logged)."""
+    if actor.is_superuser:
+        return True
+    if actor.organisation_id in (acting_id, paying_id):
+        return actor.has_role(Role.CASEWORKER)
+    return actor.organisation_id == operator_id and actor.has_role(Role.OPERATOR)
+
+
+def can_manage_placement_as_buyer(actor: Actor, *, acting_id: int) -> bool:
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == acting_id and actor.has_role(Role.CASEWORKER)
+
+
+def can_manage_placement_as_operator(actor: Actor, *, operator_id: int) -> bool:
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == operator_id and actor.has_role(Role.OPERATOR, Role.ADMINISTRATOR)
+
+
+def can_run_settlement(actor: Actor, *, seller_id: int) -> bool:
+    """The seller's economists invoice its placements; the console runs as the platform."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == seller_id and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR)
+
+
+def can_see_invoices_of(actor: Actor, *, organisation_id: int) -> bool:
+    """An organisation's economists and administrators see the invoices it sends and receives."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == organisation_id and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR)

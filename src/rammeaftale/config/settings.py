@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "rammeaftale.accounts",
     "rammeaftale.registry",
     "rammeaftale.tariffs",
+    "rammeaftale.placements",
+    "rammeaftale.billing",
     "rammeaftale.web",
 ]
 
@@ -81,7 +83,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the browser tests' live server read while the test thread writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers queue (busy timeout)
+    # instead of failing half-way; the capacity check relies on it where PostgreSQL uses SELECT … FOR UPDATE.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;", "timeout": 20, "transaction_mode": "IMMEDIATE",
+    }
+    # A file, not shared memory, so that threads in the tests (live server, parallel bookings) queue on its lock.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -103,6 +111,9 @@ USE_THOUSAND_SEPARATOR = False  # years must read 2026, not 2.026; money is form
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+
+# The key that encrypts CPR numbers at rest; kept outside the database (back it up separately).
+CPR_KEY_FILE = Path(os.environ.get("RAMMEAFTALE_CPR_KEY_FILE", VAR_DIR / "secrets" / "cpr.key"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

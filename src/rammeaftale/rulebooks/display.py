@@ -51,6 +51,8 @@ CODE_NAMES_DA = {
     "monthly": "Månedlig",
     "in_advance": "Forud",
     "in_arrears": "Bagud",
+    "days": "Dage × døgntakst",
+    "monthly_pro_rata": "Månedstakst (forholdsmæssigt for dele af en måned)",
     "interested_municipalities_or_population_share": (
         "Mellem interesserede brugerkommuner eller alle kommuner efter befolkningsandel"
     ),

@@ -331,6 +331,9 @@ class Notice(_Frozen):
 class Payment(_Frozen):
     invoicing: Param[Literal["monthly"]] = Field(title="Fakturering")
     timing: Param[Literal["in_advance", "in_arrears"]] = Field(title="Betaling forud eller bagud")
+    billing_basis: Param[Literal["days", "monthly_pro_rata"]] = Field(
+        title="Afregning af døgn- og månedsydelser",
+    )
     due_days_max: Param[PositiveCount] = Field(title="Længste betalingsfrist")
     claim_limit_months: Param[PositiveCount] = Field(title="Krav skal fremsættes senest efter ydelsen")
 

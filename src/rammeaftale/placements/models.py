@@ -1,0 +1,127 @@
+"""Placements (køb af plads): the citizen, who acts and who pays, the offer and its services, dates and notice."""
+from django.conf import settings
+from django.db import models
+
+from rammeaftale.registry.models import Offer, Organisation, Service
+
+
+class PlacementStatus(models.TextChoices):
+    REQUESTED = "requested", "Anmodet"
+    RESERVED = "reserved", "Reserveret"
+    ACTIVE = "active", "Aktiv"
+    NOTICE_GIVEN = "notice_given", "Opsagt"
+    ENDED = "ended", "Afsluttet"
+    CANCELLED = "cancelled", "Annulleret"
+
+
+# Placements that hold a place: they count against capacity and are charged.
+HOLDING_STATUSES = (PlacementStatus.RESERVED, PlacementStatus.ACTIVE, PlacementStatus.NOTICE_GIVEN)
+CHARGED_STATUSES = (*HOLDING_STATUSES, PlacementStatus.ENDED)
+
+
+class Custody(models.TextChoices):
+    """Forældremyndighed, as the national standard contract for children lists it (domain_rules.md § 6)."""
+
+    NOT_RELEVANT = "", "Ikke relevant (voksen)"
+    MOTHER = "mother", "Moderen"
+    FATHER = "father", "Faderen"
+    JOINT = "joint", "Fælles"
+    PENDING = "pending", "Uafklaret (under behandling i Familieretshuset)"
+    OTHER = "other", "Anden forældremyndighedsindehaver eller værge"
+
+
+class Placement(models.Model):
+    """One citizen's place in an offer, bought by the acting municipality and paid by the paying municipality.
+
+    Dates are half-open: the placement holds the place from `start_date` up to, not including, the first of
+    `moved_out_on`, `end_date` and `planned_end`; it is charged up to `charged_until()` (see services).
+    """
+
+    reference = models.CharField("placeringsnummer", max_length=20, unique=True)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="placements", verbose_name="tilbud")
+    acting_municipality = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="acting_placements", verbose_name="handlekommune",
+    )
+    paying_municipality = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="paying_placements", verbose_name="betalingskommune",
+    )
+    citizen_name = models.CharField("borgerens navn", max_length=200)
+    citizen_address = models.CharField("folkeregisteradresse", max_length=300, blank=True)
+    cpr_encrypted = models.TextField("CPR-nummer (krypteret)")
+    cpr_index = models.CharField("CPR-søgenøgle", max_length=64, db_index=True)
+    cpr_masked = models.CharField("CPR-nummer (maskeret)", max_length=11)
+    birth_date = models.DateField("fødselsdato")
+    custody = models.CharField("forældremyndighed", max_length=10, choices=Custody.choices, blank=True)
+    contact_name = models.CharField("kontaktperson i handlekommunen", max_length=200, blank=True)
+    contact_phone = models.CharField("telefon", max_length=30, blank=True)
+    contact_email = models.EmailField("e-mail", blank=True)
+    start_date = models.DateField("startdato")
+    planned_end = models.DateField("planlagt slutdato (første dag uden plads)", null=True, blank=True)
+    status = models.CharField("status", max_length=20, choices=PlacementStatus.choices,
+                              default=PlacementStatus.REQUESTED)
+    notice_given_on = models.DateField("opsagt den", null=True, blank=True)
+    notice_end = models.DateField("opsigelsen udløber (første dag uden betaling)", null=True, blank=True)
+    moved_out_on = models.DateField("fraflyttet (første dag uden borgeren)", null=True, blank=True)
+    end_date = models.DateField("slutdato (første dag uden plads og betaling)", null=True, blank=True)
+    covered_by_agreement = models.BooleanField("omfattet af styringsaftalen", default=True)
+    over_occupancy_reason = models.TextField("begrundelse for overbelægning", blank=True)
+    cancelled_reason = models.TextField("begrundelse for annullering", blank=True)
+    is_internal = models.BooleanField(
+        "driftsherrens egen borger", default=False,
+        help_text="Driftsherrens egne borgere tæller i belægningen, men faktureres ikke.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField("oprettet", auto_now_add=True)
+    updated_at = models.DateTimeField("ændret", auto_now=True)
+
+    class Meta:
+        verbose_name = "placering"
+        verbose_name_plural = "placeringer"
+        ordering = ["-start_date", "reference"]
+        indexes = [
+            models.Index(fields=["offer", "status"], name="placement_offer_status"),
+            models.Index(fields=["paying_municipality", "status"], name="placement_payer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.offer.name})"
+
+    @property
+    def holds_until(self):
+        """The first day the place is free again (None: open-ended)."""
+        ends = [day for day in (self.moved_out_on, self.end_date, self.planned_end, self.notice_end) if day]
+        return min(ends) if ends else None
+
+
+class PlacementService(models.Model):
+    """A service (ydelse) bought for the placement: the basis service and any tilvalg or tillæg, from a date."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="services")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="placement_services",
+                                verbose_name="ydelse")
+    valid_from = models.DateField("fra")
+    valid_to = models.DateField("til (første dag uden)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "købt ydelse"
+        verbose_name_plural = "købte ydelser"
+        ordering = ["valid_from", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.placement.reference}: {self.service.name}"
+
+
+class RegisteredHours(models.Model):
+    """Hours delivered under an hour-based service (e.g. § 85 støtte), in minutes, per day."""
+
+    placement_service = models.ForeignKey(PlacementService, on_delete=models.CASCADE, related_name="hours")
+    day = models.DateField("dato")
+    minutes = models.PositiveIntegerField("minutter")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+
+    class Meta:
+        verbose_name = "registrerede timer"
+        verbose_name_plural = "registrerede timer"
+        constraints = [models.UniqueConstraint(fields=["placement_service", "day"], name="hours_one_per_day")]

@@ -1,0 +1,387 @@
+"""Writes for placements: buying a place without overbooking, move-in, notice, end dates, hours and CPR reads."""
+from dataclasses import dataclass
+from datetime import date
+from uuid import uuid4
+
+from django.db import transaction
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.audit import audit_record, model_snapshot
+from rammeaftale.accounts.permissions import (
+    can_buy_place,
+    can_manage_placement_as_buyer,
+    can_manage_placement_as_operator,
+    can_see_full_cpr,
+)
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.engine.notice import notice_end as notice_end_of
+from rammeaftale.placements.cpr import cpr_birth_date, cpr_clean, cpr_decrypt, cpr_encrypt, cpr_index, cpr_mask
+from rammeaftale.placements.models import (
+    CHARGED_STATUSES,
+    HOLDING_STATUSES,
+    Placement,
+    PlacementService,
+    PlacementStatus,
+    RegisteredHours,
+)
+from rammeaftale.registry.models import Agreement, Offer, Organisation, OrganisationKind, Service, ServiceKind
+from rammeaftale.registry.services import rulebook_of
+
+CPR_FIELDS = ("cpr_encrypted", "cpr_index")  # never copied into audit events
+
+
+def _snapshot(placement: Placement) -> dict:
+    return model_snapshot(placement, exclude=CPR_FIELDS)
+
+
+def _audit(actor: Actor, event_type: str, placement: Placement, *, before: dict | None = None, reason: str = ""):
+    audit_record(actor=actor, event_type=event_type, organisation_id=placement.acting_municipality_id,
+                 obj=placement, before=before, after=_snapshot(placement), reason=reason)
+
+
+def agreement_of(offer: Offer, year: int) -> Agreement | None:
+    """The agreement of the offer's region for the year, else the region's newest (its rules still apply)."""
+    agreements = Agreement.objects.select_related("rulebook").filter(region_id=offer.municipality.region_id)
+    return (agreements.filter(year_from__lte=year, year_to__gte=year).order_by("-year_from").first()
+            or agreements.order_by("-year_to").first())
+
+
+def rulebook_for(offer: Offer, year: int):
+    agreement = agreement_of(offer, year)
+    if agreement is None:
+        raise DomainError(
+            f"Ingen rammeaftale gælder for {offer.municipality.region}; opsigelse og afregning kan ikke fastlægges.",
+            field="offer", message_en="no agreement governs the offer's region",
+        )
+    return rulebook_of(agreement.rulebook)
+
+
+# Capacity
+
+
+@dataclass(frozen=True)
+class CapacityShortfall:
+    day: date
+    places: int
+    held: int
+
+
+def _places_by_date(offer: Offer) -> list[tuple[date, int]]:
+    return list(offer.capacities.order_by("valid_from").values_list("valid_from", "places"))
+
+
+def capacity_shortfall(*, offer: Offer, start: date, end: date | None, exclude_id: int | None = None,
+                       extra: int = 1) -> CapacityShortfall | None:
+    """The first day in [start, end) where holding placements plus `extra` exceed the offer's places, if any.
+
+    Counts change only where a placement starts or stops holding or the capacity changes, so those days are
+    the only ones to check.
+    """
+    holders = Placement.objects.filter(offer=offer, status__in=HOLDING_STATUSES)
+    if exclude_id is not None:
+        holders = holders.exclude(pk=exclude_id)
+    intervals = []
+    for placement in holders:
+        until = placement.holds_until
+        if (end is None or placement.start_date < end) and (until is None or until > start):
+            intervals.append((placement.start_date, until))
+    capacities = _places_by_date(offer)
+    days = {start} | {s for s, _ in intervals if s > start} | {u for _, u in intervals if u and u > start}
+    days |= {valid_from for valid_from, _ in capacities if valid_from > start}
+    for day in sorted(d for d in days if end is None or d < end):
+        places = next((p for valid_from, p in reversed(capacities) if valid_from <= day), 0)
+        held = sum(1 for s, u in intervals if s <= day and (u is None or day < u))
+        if held + extra > places:
+            return CapacityShortfall(day=day, places=places, held=held)
+    return None
+
+
+def _hold_place(actor: Actor, placement: Placement, *, over_occupancy_reason: str) -> None:
+    """Lock the offer, then check every day of the placement; over capacity only with a recorded reason."""
+    Offer.objects.select_for_update().filter(pk=placement.offer_id).first()  # serialises bookings of this offer
+    shortfall = capacity_shortfall(offer=placement.offer, start=placement.start_date, end=placement.holds_until,
+                                   exclude_id=placement.pk)
+    if shortfall is None:
+        return
+    if not over_occupancy_reason.strip():
+        raise DomainError(
+            f"{placement.offer.name} har ingen ledig plads {shortfall.day:%d.%m.%Y}: {shortfall.places} pladser, "
+            f"{shortfall.held} er optaget. Overbelægning kræver en begrundelse fra driftsherren.",
+            field="start_date", code="capacity_exceeded",
+            message_en=f"no free place on {shortfall.day.isoformat()} ({shortfall.held}/{shortfall.places} held)",
+        )
+    if not can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id):
+        raise NotAllowed("Kun driftsherren kan registrere overbelægning.")
+    placement.over_occupancy_reason = over_occupancy_reason.strip()
+
+
+# Buying a place
+
+
+@dataclass
+class PlacementRequest:
+    offer: Offer
+    paying_municipality: Organisation
+    citizen_name: str
+    cpr: str
+    start_date: date
+    planned_end: date | None = None
+    citizen_address: str = ""
+    custody: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    services: tuple[Service, ...] = ()  # none given: the offer's basis services
+    acting_municipality: Organisation | None = None  # none given: the actor's municipality
+
+
+def _check_dates(start: date, end: date | None, *, field: str = "planned_end") -> None:
+    if end is not None and end <= start:
+        raise DomainError(
+            f"Slutdatoen {end:%d.%m.%Y} skal ligge efter startdatoen {start:%d.%m.%Y}.", field=field,
+            message_en="the end must be after the start",
+        )
+
+
+@transaction.atomic
+def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool = True,
+                      over_occupancy_reason: str = "") -> Placement:
+    """A caseworker buys a place; with `reserve` it holds the place at once (else the operator confirms)."""
+    acting = request.acting_municipality
+    if acting is None:
+        acting = Organisation.objects.filter(pk=actor.organisation_id).first()
+    if acting is None or acting.kind != OrganisationKind.MUNICIPALITY:
+        raise DomainError("Handlekommunen skal være en kommune.", field="acting_municipality")
+    if not can_buy_place(actor, acting_municipality_id=acting.pk):
+        raise NotAllowed("Kun handlekommunens sagsbehandlere kan købe en plads til kommunens borgere.")
+    payer = request.paying_municipality
+    if payer.kind != OrganisationKind.MUNICIPALITY:
+        raise DomainError("Betalingskommunen skal være en kommune.", field="paying_municipality")
+    if not request.citizen_name.strip():
+        raise DomainError("Borgerens navn mangler.", field="citizen_name")
+    cpr = cpr_clean(request.cpr)
+    _check_dates(request.start_date, request.planned_end)
+    offer = Offer.objects.select_related("municipality", "operator").get(pk=request.offer.pk)
+    services = list(request.services) or list(offer.services.filter(kind=ServiceKind.BASIS))
+    if not services:
+        raise DomainError(f"{offer.name} har ingen basisydelse at købe.", field="services")
+    for service in services:
+        if service.offer_id != offer.pk:
+            raise DomainError(f"Ydelsen «{service.name}» hører ikke til {offer.name}.", field="services")
+        if not service.tariffs.filter(year=request.start_date.year).exists():
+            raise DomainError(
+                f"Ydelsen «{service.name}» har ingen takst for {request.start_date.year}; der kan ikke købes en plads "
+                "uden takst.", field="services", code="no_tariff",
+                message_en=f"service has no tariff for {request.start_date.year}",
+            )
+    rulebook_for(offer, request.start_date.year)  # an offer outside every agreement cannot be settled
+    placement = Placement.objects.create(
+        reference=f"tmp-{uuid4().hex[:16]}", offer=offer, acting_municipality=acting,
+        paying_municipality=payer, citizen_name=request.citizen_name.strip(),
+        citizen_address=request.citizen_address.strip(), cpr_encrypted=cpr_encrypt(cpr), cpr_index=cpr_index(cpr),
+        cpr_masked=cpr_mask(cpr), birth_date=cpr_birth_date(cpr), custody=request.custody,
+        contact_name=request.contact_name, contact_phone=request.contact_phone, contact_email=request.contact_email,
+        start_date=request.start_date, planned_end=request.planned_end,
+        covered_by_agreement=Agreement.objects.filter(
+            region_id=offer.municipality.region_id, year_from__lte=request.start_date.year,
+            year_to__gte=request.start_date.year).exists(),
+        created_by_id=actor.user_id,
+    )
+    placement.reference = f"P{placement.pk:07d}"
+    if reserve:
+        _hold_place(actor, placement, over_occupancy_reason=over_occupancy_reason)
+        placement.status = PlacementStatus.RESERVED
+    placement.save()
+    PlacementService.objects.bulk_create(
+        PlacementService(placement=placement, service=service, valid_from=request.start_date) for service in services
+    )
+    _audit(actor, "placement.requested" if not reserve else "placement.reserved", placement)
+    return placement
+
+
+def _lock(placement: Placement) -> Placement:
+    return Placement.objects.select_for_update().select_related("offer", "offer__municipality").get(pk=placement.pk)
+
+
+def _require_status(placement: Placement, *allowed: str, action: str) -> None:
+    if placement.status not in allowed:
+        names = ", ".join(PlacementStatus(s).label.lower() for s in allowed)
+        raise DomainError(
+            f"Placeringen er {placement.get_status_display().lower()}; {action} kræver status {names}.",
+            field="status", code="wrong_status",
+        )
+
+
+@transaction.atomic
+def placement_reserve(*, actor: Actor, placement: Placement, over_occupancy_reason: str = "") -> Placement:
+    """The operator confirms a requested place; it now holds a place (no overbooking)."""
+    placement = _lock(placement)
+    if not (can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)
+            or can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id)):
+        raise NotAllowed()
+    _require_status(placement, PlacementStatus.REQUESTED, action="reservation")
+    before = _snapshot(placement)
+    _hold_place(actor, placement, over_occupancy_reason=over_occupancy_reason)
+    placement.status = PlacementStatus.RESERVED
+    placement.save()
+    _audit(actor, "placement.reserved", placement, before=before)
+    return placement
+
+
+@transaction.atomic
+def placement_activate(*, actor: Actor, placement: Placement) -> Placement:
+    """The citizen has moved in (registered by the operator)."""
+    placement = _lock(placement)
+    if not can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id):
+        raise NotAllowed("Kun driftsherren registrerer indflytning.")
+    _require_status(placement, PlacementStatus.RESERVED, action="indflytning")
+    before = _snapshot(placement)
+    placement.status = PlacementStatus.ACTIVE
+    placement.save()
+    _audit(actor, "placement.activated", placement, before=before)
+    return placement
+
+
+@transaction.atomic
+def placement_cancel(*, actor: Actor, placement: Placement, reason: str) -> Placement:
+    placement = _lock(placement)
+    if not can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id):
+        raise NotAllowed("Kun handlekommunen kan annullere et køb.")
+    _require_status(placement, PlacementStatus.REQUESTED, PlacementStatus.RESERVED, action="annullering")
+    if not reason.strip():
+        raise DomainError("Angiv en begrundelse for annulleringen.", field="reason")
+    before = _snapshot(placement)
+    placement.status = PlacementStatus.CANCELLED
+    placement.cancelled_reason = reason.strip()
+    placement.save()
+    _audit(actor, "placement.cancelled", placement, before=before, reason=reason)
+    return placement
+
+
+@transaction.atomic
+def placement_notice_give(*, actor: Actor, placement: Placement, given_on: date,
+                          moved_out_on: date | None = None) -> Placement:
+    """Notice per the rulebook and offer type ("running month + N months"); the tariff is charged to its end
+    where the rulebook says so, even if the citizen moves out earlier."""
+    placement = _lock(placement)
+    if not (can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id)
+            or can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)):
+        raise NotAllowed("Kun handlekommunen eller driftsherren kan opsige pladsen.")
+    _require_status(placement, PlacementStatus.RESERVED, PlacementStatus.ACTIVE, action="opsigelse")
+    if given_on < placement.start_date:
+        raise DomainError("Opsigelsen kan ikke gives før placeringens start.", field="given_on")
+    rulebook = rulebook_for(placement.offer, given_on.year)
+    before = _snapshot(placement)
+    placement.notice_given_on = given_on
+    placement.notice_end = notice_end_of(given_on=given_on, months=rulebook.notice_months(placement.offer.offer_type),
+                                         running_month=rulebook.notice.running_month.value)
+    if moved_out_on is not None:
+        _check_dates(placement.start_date, moved_out_on, field="moved_out_on")
+        placement.moved_out_on = moved_out_on
+    placement.status = PlacementStatus.NOTICE_GIVEN
+    placement.save()
+    _audit(actor, "placement.notice_given", placement, before=before)
+    return placement
+
+
+@transaction.atomic
+def placement_move_out(*, actor: Actor, placement: Placement, moved_out_on: date) -> Placement:
+    placement = _lock(placement)
+    if not can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id):
+        raise NotAllowed("Kun driftsherren registrerer fraflytning.")
+    _require_status(placement, PlacementStatus.ACTIVE, PlacementStatus.NOTICE_GIVEN, action="fraflytning")
+    _check_dates(placement.start_date, moved_out_on, field="moved_out_on")
+    before = _snapshot(placement)
+    placement.moved_out_on = moved_out_on
+    placement.save()
+    _audit(actor, "placement.moved_out", placement, before=before)
+    return placement
+
+
+@transaction.atomic
+def placement_end_date_set(*, actor: Actor, placement: Placement, end_date: date, reason: str) -> Placement:
+    """Set or move the end (also backwards in time): later settlement runs credit and re-invoice the difference."""
+    placement = _lock(placement)
+    if not (can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id)
+            or can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)):
+        raise NotAllowed("Kun handlekommunen eller driftsherren kan ændre slutdatoen.")
+    _require_status(placement, *CHARGED_STATUSES, action="ny slutdato")
+    if not reason.strip():
+        raise DomainError("Angiv en begrundelse for den nye slutdato.", field="reason")
+    _check_dates(placement.start_date, end_date, field="end_date")
+    before = _snapshot(placement)
+    previous_hold = placement.holds_until
+    placement.end_date = end_date
+    placement.planned_end = None if placement.planned_end and placement.planned_end > end_date else placement.planned_end
+    if placement.notice_end and placement.notice_end > end_date:
+        placement.notice_end = end_date
+    if placement.moved_out_on and placement.moved_out_on > end_date:
+        placement.moved_out_on = end_date
+    if previous_hold is not None and end_date > previous_hold and placement.status in HOLDING_STATUSES:
+        _hold_place(actor, placement, over_occupancy_reason="")
+    if end_date <= date.today():
+        placement.status = PlacementStatus.ENDED
+    placement.save()
+    _audit(actor, "placement.end_date_set", placement, before=before, reason=reason)
+    return placement
+
+
+@transaction.atomic
+def placements_close_due(*, actor: Actor, today: date) -> int:
+    """Placements whose notice or end has run out become ended (the settlement run calls this first)."""
+    if not actor.is_superuser:
+        raise NotAllowed()
+    closed = 0
+    due = Placement.objects.select_for_update().filter(status__in=HOLDING_STATUSES).select_related("offer")
+    for placement in due:
+        end = charged_until(placement)
+        if end is not None and end <= today:
+            before = _snapshot(placement)
+            placement.end_date = end
+            placement.status = PlacementStatus.ENDED
+            placement.save()
+            _audit(actor, "placement.ended", placement, before=before)
+            closed += 1
+    return closed
+
+
+def charged_until(placement: Placement, *, full_tariff_during_notice: bool = True) -> date | None:
+    """The first day not charged: the end, the planned end or the end of the notice; moving out ends the charge
+    only where the rulebook does not charge the full tariff during notice (None: open-ended)."""
+    ends = [day for day in (placement.end_date, placement.planned_end, placement.notice_end) if day]
+    if placement.moved_out_on and (not full_tariff_during_notice or placement.notice_end is None):
+        ends.append(placement.moved_out_on)
+    return min(ends) if ends else None
+
+
+@transaction.atomic
+def hours_register(*, actor: Actor, placement_service: PlacementService, day: date, minutes: int) -> RegisteredHours:
+    """Hours delivered under an hour-based service, per day (replaces that day's figure)."""
+    placement = placement_service.placement
+    if not can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id):
+        raise NotAllowed("Kun driftsherren registrerer leverede timer.")
+    if placement_service.service.unit != "hour":
+        raise DomainError(f"«{placement_service.service.name}» afregnes ikke pr. time.", field="service")
+    if not 0 < minutes <= 24 * 60:
+        raise DomainError(f"{minutes} minutter på én dag er ikke muligt (1–1440).", field="minutes")
+    if day < placement.start_date or (placement.holds_until and day >= placement.holds_until):
+        raise DomainError(f"{day:%d.%m.%Y} ligger uden for placeringens periode.", field="day")
+    record, _ = RegisteredHours.objects.update_or_create(
+        placement_service=placement_service, day=day, defaults={"minutes": minutes, "registered_by_id": actor.user_id},
+    )
+    audit_record(actor=actor, event_type="placement.hours_registered", organisation_id=placement.offer.operator_id,
+                 obj=placement, after=model_snapshot(record))
+    return record
+
+
+@transaction.atomic
+def placement_cpr_read(*, actor: Actor, placement: Placement, reason: str) -> str:
+    """The full CPR number, for those who need it; every read is logged with who, when and why."""
+    if not can_see_full_cpr(actor, acting_id=placement.acting_municipality_id,
+                            paying_id=placement.paying_municipality_id, operator_id=placement.offer.operator_id):
+        raise NotAllowed("Du kan kun se det maskerede CPR-nummer.")
+    if not reason.strip():
+        raise DomainError("Angiv hvorfor du skal se det fulde CPR-nummer.", field="reason")
+    audit_record(actor=actor, event_type="placement.cpr_read", organisation_id=placement.acting_municipality_id,
+                 obj=placement, reason=reason.strip())
+    return cpr_decrypt(placement.cpr_encrypted)

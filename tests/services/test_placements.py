@@ -1,0 +1,183 @@
+"""Buying places: CPR at rest, scoping, notice per rulebook, no overbooking (also under parallel requests)."""
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections
+
+from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.placements import services
+from rammeaftale.placements.models import Placement, PlacementStatus
+from rammeaftale.placements.selectors import PlacementFilters, offer_vacancy, placement_get, placement_list
+from rammeaftale.placements.services import PlacementRequest, charged_until, placement_request
+from rammeaftale.registry import services as registry_services
+from rammeaftale.tariffs.models import Tariff, TariffOrigin
+
+CPR = "0101901234"  # a valid date; python-stdnum no longer checks modulus 11 (CPR numbers without it exist)
+YEAR = 2026
+
+
+@pytest.fixture
+def offer(agreements, odense, make_offer, system):
+    offer = make_offer(odense, name="Bostedet Æblehaven", paragraphs=("sel-108",), places=2)
+    basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=YEAR, amount_ore=234_567, origin=TariffOrigin.PUBLISHED)
+    return offer
+
+
+@pytest.fixture
+def people(odense, esbjerg, copenhagen, make_user, actor_of):
+    return {
+        "esbjerg_caseworker": actor_of(make_user(esbjerg, Role.CASEWORKER)),
+        "esbjerg_economist": actor_of(make_user(esbjerg, Role.ECONOMIST)),
+        "odense_operator": actor_of(make_user(odense, Role.OPERATOR)),
+        "odense_caseworker": actor_of(make_user(odense, Role.CASEWORKER)),
+        "copenhagen_caseworker": actor_of(make_user(copenhagen, Role.CASEWORKER)),
+    }
+
+
+def buy(actor, offer, payer, *, cpr=CPR, start=date(YEAR, 3, 1), end=None, reserve=True, reason=""):
+    return placement_request(actor=actor, request=PlacementRequest(
+        offer=offer, paying_municipality=payer, citizen_name="Anna Andersen", cpr=cpr, start_date=start,
+        planned_end=end, custody="", contact_name="Sagsbehandler"), reserve=reserve, over_occupancy_reason=reason)
+
+
+def test_a_caseworker_buys_a_place_and_the_cpr_is_encrypted_at_rest(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    assert placement.status == PlacementStatus.RESERVED
+    assert placement.reference == f"P{placement.pk:07d}"
+    assert placement.cpr_masked == "010190-****"
+    assert placement.birth_date == date(1990, 1, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cpr_encrypted FROM placements_placement WHERE id = %s", [placement.pk])
+        stored = cursor.fetchone()[0]
+    assert CPR not in stored and "010190" not in stored
+    event = AuditEvent.objects.get(event_type="placement.reserved")
+    assert "cpr_encrypted" not in event.after and CPR not in str(event.after)
+    assert [s.service.name for s in placement.services.all()] == ["Døgnophold"]
+
+
+def test_reading_the_full_cpr_is_logged_with_who_and_why(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    cpr = services.placement_cpr_read(actor=people["odense_operator"], placement=placement, reason="Indskrivning")
+    assert cpr == CPR
+    event = AuditEvent.objects.get(event_type="placement.cpr_read")
+    assert (event.actor_username, event.reason) == (people["odense_operator"].username, "Indskrivning")
+    with pytest.raises(NotAllowed):
+        services.placement_cpr_read(actor=people["esbjerg_economist"], placement=placement, reason="Faktura")
+    with pytest.raises(DomainError, match="Angiv hvorfor"):
+        services.placement_cpr_read(actor=people["esbjerg_caseworker"], placement=placement, reason=" ")
+
+
+def test_scoping_buyer_and_seller_see_it_others_do_not(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    for name in ("esbjerg_caseworker", "esbjerg_economist", "odense_operator"):
+        assert list(placement_list(actor=people[name])) == [placement]
+        assert placement_get(actor=people[name], placement_id=placement.pk) == placement
+    for name in ("copenhagen_caseworker", "odense_caseworker"):
+        assert list(placement_list(actor=people[name])) == []
+        with pytest.raises(NotFound):
+            placement_get(actor=people[name], placement_id=placement.pk)
+    assert list(placement_list(actor=people["odense_operator"], filters=PlacementFilters(side="bought"))) == []
+
+
+@pytest.mark.parametrize(("cpr", "message"), [("0101901", "10 cifre"), ("3202901234", "fødselsdatoen findes ikke"),
+                                              ("01019O1234", "cifre")])
+def test_an_invalid_cpr_writes_nothing(offer, esbjerg, people, cpr, message):
+    with pytest.raises(DomainError, match=message) as error:
+        buy(people["esbjerg_caseworker"], offer, esbjerg, cpr=cpr)
+    assert error.value.field == "cpr"
+    assert not Placement.objects.exists() and not AuditEvent.objects.filter(event_type__startswith="placement").exists()
+
+
+def test_bad_input_gets_danish_messages(offer, esbjerg, odense, people, system, make_offer):
+    with pytest.raises(DomainError, match="skal ligge efter startdatoen"):
+        buy(people["esbjerg_caseworker"], offer, esbjerg, start=date(YEAR, 3, 1), end=date(YEAR, 2, 1))
+    with pytest.raises(DomainError, match="ingen takst for 2031") as error:
+        buy(people["esbjerg_caseworker"], offer, esbjerg, start=date(2031, 1, 1))
+    assert error.value.code == "no_tariff"
+    with pytest.raises(NotAllowed):
+        buy(people["esbjerg_economist"], offer, esbjerg)
+    assert not Placement.objects.exists()
+
+
+def test_no_overbooking_without_a_recorded_reason(offer, esbjerg, people):
+    buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0101901234")
+    buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0202901234", start=date(YEAR, 5, 1))
+    with pytest.raises(DomainError, match="ingen ledig plads 01.05.2026: 2 pladser, 2 er optaget") as error:
+        buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0303901234", start=date(YEAR, 4, 1))
+    assert error.value.code == "capacity_exceeded"
+    # Before the second citizen moves in there is room for a stay that ends in time.
+    early = buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0303901234", start=date(YEAR, 4, 1),
+                end=date(YEAR, 5, 1))
+    assert early.status == PlacementStatus.RESERVED
+    assert offer_vacancy(offer=offer, on=date(YEAR, 4, 15)).free == 0
+    # Only the operator may record an over-occupancy, and only with a reason.
+    request = buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0404901234", reserve=False)
+    with pytest.raises(DomainError, match="Overbelægning kræver en begrundelse"):
+        services.placement_reserve(actor=people["odense_operator"], placement=request)
+    reserved = services.placement_reserve(actor=people["odense_operator"], placement=request,
+                                          over_occupancy_reason="Akut anbringelse, aftalt med Esbjerg")
+    assert reserved.over_occupancy_reason == "Akut anbringelse, aftalt med Esbjerg"
+
+
+def test_notice_runs_from_the_end_of_the_month_and_the_tariff_runs_to_its_end(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    services.placement_activate(actor=people["odense_operator"], placement=placement)
+    placement = services.placement_notice_give(actor=people["esbjerg_caseworker"], placement=placement,
+                                               given_on=date(YEAR, 6, 10), moved_out_on=date(YEAR, 6, 20))
+    # Syddanmark: running month + 3 months for residential offers (assumed default, docs/rulebooks.md).
+    assert placement.notice_end == date(YEAR, 10, 1)
+    assert charged_until(placement, full_tariff_during_notice=True) == date(YEAR, 10, 1)
+    assert charged_until(placement, full_tariff_during_notice=False) == date(YEAR, 6, 20)
+    assert placement.holds_until == date(YEAR, 6, 20)
+    closed = services.placements_close_due(actor=services_system(), today=date(YEAR, 10, 1))
+    placement.refresh_from_db()
+    assert (closed, placement.status, placement.end_date) == (1, PlacementStatus.ENDED, date(YEAR, 10, 1))
+
+
+def services_system():
+    from rammeaftale.accounts.actor import Actor
+    return Actor.system()
+
+
+def test_the_wrong_status_is_refused(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    with pytest.raises(DomainError, match="kræver status anmodet"):
+        services.placement_reserve(actor=people["odense_operator"], placement=placement)
+    services.placement_cancel(actor=people["esbjerg_caseworker"], placement=placement, reason="Borgeren flytter ikke")
+    with pytest.raises(DomainError, match="er annulleret"):
+        services.placement_activate(actor=people["odense_operator"], placement=placement)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_attempts_at_the_last_place_let_exactly_one_win(agreements, odense, esbjerg, make_offer,
+                                                                        make_user, actor_of, system):
+    offer = make_offer(odense, name="Sidste plads", paragraphs=("sel-108",), places=1)
+    basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=YEAR, amount_ore=200_000, origin=TariffOrigin.PUBLISHED)
+    caseworker = actor_of(make_user(esbjerg, Role.CASEWORKER))
+    attempts = 20
+    barrier = threading.Barrier(attempts)
+    outcomes: list[str] = []
+
+    def attempt(number: int) -> None:
+        try:
+            barrier.wait()
+            buy(caseworker, offer, esbjerg, cpr=f"{number + 1:02d}0190{1000 + number}")
+            outcomes.append("won")
+        except DomainError as error:
+            outcomes.append(error.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["capacity_exceeded"] * (attempts - 1) + ["won"]
+    assert Placement.objects.filter(offer=offer).count() == 1
+    assert AuditEvent.objects.filter(event_type="placement.reserved").count() == 1
+    print(f"\nparallel booking on {connection.vendor}: {attempts} attempts, {outcomes.count('won')} won")
