@@ -94,3 +94,14 @@ def can_see_invoices_of(actor: Actor, *, organisation_id: int) -> bool:
     if actor.is_superuser:
         return True
     return actor.organisation_id == organisation_id and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR)
+
+
+def can_list_placements(actor: Actor) -> bool:
+    """Placements hold personal data: the buying and selling organisations' staff, never the secretariat."""
+    return actor.is_superuser or (actor.organisation_id is not None and actor.has_role(
+        Role.CASEWORKER, Role.ECONOMIST, Role.OPERATOR, Role.ADMINISTRATOR))
+
+
+def can_use_billing(actor: Actor) -> bool:
+    return actor.is_superuser or (actor.organisation_id is not None
+                                  and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR))

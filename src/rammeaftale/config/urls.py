@@ -8,5 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("takster/", include("rammeaftale.tariffs.urls")),
+    path("placeringer/", include("rammeaftale.placements.urls")),
+    path("afregning/", include("rammeaftale.billing.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

@@ -13,6 +13,8 @@ def actor(request) -> dict:
         "nav_can_audit": permissions.can_browse_audit(current),
         "nav_can_import": permissions.can_import_offers(current),
         "nav_can_manage_users": current.has_role(Role.ADMINISTRATOR),
+        "nav_can_placements": permissions.can_list_placements(current),
+        "nav_can_billing": permissions.can_use_billing(current),
         "nav_is_staff": signed_in and user.is_staff,
         "nav_user_name": (user.get_full_name() or user.get_username()) if signed_in else "",
         # The user's own organisation (one small query): who they are, not data the selectors scope.

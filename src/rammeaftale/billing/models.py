@@ -1,0 +1,137 @@
+"""Settlement between municipalities: monthly runs per seller, invoices and credit notes that never change once
+issued, mid-year tariff changes and the buyer's chart of accounts."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from rammeaftale.registry.models import LegalParagraph, Organisation, Service
+
+
+class TariffChange(models.Model):
+    """A tariff that applies from a date inside its year (a correction or an agreed mid-year change).
+
+    The year's tariff (tariffs.Tariff) applies from 1 January; a change applies from `valid_from` to the next
+    change or the end of the year. A change dated back in time makes the next settlement run credit and
+    re-invoice the months already invoiced.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="tariff_changes")
+    valid_from = models.DateField("gældende fra")
+    amount_ore = models.BigIntegerField("takst (øre)")
+    monthly_ore = models.BigIntegerField("månedstakst (øre)", null=True, blank=True)
+    reason = models.TextField("begrundelse")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField("oprettet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "takstændring i årets løb"
+        verbose_name_plural = "takstændringer i årets løb"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "valid_from"], name="tariff_change_unique"),
+            models.CheckConstraint(condition=Q(amount_ore__gte=0), name="tariff_change_not_negative"),
+        ]
+
+
+class AccountMapping(models.Model):
+    """The buyer's account code (kontostreng) per legal paragraph; a row without buyer is everyone's default."""
+
+    buyer = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="account_mappings", verbose_name="køber")
+    paragraph = models.ForeignKey(LegalParagraph, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name="lovgrundlag")
+    account_code = models.CharField("kontostreng", max_length=40)
+    note = models.CharField("bemærkning", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "kontering"
+        verbose_name_plural = "konteringer"
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "paragraph"], name="account_mapping_unique"),
+            models.UniqueConstraint(fields=["paragraph"], condition=Q(buyer__isnull=True),
+                                    name="account_mapping_default_unique"),
+        ]
+
+
+class SettlementRun(models.Model):
+    """One seller's settlement of one month; issued once (a second run of the month creates nothing)."""
+
+    seller = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="settlement_runs",
+                               verbose_name="sælger")
+    year = models.PositiveSmallIntegerField("år")
+    month = models.PositiveSmallIntegerField("måned")
+    issue_date = models.DateField("fakturadato")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    issued_at = models.DateTimeField("udstedt", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "afregningskørsel"
+        verbose_name_plural = "afregningskørsler"
+        ordering = ["-year", "-month", "seller__name"]
+        constraints = [models.UniqueConstraint(fields=["seller", "year", "month"], name="settlement_run_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.seller} {self.year}-{self.month:02d}"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", "Faktura"
+    CREDIT_NOTE = "credit_note", "Kreditnota"
+
+
+class Invoice(models.Model):
+    """An invoice or credit note from a seller to a paying municipality; immutable once issued."""
+
+    number = models.CharField("nummer", max_length=40, unique=True)
+    kind = models.CharField("type", max_length=20, choices=InvoiceKind.choices)
+    run = models.ForeignKey(SettlementRun, on_delete=models.PROTECT, related_name="invoices")
+    seller = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices_sent",
+                               verbose_name="sælger")
+    buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices_received",
+                              verbose_name="køber (betalingskommune)")
+    issue_date = models.DateField("fakturadato")
+    due_date = models.DateField("forfaldsdato")
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="credit_notes", verbose_name="krediterer faktura")
+    total_ore = models.BigIntegerField("i alt (øre)")
+    seller_ean = models.CharField("sælgers EAN", max_length=13)
+    seller_cvr = models.CharField("sælgers CVR", max_length=8, blank=True)
+    buyer_ean = models.CharField("købers EAN", max_length=13)
+    payment_terms = models.CharField("betalingsbetingelser", max_length=300)
+    has_late_claims = models.BooleanField("har krav ældre end 12 måneder", default=False)
+
+    class Meta:
+        verbose_name = "faktura"
+        verbose_name_plural = "fakturaer"
+        ordering = ["-issue_date", "number"]
+        indexes = [models.Index(fields=["buyer", "issue_date"], name="invoice_buyer_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class InvoiceLine(models.Model):
+    """Days (or hours) of one service for one placement inside one month, at one tariff."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    placement = models.ForeignKey("placements.Placement", on_delete=models.PROTECT, related_name="invoice_lines")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    period_from = models.DateField("fra")
+    period_to = models.DateField("til (første dag uden)")
+    unit = models.CharField("enhed", max_length=10)
+    basis = models.CharField("grundlag", max_length=10)
+    quantity = models.IntegerField("antal (dage eller minutter)")
+    rate_ore = models.BigIntegerField("takst (øre)")
+    amount_ore = models.BigIntegerField("beløb (øre)")
+    account_code = models.CharField("kontostreng", max_length=40, blank=True)
+    description = models.CharField("tekst", max_length=300)
+    late_claim = models.BooleanField("krav ældre end 12 måneder (SEL § 174 stk. 2)", default=False)
+    credited_line = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="credited_by", verbose_name="krediterer linje")
+
+    class Meta:
+        verbose_name = "fakturalinje"
+        verbose_name_plural = "fakturalinjer"
+        ordering = ["invoice", "placement", "period_from", "id"]
+        indexes = [models.Index(fields=["placement", "service", "period_from"], name="invoice_line_key")]

@@ -1,0 +1,377 @@
+"""The monthly settlement run of one seller: preview, then issue invoices and credit notes, all or nothing.
+
+The lines come from the pure engine (engine/settlement.py) fed with narrow extracts of placements and tariffs.
+Issued lines never change. Each run also recomputes the months already invoiced (since the seller's first run, at
+most `CORRECTION_MONTHS` back): where a placement's lines for a month differ from what is invoiced and not credited,
+the old lines are credited on a credit note to the buyer they were sent to, and the right lines are invoiced again
+in this run. A run of a month that exists already creates nothing.
+"""
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.audit import audit_record
+from rammeaftale.accounts.permissions import can_run_settlement
+from rammeaftale.billing.models import (
+    AccountMapping,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    SettlementRun,
+    TariffChange,
+)
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.money import format_kr
+from rammeaftale.engine.settlement import (
+    Charge,
+    HoursRecord,
+    SettlementInputError,
+    SettlementLine,
+    TariffPeriod,
+    settlement_month,
+)
+from rammeaftale.placements.models import CHARGED_STATUSES, Placement, RegisteredHours
+from rammeaftale.placements.services import charged_until, rulebook_for
+from rammeaftale.registry.models import Organisation, Service
+from rammeaftale.tariffs.models import Tariff
+
+CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
+RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
+
+
+def month_add(year: int, month: int, months: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def month_start(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (clipped to the month's length): help given before it is a late claim."""
+    year, month = month_add(day.year, day.month, -months)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# Inputs for the engine
+
+
+@dataclass
+class _Inputs:
+    charges: list[Charge]
+    tariffs: list[TariffPeriod]
+    hours: list[HoursRecord]
+    placements: dict[int, Placement]
+
+
+def _tariff_periods(service_ids: set[int], units: dict[int, str]) -> list[TariffPeriod]:
+    """The year's tariff from 1 January, split at every mid-year change."""
+    changes = defaultdict(list)
+    for change in TariffChange.objects.filter(service_id__in=service_ids).order_by("valid_from"):
+        changes[(change.service_id, change.valid_from.year)].append(change)
+    periods = []
+    for tariff in Tariff.objects.filter(service_id__in=service_ids).order_by("service_id", "year"):
+        starts = [(date(tariff.year, 1, 1), tariff.amount_ore, tariff.monthly_ore)]
+        starts += [(c.valid_from, c.amount_ore, c.monthly_ore) for c in changes[(tariff.service_id, tariff.year)]]
+        starts.sort(key=lambda item: item[0])
+        for index, (valid_from, amount_ore, monthly_ore) in enumerate(starts):
+            valid_to = starts[index + 1][0] if index + 1 < len(starts) else date(tariff.year + 1, 1, 1)
+            unit = units[tariff.service_id]
+            periods.append(TariffPeriod(
+                service_id=tariff.service_id, valid_from=valid_from, valid_to=valid_to,
+                daily_ore=amount_ore if unit == "day" else None,
+                monthly_ore=amount_ore if unit == "month" else monthly_ore,
+                hourly_ore=amount_ore if unit == "hour" else None,
+            ))
+    return periods
+
+
+def _inputs(*, seller: Organisation, first_day: date, last_day: date) -> _Inputs:
+    """Every invoiceable placement service of the seller that meets [first_day, last_day)."""
+    placements = (
+        Placement.objects.filter(offer__operator=seller, status__in=CHARGED_STATUSES, is_internal=False,
+                                 start_date__lt=last_day)
+        .select_related("offer", "offer__municipality")
+        .prefetch_related("services__service")
+    )
+    charges, units, by_id = [], {}, {}
+    rulebooks = {}
+    for placement in placements:
+        key = (placement.offer.municipality.region_id, first_day.year)
+        if key not in rulebooks:
+            rulebooks[key] = rulebook_for(placement.offer, first_day.year)
+        rulebook = rulebooks[key]
+        until = charged_until(placement, full_tariff_during_notice=rulebook.notice.full_tariff_during_notice.value)
+        if until is not None and until <= first_day:
+            continue
+        by_id[placement.pk] = placement
+        for bought in placement.services.all():
+            start = max(placement.start_date, bought.valid_from)
+            end = min((d for d in (until, bought.valid_to) if d), default=None)
+            if end is not None and end <= start:
+                continue
+            unit = bought.service.unit
+            units[bought.service_id] = unit
+            rule = "monthly_pro_rata" if unit == "month" else RULE_OF_BASIS[rulebook.payment.billing_basis.value]
+            charges.append(Charge(
+                placement_id=placement.pk, service_id=bought.service_id, seller_id=seller.pk,
+                buyer_id=placement.paying_municipality_id, unit=unit, charge_from=start, charge_to=end, rule=rule,
+            ))
+    hours = [
+        HoursRecord(placement_id=r.placement_service.placement_id, service_id=r.placement_service.service_id,
+                    day=r.day, minutes=r.minutes)
+        for r in RegisteredHours.objects.filter(placement_service__placement_id__in=by_id, day__gte=first_day,
+                                                day__lt=last_day).select_related("placement_service")
+    ]
+    return _Inputs(charges=charges, tariffs=_tariff_periods(set(units), units), hours=hours, placements=by_id)
+
+
+def _lines_for_month(inputs: _Inputs, year: int, month: int) -> list[SettlementLine]:
+    try:
+        lines = settlement_month(charges=inputs.charges, tariffs=inputs.tariffs, hours=inputs.hours, year=year,
+                                 month=month)
+        return [line for line in lines if line.quantity or line.unit != "hour"]  # no hours registered: no line
+    except SettlementInputError as error:
+        raise DomainError(str(error), field=error.field, code="settlement_input",
+                          message_en="settlement input is incomplete (see the Danish message)") from error
+
+
+# The plan: what a run would write
+
+
+@dataclass
+class PlannedLine:
+    line: SettlementLine
+    placement: Placement
+    is_correction: bool
+    late_claim: bool
+    account_code: str
+    description: str
+
+
+@dataclass
+class PlannedInvoice:
+    buyer: Organisation
+    lines: list[PlannedLine] = field(default_factory=list)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(p.line.amount_ore for p in self.lines)
+
+
+@dataclass
+class PlannedCredit:
+    invoice: Invoice
+    lines: list[InvoiceLine] = field(default_factory=list)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(line.amount_ore for line in self.lines)
+
+
+@dataclass
+class SettlementPlan:
+    seller: Organisation
+    year: int
+    month: int
+    issue_date: date
+    due_date: date
+    payment_terms: str
+    invoices: list[PlannedInvoice]
+    credits: list[PlannedCredit]
+    existing_run: SettlementRun | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(i.total_ore for i in self.invoices) - sum(c.total_ore for c in self.credits)
+
+
+def _line_key(line) -> tuple:
+    return (line.period_from, line.period_to, line.quantity, line.rate_ore, line.amount_ore)
+
+
+def _accounts(buyer_ids: set[int]) -> dict[tuple[int | None, int], str]:
+    rows = AccountMapping.objects.filter(Q(buyer_id__in=buyer_ids) | Q(buyer__isnull=True))
+    return {(row.buyer_id, row.paragraph_id): row.account_code for row in rows}
+
+
+def _account_code(accounts: dict, buyer_id: int, placement: Placement) -> str:
+    for paragraph in sorted(placement.offer.paragraphs.all(), key=lambda p: p.code):
+        code = accounts.get((buyer_id, paragraph.pk)) or accounts.get((None, paragraph.pk))
+        if code:
+            return code
+    return ""
+
+
+def _description(line: SettlementLine, placement: Placement, service_name: str) -> str:
+    last = line.period_to - timedelta(days=1)
+    if line.unit == "hour":
+        quantity = f"{line.quantity // 60}:{line.quantity % 60:02d} timer"
+    elif line.basis == "month":
+        quantity = "hel måned"
+    else:
+        quantity = f"{line.quantity} dage"
+    return (f"Placering {placement.reference}, {service_name}, {line.period_from:%d.%m}–{last:%d.%m.%Y}: "
+            f"{quantity} à {format_kr(line.rate_ore)}")
+
+
+def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int,
+                    issue_date: date | None = None) -> SettlementPlan:
+    """What issuing the month would write; nothing is saved."""
+    if not can_run_settlement(actor, seller_id=seller.pk):
+        raise NotAllowed("Kun sælgerens økonomimedarbejdere kan afregne dens pladser.")
+    if not 1 <= month <= 12:
+        raise DomainError(f"Måneden {month} findes ikke (1–12).", field="month")
+    issue_date = issue_date or date.today()
+    existing = SettlementRun.objects.filter(seller=seller, year=year, month=month).first()
+    first_run = SettlementRun.objects.filter(seller=seller).order_by("year", "month").first()
+    months = [(year, month)]
+    if first_run is not None:
+        for back in range(1, CORRECTION_MONTHS + 1):
+            earlier = month_add(year, month, -back)
+            if earlier < (first_run.year, first_run.month):
+                break
+            months.append(earlier)
+    oldest = min(months)
+    inputs = _inputs(seller=seller, first_day=month_start(*oldest), last_day=month_start(*month_add(year, month, 1)))
+    rulebook = rulebook_for_seller(seller, year, inputs)
+    due_days = rulebook.payment.due_days_max.value if rulebook else 30
+    claim_months = rulebook.payment.claim_limit_months.value if rulebook else 12
+    timing = "forud" if rulebook is None or rulebook.payment.timing.value == "in_advance" else "bagud"
+    claim_limit = months_before(issue_date, claim_months)
+    names = dict(Service.objects.filter(pk__in={c.service_id for c in inputs.charges}).values_list("pk", "name"))
+    accounts = _accounts({p.paying_municipality_id for p in inputs.placements.values()})
+    invoices: dict[int, PlannedInvoice] = {}
+    credits: dict[int, PlannedCredit] = {}
+    buyers = {o.pk: o for o in Organisation.objects.filter(
+        pk__in={p.paying_municipality_id for p in inputs.placements.values()})}
+
+    def plan_line(line: SettlementLine, *, correction: bool) -> None:
+        placement = inputs.placements[line.placement_id]
+        planned = invoices.setdefault(line.buyer_id, PlannedInvoice(buyer=buyers[line.buyer_id]))
+        planned.lines.append(PlannedLine(
+            line=line, placement=placement, is_correction=correction, late_claim=line.period_from < claim_limit,
+            account_code=_account_code(accounts, line.buyer_id, placement),
+            description=_description(line, placement, names.get(line.service_id, "")),
+        ))
+
+    if existing is None:
+        for line in _lines_for_month(inputs, year, month):
+            plan_line(line, correction=False)
+    for earlier in months[1:]:
+        start, end = month_start(*earlier), month_start(*month_add(*earlier, 1))
+        target = defaultdict(list)
+        for line in _lines_for_month(inputs, *earlier):
+            target[(line.placement_id, line.service_id)].append(line)
+        issued = defaultdict(list)
+        for line in (InvoiceLine.objects.filter(invoice__seller=seller, invoice__kind=InvoiceKind.INVOICE,
+                                                period_from__gte=start, period_from__lt=end,
+                                                credited_by__isnull=True)
+                     .select_related("invoice")):
+            issued[(line.placement_id, line.service_id)].append(line)
+        for key in sorted(set(target) | set(issued)):
+            if sorted(map(_line_key, target.get(key, []))) == sorted(map(_line_key, issued.get(key, []))):
+                continue
+            for old in issued.get(key, []):
+                credits.setdefault(old.invoice_id, PlannedCredit(invoice=old.invoice)).lines.append(old)
+            for line in target.get(key, []):
+                plan_line(line, correction=True)
+    problems = [
+        f"{planned.buyer} har intet EAN-nummer; fakturaen kan ikke sendes som e-faktura."
+        for planned in invoices.values() if not planned.buyer.ean
+    ]
+    if not seller.ean:
+        problems.insert(0, f"{seller} (sælger) har intet EAN-nummer.")
+    return SettlementPlan(
+        seller=seller, year=year, month=month, issue_date=issue_date,
+        due_date=issue_date + timedelta(days=due_days),
+        payment_terms=f"Netto {due_days} dage efter modtagelse; månedlig afregning {timing}.",
+        invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
+        credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
+    )
+
+
+def rulebook_for_seller(seller: Organisation, year: int, inputs: _Inputs):
+    placement = next(iter(inputs.placements.values()), None)
+    return rulebook_for(placement.offer, year) if placement else None
+
+
+@dataclass
+class SettlementResult:
+    run: SettlementRun
+    created: bool
+    invoices: list[Invoice]
+    credit_notes: list[Invoice]
+
+
+@transaction.atomic
+def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: int,
+                     issue_date: date | None = None) -> SettlementResult:
+    """Issue the month: one invoice per buyer (with any corrections) and one credit note per credited invoice.
+
+    Idempotent: a month already issued returns its run and writes nothing. All or nothing: a missing EAN or a
+    day without a tariff stops the whole run with a Danish message.
+    """
+    Organisation.objects.select_for_update().filter(pk=seller.pk).first()  # one run per seller at a time
+    existing = SettlementRun.objects.filter(seller=seller, year=year, month=month).first()
+    if existing is not None:
+        if not can_run_settlement(actor, seller_id=seller.pk):
+            raise NotAllowed("Kun sælgerens økonomimedarbejdere kan afregne dens pladser.")
+        return SettlementResult(run=existing, created=False,
+                                invoices=list(existing.invoices.filter(kind=InvoiceKind.INVOICE)),
+                                credit_notes=list(existing.invoices.filter(kind=InvoiceKind.CREDIT_NOTE)))
+    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=issue_date)
+    if plan.problems:
+        raise DomainError(" ".join(plan.problems), field="ean", code="missing_ean",
+                          message_en="an EAN (GLN) is missing for the seller or a paying municipality")
+    run = SettlementRun.objects.create(seller=seller, year=year, month=month, issue_date=plan.issue_date,
+                                       issued_by_id=actor.user_id)
+    prefix = f"{seller.code or f'O{seller.pk}'}-{year}{month:02d}"
+    invoices, credit_notes = [], []
+    for number, planned in enumerate(plan.invoices, start=1):
+        invoice = _invoice_create(plan, run, kind=InvoiceKind.INVOICE, number=f"{prefix}-{number:03d}",
+                                  buyer=planned.buyer, total_ore=planned.total_ore,
+                                  late=any(p.late_claim for p in planned.lines))
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, placement_id=p.line.placement_id, service_id=p.line.service_id,
+                        period_from=p.line.period_from, period_to=p.line.period_to, unit=p.line.unit,
+                        basis=p.line.basis, quantity=p.line.quantity, rate_ore=p.line.rate_ore,
+                        amount_ore=p.line.amount_ore, account_code=p.account_code,
+                        description=p.description[:300], late_claim=p.late_claim)
+            for p in planned.lines
+        )
+        invoices.append(invoice)
+    for number, credit in enumerate(plan.credits, start=1):
+        note = _invoice_create(plan, run, kind=InvoiceKind.CREDIT_NOTE, number=f"{prefix}-K{number:03d}",
+                               buyer=credit.invoice.buyer, total_ore=credit.total_ore, credits=credit.invoice,
+                               late=False)
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=note, placement_id=old.placement_id, service_id=old.service_id,
+                        period_from=old.period_from, period_to=old.period_to, unit=old.unit, basis=old.basis,
+                        quantity=old.quantity, rate_ore=old.rate_ore, amount_ore=old.amount_ore,
+                        account_code=old.account_code, description=f"Kreditering: {old.description}"[:300],
+                        credited_line=old)
+            for old in credit.lines
+        )
+        credit_notes.append(note)
+    audit_record(actor=actor, event_type="settlement.issued", organisation_id=seller.pk, obj=run, after={
+        "year": year, "month": month, "invoices": [i.number for i in invoices],
+        "credit_notes": [c.number for c in credit_notes], "total_ore": plan.total_ore,
+    })
+    return SettlementResult(run=run, created=True, invoices=invoices, credit_notes=credit_notes)
+
+
+def _invoice_create(plan: SettlementPlan, run: SettlementRun, *, kind: str, number: str, buyer: Organisation,
+                    total_ore: int, late: bool, credits: Invoice | None = None) -> Invoice:
+    return Invoice.objects.create(
+        number=number, kind=kind, run=run, seller=plan.seller, buyer=buyer, issue_date=plan.issue_date,
+        due_date=plan.due_date, credits=credits, total_ore=total_ore, seller_ean=plan.seller.ean,
+        seller_cvr=plan.seller.cvr, buyer_ean=buyer.ean, payment_terms=plan.payment_terms, has_late_claims=late,
+    )
