@@ -15,7 +15,8 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
 from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
-from rammeaftale.engine.tariff import TariffInputError, Unit, tariff_calculate
+from rammeaftale.engine.indexation import overhead_share_pct
+from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.registry.models import Offer, Service
 from rammeaftale.registry.selectors import agreement_for
@@ -72,6 +73,7 @@ def price_index_set(*, actor: Actor, year: int, rate_pct: Decimal, source: str, 
     return index
 
 
+@transaction.atomic
 def price_index_load_examples(*, actor: Actor) -> int:
     """The sourced KL points shipped with the package, flagged as examples; existing years are left alone."""
     text = resources.files("rammeaftale.tariffs").joinpath("data", "pl_index_examples.csv").read_text(encoding="utf-8")
@@ -143,6 +145,39 @@ def _places_on(offer: Offer, day: date) -> int:
     return record.places if record else 0
 
 
+NOT_NEGATIVE_KR = {
+    "salaries_kr": "Lønninger", "property_kr": "Ejendomsudgifter", "other_direct_kr": "Øvrige direkte omkostninger",
+    "overhead_kr": "Overhead", "depreciation_kr": "Afskrivninger", "capital_book_value_kr": "Bogført værdi af kapital",
+    "pension_kr": "Tjenestemandspension", "other_income_kr": "Indtægter, der ikke er takstindtægter",
+}
+
+
+def _budget_line_validate(line: ServiceBudgetInput, *, prefix: str) -> None:
+    """The bad input the issue names, refused before anything is written: a Danish message naming the field."""
+    for name, label in NOT_NEGATIVE_KR.items():
+        value = getattr(line, name)
+        if value is not None and value < 0:
+            raise DomainError(f"{label} må ikke være negativ ({value} kr.).", field=f"{prefix}.{name}")
+    if line.overhead_kr is not None and line.overhead_pct is not None:
+        raise DomainError("Angiv overhead som beløb eller som procent, ikke begge.", field=f"{prefix}.overhead_pct")
+    for name, label in (("overhead_pct", "Overheadprocenten"), ("interest_rate_pct", "Rentesatsen")):
+        value = getattr(line, name)
+        if value is not None and not Decimal(0) <= value <= Decimal(100):
+            raise DomainError(f"{label} skal ligge mellem 0 og 100 %, ikke {value}.", field=f"{prefix}.{name}")
+    if line.service.unit == "hour":
+        if line.budgeted_hours is None or line.budgeted_hours <= 0:
+            raise DomainError(f"{line.service.name}: angiv de budgetterede borgerrettede timer (mere end 0).",
+                              field=f"{prefix}.budgeted_hours")
+        return
+    if line.places is not None and line.places < 1:
+        raise DomainError(f"{line.service.name}: kapaciteten skal være mindst 1 plads.", field=f"{prefix}.places")
+    occupancy = line.budgeted_occupancy_pct
+    if occupancy is not None and not Decimal(0) < occupancy <= Decimal(100):
+        raise DomainError(
+            f"{line.service.name}: budgetteret belægning skal være over 0 og højst 100 %, ikke {occupancy}.",
+            field=f"{prefix}.budgeted_occupancy_pct")
+
+
 @transaction.atomic
 def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[ServiceBudgetInput]) -> BudgetResult:
     """Create or replace the offer's budget for a year; defaults are filled in and said in `notes`."""
@@ -150,6 +185,8 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
     rulebook_version = _rulebook_version_for(offer, year)
     if not lines:
         raise DomainError("Budgettet skal have mindst én ydelse.", field="lines")
+    for index, line in enumerate(lines):
+        _budget_line_validate(line, prefix=f"lines[{index}]")
     notes: list[str] = []
     budget, created = TariffBudget.objects.get_or_create(
         offer=offer, year=year, defaults={"rulebook": rulebook_version, "created_by_id": actor.user_id}
@@ -161,6 +198,9 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
         if line.service.offer_id != offer.pk:
             raise DomainError(f"Ydelse {line.service.name} hører ikke til tilbuddet.", field=f"lines[{index}].service")
         places = line.places if line.places is not None else _places_on(offer, date(year, 1, 1))
+        if places < 1 and line.service.unit != "hour":
+            raise DomainError(f"{line.service.name}: tilbuddet har ingen kapacitet 1. januar {year}; angiv pladser.",
+                              field=f"lines[{index}].places")
         occupancy, from_actuals = line.budgeted_occupancy_pct, False
         if occupancy is None and line.service.unit != "hour":
             occupancy = budgeted_occupancy_suggest(offer=offer, year=year)
@@ -224,61 +264,132 @@ def occupancy_approval_record(*, actor: Actor, line: ServiceBudget, reason: str,
     return approval
 
 
+@dataclass(frozen=True)
+class CalculatedTariff:
+    """What a calculation stores in a service's Tariff row for the year."""
+
+    service_id: int
+    amount_ore: int
+    monthly_ore: int | None
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _occupancy_check(line: ServiceBudget, *, rulebook, short_stay: bool):
+    low, high = rulebook.budgeted_occupancy_bounds(short_stay=short_stay)
+    try:
+        return budgeted_occupancy_check(
+            value_pct=line.budgeted_occupancy_pct, min_pct=low, max_pct=high,
+            recommended_max_pct=rulebook.budgeted_occupancy.recommended_max_pct.value,
+        )
+    except TariffInputError as exc:
+        raise DomainError(f"{line.service.name}: {exc}", field="budgeted_occupancy_pct") from exc
+
+
+def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
+                             lines: list[ServiceBudget],
+                             approvals: dict[int, OccupancyApproval | None]) -> tuple[dict, list[CalculatedTariff]]:
+    """The stored result of a calculation (breakdown, inputs, checks) and each service's tariff; writes nothing.
+
+    `tariff_budget_calculate` stores what this returns; the demo's bulk build calls it too, so both store the same.
+    `lines` carry their service; `approvals` maps a service id to its line's occupancy approval (or None). A
+    DomainError names the line (`lines[i].…`, in the order of the result: kind, then name).
+    """
+    lines = sorted(lines, key=lambda line: (line.service.kind, line.service.name))
+    checks = []
+    norm = rulebook.tariffs.overhead_norm_pct
+    for index, line in enumerate(lines):
+        if line.service.unit == "hour":
+            continue
+        if line.budgeted_occupancy_pct is None:
+            raise DomainError(f"{line.service.name}: budgetteret belægning mangler.",
+                              field=f"lines[{index}].budgeted_occupancy_pct")
+        check = _occupancy_check(line, rulebook=rulebook, short_stay=short_stay)
+        approval = approvals.get(line.service_id)
+        approved = approval is not None and approval.value_pct == line.budgeted_occupancy_pct
+        if not check.within_bounds and not approved:
+            raise DomainError(
+                f"{line.service.name}: {check.message_da()} Registrér godkendelsen (begrundelse, person, dato) først.",
+                field=f"lines[{index}].budgeted_occupancy_pct",
+                message_en="occupancy outside the rulebook's bounds needs approval",
+            )
+        entry = {"service": line.service.name, "check": "budgeted_occupancy", "message": check.message_da(),
+                 "ok": check.within_bounds and not check.above_recommended, "approved": approved}
+        if approved:
+            entry["approval"] = {"reason": approval.reason, "approved_by": approval.approved_by,
+                                 "approved_on": approval.approved_on.isoformat()}
+        checks.append(entry)
+    try:
+        result = tariff_calculate(services=[_engine_line(line) for line in lines], year=year,
+                                  monthly_conversion=rulebook.monthly_conversion_fraction())
+    except TariffInputError as exc:
+        raise DomainError(str(exc), field=exc.field.replace("services[", "lines[")) from exc
+    services = []
+    tariffs = []
+    for line, tariff in zip(lines, result.services, strict=True):
+        direct = ore_to_kr(line.salaries_ore + line.property_ore + line.other_direct_ore)
+        overhead = next((part.amount_kr for part in tariff.breakdown if part.element == "overhead"), Decimal(0))
+        share = overhead_share_pct(overhead_kr=overhead, direct_costs_kr=direct) if direct > 0 else None
+        if share is not None:
+            checks.append({
+                "service": line.service.name, "check": "overhead_norm", "ok": norm is None or share <= norm.value,
+                "approved": False, "share_pct": str(share), "norm_pct": None if norm is None else str(norm.value),
+                "message": (f"Overhead {share} % af direkte omkostninger; normen er {norm.value} %." if norm is not None
+                            else f"Overhead {share} % af direkte omkostninger; regelbogen har ingen norm."),
+            })
+        services.append({
+            "service_id": line.service_id, "name": tariff.name, "kind": line.service.kind, "unit": str(tariff.unit),
+            "basis": str(tariff.basis_kr), "units": str(tariff.units), "tariff": str(tariff.unit_tariff_kr),
+            "monthly_tariff": _text(tariff.monthly_tariff_kr), "rounding": str(tariff.rounding_kr),
+            "inputs": {
+                "places": line.places, "days": days_in_year(year),
+                "budgeted_occupancy_pct": _text(line.budgeted_occupancy_pct),
+                "occupancy_from_actuals": line.occupancy_from_actuals,
+                "budgeted_hours": _text(line.budgeted_hours), "overhead_pct": _text(line.overhead_pct),
+                "capital_book_value": str(ore_to_kr(line.capital_book_value_ore)),
+                "interest_rate_pct": str(line.interest_rate_pct), "overhead_share_pct": _text(share),
+            },
+            "breakdown": [{"element": str(b.element), "label": b.label_da, "amount": str(b.amount_kr),
+                           "per_unit": str(b.per_unit_kr)} for b in tariff.breakdown],
+        })
+        # A month-priced service's tariff is its monthly tariff; the engine's unit tariff is then per day.
+        amount = tariff.monthly_tariff_kr if line.service.unit == "month" else tariff.unit_tariff_kr
+        tariffs.append(CalculatedTariff(
+            service_id=line.service_id, amount_ore=kr_to_ore(amount),
+            monthly_ore=None if tariff.monthly_tariff_kr is None else kr_to_ore(tariff.monthly_tariff_kr),
+        ))
+    stored = {
+        "rulebook": rulebook.key, "rulebook_version": rulebook.version,
+        "year": year, "checks": checks, "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
+        "overhead_norm_pct": None if norm is None else str(norm.value), "services": services,
+    }
+    return stored, tariffs
+
+
 @transaction.atomic
 def tariff_budget_calculate(*, actor: Actor, budget: TariffBudget) -> TariffCalculation:
     """Run the engine; store the breakdown and one calculated tariff per service. Refuses unapproved occupancy."""
     offer = budget.offer
     _require_tariffs(actor, offer)
-    rulebook = rulebook_of(budget.rulebook)
-    lines = list(budget.lines.select_related("service", "occupancy_approval").order_by("service__kind", "service__name"))
-    checks = []
-    for line in lines:
-        if line.service.unit == "hour":
-            continue
-        low, high = rulebook.budgeted_occupancy_bounds(short_stay=offer.is_short_stay)
-        check = budgeted_occupancy_check(
-            value_pct=line.budgeted_occupancy_pct, min_pct=low, max_pct=high,
-            recommended_max_pct=rulebook.budgeted_occupancy.recommended_max_pct.value,
-        )
-        approval = getattr(line, "occupancy_approval", None)
-        approved = approval is not None and approval.value_pct == line.budgeted_occupancy_pct
-        if not check.within_bounds and not approved:
-            raise DomainError(
-                f"{line.service.name}: {check.message_da()} Registrér godkendelsen (begrundelse, person, dato) først.",
-                field="budgeted_occupancy_pct", message_en="occupancy outside the rulebook's bounds needs approval",
-            )
-        checks.append({"service": line.service.name, "message": check.message_da(), "approved": approved})
-    try:
-        result = tariff_calculate(services=[_engine_line(line) for line in lines], year=budget.year,
-                                  monthly_conversion=rulebook.monthly_conversion_fraction())
-    except TariffInputError as exc:
-        raise DomainError(str(exc), field=exc.field) from exc
-    calculation = TariffCalculation.objects.create(
-        budget=budget, calculated_by_id=actor.user_id,
-        result={
-            "rulebook": rulebook.key, "rulebook_version": rulebook.version, "checks": checks,
-            "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
-            "services": [
-                {"service_id": line.service_id, "name": t.name, "unit": str(t.unit), "basis": str(t.basis_kr),
-                 "units": str(t.units), "tariff": str(t.unit_tariff_kr),
-                 "monthly_tariff": None if t.monthly_tariff_kr is None else str(t.monthly_tariff_kr),
-                 "rounding": str(t.rounding_kr),
-                 "breakdown": [{"element": str(b.element), "label": b.label_da, "amount": str(b.amount_kr),
-                                "per_unit": str(b.per_unit_kr)} for b in t.breakdown]}
-                for line, t in zip(lines, result.services)
-            ],
-        },
+    lines = list(budget.lines.select_related("service"))
+    approvals = {a.line.service_id: a for a in OccupancyApproval.objects.filter(line__budget=budget)
+                 .select_related("line")}
+    result, tariffs = tariff_calculation_build(
+        rulebook=rulebook_of(budget.rulebook), year=budget.year, short_stay=offer.is_short_stay, lines=lines,
+        approvals=approvals,
     )
-    for line, tariff in zip(lines, result.services):
+    calculation = TariffCalculation.objects.create(budget=budget, calculated_by_id=actor.user_id, result=result)
+    for tariff in tariffs:
         Tariff.objects.update_or_create(
-            service=line.service, year=budget.year,
-            defaults={"amount_ore": kr_to_ore(tariff.unit_tariff_kr),
-                      "monthly_ore": None if tariff.monthly_tariff_kr is None else kr_to_ore(tariff.monthly_tariff_kr),
+            service_id=tariff.service_id, year=budget.year,
+            defaults={"amount_ore": tariff.amount_ore, "monthly_ore": tariff.monthly_ore,
                       "origin": TariffOrigin.CALCULATED, "calculation": calculation},
         )
     audit_record(actor=actor, event_type="tariff.calculated", organisation_id=offer.operator_id, obj=offer,
                  after={"year": budget.year, "calculation": calculation.pk,
-                        "tariffs": {s["name"]: s["tariff"] for s in calculation.result["services"]}})
+                        "tariffs": {s["name"]: s["tariff"] for s in result["services"]}})
     return calculation
 
 

@@ -2,8 +2,9 @@
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -12,7 +13,10 @@ from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role, User
 from rammeaftale.accounts.services import user_create
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.money import kr_to_ore, ore_to_kr
+from rammeaftale.engine.tariff import days_in_year
 from rammeaftale.registry import services
+from rammeaftale.registry.demo import budgets as demo_budgets
 from rammeaftale.registry.demo import catalogue as cat
 from rammeaftale.registry.demo.plan import (
     Place,
@@ -35,10 +39,24 @@ from rammeaftale.registry.models import (
     TargetGroup,
 )
 from rammeaftale.registry.selectors import agreement_for, population_of
-from rammeaftale.tariffs.models import Tariff, TariffOrigin
+from rammeaftale.tariffs.models import (
+    ActualOccupancy,
+    OccupancyApproval,
+    PriceIndex,
+    ServiceBudget,
+    Tariff,
+    TariffBudget,
+    TariffCalculation,
+    TariffExplanation,
+    TariffOrigin,
+)
+from rammeaftale.tariffs.services import price_index_set, tariff_calculation_build
 
 YEAR_MIN, YEAR_MAX, MAX_YEARS = 2000, 2100, 10
 CATEGORY_REASON = "Demodata: syntetisk vurdering."
+CALCULATED_NOTE = "Demodata: beregnet af et syntetisk budget (omkostninger afledt af demoens takstniveau)."
+PL_SOURCE = ("Demodata: syntetisk P/L-lignende sats (seed {seed}), ikke KL's pris- og lønskøn. "
+             "Ret den på siden P/L-tabel, når KL's tal foreligger.")
 
 
 @dataclass
@@ -63,6 +81,8 @@ class UserReport:
 class DemoReport:
     regions: list[RegionReport]
     users: list[UserReport]
+    price_index_years: list[int] = field(default_factory=list)
+    calculated_years: tuple[int, ...] = ()
 
     @property
     def built(self) -> list[RegionReport]:
@@ -176,7 +196,128 @@ def _context(*, region: Organisation, municipalities: list[Organisation], years:
     )
 
 
-def _plan_write(plan: RegionPlan, operator_ids: dict[tuple[str, int], int]) -> dict[str, int]:
+@dataclass(frozen=True)
+class CalculationContext:
+    """What the calculated demo tariffs need: the years, each year's rulebook and P/L, and the seeded stream."""
+
+    years: tuple[int, ...]
+    versions: dict[int, RulebookVersion]
+    rulebooks: dict[int, object]
+    pl_pct: dict[int, Decimal | None]
+    rng: random.Random
+    forced_operator_ids: frozenset[int]  # the demo logins' municipalities: one unexplained rise above P/L each
+
+
+@dataclass
+class BudgetRows:
+    """Calculated years in memory, before the bulk writes: rows in the order they are written."""
+
+    budgets: list[TariffBudget] = field(default_factory=list)
+    lines: list[list[ServiceBudget]] = field(default_factory=list)  # per budget
+    approvals: list[list[OccupancyApproval]] = field(default_factory=list)  # per budget, paired with lines
+    results: list[dict] = field(default_factory=list)  # per budget
+    actuals: list[ActualOccupancy] = field(default_factory=list)
+    tariffs: dict[tuple[int, int], tuple[int, int | None, int]] = field(default_factory=dict)  # (service, year)
+    explanations: dict[tuple[int, int], str] = field(default_factory=dict)  # (service, year) -> text
+
+
+def _places_on(capacities: list[tuple[date, int, str]], day: date) -> int:
+    current = [places for valid_from, places, _ in sorted(capacities) if valid_from <= day]
+    return current[-1] if current else 0
+
+
+def _budgets_plan(planned: list, services_of: dict[int, list[tuple[Service, object]]],
+                  ctx: CalculationContext) -> BudgetRows:
+    """Budgets, approvals and actual occupancy for the calculated years, calculated as the service calculates.
+
+    The rows are what `tariff_budget_save` and `tariff_budget_calculate` would store for the same input (the
+    result comes from the same `tariff_calculation_build`); only the writes are in bulk.
+    """
+    rows = BudgetRows()
+    planner = demo_budgets.BudgetPlanner(rng=ctx.rng, calculated_years=ctx.years)
+    first = ctx.rulebooks[ctx.years[0]].budgeted_occupancy
+    forced = set(ctx.forced_operator_ids)
+    for offer, p in planned:
+        pairs = services_of[offer.pk]
+        plan = planner.offer(public=p.operator[0] != "private", short_stay=p.is_short_stay,
+                             min_pct=first.min_pct.value, short_stay_min_pct=first.short_stay_min_pct.value)
+        basis_by_day = any(s.kind == "basis" and s.unit != "hour" for s, _ in pairs)
+        if offer.operator_id in forced and basis_by_day:
+            forced.discard(offer.operator_id)
+            last = ctx.years[-1]
+            plan.years[last] = replace(plan.years[last], over_pl=True, explained=False)
+        by_days = [s for s, _ in pairs if s.unit != "hour"]
+        if by_days:
+            rows.actuals += [ActualOccupancy(offer_id=offer.pk, year=year, occupancy_pct=pct, source="entered")
+                             for year, pct in plan.actual_occupancy.items()]
+        for year in ctx.years:
+            rulebook, draw = ctx.rulebooks[year], plan.years[year]
+            places = _places_on(p.capacities, date(year, 1, 1))
+            occupancy = demo_budgets.budgeted_occupancy(plan, year)
+            low, high = rulebook.budgeted_occupancy_bounds(short_stay=p.is_short_stay)
+            conversion = rulebook.monthly_conversion_fraction()
+            lines, approvals, flagged = [], {}, set()
+            for service, service_plan in pairs:
+                amounts = {t.year: t.amount_ore for t in service_plan.tariffs}
+                previous = rows.tariffs.get((service.pk, year - 1), (amounts.get(year - 1),))[0]
+                if previous is not None and draw.over_pl and ctx.pl_pct.get(year) is not None:
+                    flagged.add(service.pk)
+                target = demo_budgets.target_tariff_kr(
+                    previous_kr=None if previous is None else ore_to_kr(previous),
+                    planned_kr=ore_to_kr(amounts[year]), pl_pct=ctx.pl_pct.get(year), draw=draw)
+                hourly = service.unit == "hour"
+                if service.unit == "month":  # the engine works per day; a month's tariff is the day's × conversion
+                    target = target * conversion.denominator / conversion.numerator
+                units = (Decimal(places * plan.profile.hours_per_place) if hourly
+                         else Decimal(places * days_in_year(year)) * occupancy / 100)
+                a = demo_budgets.line_amounts(profile=plan.profile, target_kr=target, units=units, hourly=hourly)
+                line = ServiceBudget(
+                    service=service, salaries_ore=kr_to_ore(a.salaries_kr), property_ore=kr_to_ore(a.property_kr),
+                    other_direct_ore=kr_to_ore(a.other_direct_kr),
+                    overhead_ore=None if a.overhead_kr is None else kr_to_ore(a.overhead_kr),
+                    overhead_pct=a.overhead_pct, depreciation_ore=kr_to_ore(a.depreciation_kr),
+                    capital_book_value_ore=kr_to_ore(a.capital_book_value_kr), interest_rate_pct=a.interest_rate_pct,
+                    pension_ore=kr_to_ore(a.pension_kr), other_income_ore=kr_to_ore(a.other_income_kr), true_up_ore=0,
+                    places=places, budgeted_occupancy_pct=None if hourly else occupancy,
+                    occupancy_from_actuals=not hourly, budgeted_hours=a.budgeted_hours,
+                )
+                lines.append(line)
+                if not hourly and not low <= occupancy <= high:
+                    approvals[service.pk] = OccupancyApproval(
+                        line=line, value_pct=occupancy, reason=draw.approval_reason, approved_by=draw.approver,
+                        approved_on=demo_budgets.approval_date(year, draw))
+            result, tariffs = tariff_calculation_build(rulebook=rulebook, year=year, short_stay=p.is_short_stay,
+                                                       lines=lines, approvals=approvals)
+            rows.budgets.append(TariffBudget(offer_id=offer.pk, year=year, rulebook=ctx.versions[year]))
+            rows.lines.append(lines)
+            rows.approvals.append([approvals[line.service_id] for line in lines if line.service_id in approvals])
+            rows.results.append(result)
+            for tariff in tariffs:
+                rows.tariffs[(tariff.service_id, year)] = (tariff.amount_ore, tariff.monthly_ore,
+                                                           len(rows.results) - 1)
+                if tariff.service_id in flagged and draw.explained:
+                    rows.explanations[(tariff.service_id, year)] = draw.explanation
+    return rows
+
+
+def _budgets_write(rows: BudgetRows) -> list[TariffCalculation]:
+    """The planned budgets in bulk: budgets, their lines, approvals, calculations and actual occupancy."""
+    budgets = TariffBudget.objects.bulk_create(rows.budgets)
+    for budget, lines in zip(budgets, rows.lines, strict=True):
+        for line in lines:
+            line.budget_id = budget.pk
+    ServiceBudget.objects.bulk_create([line for lines in rows.lines for line in lines])
+    # Each approval holds its line, saved just above; bulk_create takes the line's new id from it.
+    OccupancyApproval.objects.bulk_create([approval for approvals in rows.approvals for approval in approvals])
+    ActualOccupancy.objects.bulk_create(rows.actuals)
+    return TariffCalculation.objects.bulk_create([
+        TariffCalculation(budget_id=budget.pk, result=result) for budget, result in zip(budgets, rows.results,
+                                                                                         strict=True)
+    ])
+
+
+def _plan_write(plan: RegionPlan, operator_ids: dict[tuple[str, int], int],
+                calculation: CalculationContext | None) -> dict[str, int]:
     """The planned offers and everything under them, by bulk_create; returns the row counts."""
     offers = Offer.objects.bulk_create([
         Offer(
@@ -213,20 +354,67 @@ def _plan_write(plan: RegionPlan, operator_ids: dict[tuple[str, int], int]) -> d
         Service(offer_id=offer.pk, name=s.name, kind=s.kind, unit=s.unit)
         for offer, p in planned for s in p.services
     ])
-    tariffs = Tariff.objects.bulk_create([
-        Tariff(service_id=service.pk, year=t.year, amount_ore=t.amount_ore, monthly_ore=t.monthly_ore,
-               origin=TariffOrigin.DEMO, note=t.note)
-        for service, s in zip(created_services, planned_services, strict=True) for t in s.tariffs
+    services_of: dict[int, list] = {}
+    for service, service_plan in zip(created_services, planned_services, strict=True):
+        services_of.setdefault(service.offer_id, []).append((service, service_plan))
+    rows, calculations = BudgetRows(), []
+    if calculation is not None and calculation.years:
+        rows = _budgets_plan(planned, services_of, calculation)
+        calculations = _budgets_write(rows)
+    tariffs = []
+    for service, s in zip(created_services, planned_services, strict=True):
+        for t in s.tariffs:
+            calculated = rows.tariffs.get((service.pk, t.year))
+            if calculated is None:
+                tariffs.append(Tariff(service_id=service.pk, year=t.year, amount_ore=t.amount_ore,
+                                      monthly_ore=t.monthly_ore, origin=TariffOrigin.DEMO, note=t.note))
+            else:
+                amount_ore, monthly_ore, index = calculated
+                tariffs.append(Tariff(service_id=service.pk, year=t.year, amount_ore=amount_ore,
+                                      monthly_ore=monthly_ore, origin=TariffOrigin.CALCULATED,
+                                      calculation_id=calculations[index].pk, note=CALCULATED_NOTE))
+    tariffs = Tariff.objects.bulk_create(tariffs)
+    explanations = TariffExplanation.objects.bulk_create([
+        TariffExplanation(tariff_id=tariff.pk, text=rows.explanations[(tariff.service_id, tariff.year)])
+        for tariff in tariffs if (tariff.service_id, tariff.year) in rows.explanations
     ])
     return {
         "offers": len(offers), "capacities": len(capacities), "categories": len(categories),
         "services": len(created_services), "tariffs": len(tariffs), "paragraph_links": len(paragraph_links),
-        "target_group_links": len(group_links),
+        "target_group_links": len(group_links), "tariff_budgets": len(rows.budgets),
+        "calculated_tariffs": len(rows.tariffs), "actual_occupancies": len(rows.actuals),
+        "occupancy_approvals": sum(len(a) for a in rows.approvals), "tariff_explanations": len(explanations),
     }
 
 
+def _user_places(region: Organisation, municipalities: list[Organisation], year: int) -> dict[str, Organisation]:
+    """Where the demo users sit: the buying and the operating municipality, and the region's secretariat."""
+    by_code = {m.code: m for m in municipalities}
+    if region.code in cat.DEMO_USER_MUNICIPALITIES:
+        buyer_code, operator_code = cat.DEMO_USER_MUNICIPALITIES[region.code]
+        buyer, operator = by_code[buyer_code], by_code[operator_code]
+    else:
+        buyer, operator = sorted(municipalities, key=lambda m: (-_inhabitants(m, year), m.code))[:2]
+    secretariat = Organisation.objects.get(kind=OrganisationKind.SECRETARIAT, region=region)
+    return {"buyer": buyer, "operator": operator, "secretariat": secretariat}
+
+
+def _calculation_context(*, region: Organisation, municipalities: list[Organisation], years: tuple[int, ...],
+                         calculated_years: tuple[int, ...], pl_pct: dict[int, Decimal | None],
+                         seed: int) -> CalculationContext:
+    versions = {year: agreement_for(region_id=region.pk, year=year).rulebook for year in calculated_years}
+    places = _user_places(region, municipalities, years[0])
+    return CalculationContext(
+        years=calculated_years, versions=versions,
+        rulebooks={year: services.rulebook_of(version) for year, version in versions.items()}, pl_pct=pl_pct,
+        rng=random.Random(f"rammeaftale-demo:{seed}:{region.code}:budgets"),
+        forced_operator_ids=frozenset({places["buyer"].pk, places["operator"].pk}),
+    )
+
+
 def _region_build(*, actor: Actor, region: Organisation, seed: int, scale: cat.DemoScale,
-                  years: tuple[int, ...]) -> RegionReport:
+                  years: tuple[int, ...], calculated_years: tuple[int, ...] = (),
+                  pl_pct: dict[int, Decimal | None] | None = None) -> RegionReport:
     report = RegionReport(code=region.code, name=str(region))
     municipalities = list(
         Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region=region).order_by("code"))
@@ -242,12 +430,17 @@ def _region_build(*, actor: Actor, region: Organisation, seed: int, scale: cat.D
         )
         for p in plan.private_operators
     ]
-    counts = _plan_write(plan, {("private", index): org.pk for index, org in enumerate(private)})
+    calculation = None
+    if calculated_years:
+        calculation = _calculation_context(region=region, municipalities=municipalities, years=years,
+                                           calculated_years=calculated_years, pl_pct=pl_pct or {}, seed=seed)
+    counts = _plan_write(plan, {("private", index): org.pk for index, org in enumerate(private)}, calculation)
     report.counts = {**counts, "private_operators": len(private), "eans_assigned": eans}
     audit_record(
         actor=actor, event_type="demo.built", organisation_id=region.pk, obj=region,
         after={"region": region.code, "seed": seed, "scale": scale.key, "years": [years[0], years[-1]],
-               "counts": report.counts, "agreements_created": report.agreements},
+               "calculated_years": list(calculated_years), "counts": report.counts,
+               "agreements_created": report.agreements},
     )
     return report
 
@@ -258,14 +451,7 @@ def _users_ensure(*, actor: Actor, region: Organisation, year: int, create: bool
     With create=False only the existing demo users are reported (a demo that is already there).
     """
     municipalities = list(Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region=region))
-    by_code = {m.code: m for m in municipalities}
-    if region.code in cat.DEMO_USER_MUNICIPALITIES:
-        buyer_code, operator_code = cat.DEMO_USER_MUNICIPALITIES[region.code]
-        buyer, operator = by_code[buyer_code], by_code[operator_code]
-    else:
-        buyer, operator = sorted(municipalities, key=lambda m: (-_inhabitants(m, year), m.code))[:2]
-    secretariat = Organisation.objects.get(kind=OrganisationKind.SECRETARIAT, region=region)
-    places = {"buyer": buyer, "operator": operator, "secretariat": secretariat}
+    places = _user_places(region, municipalities, year)
     reports = []
     for demo_user in cat.DEMO_USERS:
         existing = User.objects.filter(username=demo_user.username).select_related("organisation").first()
@@ -288,10 +474,32 @@ def _users_ensure(*, actor: Actor, region: Organisation, year: int, create: bool
     return reports
 
 
+def _price_index_ensure(*, actor: Actor, seed: int, years: tuple[int, ...]) -> tuple[list[int], dict]:
+    """The demo's P/L-like rates in the P/L table, flagged as examples, for the years that have none.
+
+    Returns the years added and the P/L of every demo year as the table holds it afterwards (a rate the users
+    entered is kept and used).
+    """
+    added = []
+    for year, rate in pl_rates(seed=seed, years=years).items():
+        if not PriceIndex.objects.filter(year=year).exists():
+            price_index_set(actor=actor, year=year, rate_pct=rate, source=PL_SOURCE.format(seed=seed),
+                            is_example=True)
+            added.append(year)
+    table = dict(PriceIndex.objects.filter(year__in=years).values_list("year", "rate_pct"))
+    return added, {year: table.get(year) for year in years}
+
+
 @transaction.atomic
 def demo_build(*, actor: Actor, region_codes: list[str], seed: int, scale: str = "region",
-               year_from: int = 2023, year_to: int = 2026, if_empty: bool = False) -> DemoReport:
-    """The demo for the regions, all or nothing; a region with offers is skipped (if_empty) or refused."""
+               year_from: int = 2023, year_to: int = 2026, if_empty: bool = False,
+               tariff_year: int | None = None) -> DemoReport:
+    """The demo for the regions, all or nothing; a region with offers is skipped (if_empty) or refused.
+
+    The tariffs of `tariff_year` (default: this year by the clock) and the year before, where they are demo years,
+    are calculated from demo budgets through the tariff engine, with their breakdowns; the other years keep the
+    planned demo tariffs.
+    """
     if not actor.is_superuser:
         raise NotAllowed("Kun platformens administrator kan bygge demodata.")
     if scale not in cat.SCALES:
@@ -312,17 +520,23 @@ def demo_build(*, actor: Actor, region_codes: list[str], seed: int, scale: str =
             f"Der findes allerede tilbud i {names}; demodata bygges kun i en tom region. "
             "Brug --if-empty for at springe den over.", field="region",
         )
+    tariff_year = tariff_year or date.today().year
+    calculated_years = tuple(year for year in (tariff_year - 1, tariff_year) if year in years)
+    price_index_years, pl_pct = [], {}
+    if len(occupied) < len(regions):
+        price_index_years, pl_pct = _price_index_ensure(actor=actor, seed=seed, years=years)
     for index, region in enumerate(regions):
         if reports[index].existing_offers:
             reports[index].skipped = True
             continue
         reports[index] = _region_build(actor=actor, region=region, seed=seed, scale=cat.SCALES[scale],
-                                       years=years)
+                                       years=years, calculated_years=calculated_years, pl_pct=pl_pct)
     users_region = regions[0] if len(regions) == 1 else Organisation.objects.get(
         kind=OrganisationKind.REGION, code=cat.NATIONAL_USERS_REGION)
     users = _users_ensure(actor=actor, region=users_region, year=years[0],
                           create=any(not report.skipped for report in reports))
-    return DemoReport(regions=reports, users=users)
+    return DemoReport(regions=reports, users=users, price_index_years=price_index_years,
+                      calculated_years=calculated_years if len(occupied) < len(regions) else ())
 
 
 def demo_digest(*, actor: Actor, region: Organisation) -> str:

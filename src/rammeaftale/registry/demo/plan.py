@@ -2,7 +2,7 @@
 import random
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from stdnum import ean
@@ -214,7 +214,8 @@ class RegionPlanner:
         for index, year in enumerate(self.ctx.years):
             if index:
                 rate = self.ctx.pl_pct[year]
-                amount = (amount * (1 + rate / 100)).quantize(KRONE, rounding=ROUND_HALF_UP)
+                # Rounded down to whole kroner, so a demo tariff never rises above the P/L it is indexed by.
+                amount = (amount * (1 + rate / 100)).quantize(KRONE, rounding=ROUND_DOWN)
                 note = f"Demodata: fremskrevet med P/L {str(rate).replace('.', ',')} %."
             amount_ore = kr_to_ore(amount)
             if unit == ServiceUnit.DAY:

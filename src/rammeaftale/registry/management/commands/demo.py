@@ -14,6 +14,7 @@ COUNT_LABELS_DA = (
     ("categories", "kategoriseringer"),
     ("services", "ydelser"),
     ("tariffs", "takster"),
+    ("calculated_tariffs", "heraf beregnet"),
     ("eans_assigned", "nye EAN-numre"),
 )
 
@@ -83,6 +84,13 @@ class Command(BaseCommand):
         for built in report.built:
             for agreement in built.agreements:
                 self.stdout.write(f"Demoaftale oprettet: {agreement} (regler lånt, se aftalens bemærkning).")
+        if report.calculated_years:
+            years = " og ".join(str(year) for year in report.calculated_years)
+            self.stdout.write(f"Takster for {years} er beregnet af demobudgetter med fuld specifikation "
+                              "(se Takster i menuen).")
+        if report.price_index_years:
+            years = ", ".join(str(year) for year in report.price_index_years)
+            self.stdout.write(f"P/L-tabellen har fået syntetiske demosatser (eksempeltal) for {years}.")
 
     def _logins_write(self, report) -> None:
         self.stdout.write(f"\nLogins (kun til demo; nye brugere får adgangskoden {DEMO_PASSWORD}):")
