@@ -6,7 +6,7 @@ from stdnum import ean
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, Role
-from rammeaftale.billing.models import AccountMapping, Invoice, InvoiceKind, InvoiceLine, SettlementRun, TariffChange
+from rammeaftale.billing.models import PaymentAccount, AccountMapping, Invoice, InvoiceKind, InvoiceLine, SettlementRun, TariffChange
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.placements import services as placement_services
@@ -14,6 +14,7 @@ from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
+from tests.conftest import PASSWORD
 
 YEAR = 2026
 
@@ -24,22 +25,25 @@ def gln(body: str) -> str:
 
 @pytest.fixture
 def world(agreements, odense, esbjerg, copenhagen, make_offer, make_user, actor_of, system):
-    for organisation, body in ((odense, "579800000461"), (esbjerg, "579800000561")):
-        organisation.ean = gln(body)
+    for organisation, body, cvr in ((odense, "579800000461", "35209115"), (esbjerg, "579800000561", "29189803")):
+        organisation.ean, organisation.cvr = gln(body), cvr
+        organisation.address, organisation.postcode, organisation.city = "Rådhuset 1", "5000", organisation.name
         organisation.save()
+    PaymentAccount.objects.create(organisation=odense, reg_no="1234", account_no="0001234567")
     offer = make_offer(odense, name="Bostedet Æblehaven", paragraphs=("sel-108",), places=5)
     basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
     Tariff.objects.create(service=basis, year=YEAR - 1, amount_ore=230_000, origin=TariffOrigin.PUBLISHED)
     Tariff.objects.create(service=basis, year=YEAR, amount_ore=234_567, origin=TariffOrigin.PUBLISHED)
     AccountMapping.objects.create(paragraph=LegalParagraph.objects.get(code="sel-108"), account_code="5.38.50")
     caseworker = actor_of(make_user(esbjerg, Role.CASEWORKER))
+    seller_user, buyer_user = make_user(odense, Role.ECONOMIST), make_user(esbjerg, Role.ECONOMIST)
     placement = placement_request(actor=caseworker, request=PlacementRequest(
         offer=offer, paying_municipality=esbjerg, citizen_name="Anna Andersen", cpr="0101901234",
         start_date=date(YEAR - 1, 12, 10)))
     return {
         "offer": offer, "basis": basis, "placement": placement, "caseworker": caseworker,
-        "seller": actor_of(make_user(odense, Role.ECONOMIST)), "odense": odense, "esbjerg": esbjerg,
-        "buyer_economist": actor_of(make_user(esbjerg, Role.ECONOMIST)),
+        "seller": actor_of(seller_user), "odense": odense, "esbjerg": esbjerg, "seller_user": seller_user,
+        "buyer_economist": actor_of(buyer_user), "buyer_user": buyer_user,
     }
 
 
@@ -116,7 +120,7 @@ def test_a_buyer_without_ean_stops_the_whole_run(world):
     world["esbjerg"].save()
     with pytest.raises(DomainError, match="Esbjerg Kommune har intet EAN-nummer") as error:
         settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
-    assert error.value.code == "missing_ean"
+    assert error.value.code == "missing_party_data"
     assert not SettlementRun.objects.exists() and not InvoiceLine.objects.exists()
 
 
@@ -133,3 +137,57 @@ def test_only_the_sellers_economists_run_it(world):
     with pytest.raises(NotAllowed):
         settlement_issue(actor=world["caseworker"], seller=world["odense"], year=YEAR, month=1)
     assert settlement_issue(actor=Actor.system(), seller=world["odense"], year=YEAR, month=1).created
+
+
+def test_issued_invoices_export_as_valid_oioubl_and_posting_files(world, client):
+    from lxml import etree
+
+    from rammeaftale.billing.documents import invoice_oioubl, posting_csv
+    from rammeaftale.einvoice.validate import oioubl_validate
+
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+    placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering")
+    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3)
+    for document in [*march.invoices, *march.credit_notes]:
+        xml = invoice_oioubl(document)
+        assert oioubl_validate(xml) == []
+        root = etree.fromstring(xml)
+        ns = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+              "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"}
+        assert root.findtext(".//cac:AccountingCustomerParty//cbc:EndpointID", namespaces=ns) == world["esbjerg"].ean
+        payable = root.findtext(".//cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ns)
+        assert payable == f"{document.total_ore // 100}.{document.total_ore % 100:02d}"
+        assert b"0101901234" not in xml
+    csv_text = posting_csv(Invoice.objects.filter(buyer=world["esbjerg"])).decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("Fakturanr.;Type;Fakturadato")
+    assert "5.38.50" in csv_text and "-72715,77" in csv_text  # January credited: −31 × 2.345,67
+
+    assert client.login(username=world["buyer_user"].username, password=PASSWORD)
+    response = client.get("/afregning/fakturaer/?side=received")
+    assert response.status_code == 200 and march.invoices[0].number in response.content.decode()
+    xlsx = client.get("/afregning/fakturaer/kontering.xlsx?side=received")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats") and xlsx.content[:2] == b"PK"
+    xml = client.get(f"/afregning/fakturaer/{march.invoices[0].pk}/oioubl.xml")
+    assert xml.status_code == 200 and oioubl_validate(xml.content) == []
+
+
+def test_the_settlement_page_previews_then_issues(world, client):
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+    preview = client.get("/afregning/?month=2026-01")
+    assert preview.status_code == 200
+    assert "Faktura til Esbjerg Kommune" in preview.content.decode() and not Invoice.objects.exists()
+    issued = client.post("/afregning/", {"month": "2026-01"}, follow=True)
+    assert "Udstedt: 1 fakturaer og 0 kreditnotaer for januar 2026." in issued.content.decode()
+    again = client.post("/afregning/", {"month": "2026-01"}, follow=True)
+    assert "allerede afregnet" in again.content.decode() and Invoice.objects.count() == 1
+    assert client.get(f"/afregning/fakturaer/{Invoice.objects.get().pk}/").status_code == 200
+
+
+def test_other_organisations_do_not_see_the_invoices(world, client, copenhagen, make_user):
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+    outsider = make_user(copenhagen, Role.ECONOMIST)
+    assert client.login(username=outsider.username, password=PASSWORD)
+    invoice = Invoice.objects.get()
+    assert client.get(f"/afregning/fakturaer/{invoice.pk}/").status_code == 404
+    assert invoice.number not in client.get("/afregning/fakturaer/").content.decode()

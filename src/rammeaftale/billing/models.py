@@ -135,3 +135,17 @@ class InvoiceLine(models.Model):
         verbose_name_plural = "fakturalinjer"
         ordering = ["invoice", "placement", "period_from", "id"]
         indexes = [models.Index(fields=["placement", "service", "period_from"], name="invoice_line_key")]
+
+
+class PaymentAccount(models.Model):
+    """Where a seller is paid: a Danish registration and account number, or IBAN and BIC (OIOUBL PaymentMeans)."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="payment_account")
+    reg_no = models.CharField("reg.nr.", max_length=4, blank=True)
+    account_no = models.CharField("kontonummer", max_length=10, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = "bankkonto"
+        verbose_name_plural = "bankkonti"

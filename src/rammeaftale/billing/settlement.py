@@ -22,6 +22,7 @@ from rammeaftale.billing.models import (
     Invoice,
     InvoiceKind,
     InvoiceLine,
+    PaymentAccount,
     SettlementRun,
     TariffChange,
 )
@@ -92,14 +93,16 @@ def _tariff_periods(service_ids: set[int], units: dict[int, str]) -> list[Tariff
     return periods
 
 
-def _inputs(*, seller: Organisation, first_day: date, last_day: date) -> _Inputs:
-    """Every invoiceable placement service of the seller that meets [first_day, last_day)."""
+def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day: date) -> _Inputs:
+    """Every invoiceable placement service of the seller (None: of every seller) that meets [first_day, last_day)."""
     placements = (
-        Placement.objects.filter(offer__operator=seller, status__in=CHARGED_STATUSES, is_internal=False,
-                                 start_date__lt=last_day)
+        Placement.objects.filter(status__in=CHARGED_STATUSES, is_internal=False, start_date__lt=last_day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day))
         .select_related("offer", "offer__municipality")
         .prefetch_related("services__service")
     )
+    if seller is not None:
+        placements = placements.filter(offer__operator=seller)
     charges, units, by_id = [], {}, {}
     rulebooks = {}
     for placement in placements:
@@ -120,7 +123,7 @@ def _inputs(*, seller: Organisation, first_day: date, last_day: date) -> _Inputs
             units[bought.service_id] = unit
             rule = "monthly_pro_rata" if unit == "month" else RULE_OF_BASIS[rulebook.payment.billing_basis.value]
             charges.append(Charge(
-                placement_id=placement.pk, service_id=bought.service_id, seller_id=seller.pk,
+                placement_id=placement.pk, service_id=bought.service_id, seller_id=placement.offer.operator_id,
                 buyer_id=placement.paying_municipality_id, unit=unit, charge_from=start, charge_to=end, rule=rule,
             ))
     hours = [
@@ -240,7 +243,7 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
                 break
             months.append(earlier)
     oldest = min(months)
-    inputs = _inputs(seller=seller, first_day=month_start(*oldest), last_day=month_start(*month_add(year, month, 1)))
+    inputs = settlement_inputs(seller=seller, first_day=month_start(*oldest), last_day=month_start(*month_add(year, month, 1)))
     rulebook = rulebook_for_seller(seller, year, inputs)
     due_days = rulebook.payment.due_days_max.value if rulebook else 30
     claim_months = rulebook.payment.claim_limit_months.value if rulebook else 12
@@ -283,12 +286,8 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
                 credits.setdefault(old.invoice_id, PlannedCredit(invoice=old.invoice)).lines.append(old)
             for line in target.get(key, []):
                 plan_line(line, correction=True)
-    problems = [
-        f"{planned.buyer} har intet EAN-nummer; fakturaen kan ikke sendes som e-faktura."
-        for planned in invoices.values() if not planned.buyer.ean
-    ]
-    if not seller.ean:
-        problems.insert(0, f"{seller} (sælger) har intet EAN-nummer.")
+    problems = _missing_for_einvoice(seller, [planned.buyer for planned in invoices.values()]
+                                     + [credit.invoice.buyer for credit in credits.values()])
     return SettlementPlan(
         seller=seller, year=year, month=month, issue_date=issue_date,
         due_date=issue_date + timedelta(days=due_days),
@@ -296,6 +295,25 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
         invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
         credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
     )
+
+
+def _missing_for_einvoice(seller: Organisation, buyers: list[Organisation]) -> list[str]:
+    """What an OIOUBL invoice needs and the register lacks; the run stops on any of it (all or nothing)."""
+    problems = []
+    if not seller.ean:
+        problems.append(f"{seller} (sælger) har intet EAN-nummer.")
+    if not seller.cvr:
+        problems.append(f"{seller} (sælger) har intet CVR-nummer.")
+    if not (seller.address and seller.postcode and seller.city):
+        problems.append(f"{seller} (sælger) mangler adresse, postnummer eller by.")
+    if not PaymentAccount.objects.filter(organisation=seller).exists():
+        problems.append(f"{seller} (sælger) har ingen bankkonto registreret.")
+    for buyer in sorted(set(buyers), key=lambda b: b.name):
+        if not buyer.ean:
+            problems.append(f"{buyer} har intet EAN-nummer; fakturaen kan ikke sendes som e-faktura.")
+        if not (buyer.address and buyer.postcode and buyer.city):
+            problems.append(f"{buyer} mangler adresse, postnummer eller by.")
+    return problems
 
 
 def rulebook_for_seller(seller: Organisation, year: int, inputs: _Inputs):
@@ -329,8 +347,8 @@ def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: in
                                 credit_notes=list(existing.invoices.filter(kind=InvoiceKind.CREDIT_NOTE)))
     plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=issue_date)
     if plan.problems:
-        raise DomainError(" ".join(plan.problems), field="ean", code="missing_ean",
-                          message_en="an EAN (GLN) is missing for the seller or a paying municipality")
+        raise DomainError(" ".join(plan.problems), field="organisation", code="missing_party_data",
+                          message_en="the seller or a paying municipality lacks what an e-invoice needs")
     run = SettlementRun.objects.create(seller=seller, year=year, month=month, issue_date=plan.issue_date,
                                        issued_by_id=actor.user_id)
     prefix = f"{seller.code or f'O{seller.pk}'}-{year}{month:02d}"

@@ -1,8 +1,125 @@
 """Settlement pages: the month's run (preview, then issue), invoices sent and received, and their exports."""
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from datetime import date
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.billing.documents import invoice_oioubl, posting_csv, posting_xlsx
+from rammeaftale.billing.models import InvoiceKind
+from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
+from rammeaftale.billing.settlement import settlement_issue, settlement_plan
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.registry.models import Organisation
+from rammeaftale.web.pages import missing_as_404, page_view
+
+MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+             "november", "december")
 
 
-@login_required
+def _month(request) -> tuple[int, int]:
+    today = date.today()
+    text = request.GET.get("month") or request.POST.get("month") or f"{today:%Y-%m}"
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        date(year, month, 1)
+    except ValueError as error:
+        raise DomainError(f"Måneden «{text}» skal skrives ÅÅÅÅ-MM, fx {today:%Y-%m}.", field="month") from error
+    return year, month
+
+
+def _seller(request) -> Organisation:
+    actor = actor_for_request(request)
+    if actor.organisation_id is None:
+        raise NotAllowed("Afregning køres for din egen organisation; du er ikke knyttet til en.")
+    return Organisation.objects.get(pk=actor.organisation_id)
+
+
+@page_view
 def settlement_overview(request):
-    return render(request, "billing/settlement.html", {})
+    """The seller's month: what issuing would write (preview), then issue with one button."""
+    actor = actor_for_request(request)
+    try:
+        year, month = _month(request)
+    except DomainError as error:
+        messages.error(request, error.message_da)
+        return redirect("billing:settlement")
+    seller = _seller(request)
+    if request.method == "POST":
+        try:
+            result = settlement_issue(actor=actor, seller=seller, year=year, month=month)
+        except DomainError as error:
+            messages.error(request, error.message_da)
+        else:
+            if result.created:
+                messages.success(request, f"Udstedt: {len(result.invoices)} fakturaer og {len(result.credit_notes)} "
+                                          f"kreditnotaer for {MONTHS_DA[month - 1]} {year}.")
+            else:
+                messages.info(request, f"{MONTHS_DA[month - 1].capitalize()} {year} er allerede afregnet; intet nyt.")
+        return redirect(f"{reverse('billing:settlement')}?month={year}-{month:02d}")
+    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month)
+    return render(request, "billing/settlement.html", {
+        "plan": plan, "month_value": f"{year}-{month:02d}", "month_name": f"{MONTHS_DA[month - 1]} {year}",
+        "seller": seller,
+    })
+
+
+def _filters(request) -> InvoiceFilters:
+    year = month = None
+    if request.GET.get("month"):
+        year, month = _month(request)
+    return InvoiceFilters(side=request.GET.get("side", ""), year=year, month=month, kind=request.GET.get("kind", ""))
+
+
+@page_view
+def invoices(request):
+    actor = actor_for_request(request)
+    try:
+        filters = _filters(request)
+    except DomainError as error:
+        messages.error(request, error.message_da)
+        filters = InvoiceFilters()
+    rows = list(invoice_list(actor=actor, filters=filters)[:500])
+    total = sum(i.total_ore if i.kind == InvoiceKind.INVOICE else -i.total_ore for i in rows)
+    return render(request, "billing/invoice_list.html", {
+        "invoices": rows, "filters": filters, "net_total_ore": total, "query": request.GET.urlencode(),
+    })
+
+
+@page_view
+def invoices_export(request, fmt: str):
+    actor = actor_for_request(request)
+    filters = _filters(request)
+    rows = invoice_list(actor=actor, filters=filters)
+    name = f"kontering-{filters.side or 'alle'}{f'-{filters.year}-{filters.month:02d}' if filters.month else ''}"
+    if fmt == "csv":
+        response = HttpResponse(posting_csv(rows), content_type="text/csv; charset=utf-8")
+    else:
+        title = "Konteringsfil: fakturaer " + {"received": "modtaget", "sent": "sendt"}.get(filters.side, "sendt og modtaget")
+        response = HttpResponse(posting_xlsx(rows, title=title),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@page_view
+def invoice_detail(request, invoice_id: int):
+    with missing_as_404():
+        invoice = invoice_get(actor=actor_for_request(request), invoice_id=invoice_id)
+    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "lines": invoice.lines.all()})
+
+
+@page_view
+def invoice_xml(request, invoice_id: int):
+    with missing_as_404():
+        invoice = invoice_get(actor=actor_for_request(request), invoice_id=invoice_id)
+    try:
+        body = invoice_oioubl(invoice)
+    except DomainError as error:
+        messages.error(request, error.message_da)
+        return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+    response = HttpResponse(body, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return response

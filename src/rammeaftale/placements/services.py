@@ -362,8 +362,9 @@ def hours_register(*, actor: Actor, placement_service: PlacementService, day: da
         raise NotAllowed("Kun driftsherren registrerer leverede timer.")
     if placement_service.service.unit != "hour":
         raise DomainError(f"«{placement_service.service.name}» afregnes ikke pr. time.", field="service")
-    if not 0 < minutes <= 24 * 60:
-        raise DomainError(f"{minutes} minutter på én dag er ikke muligt (1–1440).", field="minutes")
+    if not 0 < minutes <= 24 * 60 or minutes % 15:
+        raise DomainError(f"{minutes} minutter: timer registreres i hele kvarterer, højst 24 timer på en dag.",
+                          field="minutes")
     if day < placement.start_date or (placement.holds_until and day >= placement.holds_until):
         raise DomainError(f"{day:%d.%m.%Y} ligger uden for placeringens periode.", field="day")
     record, _ = RegisteredHours.objects.update_or_create(

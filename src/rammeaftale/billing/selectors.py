@@ -1,0 +1,48 @@
+"""Reads for settlement: invoices an organisation sent or received, scoped to its economists."""
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.permissions import can_see_invoices_of
+from rammeaftale.billing.models import Invoice
+from rammeaftale.core.errors import NotAllowed, NotFound
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    side: str = ""  # "received" (as buyer), "sent" (as seller), "" both
+    year: int | None = None
+    month: int | None = None
+    kind: str = ""
+
+
+def invoice_list(*, actor: Actor, filters: InvoiceFilters = InvoiceFilters()) -> QuerySet[Invoice]:
+    if not actor.is_authenticated:
+        raise NotAllowed("Du skal være logget ind.")
+    invoices = Invoice.objects.select_related("seller", "buyer", "run", "credits").order_by("-issue_date", "number")
+    if not actor.is_superuser:
+        if not can_see_invoices_of(actor, organisation_id=actor.organisation_id):
+            raise NotAllowed("Kun økonomimedarbejdere kan se fakturaer.")
+        invoices = invoices.filter(Q(seller_id=actor.organisation_id) | Q(buyer_id=actor.organisation_id))
+    if filters.side == "received":
+        invoices = invoices.filter(buyer_id=actor.organisation_id)
+    elif filters.side == "sent":
+        invoices = invoices.filter(seller_id=actor.organisation_id)
+    if filters.year:
+        invoices = invoices.filter(run__year=filters.year)
+    if filters.month:
+        invoices = invoices.filter(run__month=filters.month)
+    if filters.kind:
+        invoices = invoices.filter(kind=filters.kind)
+    return invoices
+
+
+def invoice_get(*, actor: Actor, invoice_id: int) -> Invoice:
+    invoice = (Invoice.objects.select_related("seller", "buyer", "run", "credits")
+               .prefetch_related("lines__placement", "lines__service").filter(pk=invoice_id).first())
+    if invoice is None or not (actor.is_superuser or (
+            actor.organisation_id in (invoice.seller_id, invoice.buyer_id)
+            and can_see_invoices_of(actor, organisation_id=actor.organisation_id))):
+        raise NotFound("Fakturaen findes ikke.", message_en="Invoice not found.")
+    return invoice
