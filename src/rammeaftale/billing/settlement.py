@@ -105,7 +105,7 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
         placements = placements.filter(offer__operator=seller)
     charges, units, by_id = [], {}, {}
     rulebooks = {}
-    for placement in placements:
+    for placement in placements.iterator(chunk_size=2000):  # chunks keep the prefetch's IN lists small
         key = (placement.offer.municipality.region_id, first_day.year)
         if key not in rulebooks:
             rulebooks[key] = rulebook_for(placement.offer, first_day.year)
@@ -126,11 +126,14 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
                 placement_id=placement.pk, service_id=bought.service_id, seller_id=placement.offer.operator_id,
                 buyer_id=placement.paying_municipality_id, unit=unit, charge_from=start, charge_to=end, rule=rule,
             ))
+    registered = RegisteredHours.objects.filter(day__gte=first_day, day__lt=last_day)
+    if seller is not None:
+        registered = registered.filter(placement_service__placement__offer__operator=seller)
     hours = [
-        HoursRecord(placement_id=r.placement_service.placement_id, service_id=r.placement_service.service_id,
-                    day=r.day, minutes=r.minutes)
-        for r in RegisteredHours.objects.filter(placement_service__placement_id__in=by_id, day__gte=first_day,
-                                                day__lt=last_day).select_related("placement_service")
+        HoursRecord(placement_id=placement_id, service_id=service_id, day=day, minutes=minutes)
+        for placement_id, service_id, day, minutes in registered.values_list(
+            "placement_service__placement_id", "placement_service__service_id", "day", "minutes")
+        if placement_id in by_id
     ]
     return _Inputs(charges=charges, tariffs=_tariff_periods(set(units), units), hours=hours, placements=by_id)
 

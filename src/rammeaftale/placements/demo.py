@@ -4,7 +4,8 @@ Each place of an offer holds one stay after another (lengths by offer type, a sh
 stay that covers today is active (now and then under notice), earlier ones have ended. Most citizens come from
 the offer's own municipality (for a municipal operator those are internal placements, counted but not invoiced),
 the rest from the region's other municipalities. CPR numbers are synthetic (valid dates, fictitious sequence
-numbers 9000–9999) and encrypted like real ones. Written in bulk inside the caller's transaction, with one audit
+numbers 9000–9999) and encrypted like real ones. Municipalities and regions get the synthetic EAN, CVR, town-hall
+address and bank account an e-invoice needs (the reference data hold none of them); references are D<region>-<n>. Written in bulk inside the caller's transaction, with one audit
 event per region (`demo.placements_built`), like the rest of the demo.
 """
 import random
@@ -16,6 +17,8 @@ from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
+from rammeaftale.billing.models import PaymentAccount
+from rammeaftale.billing.services import account_mapping_defaults_load
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.engine.notice import notice_end
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
@@ -48,14 +51,59 @@ def _cpr(rng: random.Random, today: date) -> tuple[str, date]:
     return f"{born:%d%m%y}{serial}", born
 
 
-def _ean_fill(organisations: list[Organisation], rng: random.Random) -> None:
+def _synthetic_cvr(number: int, taken: set[str]) -> str:
+    """Eight digits with a valid modulus-11 check (python-stdnum), unused in the register; demo only."""
+    from stdnum.dk import cvr
+
+    while True:
+        for last in range(10):
+            candidate = f"{90000000 + number * 10 + last:08d}"[-8:]
+            if cvr.is_valid(candidate) and candidate not in taken:
+                taken.add(candidate)
+                return candidate
+        number += 1
+
+
+def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -> int:
+    """What an e-invoice needs and the reference data lack for municipalities and regions: EAN, CVR, an address
+    (the town hall, in the post town of the municipality's offers) and a bank account. Synthetic; demo only."""
     from stdnum import ean
 
-    missing = [o for o in organisations if not o.ean]
-    for organisation in missing:
-        body = f"5790099{organisation.pk:05d}"[:12]
-        organisation.ean = body + ean.calc_check_digit(body)
-    Organisation.objects.bulk_update(missing, ["ean"])
+    taken_cvr = set(Organisation.objects.exclude(cvr="").values_list("cvr", flat=True))
+    taken_ean = set(Organisation.objects.exclude(ean="").values_list("ean", flat=True))
+    towns = {}
+    for offer in offers:
+        if offer.postcode and offer.city:
+            towns.setdefault(offer.municipality_id, (offer.postcode, offer.city))
+    changed = []
+    organisations = sorted(set(organisations), key=lambda o: o.pk)
+    for organisation in organisations:
+        before = (organisation.ean, organisation.cvr, organisation.address)
+        if not organisation.ean:
+            number = organisation.pk
+            while True:
+                body = f"57900990{number:04d}"[-12:]
+                candidate = body + ean.calc_check_digit(body)
+                if candidate not in taken_ean:
+                    break
+                number += 1
+            organisation.ean = candidate
+            taken_ean.add(candidate)
+        if not organisation.cvr:
+            organisation.cvr = _synthetic_cvr(organisation.pk, taken_cvr)
+        if not (organisation.address and organisation.postcode and organisation.city):
+            postcode, city = towns.get(organisation.pk, ("5000", organisation.name))
+            organisation.address = organisation.address or "Rådhuset"
+            organisation.postcode, organisation.city = organisation.postcode or postcode, organisation.city or city
+        if (organisation.ean, organisation.cvr, organisation.address) != before:
+            changed.append(organisation)
+    Organisation.objects.bulk_update(changed, ["ean", "cvr", "address", "postcode", "city"])
+    have_account = set(PaymentAccount.objects.values_list("organisation_id", flat=True))
+    PaymentAccount.objects.bulk_create(
+        PaymentAccount(organisation=o, reg_no="9999", account_no=f"{o.pk:010d}")
+        for o in organisations if o.pk not in have_account and o.is_operator_kind
+    )
+    return len(changed)
 
 
 @transaction.atomic
@@ -65,6 +113,7 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
         raise NotAllowed("Kun platformens administrator kan bygge demodata.")
     today = today or date.today()
     report = PlacementsReport()
+    account_mapping_defaults_load(actor=actor)
     for region in regions:
         rng = random.Random(f"rammeaftale-demo-placements:{seed}:{region.code}")
         municipalities = list(Organisation.objects.filter(region=region, kind=OrganisationKind.MUNICIPALITY)
@@ -73,7 +122,7 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
             Offer.objects.filter(municipality__region=region).select_related("operator", "municipality")
             .prefetch_related("capacities", "services").order_by("pk")
         )
-        _ean_fill(list({o.operator for o in offers}) + municipalities, rng)
+        _invoice_data_fill([o.operator for o in offers] + municipalities, offers)
         rows: list[Placement] = []
         services_of: dict[int, list] = {}
         for offer in offers:

@@ -1,11 +1,15 @@
 """`rammeaftale demo --region REGION --seed N [--scale national] [--if-empty] [--year-from --year-to]`."""
 import time
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError
+from rammeaftale.placements.demo import demo_placements_build
 from rammeaftale.registry.demo import DEMO_PASSWORD, REGION_CODES, demo_build, demo_region_code
+from rammeaftale.registry.models import Organisation, OrganisationKind
 
 COUNT_LABELS_DA = (
     ("offers", "tilbud"),
@@ -56,8 +60,13 @@ class Command(BaseCommand):
             else:
                 codes = [demo_region_code(region)]
             started = time.perf_counter()
-            report = demo_build(actor=Actor.system(username="demo"), region_codes=codes, seed=seed,
-                                scale=scale, year_from=year_from, year_to=year_to, if_empty=if_empty)
+            with transaction.atomic():  # offers, tariffs and placements together, or nothing
+                report = demo_build(actor=Actor.system(username="demo"), region_codes=codes, seed=seed,
+                                    scale=scale, year_from=year_from, year_to=year_to, if_empty=if_empty)
+                built = Organisation.objects.filter(kind=OrganisationKind.REGION,
+                                                    code__in=[r.code for r in report.built])
+                placements = demo_placements_build(actor=Actor.system(username="demo"), regions=list(built),
+                                                   seed=seed, first_day=date(year_from, 1, 1))
             seconds = time.perf_counter() - started
         except DomainError as exc:
             raise CommandError(f"{exc.message_da} Intet er gemt.") from exc
@@ -68,6 +77,8 @@ class Command(BaseCommand):
                                   f"({region_report.existing_offers} tilbud); intet ændret.")
         if report.built:
             self._counts_write(report, f"seed {seed}, skala {scale}, {year_from}–{year_to}", seconds)
+            self.stdout.write(f"Placeringer: {placements.placements} (heraf {placements.active} aktive i dag og "
+                              f"{placements.internal} driftsherrens egne borgere, som ikke faktureres).")
         if report.users:
             self._logins_write(report)
 
