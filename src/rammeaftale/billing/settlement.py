@@ -36,8 +36,8 @@ from rammeaftale.engine.settlement import (
     TariffPeriod,
     settlement_month,
 )
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement, RegisteredHours
-from rammeaftale.placements.services import charged_until, rulebook_for
+from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
+from rammeaftale.placements.services import charge_end, rulebook_for_region
 from rammeaftale.registry.models import Organisation, Service
 from rammeaftale.tariffs.models import Tariff
 
@@ -68,16 +68,19 @@ class _Inputs:
     charges: list[Charge]
     tariffs: list[TariffPeriod]
     hours: list[HoursRecord]
-    placements: dict[int, Placement]
+    placement_ids: set[int]
 
 
 def _tariff_periods(service_ids: set[int], units: dict[int, str]) -> list[TariffPeriod]:
     """The year's tariff from 1 January, split at every mid-year change."""
     changes = defaultdict(list)
-    for change in TariffChange.objects.filter(service_id__in=service_ids).order_by("valid_from"):
-        changes[(change.service_id, change.valid_from.year)].append(change)
+    tariffs = []
+    for chunk in _chunks(service_ids):
+        for change in TariffChange.objects.filter(service_id__in=chunk).order_by("valid_from"):
+            changes[(change.service_id, change.valid_from.year)].append(change)
+        tariffs += Tariff.objects.filter(service_id__in=chunk).order_by("service_id", "year")
     periods = []
-    for tariff in Tariff.objects.filter(service_id__in=service_ids).order_by("service_id", "year"):
+    for tariff in tariffs:
         starts = [(date(tariff.year, 1, 1), tariff.amount_ore, tariff.monthly_ore)]
         starts += [(c.valid_from, c.amount_ore, c.monthly_ore) for c in changes[(tariff.service_id, tariff.year)]]
         starts.sort(key=lambda item: item[0])
@@ -93,39 +96,52 @@ def _tariff_periods(service_ids: set[int], units: dict[int, str]) -> list[Tariff
     return periods
 
 
+def _chunks(ids, size: int = 500):
+    """Id lists in pieces: SQLite refuses very long IN lists ("Expression tree is too large")."""
+    ordered = sorted(ids)
+    for index in range(0, len(ordered), size):
+        yield ordered[index:index + size]
+
+
 def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day: date) -> _Inputs:
-    """Every invoiceable placement service of the seller (None: of every seller) that meets [first_day, last_day)."""
-    placements = (
-        Placement.objects.filter(status__in=CHARGED_STATUSES, is_internal=False, start_date__lt=last_day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day))
-        .select_related("offer", "offer__municipality")
-        .prefetch_related("services__service")
+    """Every invoiceable placement service of the seller (None: of every seller) that meets [first_day, last_day).
+
+    One narrow query over the bought services joined to their placements (no objects), as the batch needs.
+    """
+    rows = (
+        PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
+                                        placement__start_date__lt=last_day)
+        .filter(Q(placement__end_date__isnull=True) | Q(placement__end_date__gt=first_day))
     )
     if seller is not None:
-        placements = placements.filter(offer__operator=seller)
-    charges, units, by_id = [], {}, {}
+        rows = rows.filter(placement__offer__operator=seller)
+    charges, units, placement_ids = [], {}, set()
     rulebooks = {}
-    for placement in placements.iterator(chunk_size=2000):  # chunks keep the prefetch's IN lists small
-        key = (placement.offer.municipality.region_id, first_day.year)
-        if key not in rulebooks:
-            rulebooks[key] = rulebook_for(placement.offer, first_day.year)
-        rulebook = rulebooks[key]
-        until = charged_until(placement, full_tariff_during_notice=rulebook.notice.full_tariff_during_notice.value)
+    for (placement_id, service_id, valid_from, valid_to, unit, start_date, end_date, planned_end, notice_end,
+         moved_out_on, payer_id, operator_id, region_id) in rows.values_list(
+            "placement_id", "service_id", "valid_from", "valid_to", "service__unit", "placement__start_date",
+            "placement__end_date", "placement__planned_end", "placement__notice_end", "placement__moved_out_on",
+            "placement__paying_municipality_id", "placement__offer__operator_id",
+            "placement__offer__municipality__region_id").iterator(chunk_size=5000):
+        if region_id not in rulebooks:
+            rulebooks[region_id] = rulebook_for_region(region_id, first_day.year)
+        rulebook = rulebooks[region_id]
+        until = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
+                           moved_out_on=moved_out_on,
+                           full_tariff_during_notice=rulebook.notice.full_tariff_during_notice.value)
         if until is not None and until <= first_day:
             continue
-        by_id[placement.pk] = placement
-        for bought in placement.services.all():
-            start = max(placement.start_date, bought.valid_from)
-            end = min((d for d in (until, bought.valid_to) if d), default=None)
-            if end is not None and end <= start:
-                continue
-            unit = bought.service.unit
-            units[bought.service_id] = unit
-            rule = "monthly_pro_rata" if unit == "month" else RULE_OF_BASIS[rulebook.payment.billing_basis.value]
-            charges.append(Charge(
-                placement_id=placement.pk, service_id=bought.service_id, seller_id=placement.offer.operator_id,
-                buyer_id=placement.paying_municipality_id, unit=unit, charge_from=start, charge_to=end, rule=rule,
-            ))
+        start = max(start_date, valid_from)
+        end = min((d for d in (until, valid_to) if d), default=None)
+        if end is not None and end <= start:
+            continue
+        placement_ids.add(placement_id)
+        units[service_id] = unit
+        rule = "monthly_pro_rata" if unit == "month" else RULE_OF_BASIS[rulebook.payment.billing_basis.value]
+        charges.append(Charge(
+            placement_id=placement_id, service_id=service_id, seller_id=operator_id, buyer_id=payer_id, unit=unit,
+            charge_from=start, charge_to=end, rule=rule,
+        ))
     registered = RegisteredHours.objects.filter(day__gte=first_day, day__lt=last_day)
     if seller is not None:
         registered = registered.filter(placement_service__placement__offer__operator=seller)
@@ -133,9 +149,18 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
         HoursRecord(placement_id=placement_id, service_id=service_id, day=day, minutes=minutes)
         for placement_id, service_id, day, minutes in registered.values_list(
             "placement_service__placement_id", "placement_service__service_id", "day", "minutes")
-        if placement_id in by_id
+        if placement_id in placement_ids
     ]
-    return _Inputs(charges=charges, tariffs=_tariff_periods(set(units), units), hours=hours, placements=by_id)
+    return _Inputs(charges=charges, tariffs=_tariff_periods(set(units), units), hours=hours,
+                   placement_ids=placement_ids)
+
+
+def placements_by_id(ids) -> dict[int, Placement]:
+    placements = {}
+    for chunk in _chunks(ids):
+        placements.update(Placement.objects.select_related("offer").prefetch_related("offer__paragraphs")
+                          .in_bulk(chunk))
+    return placements
 
 
 def _lines_for_month(inputs: _Inputs, year: int, month: int) -> list[SettlementLine]:
@@ -253,14 +278,15 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
     timing = "forud" if rulebook is None or rulebook.payment.timing.value == "in_advance" else "bagud"
     claim_limit = months_before(issue_date, claim_months)
     names = dict(Service.objects.filter(pk__in={c.service_id for c in inputs.charges}).values_list("pk", "name"))
-    accounts = _accounts({p.paying_municipality_id for p in inputs.placements.values()})
+    placements = placements_by_id(inputs.placement_ids)
+    accounts = _accounts({p.paying_municipality_id for p in placements.values()})
     invoices: dict[int, PlannedInvoice] = {}
     credits: dict[int, PlannedCredit] = {}
     buyers = {o.pk: o for o in Organisation.objects.filter(
-        pk__in={p.paying_municipality_id for p in inputs.placements.values()})}
+        pk__in={p.paying_municipality_id for p in placements.values()})}
 
     def plan_line(line: SettlementLine, *, correction: bool) -> None:
-        placement = inputs.placements[line.placement_id]
+        placement = placements[line.placement_id]
         planned = invoices.setdefault(line.buyer_id, PlannedInvoice(buyer=buyers[line.buyer_id]))
         planned.lines.append(PlannedLine(
             line=line, placement=placement, is_correction=correction, late_claim=line.period_from < claim_limit,
@@ -320,8 +346,7 @@ def _missing_for_einvoice(seller: Organisation, buyers: list[Organisation]) -> l
 
 
 def rulebook_for_seller(seller: Organisation, year: int, inputs: _Inputs):
-    placement = next(iter(inputs.placements.values()), None)
-    return rulebook_for(placement.offer, year) if placement else None
+    return rulebook_for_region(seller.region_id, year) if seller.region_id else None
 
 
 @dataclass

@@ -41,16 +41,24 @@ def _audit(actor: Actor, event_type: str, placement: Placement, *, before: dict 
 
 def agreement_of(offer: Offer, year: int) -> Agreement | None:
     """The agreement of the offer's region for the year, else the region's newest (its rules still apply)."""
-    agreements = Agreement.objects.select_related("rulebook").filter(region_id=offer.municipality.region_id)
+    return agreement_of_region(offer.municipality.region_id, year)
+
+
+def agreement_of_region(region_id: int, year: int) -> Agreement | None:
+    agreements = Agreement.objects.select_related("rulebook", "region").filter(region_id=region_id)
     return (agreements.filter(year_from__lte=year, year_to__gte=year).order_by("-year_from").first()
             or agreements.order_by("-year_to").first())
 
 
 def rulebook_for(offer: Offer, year: int):
-    agreement = agreement_of(offer, year)
+    return rulebook_for_region(offer.municipality.region_id, year, region_name=str(offer.municipality.region))
+
+
+def rulebook_for_region(region_id: int, year: int, *, region_name: str = "regionen"):
+    agreement = agreement_of_region(region_id, year)
     if agreement is None:
         raise DomainError(
-            f"Ingen rammeaftale gælder for {offer.municipality.region}; opsigelse og afregning kan ikke fastlægges.",
+            f"Ingen rammeaftale gælder for {region_name}; opsigelse og afregning kan ikke fastlægges.",
             field="offer", message_en="no agreement governs the offer's region",
         )
     return rulebook_of(agreement.rulebook)
@@ -346,11 +354,19 @@ def placements_close_due(*, actor: Actor, today: date) -> int:
 
 
 def charged_until(placement: Placement, *, full_tariff_during_notice: bool = True) -> date | None:
+    """The first day not charged for a placement (None: open-ended); see charge_end."""
+    return charge_end(end_date=placement.end_date, planned_end=placement.planned_end,
+                      notice_end=placement.notice_end, moved_out_on=placement.moved_out_on,
+                      full_tariff_during_notice=full_tariff_during_notice)
+
+
+def charge_end(*, end_date: date | None, planned_end: date | None, notice_end: date | None,
+               moved_out_on: date | None, full_tariff_during_notice: bool) -> date | None:
     """The first day not charged: the end, the planned end or the end of the notice; moving out ends the charge
-    only where the rulebook does not charge the full tariff during notice (None: open-ended)."""
-    ends = [day for day in (placement.end_date, placement.planned_end, placement.notice_end) if day]
-    if placement.moved_out_on and (not full_tariff_during_notice or placement.notice_end is None):
-        ends.append(placement.moved_out_on)
+    only where the rulebook does not charge the full tariff during notice, or where no notice runs."""
+    ends = [day for day in (end_date, planned_end, notice_end) if day]
+    if moved_out_on and (not full_tariff_during_notice or notice_end is None):
+        ends.append(moved_out_on)
     return min(ends) if ends else None
 
 
