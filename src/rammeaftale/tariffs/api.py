@@ -1,14 +1,24 @@
-"""REST endpoints for tariffs: the engine's JSON calculations and the tariff list of an agreement and year."""
-from typing import Any
+"""REST endpoints for tariffs: the engine's JSON calculations, the tariff list of an agreement and year, the P/L
+table, explanations, and an offer's budget saved and calculated through the same services as the pages.
+
+Errors have the API's Danish shape `{"code", "field", "message", "detail"}` (400 bad data, 403 not allowed, 404).
+Money and percentages are strings (`"2554.67"`), never JSON numbers with a fraction.
+"""
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.http import HttpResponse
-from ninja import Body, Router, Schema
+from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
+from pydantic import BeforeValidator
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
 from rammeaftale.registry.selectors import agreement_get
+from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.exports import export_filename, tariff_list_pdf, tariff_list_xlsx
 from rammeaftale.tariffs.selectors import tariff_list
 
@@ -109,3 +119,155 @@ def tariff_list_pdf_get(request, agreement: int, year: int):
     response = HttpResponse(tariff_list_pdf(listing), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(listing, "pdf")}"'
     return response
+
+
+# P/L, explanations and budgets: writes through the audited services.
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError("decimaltal skal skrives som tekst, fx \"2.8\" (decimals must be strings)")
+    return value
+
+
+Number = Annotated[Decimal, BeforeValidator(_exact)]
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+class PriceIndexOut(Schema):
+    year: int
+    rate_pct: str
+    source: str
+    source_url: str
+    is_example: bool = Field(description="Et eksempeltal (projektets referencedata eller demoens), ikke KL's serie.")
+
+    @staticmethod
+    def resolve_rate_pct(obj) -> str:
+        return str(obj.rate_pct)
+
+
+class PriceIndexIn(Schema):
+    rate_pct: Number = Field(description="P/L i procent som tekst, fx \"2.8\".")
+    source: str
+    source_url: str = ""
+
+
+@router.get("/price-index", response=list[PriceIndexOut], summary="P/L-tabellen")
+def price_index_get(request):
+    return selectors.price_index_list(actor=actor_from_user(request.user)).rows
+
+
+@router.put("/price-index/{int:year}", response=PriceIndexOut, summary="Sæt P/L for et år (sekretariatet)")
+def price_index_put(request, year: int, payload: PriceIndexIn):
+    """Et år, der findes, får den nye sats; den er derefter ikke længere et eksempeltal."""
+    return services.price_index_set(actor=actor_from_user(request.user), year=year, rate_pct=payload.rate_pct,
+                                    source=payload.source, source_url=payload.source_url)
+
+
+class ExplanationIn(Schema):
+    text: str
+
+
+class ExplanationOut(Schema):
+    tariff_id: int
+    year: int
+    text: str
+    written_at: datetime
+
+
+@router.post("/{int:tariff_id}/explanation", response=ExplanationOut,
+             summary="Forklar en takststigning over P/L (driftsherren)")
+def explanation_post(request, tariff_id: int, payload: ExplanationIn):
+    actor = actor_from_user(request.user)
+    row = selectors.tariff_list_row(actor=actor, tariff_id=tariff_id)
+    if not row.exceeds_pl:
+        raise DomainError("Taksten stiger ikke mere end P/L; der skal ingen forklaring til.", field="tariff_id",
+                          message_en="The tariff does not rise above P/L.")
+    explanation = services.tariff_explanation_record(actor=actor, tariff=row.tariff, text=payload.text)
+    return {"tariff_id": tariff_id, "year": row.tariff.year, "text": explanation.text,
+            "written_at": explanation.written_at}
+
+
+class BudgetLineIn(Schema):
+    service_id: int
+    salaries_kr: Number = Decimal(0)
+    property_kr: Number = Decimal(0)
+    other_direct_kr: Number = Decimal(0)
+    overhead_kr: Number | None = None
+    overhead_pct: Number | None = None
+    depreciation_kr: Number = Decimal(0)
+    capital_book_value_kr: Number = Decimal(0)
+    interest_rate_pct: Number = Decimal(0)
+    pension_kr: Number = Decimal(0)
+    other_income_kr: Number = Decimal(0)
+    true_up_kr: Number | None = Field(None, description="Tom: den registrerede efterregulering fra år t−2.")
+    places: int | None = Field(None, description="Tom: kapaciteten 1. januar.")
+    budgeted_occupancy_pct: Number | None = Field(
+        None, description="Tom: gennemsnittet af de to foregående års faktiske belægning.")
+    budgeted_hours: Number | None = Field(None, description="Timebaserede ydelser: borgerrettede timer.")
+
+
+class BudgetIn(Schema):
+    lines: list[BudgetLineIn]
+
+
+def _budget_out(budget, notes: list[str]) -> dict:
+    return {
+        "offer_id": budget.offer_id, "year": budget.year, "budget_id": budget.pk, "notes": notes,
+        "lines": [
+            {"service_id": line.service_id, "service": line.service.name, "places": line.places,
+             "budgeted_occupancy_pct": _text(line.budgeted_occupancy_pct),
+             "occupancy_from_actuals": line.occupancy_from_actuals, "budgeted_hours": _text(line.budgeted_hours),
+             "salaries_kr": str(ore_to_kr(line.salaries_ore)), "property_kr": str(ore_to_kr(line.property_ore)),
+             "other_direct_kr": str(ore_to_kr(line.other_direct_ore)),
+             "overhead_kr": None if line.overhead_ore is None else str(ore_to_kr(line.overhead_ore)),
+             "overhead_pct": _text(line.overhead_pct), "depreciation_kr": str(ore_to_kr(line.depreciation_ore)),
+             "capital_book_value_kr": str(ore_to_kr(line.capital_book_value_ore)),
+             "interest_rate_pct": str(line.interest_rate_pct), "pension_kr": str(ore_to_kr(line.pension_ore)),
+             "other_income_kr": str(ore_to_kr(line.other_income_ore)), "true_up_kr": str(ore_to_kr(line.true_up_ore))}
+            for line in budget.lines.select_related("service").order_by("service__kind", "service__name")
+        ],
+    }
+
+
+@router.put("/budgets/{int:offer_id}/{int:year}", response=dict,
+            summary="Gem et tilbuds budget for et år (driftsherren); erstatter årets budget")
+def budget_put(request, offer_id: int, year: int, payload: BudgetIn):
+    """Samme regler som budgetsiden: tomme felter får standardværdierne, som `notes` nævner. Fejl navngiver
+    linjen i forespørgslen, fx `lines[0].budgeted_occupancy_pct`, og intet gemmes."""
+    actor = actor_from_user(request.user)
+    offer = selectors.offer_for_tariffs(actor=actor, offer_id=offer_id)
+    offered = {service.pk: service for service in offer.services.all()}
+    lines = []
+    for index, line in enumerate(payload.lines):
+        service = offered.get(line.service_id)
+        if service is None:
+            raise DomainError(f"Ydelse {line.service_id} hører ikke til tilbuddet.",
+                              field=f"lines[{index}].service_id", message_en="Unknown service for the offer.")
+        lines.append(services.ServiceBudgetInput(service=service, **line.model_dump(exclude={"service_id"})))
+    result = services.tariff_budget_save(actor=actor, offer=offer, year=year, lines=lines)
+    return _budget_out(result.budget, result.notes)
+
+
+@router.post("/budgets/{int:offer_id}/{int:year}/calculate", response=dict,
+             summary="Beregn taksterne af et gemt budget (driftsherren)")
+def budget_calculate_post(request, offer_id: int, year: int):
+    """Gemmer beregningen med fuld specifikation og én beregnet takst pr. ydelse. En belægning uden for
+    regelbogens rammer kræver en godkendelse først (fejl i `lines[i].budgeted_occupancy_pct`, i ydelsernes
+    rækkefølge: type, så navn)."""
+    actor = actor_from_user(request.user)
+    budget = selectors.budget_get(actor=actor, offer_id=offer_id, year=year)
+    calculation = services.tariff_budget_calculate(actor=actor, budget=budget)
+    return {
+        "calculation_id": calculation.pk, "offer_id": offer_id, "year": year, "result": calculation.result,
+        "tariffs": [
+            {"tariff_id": t.pk, "service_id": t.service_id, "service": t.service.name,
+             "amount_kr": str(ore_to_kr(t.amount_ore)), "amount_ore": t.amount_ore,
+             "monthly_kr": None if t.monthly_ore is None else str(ore_to_kr(t.monthly_ore)),
+             "monthly_ore": t.monthly_ore}
+            for t in calculation.tariffs.select_related("service").order_by("service__kind", "service__name")
+        ],
+    }

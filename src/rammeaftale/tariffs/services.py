@@ -192,6 +192,9 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
         offer=offer, year=year, defaults={"rulebook": rulebook_version, "created_by_id": actor.user_id}
     )
     before = [model_snapshot(line) for line in budget.lines.all()]
+    # An approval is of a value: it carries over to the new line when the budgeted occupancy is unchanged.
+    approvals = {a.line.service_id: a for a in OccupancyApproval.objects.filter(line__budget=budget)
+                 .select_related("line")}
     budget.lines.all().delete()
     previous_true_up = TrueUpRecord.objects.filter(offer=offer, enters_tariff_year=year).first()
     for index, line in enumerate(lines):
@@ -217,7 +220,7 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
             if previous_true_up is not None and index == 0:
                 true_up = ore_to_kr(previous_true_up.to_tariff_ore)
                 notes.append(f"Efterregulering fra {previous_true_up.year}: {true_up} kr. indgår i {line.service.name}.")
-        ServiceBudget.objects.create(
+        saved = ServiceBudget.objects.create(
             budget=budget, service=line.service, salaries_ore=kr_to_ore(line.salaries_kr),
             property_ore=kr_to_ore(line.property_kr), other_direct_ore=kr_to_ore(line.other_direct_kr),
             overhead_ore=None if line.overhead_kr is None else kr_to_ore(line.overhead_kr),
@@ -227,6 +230,12 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
             true_up_ore=kr_to_ore(true_up), places=places, budgeted_occupancy_pct=occupancy,
             occupancy_from_actuals=from_actuals, budgeted_hours=line.budgeted_hours,
         )
+        approval = approvals.get(line.service.pk)
+        if approval is not None and occupancy is not None and approval.value_pct == Decimal(occupancy):
+            OccupancyApproval.objects.create(
+                line=saved, value_pct=approval.value_pct, reason=approval.reason, approved_by=approval.approved_by,
+                approved_on=approval.approved_on, recorded_by_id=approval.recorded_by_id)
+            notes.append(f"{line.service.name}: godkendelsen af belægningen {approval.value_pct} % gælder fortsat.")
     audit_record(actor=actor, event_type="tariff_budget.saved", organisation_id=offer.operator_id, obj=offer,
                  before={"lines": before} if not created else None,
                  after={"year": year, "lines": [model_snapshot(line) for line in budget.lines.all()]})
@@ -275,6 +284,10 @@ class CalculatedTariff:
 
 def _text(value) -> str | None:
     return None if value is None else str(value)
+
+
+def _da(value: Decimal) -> str:
+    return str(value).replace(".", ",")
 
 
 def _occupancy_check(line: ServiceBudget, *, rulebook, short_stay: bool):
@@ -336,8 +349,8 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
             checks.append({
                 "service": line.service.name, "check": "overhead_norm", "ok": norm is None or share <= norm.value,
                 "approved": False, "share_pct": str(share), "norm_pct": None if norm is None else str(norm.value),
-                "message": (f"Overhead {share} % af direkte omkostninger; normen er {norm.value} %." if norm is not None
-                            else f"Overhead {share} % af direkte omkostninger; regelbogen har ingen norm."),
+                "message": f"Overhead {_da(share)} % af direkte omkostninger; " + (
+                    f"normen er {_da(norm.value)} %." if norm is not None else "regelbogen har ingen norm."),
             })
         services.append({
             "service_id": line.service_id, "name": tariff.name, "kind": line.service.kind, "unit": str(tariff.unit),

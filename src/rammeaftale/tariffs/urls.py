@@ -1,3 +1,4 @@
+"""The tariff pages under /takster/."""
 from django.urls import path
 
 from rammeaftale.tariffs import views
@@ -6,5 +7,13 @@ app_name = "tariffs"
 urlpatterns = [
     path("", views.tariff_list_view, name="tariff_list"),
     path("eksport.<str:fmt>", views.tariff_list_export, name="tariff_list_export"),
+    path("pl/", views.price_index_page, name="price_index"),
     path("<int:tariff_id>/", views.tariff_detail, name="tariff_detail"),
+    path("<int:tariff_id>/forklaring/", views.tariff_explanation, name="tariff_explanation"),
+    path("tilbud/<int:offer_id>/", views.offer_tariffs, name="offer_tariffs"),
+    path("tilbud/<int:offer_id>/budget/<int:year>/", views.budget, name="budget"),
+    path("tilbud/<int:offer_id>/budget/<int:year>/beregn/", views.budget_calculate, name="budget_calculate"),
+    path("tilbud/<int:offer_id>/budget/<int:year>/godkendelse/<int:service_id>/", views.budget_approval,
+         name="budget_approval"),
+    path("tilbud/<int:offer_id>/kategori/<int:year>/", views.category, name="category"),
 ]

@@ -1,17 +1,47 @@
-"""Tariff pages: the tariff list of an agreement and year with flags and exports, and one tariff's breakdown."""
+"""Tariff pages: the tariff list with flags, explanations and exports, a tariff's breakdown, the P/L table, an
+offer's budget with approvals and calculation, and its yearly category assessment.
+
+Thin: read the request, call one selector or service, render. Writes go through the audited services; their
+Danish messages are shown beside the field they name, and nothing is saved when they refuse.
+"""
 from datetime import date
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from rammeaftale.accounts.actor import actor_for_request
-from rammeaftale.core.errors import NotAllowed
+from rammeaftale.core.errors import DomainError
 from rammeaftale.registry.models import OfferType
-from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
+from rammeaftale.registry.selectors import agreement_for, agreement_get, agreement_list, operator_list
+from rammeaftale.registry.services import offer_category_set
+from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.exports import export_filename, tariff_list_pdf, tariff_list_xlsx
-from rammeaftale.tariffs.models import Tariff
-from rammeaftale.tariffs.selectors import tariff_list
+from rammeaftale.tariffs.forms import (
+    CategoryDecisionForm,
+    CategorySalesForm,
+    ExplanationForm,
+    OccupancyApprovalForm,
+    PriceIndexForm,
+    ServiceBudgetForm,
+    budget_error_place,
+)
+from rammeaftale.web.pages import int_param, missing_as_404, page_view, wants_partial
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+def _year(year: int) -> int:
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise Http404("Året findes ikke.")
+    return year
+
+
+# The tariff list.
 
 
 def _listing(request):
@@ -20,68 +50,270 @@ def _listing(request):
     if not agreements:
         raise Http404("Ingen rammeaftaler.")
     this_year = date.today().year
-    try:
-        agreement_id = int(request.GET.get("agreement") or 0)
-    except ValueError:
-        agreement_id = 0
+    agreement_id = int_param(request, "agreement")
+    # By default this year's agreement of the user's own region, else a real one, else any that covers the year.
     agreement = next((a for a in agreements if a.pk == agreement_id), None) or next(
+        (a for a in agreements if a.covers(this_year) and a.region_id == actor.region_id), None) or next(
         (a for a in agreements if a.covers(this_year) and not a.is_demo), None) or next(
         (a for a in agreements if a.covers(this_year)), agreements[0])
-    try:
-        year = int(request.GET.get("year") or 0)
-    except ValueError:
-        year = 0
+    year = int_param(request, "year") or 0
     if not agreement.covers(year):
         year = this_year if agreement.covers(this_year) else agreement.year_to
-    try:
-        operator_id = int(request.GET.get("operator") or 0) or None
-    except ValueError:
-        operator_id = None
-    listing = tariff_list(actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement.pk), year=year,
-                          operator_id=operator_id, offer_type=request.GET.get("offer_type", ""))
+    flag = request.GET.get("flag", "")
+    offer_type = request.GET.get("offer_type", "")
+    listing = selectors.tariff_list(
+        actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement.pk), year=year,
+        operator_id=int_param(request, "operator"), offer_type=offer_type if offer_type in OfferType.values else "",
+        flag=flag if flag in selectors.FLAG_FILTERS else "",
+    )
     return actor, agreements, listing
 
 
-@login_required
+@page_view
 def tariff_list_view(request):
     actor, agreements, listing = _listing(request)
     context = {
-        "listing": listing, "agreements": agreements, "years": range(listing.agreement.year_from,
-                                                                     listing.agreement.year_to + 1),
+        "listing": listing, "agreements": agreements,
+        "years": range(listing.agreement.year_from, listing.agreement.year_to + 1),
         "operators": operator_list(actor=actor, region_id=listing.agreement.region_id),
-        "offer_types": OfferType.choices, "query": request.GET.urlencode(),
-        "flagged": sum(1 for row in listing.rows if row.exceeds_pl or row.report_required),
+        "offer_types": OfferType.choices, "flags": selectors.FLAG_FILTERS.items(), "query": request.GET.urlencode(),
+        "flagged": sum(1 for row in listing.rows if row.flagged),
     }
-    template = "tariffs/_tariff_rows.html" if request.htmx else "tariffs/tariff_list.html"
+    template = "tariffs/_tariff_rows.html" if wants_partial(request) else "tariffs/tariff_list.html"
     return render(request, template, context)
 
 
-@login_required
+@page_view
 def tariff_list_export(request, fmt: str):
     _, _, listing = _listing(request)
     if fmt == "xlsx":
-        body, content_type = tariff_list_xlsx(listing), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, content_type = tariff_list_xlsx(listing), XLSX
     elif fmt == "pdf":
         body, content_type = tariff_list_pdf(listing), "application/pdf"
     else:
-        raise Http404()
+        raise Http404("Takstoversigten kan hentes som XLSX og PDF.")
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{export_filename(listing, fmt)}"'
     return response
 
 
-@login_required
+@page_view
+def tariff_explanation(request, tariff_id: int):
+    """The explanation of a rise above P/L: from the list (htmx swaps the row) or on its own page without JS."""
+    actor = actor_for_request(request)
+    with missing_as_404():
+        row = selectors.tariff_list_row(actor=actor, tariff_id=tariff_id)
+    form = ExplanationForm(request.POST or None, initial={"text": row.tariff.explanation.text if row.explained
+                                                          else ""})
+    status = 200
+    if request.method == "POST":
+        if not row.may_explain:
+            raise PermissionDenied("Kun driftsherrens økonomi- og driftsmedarbejdere kan forklare en takststigning, "
+                                   "og kun når taksten stiger mere end P/L.")
+        if form.is_valid():
+            try:
+                services.tariff_explanation_record(actor=actor, tariff=row.tariff, text=form.cleaned_data["text"])
+            except DomainError as error:
+                form.add_error("text", error.message_da)
+            else:
+                row = selectors.tariff_list_row(actor=actor, tariff_id=tariff_id)
+                if wants_partial(request):
+                    return render(request, "tariffs/_tariff_row.html", {"row": row, "saved": True})
+                messages.success(request, "Forklaringen er gemt.")
+                return redirect("tariffs:tariff_detail", tariff_id=tariff_id)
+        status = 400
+        if wants_partial(request):  # htmx swaps 2xx answers only: the row comes back with the error beside the field
+            return render(request, "tariffs/_tariff_row.html", {"row": row, "form": form, "open": True})
+    return render(request, "tariffs/tariff_explanation.html", {"row": row, "form": form}, status=status)
+
+
+# A tariff's breakdown.
+
+
+@page_view
 def tariff_detail(request, tariff_id: int):
     actor = actor_for_request(request)
-    if not actor.is_authenticated:
-        raise NotAllowed()
-    tariff = get_object_or_404(
-        Tariff.objects.select_related("service", "service__offer", "service__offer__operator", "calculation"),
-        pk=tariff_id,
-    )
-    calculation = None
-    if tariff.calculation is not None:
-        calculation = next((s for s in tariff.calculation.result["services"] if s["service_id"] == tariff.service_id), None)
-    return render(request, "tariffs/tariff_detail.html", {"tariff": tariff, "calculation": calculation,
-                                                           "checks": (tariff.calculation.result.get("checks", [])
-                                                                      if tariff.calculation else [])})
+    with missing_as_404():
+        breakdown = selectors.tariff_breakdown(actor=actor, tariff_id=tariff_id)
+    tariff = breakdown.tariff
+    agreement = agreement_for(region_id=tariff.service.offer.municipality.region_id, year=tariff.year)
+    back = reverse("tariffs:tariff_list") + (f"?agreement={agreement.pk}&year={tariff.year}" if agreement else "")
+    return render(request, "tariffs/tariff_detail.html", {"b": breakdown, "tariff": tariff, "back_url": back})
+
+
+# P/L.
+
+
+@page_view
+def price_index_page(request):
+    actor = actor_for_request(request)
+    table = selectors.price_index_list(actor=actor)
+    initial = {}
+    chosen = int_param(request, "year")
+    existing = next((row for row in table.rows if row.year == chosen), None)
+    if existing is not None:
+        initial = {"year": existing.year, "rate_pct": existing.rate_pct, "source": existing.source,
+                   "source_url": existing.source_url}
+    form = PriceIndexForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if not table.may_maintain:
+            raise PermissionDenied("Kun sekretariatet kan vedligeholde P/L-tabellen.")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                index = services.price_index_set(actor=actor, year=data["year"], rate_pct=data["rate_pct"],
+                                                 source=data["source"], source_url=data["source_url"])
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message_da)
+            else:
+                messages.success(request, f"P/L for {index.year} er gemt: {str(index.rate_pct).replace('.', ',')} %.")
+                return redirect("tariffs:price_index")
+        status = 400
+    return render(request, "tariffs/price_index.html", {"table": table, "form": form, "editing": existing},
+                  status=status)
+
+
+# An offer's tariffs, budget and category.
+
+
+@page_view
+def offer_tariffs(request, offer_id: int):
+    with missing_as_404():
+        overview = selectors.offer_tariffs(actor=actor_for_request(request), offer_id=offer_id)
+    return render(request, "tariffs/offer_tariffs.html", {"o": overview, "offer": overview.offer})
+
+
+def _budget_forms(page, data=None) -> list[ServiceBudgetForm]:
+    return [ServiceBudgetForm(data, service=line.service, initial=ServiceBudgetForm.initial_from(line.line))
+            for line in page.lines]
+
+
+def _budget_render(request, page, forms, *, status=200, problem="", approval_forms=None):
+    approval_forms = approval_forms or {}
+    rows = [
+        {"view": view, "form": form, "approval_form": approval_forms.get(view.service.pk) or OccupancyApprovalForm(
+            prefix=f"a{view.service.pk}", initial={"approved_on": date.today()})}
+        for view, form in zip(page.lines, forms, strict=True)
+    ]
+    return render(request, "tariffs/budget.html", {"page": page, "rows": rows, "problem": problem,
+                                                   "offer": page.offer}, status=status)
+
+
+@page_view
+def budget(request, offer_id: int, year: int):
+    """The operator's budget for a year: one form per service; saving replaces the year's budget."""
+    actor = actor_for_request(request)
+    with missing_as_404():
+        page = selectors.budget_page(actor=actor, offer_id=offer_id, year=_year(year))
+    if request.method != "POST":
+        return _budget_render(request, page, _budget_forms(page))
+    forms = _budget_forms(page, request.POST)
+    if not page.lines:
+        return _budget_render(request, page, forms, status=400,
+                              problem="Tilbuddet har ingen ydelser at budgettere; opret ydelserne først.")
+    if not all(form.is_valid() for form in forms):
+        return _budget_render(request, page, forms, status=400, problem="Budgettet er ikke gemt: ret felterne "
+                                                                         "markeret herunder.")
+    try:
+        result = services.tariff_budget_save(actor=actor, offer=page.offer, year=year,
+                                             lines=[form.to_input() for form in forms])
+    except DomainError as error:
+        form, name = budget_error_place(error.field, forms)
+        if form is not None:
+            form.add_error(name, error.message_da)
+            problem = "Budgettet er ikke gemt: ret felterne markeret herunder."
+        else:
+            problem = f"Budgettet er ikke gemt: {error.message_da}"
+        return _budget_render(request, page, forms, status=400, problem=problem)
+    messages.success(request, f"Budgettet for {year} er gemt.")
+    for note in result.notes:
+        messages.info(request, note)
+    return redirect("tariffs:budget", offer_id=offer_id, year=year)
+
+
+@require_POST
+@page_view
+def budget_calculate(request, offer_id: int, year: int):
+    actor = actor_for_request(request)
+    with missing_as_404():
+        budget_row = selectors.budget_get(actor=actor, offer_id=offer_id, year=_year(year))
+    try:
+        calculation = services.tariff_budget_calculate(actor=actor, budget=budget_row)
+    except DomainError as error:
+        page = selectors.budget_page(actor=actor, offer_id=offer_id, year=year)
+        forms = _budget_forms(page)
+        form, name = budget_error_place(error.field, forms)
+        if form is not None:
+            form.add_error(name, error.message_da)
+        return _budget_render(request, page, forms, status=400,
+                              problem=f"Taksterne er ikke beregnet: {error.message_da}")
+    first = calculation.tariffs.order_by("service__kind", "service__name").first()
+    messages.success(request, f"Taksterne for {year} er beregnet.")
+    return redirect("tariffs:tariff_detail", tariff_id=first.pk)
+
+
+@require_POST
+@page_view
+def budget_approval(request, offer_id: int, year: int, service_id: int):
+    """The approval a budgeted occupancy outside the rulebook's bounds needs (reason, who approved, when)."""
+    actor = actor_for_request(request)
+    with missing_as_404():
+        line = selectors.budget_line_get(actor=actor, offer_id=offer_id, year=_year(year), service_id=service_id)
+    form = OccupancyApprovalForm(request.POST, prefix=f"a{service_id}")
+    if form.is_valid():
+        try:
+            services.occupancy_approval_record(actor=actor, line=line, reason=form.cleaned_data["reason"],
+                                               approved_by=form.cleaned_data["approved_by"],
+                                               approved_on=form.cleaned_data["approved_on"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message_da)
+        else:
+            messages.success(request, f"Godkendelsen af belægningen for {line.service.name} er registreret.")
+            return redirect("tariffs:budget", offer_id=offer_id, year=year)
+    page = selectors.budget_page(actor=actor, offer_id=offer_id, year=year)
+    return _budget_render(request, page, _budget_forms(page), status=400, approval_forms={service_id: form},
+                          problem="Godkendelsen er ikke registreret: ret felterne markeret herunder.")
+
+
+@page_view
+def category(request, offer_id: int, year: int):
+    """The rulebook's suggested category from the tariff and sales, and the secretariat's decision, then locked."""
+    actor = actor_for_request(request)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form_class = CategoryDecisionForm if request.method == "POST" else CategorySalesForm
+    form = form_class(data)
+    sales = {}
+    if data is not None:
+        form.is_valid()  # the sales fields that parse feed the suggestion even when another field is wrong
+        sales = {name: form.cleaned_data.get(name) for name in CategorySalesForm.base_fields}
+    with missing_as_404():
+        assessment = selectors.category_assessment(
+            actor=actor, offer_id=offer_id, year=_year(year), daily_tariff_kr=sales.get("daily_tariff_kr"),
+            other_buying_municipalities=sales.get("other_buying_municipalities"),
+            share_sold_pct=sales.get("share_sold_pct"))
+    status = 200
+    if request.method == "POST":
+        if not assessment.may_decide:
+            raise PermissionDenied("Kun regionens sekretariat kan fastlægge et tilbuds kategori.")
+        if form.is_valid():
+            try:
+                offer_category_set(
+                    actor=actor, offer=assessment.offer, year=year, category=form.cleaned_data["category"],
+                    reason=form.cleaned_data["reason"], suggested_category=assessment.suggestion.category or "",
+                    suggestion_reason=assessment.suggestion.reason_da)
+            except DomainError as error:
+                form.add_error("category" if error.field == "category" else None, error.message_da)
+            else:
+                messages.success(request, f"Kategorien for {year} er fastlagt og låst for året.")
+                return redirect("tariffs:category", offer_id=offer_id, year=year)
+        status = 400
+    elif wants_partial(request):
+        return render(request, "tariffs/_category_suggestion.html", {"a": assessment})
+    if request.method != "POST":
+        form = CategoryDecisionForm(initial={
+            "daily_tariff_kr": assessment.daily_tariff_kr, "category": assessment.suggestion.category or "",
+            "other_buying_municipalities": assessment.other_buying_municipalities,
+            "share_sold_pct": assessment.share_sold_pct})
+    return render(request, "tariffs/category.html", {"a": assessment, "form": form, "offer": assessment.offer},
+                  status=status)

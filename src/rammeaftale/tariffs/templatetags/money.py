@@ -1,4 +1,5 @@
 """Template filters for money in øre and decimal strings, Danish format."""
+from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -23,3 +24,21 @@ def kr_text(amount: str):
 @register.filter
 def pct(value):
     return "" if value is None else f"{value} %".replace(".", ",")
+
+
+@register.filter
+def isodate(value):
+    """An ISO date string (as a stored calculation holds it) → a date, for the `date` filter."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def decimal_da(value):
+    """A decimal string or number → Danish digits: "8479.68" → "8.479,68"."""
+    if value in (None, ""):
+        return ""
+    text = f"{Decimal(value):,}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
