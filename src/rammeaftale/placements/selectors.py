@@ -6,10 +6,24 @@ from django.db.models import Q, QuerySet
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
-from rammeaftale.accounts.permissions import can_see_full_cpr, can_see_placement
+from rammeaftale.accounts.permissions import (
+    can_manage_placement_as_buyer,
+    can_manage_placement_as_operator,
+    can_see_full_cpr,
+    can_see_placement,
+)
 from rammeaftale.core.errors import NotAllowed, NotFound
-from rammeaftale.placements.models import HOLDING_STATUSES, Placement
-from rammeaftale.registry.models import Offer
+from rammeaftale.engine.notice import notice_end
+from rammeaftale.placements.models import (
+    CHARGED_STATUSES,
+    HOLDING_STATUSES,
+    Placement,
+    PlacementStatus,
+    RegisteredHours,
+)
+from rammeaftale.registry.models import Agreement, Offer, ServiceUnit
+from rammeaftale.rulebooks import RulebookParameter, rulebook_parameters
+from rammeaftale.tariffs.models import Tariff
 
 
 def _visible(actor: Actor) -> Q:
@@ -95,3 +109,83 @@ def offer_vacancy(*, offer: Offer, on: date) -> Vacancy:
         if p.holds_until is None or p.holds_until > on
     )
     return Vacancy(places=capacity.places if capacity else 0, held=held)
+
+
+# What the pages, the API and the contract show beside a placement.
+
+
+def placement_actions(*, actor: Actor, placement: Placement) -> frozenset[str]:
+    """The actions the actor may offer on the placement now (by role and status); the services check again."""
+    buyer = can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id)
+    operator = can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)
+    status = placement.status
+    actions = set()
+    if status == PlacementStatus.REQUESTED and (buyer or operator):
+        actions.add("reserve")
+    if status == PlacementStatus.RESERVED and operator:
+        actions.add("activate")
+    if status in (PlacementStatus.RESERVED, PlacementStatus.ACTIVE) and (buyer or operator):
+        actions.add("notice")
+    if status in (PlacementStatus.ACTIVE, PlacementStatus.NOTICE_GIVEN) and operator:
+        actions.add("move_out")
+    if status in CHARGED_STATUSES and (buyer or operator):
+        actions.add("end_date")
+    if status in (PlacementStatus.REQUESTED, PlacementStatus.RESERVED) and buyer:
+        actions.add("cancel")
+    if status in CHARGED_STATUSES and operator and any(
+            ps.service.unit == ServiceUnit.HOUR for ps in placement.services.all()):
+        actions.add("hours")
+    if operator:
+        actions.add("over_occupancy")  # the reason field when a reservation exceeds capacity
+    return frozenset(actions)
+
+
+def placement_tariffs(*, placement: Placement, year: int) -> dict[int, Tariff]:
+    """The tariff of each bought service in a year, by service id (public prices, no personal data)."""
+    service_ids = [ps.service_id for ps in placement.services.all()]
+    return {t.service_id: t for t in Tariff.objects.filter(service_id__in=service_ids, year=year)}
+
+
+def placement_hours(*, placement: Placement) -> list[RegisteredHours]:
+    """Hours registered under the placement's hour-based services, newest first."""
+    return list(RegisteredHours.objects.filter(placement_service__placement=placement)
+                .select_related("placement_service__service").order_by("-day", "placement_service_id"))
+
+
+@dataclass(frozen=True)
+class PlacementTerms:
+    """The agreement's payment and notice rules for a placement, each with its source or why it is assumed."""
+
+    agreement: Agreement
+    rulebook_name: str
+    payment: list[RulebookParameter]
+    notice: list[RulebookParameter]
+    notice_months: int  # for the offer's type
+    running_month: bool
+    full_tariff_during_notice: bool
+
+    def notice_end_if_given(self, given_on: date) -> date:
+        return notice_end(given_on=given_on, months=self.notice_months, running_month=self.running_month)
+
+    @property
+    def notice_rule_da(self) -> str:
+        months = f"{self.notice_months} {'måned' if self.notice_months == 1 else 'måneder'}"
+        return f"løbende måned + {months}" if self.running_month else f"{months} fra opsigelsen"
+
+
+def placement_terms(*, placement: Placement, year: int) -> PlacementTerms:
+    """Payment and notice per the rulebook of the offer's agreement for the year (DomainError: no agreement)."""
+    # Imported here: the services import the models this module reads, and own the agreement lookup.
+    from rammeaftale.placements.services import agreement_of, rulebook_for
+
+    rulebook = rulebook_for(placement.offer, year)
+    parameters = rulebook_parameters(rulebook)
+    return PlacementTerms(
+        agreement=agreement_of(placement.offer, year),
+        rulebook_name=rulebook.name,
+        payment=[p for p in parameters if p.path.startswith("payment.")],
+        notice=[p for p in parameters if p.path.startswith("notice.")],
+        notice_months=rulebook.notice_months(placement.offer.offer_type),
+        running_month=rulebook.notice.running_month.value,
+        full_tariff_during_notice=rulebook.notice.full_tariff_during_notice.value,
+    )
