@@ -1,3 +1,4 @@
+"""Placement pages under /placeringer/: list, buy a place, detail with its actions, and the contract PDF."""
 from django.urls import path
 
 from rammeaftale.placements import views
@@ -5,4 +6,10 @@ from rammeaftale.placements import views
 app_name = "placements"
 urlpatterns = [
     path("", views.placement_list_view, name="placement_list"),
+    path("ny/", views.placement_buy, name="placement_buy"),
+    path("ny/ledighed/", views.placement_buy_vacancy, name="placement_buy_vacancy"),
+    path("<int:placement_id>/", views.placement_detail, name="placement_detail"),
+    path("<int:placement_id>/cpr/", views.placement_cpr, name="placement_cpr"),
+    path("<int:placement_id>/kontrakt.pdf", views.placement_contract_pdf, name="placement_contract"),
+    path("<int:placement_id>/<slug:slug>/", views.placement_action, name="placement_action"),
 ]

@@ -1,12 +1,313 @@
-"""Placement pages: the list (scoped by role), buying a place, the detail with its actions and the contract PDF."""
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Placement pages: the list (scoped by role), buying a place, the detail with its actions and the contract PDF.
 
-from rammeaftale.accounts.actor import actor_for_request
-from rammeaftale.placements.selectors import placement_list
+Thin: read the request, call one selector or service, render. A service's DomainError is shown beside the field it
+names; NotAllowed becomes the Danish 403 page and a placement the actor may not see is a 404.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_POST
+
+from rammeaftale.accounts.actor import Actor, actor_for_request
+from rammeaftale.accounts.permissions import can_buy_place, can_list_placements
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.placements import contract, forms, selectors, services
+from rammeaftale.placements.models import Placement, PlacementStatus
+from rammeaftale.registry import selectors as registry_selectors
+from rammeaftale.registry.models import OrganisationKind, ServiceUnit
+from rammeaftale.web.pages import int_param, missing_as_404, page_view, paginate, query_without, text_param, wants_partial
+
+SIDES = (("", "Købt og solgt"), ("bought", "Købt (handle- eller betalingskommune)"), ("sold", "Solgt (driftsherre)"))
 
 
-@login_required
+def _require_placement_access(actor: Actor) -> None:
+    if not can_list_placements(actor):
+        raise PermissionDenied("Placeringer indeholder personoplysninger; dine roller giver ikke adgang til dem.")
+
+
+# The list
+
+
+@page_view
 def placement_list_view(request):
-    placements = placement_list(actor=actor_for_request(request))[:200]
-    return render(request, "placements/placement_list.html", {"placements": placements})
+    actor = actor_for_request(request)
+    _require_placement_access(actor)
+    status = request.GET.get("status", "")
+    side = request.GET.get("side", "")
+    filters = selectors.PlacementFilters(
+        status=status if status in PlacementStatus.values else "",
+        side=side if side in ("bought", "sold") else "",
+        offer_id=int_param(request, "offer"),
+        text=text_param(request, "q", max_length=100),
+    )
+    page = paginate(request, selectors.placement_list(actor=actor, filters=filters))
+    context = {"page": page, "filters": filters, "query": query_without(request, "page")}
+    if wants_partial(request):
+        return render(request, "placements/_placement_results.html", context)
+    context.update(statuses=PlacementStatus.choices, sides=SIDES)
+    return render(request, "placements/placement_list.html", context)
+
+
+# Buying a place
+
+
+def _buy_offer(request, actor: Actor):
+    offer_id = int_param(request, "offer")
+    if offer_id is None:
+        return None
+    with missing_as_404():
+        return registry_selectors.offer_detail(actor=actor, offer_id=offer_id)
+
+
+def _vacancy_context(detail, start: date) -> dict:
+    tariffs = [(service, next((t for t in detail.tariffs_by_service.get(service.pk, []) if t.year == start.year), None))
+               for service in detail.services]
+    return {"offer": detail.offer, "start": start, "tariffs": tariffs,
+            "vacancy": selectors.offer_vacancy(offer=detail.offer, on=start)}
+
+
+@page_view
+def placement_buy(request):
+    actor = actor_for_request(request)
+    if not can_buy_place(actor, acting_municipality_id=actor.organisation_id):
+        raise PermissionDenied("Kun kommunens sagsbehandlere kan købe en plads.")
+    detail = _buy_offer(request, actor)
+    if detail is None:
+        messages.info(request, "Vælg det tilbud, du vil købe en plads i, og tryk «Køb plads».")
+        return redirect("registry:offer_list")
+    offer = detail.offer
+    municipalities = registry_selectors.organisation_list(actor=actor, kind=OrganisationKind.MUNICIPALITY)
+    own = municipalities.filter(pk=actor.organisation_id).first()
+    form = forms.PlacementBuyForm(request.POST or None, offer=offer, municipalities=municipalities,
+                                  own_municipality=own)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            placement = services.placement_request(
+                actor=actor, reserve=data["reserve"],
+                request=services.PlacementRequest(
+                    offer=offer, paying_municipality=data["paying_municipality"],
+                    citizen_name=data["citizen_name"], cpr=data["cpr"], start_date=data["start_date"],
+                    planned_end=data["planned_end"], citizen_address=data["citizen_address"],
+                    custody=data["custody"], contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+                    contact_email=data["contact_email"], services=tuple(data["services"]),
+                ),
+            )
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+            if error.code == "capacity_exceeded":
+                form.add_error(None, "Tilbuddet er fuldt optaget i perioden. Fjern fluebenet i «Reservér pladsen nu» "
+                                     "for at sende en anmodning, som driftsherren kan bekræfte med overbelægning.")
+        else:
+            state = "pladsen er reserveret" if placement.status == PlacementStatus.RESERVED else (
+                "anmodningen er sendt til driftsherren")
+            messages.success(request, f"Placering {placement.reference} er oprettet, og {state}.")
+            return redirect("placements:placement_detail", placement_id=placement.pk)
+    start = (form.cleaned_data.get("start_date") if form.is_bound else None) or date.today()
+    context = {"form": form, "detail": detail, **_vacancy_context(detail, start)}
+    return render(request, "placements/placement_buy.html", context, status=400 if form.is_bound else 200)
+
+
+@page_view
+def placement_buy_vacancy(request):
+    """The vacancy and tariffs on the chosen start date (htmx, as the date changes)."""
+    actor = actor_for_request(request)
+    detail = _buy_offer(request, actor)
+    if detail is None:
+        raise Http404("Vælg et tilbud.")
+    try:
+        start = date.fromisoformat(request.GET.get("start_date", ""))
+    except ValueError:
+        start = date.today()
+    return render(request, "placements/_vacancy.html", _vacancy_context(detail, start))
+
+
+# The detail and its actions
+
+
+@dataclass(frozen=True)
+class Action:
+    slug: str  # in the URL: /placeringer/<id>/<slug>/
+    form_class: type[forms.DomainErrorForm]
+    service: Callable[[Actor, Placement, dict], object]
+    done_da: str
+
+
+def _reserve(actor, placement, data):
+    return services.placement_reserve(actor=actor, placement=placement,
+                                      over_occupancy_reason=data.get("over_occupancy_reason", ""))
+
+
+def _activate(actor, placement, data):
+    return services.placement_activate(actor=actor, placement=placement)
+
+
+def _notice(actor, placement, data):
+    return services.placement_notice_give(actor=actor, placement=placement, given_on=data["given_on"],
+                                          moved_out_on=data["moved_out_on"])
+
+
+def _move_out(actor, placement, data):
+    return services.placement_move_out(actor=actor, placement=placement, moved_out_on=data["moved_out_on"])
+
+
+def _end_date(actor, placement, data):
+    return services.placement_end_date_set(actor=actor, placement=placement, end_date=data["end_date"],
+                                           reason=data["reason"])
+
+
+def _cancel(actor, placement, data):
+    return services.placement_cancel(actor=actor, placement=placement, reason=data["reason"])
+
+
+def _hours(actor, placement, data):
+    return services.hours_register(actor=actor, placement_service=data["placement_service"], day=data["day"],
+                                   minutes=data["minutes"])
+
+
+class _NoFields(forms.DomainErrorForm):
+    pass
+
+
+ACTIONS = {
+    "reserve": Action("reserver", forms.ReserveForm, _reserve, "Reservationen er bekræftet."),
+    "activate": Action("indflytning", _NoFields, _activate, "Indflytningen er registreret; placeringen er aktiv."),
+    "notice": Action("opsig", forms.NoticeForm, _notice, "Opsigelsen er registreret."),
+    "move_out": Action("fraflytning", forms.MoveOutForm, _move_out, "Fraflytningen er registreret."),
+    "end_date": Action("slutdato", forms.EndDateForm, _end_date,
+                       "Slutdatoen er gemt. Næste afregningskørsel krediterer og fakturerer forskellen."),
+    "cancel": Action("annuller", forms.ReasonForm, _cancel, "Købet er annulleret."),
+    "hours": Action("timer", forms.HoursForm, _hours, "Timerne er registreret."),
+}
+ACTION_BY_SLUG = {action.slug: name for name, action in ACTIONS.items()}
+
+
+def _hour_services(placement: Placement):
+    ids = [ps.pk for ps in placement.services.all() if ps.service.unit == ServiceUnit.HOUR]
+    return placement.services.filter(pk__in=ids).select_related("service", "placement")
+
+
+def _action_form(name: str, placement: Placement, data=None):
+    kwargs = {"placement_services": _hour_services(placement)} if name == "hours" else {}
+    return ACTIONS[name].form_class(data, prefix=name, **kwargs)
+
+
+def _detail_context(actor: Actor, placement: Placement, *, bound: dict | None = None, cpr_form=None,
+                    full_cpr: str | None = None) -> dict:
+    today = date.today()
+    actions = selectors.placement_actions(actor=actor, placement=placement)
+    try:
+        terms = selectors.placement_terms(placement=placement, year=(placement.notice_given_on or today).year)
+        terms_problem = ""
+    except DomainError as error:
+        terms, terms_problem = None, error.message_da
+    years = sorted({placement.start_date.year, today.year})
+    tariffs = {year: selectors.placement_tariffs(placement=placement, year=year) for year in years}
+    bought = [(ps, [(year, tariffs[year].get(ps.service_id)) for year in years]) for ps in placement.services.all()]
+    forms_by_action = {name: _action_form(name, placement) for name in ACTIONS if name in actions}
+    forms_by_action.update(bound or {})  # a failed action keeps its input and shows the errors beside it
+    may_read_cpr = selectors.may_read_full_cpr(actor=actor, placement=placement)
+    return {
+        "placement": placement, "offer": placement.offer, "actions": actions, "forms": forms_by_action,
+        "failed": next(iter((bound or {}).values()), None),
+        "terms": terms, "terms_problem": terms_problem,
+        "bought": bought, "years": years,
+        "charged_until": services.charged_until(
+            placement, full_tariff_during_notice=terms.full_tariff_during_notice if terms else True),
+        "notice_preview": terms.notice_end_if_given(today) if terms and "notice" in actions else None,
+        "today": today,
+        "hours": selectors.placement_hours(placement=placement) if "hours" in actions else [],
+        "may_read_cpr": may_read_cpr,
+        "cpr_form": cpr_form or (forms.CprRevealForm(prefix="cpr") if may_read_cpr else None),
+        "full_cpr": full_cpr,
+        "paragraphs": list(placement.offer.paragraphs.all()),
+    }
+
+
+def _placement(actor: Actor, placement_id: int) -> Placement:
+    with missing_as_404():
+        return selectors.placement_get(actor=actor, placement_id=placement_id)
+
+
+@page_view
+def placement_detail(request, placement_id: int):
+    actor = actor_for_request(request)
+    placement = _placement(actor, placement_id)
+    return render(request, "placements/placement_detail.html", _detail_context(actor, placement))
+
+
+@require_POST
+@page_view
+def placement_action(request, placement_id: int, slug: str):
+    actor = actor_for_request(request)
+    placement = _placement(actor, placement_id)
+    action = ACTION_BY_SLUG.get(slug)
+    if action is None:
+        raise Http404("Handlingen findes ikke.")
+    form = _action_form(action, placement, request.POST)
+    if form.is_valid():
+        try:
+            ACTIONS[action].service(actor, placement, form.cleaned_data)
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, ACTIONS[action].done_da)
+            return redirect(reverse("placements:placement_detail", args=[placement.pk]) + f"#{action}")
+    placement = _placement(actor, placement_id)  # as stored: the failed action changed nothing
+    return render(request, "placements/placement_detail.html",
+                  _detail_context(actor, placement, bound={action: form}), status=400)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """A full CPR number must not stay in a cache or the browser's history."""
+    patch_cache_control(response, no_store=True, no_cache=True, private=True)
+    return response
+
+
+@require_POST
+@page_view
+def placement_cpr(request, placement_id: int):
+    """Show the full CPR number once, on this response only; the read is logged with the reason."""
+    actor = actor_for_request(request)
+    placement = _placement(actor, placement_id)
+    form = forms.CprRevealForm(request.POST, prefix="cpr")
+    full_cpr = None
+    if form.is_valid():
+        try:
+            full_cpr = services.placement_cpr_read(actor=actor, placement=placement, reason=form.cleaned_data["reason"])
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+    status = 200 if full_cpr else 400
+    if wants_partial(request):
+        response = render(request, "placements/_cpr.html", {
+            "placement": placement, "may_read_cpr": True, "cpr_form": form, "full_cpr": full_cpr,
+        }, status=status)
+    else:
+        response = render(request, "placements/placement_detail.html",
+                          _detail_context(actor, placement, cpr_form=form, full_cpr=full_cpr), status=status)
+    return _no_store(response)
+
+
+@page_view
+def placement_contract_pdf(request, placement_id: int):
+    """The standard contract; with the full CPR number (a logged read) for those who may see it."""
+    actor = actor_for_request(request)
+    placement = _placement(actor, placement_id)
+    data = contract.placement_contract(actor=actor, placement=placement,
+                                       masked=request.GET.get("cpr") == "maskeret")
+    response = HttpResponse(contract.placement_contract_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{contract.contract_filename(placement)}"'
+    return _no_store(response)
