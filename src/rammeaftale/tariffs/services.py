@@ -2,7 +2,7 @@
 import csv
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
 from django.db import transaction
@@ -60,6 +60,7 @@ def price_index_set(*, actor: Actor, year: int, rate_pct: Decimal, source: str, 
         raise DomainError("P/L skal angives som decimaltal, ikke float.", field="rate_pct")
     if not Decimal(-20) <= rate_pct <= Decimal(20):
         raise DomainError(f"P/L {rate_pct} % er ikke plausibel (mellem −20 og 20 %).", field="rate_pct")
+    rate_pct = Decimal(rate_pct).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # as stored: two decimals
     if not source.strip():
         raise DomainError("Angiv kilden til P/L-satsen.", field="source")
     existing = PriceIndex.objects.filter(year=year).first()

@@ -184,6 +184,13 @@ def offer_tariffs(request, offer_id: int):
     return render(request, "tariffs/offer_tariffs.html", {"o": overview, "offer": overview.offer})
 
 
+def _error_attach(form, field: str | None, message: str) -> None:
+    """A service's message beside the field it names; an unbound form (shown with the saved values) too."""
+    if not form.is_bound and not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}
+    form.add_error(field, message)
+
+
 def _budget_forms(page, data=None) -> list[ServiceBudgetForm]:
     return [ServiceBudgetForm(data, service=line.service, initial=ServiceBudgetForm.initial_from(line.line))
             for line in page.lines]
@@ -245,7 +252,7 @@ def budget_calculate(request, offer_id: int, year: int):
         forms = _budget_forms(page)
         form, name = budget_error_place(error.field, forms)
         if form is not None:
-            form.add_error(name, error.message_da)
+            _error_attach(form, name, error.message_da)
         return _budget_render(request, page, forms, status=400,
                               problem=f"Taksterne er ikke beregnet: {error.message_da}")
     first = calculation.tariffs.order_by("service__kind", "service__name").first()

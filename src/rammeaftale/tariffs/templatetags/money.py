@@ -11,8 +11,8 @@ register = template.Library()
 
 @register.filter
 def kr(amount_ore):
-    """Øre (int) → "1.234,50 kr."; empty for None."""
-    return "" if amount_ore is None else format_kr(int(amount_ore))
+    """Øre (int) → "1.234,50 kr."; empty for None (and for a missing value, which templates give as "")."""
+    return "" if amount_ore in (None, "") else format_kr(int(amount_ore))
 
 
 @register.filter
