@@ -20,7 +20,9 @@ class DateInput(forms.DateInput):
 class DomainErrorForm(forms.Form):
     """A form that shows a service's DomainError beside the field it names (or above the form)."""
 
-    label_suffix = ""
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the labels stand above the fields, as on the other pages
+        super().__init__(*args, **kwargs)
 
     def add_domain_error(self, error: DomainError) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message_da)
