@@ -1,0 +1,150 @@
+"""The tariff pages in a real browser on the demo region: the operator's economist finds the flags, opens a
+breakdown, records an explanation and recalculates a budget; the secretariat reads the list and keeps the P/L
+table; the exports download as XLSX and PDF."""
+import re
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
+from rammeaftale.tariffs.models import PriceIndex, TariffExplanation
+from tests.browser.test_pages import log_in
+
+pytestmark = [pytest.mark.browser]
+
+THIS_YEAR = date.today().year
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPLANATION = "Ny nattevagt efter tilsynets påbud fra 1. januar."
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    """`rammeaftale demo --region syddanmark --seed 1` for the three years up to this one (as `make run` builds
+    it): this year's and last year's tariffs calculated, with flags, explanations and approvals."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return demo_build(actor=Actor.system(username="demo"), region_codes=["1083"], seed=1,
+                      year_from=THIS_YEAR - 2, year_to=THIS_YEAR)
+
+
+def open_tariffs(page: Page) -> None:
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Takster").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Takstoversigt {THIS_YEAR}")
+    expect(page.locator(".lead")).to_contain_text("Syddanmark")  # the user's own region by default
+
+
+def check_download(page: Page, live_server, link_name: str, content_type: str, suffix: str, magic: bytes) -> None:
+    link = page.get_by_role("link", name=link_name)
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == content_type
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == f"takstoversigt-syddanmark-{THIS_YEAR}.{suffix}"
+    with open(download.path(), "rb") as file:
+        assert file.read(len(magic)) == magic
+
+
+def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_server, demo, screenshot_dir):
+    log_in(page, live_server, "oekonomi", DEMO_PASSWORD)
+    open_tariffs(page)
+    rows = page.locator("#tariff-table tbody tr")
+    expect(page.locator("#tariff-table")).to_contain_text("over P/L: forklaring mangler")
+    all_rows = rows.count()
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+
+    page.get_by_label("Markering").select_option(label="Over P/L uden forklaring")
+    expect(page).to_have_url(re.compile(r"[?&]flag=unexplained"))
+    expect(rows.first).to_contain_text("forklaring mangler")
+    assert 0 < rows.count() < all_rows
+    page.screenshot(path=screenshot_dir / "takster-markeret.png", full_page=True)
+
+    # The economist of Esbjerg explains one of Esbjerg's tariffs, in place.
+    own = rows.filter(has_text="Esbjerg Kommune").filter(has=page.get_by_text("Skriv forklaring")).first
+    row_id = own.get_attribute("id")
+    own.get_by_text("Skriv forklaring").click()
+    own.get_by_role("textbox").fill("Dyrt")
+    own.get_by_role("button", name="Gem forklaring").click()
+    row = page.locator(f"#{row_id}")
+    expect(row.locator(".field-error")).to_have_text("Forklaringen skal sige, hvorfor taksten stiger mere end P/L.")
+    row.get_by_role("textbox").fill(EXPLANATION)
+    row.get_by_role("button", name="Gem forklaring").click()
+    expect(row).to_contain_text("over P/L, forklaret")
+    expect(row).to_contain_text(EXPLANATION)
+    assert page.evaluate("window.sameDocument") is True
+    assert TariffExplanation.objects.filter(text=EXPLANATION, tariff_id=int(row.get_attribute("data-tariff"))).exists()
+    # Another operator's flagged tariff shows no form to Esbjerg's economist.
+    other = rows.filter(has_not_text="Esbjerg Kommune").first
+    expect(other).to_contain_text("forklaring mangler")
+    expect(other.get_by_text("Skriv forklaring")).to_have_count(0)
+
+    # The breakdown of the explained tariff, and back to the list.
+    service = row.locator("td").nth(2).inner_text()
+    row.get_by_role("link", name=service).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{service} {THIS_YEAR}")
+    breakdown = page.locator("#breakdown")
+    for element in ("Lønninger", "Ejendomsudgifter", "Indirekte omkostninger (overhead)", "Takstgrundlag"):
+        expect(breakdown).to_contain_text(element)
+    expect(page.locator("#explanation-text")).to_contain_text(EXPLANATION)
+    expect(page.get_by_role("heading", name="Kontrol af overhead")).to_be_visible()
+    expect(page.locator("#operator-overhead")).to_contain_text("Esbjerg Kommune i alt")
+    page.screenshot(path=screenshot_dir / "takst-specifikation.png", full_page=True)
+    page.get_by_role("link", name="Tilbage til takstoversigten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Takstoversigt {THIS_YEAR}")
+
+    check_download(page, live_server, "Excel (XLSX)", XLSX, "xlsx", b"PK")
+    check_download(page, live_server, "PDF", "application/pdf", "pdf", b"%PDF-")
+
+
+def test_the_economist_recalculates_a_budget_and_lands_on_the_breakdown(page: Page, live_server, demo):
+    log_in(page, live_server, "oekonomi", DEMO_PASSWORD)
+    open_tariffs(page)
+    page.get_by_label("Driftsherre").select_option(label="Esbjerg Kommune")
+    rows = page.locator("#tariff-table tbody tr")
+    expect(rows.first).to_contain_text("Esbjerg Kommune")
+    rows.first.locator("td").first.get_by_role("link").click()  # the offer's page
+    page.get_by_role("link", name="Takster, beregningsgrundlag, budget og kategori pr. år").click()
+    page.get_by_role("link", name=f"Se og ret budget {THIS_YEAR}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Budget {THIS_YEAR}")
+    salaries = page.get_by_label("Lønninger (kr.)").first
+    salaries.fill("-1")
+    page.get_by_role("button", name="Gem budget").click()
+    expect(page.locator("#budget-problem")).to_contain_text("Budgettet er ikke gemt")
+    expect(page.locator(".field-error").first).to_contain_text("Lønninger må ikke være negativ")
+    salaries.fill("12.000.000")
+    page.get_by_role("button", name="Gem budget").click()
+    expect(page.get_by_text(f"Budgettet for {THIS_YEAR} er gemt.")).to_be_visible()
+    page.get_by_role("button", name=f"Beregn takster for {THIS_YEAR}").click()
+    expect(page.get_by_text(f"Taksterne for {THIS_YEAR} er beregnet.")).to_be_visible()
+    expect(page.locator("#breakdown")).to_contain_text("12.000.000,00 kr.")
+
+
+def test_the_secretariat_reads_the_list_and_keeps_the_pl_table(page: Page, live_server, demo, screenshot_dir):
+    log_in(page, live_server, "sekretariat", DEMO_PASSWORD)
+    open_tariffs(page)
+    table = page.locator("#tariff-table")
+    expect(table).to_contain_text("over P/L, forklaret")
+    expect(table).to_contain_text("forklaring mangler")
+    expect(table.locator(".explanation").first).not_to_be_empty()
+    expect(table.get_by_text("Skriv forklaring")).to_have_count(0)  # explaining is the operator's task
+    check_download(page, live_server, "PDF", "application/pdf", "pdf", b"%PDF-")
+
+    page.get_by_role("link", name="P/L-tabel").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("P/L-tabel")
+    current = page.locator(f'#pl-table tr[data-year="{THIS_YEAR}"]')
+    expect(current).to_contain_text("eksempeltal")
+    page.get_by_label("År", exact=True).fill(str(THIS_YEAR + 1))
+    page.get_by_label("P/L (%)").fill("to")
+    page.get_by_role("button", name="Gem P/L").click()
+    expect(page.get_by_role("alert")).to_contain_text("P/L er ikke gemt")
+    expect(page.locator(".field-error")).to_contain_text("Skriv et tal")
+    page.get_by_label("P/L (%)").fill("2,9")
+    page.get_by_label("Kilde", exact=True).fill("KL: Pris- og lønskøn (test)")
+    page.get_by_role("button", name="Gem P/L").click()
+    expect(page.get_by_text(f"P/L for {THIS_YEAR + 1} er gemt: 2,90 %.")).to_be_visible()
+    added = page.locator(f'#pl-table tr[data-year="{THIS_YEAR + 1}"]')
+    expect(added).to_contain_text("2,90 %")
+    expect(added).not_to_contain_text("eksempeltal")
+    assert not PriceIndex.objects.get(year=THIS_YEAR + 1).is_example
+    page.screenshot(path=screenshot_dir / "pl-tabel.png", full_page=True)
