@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBasicAuth, SessionAuth
 
 from rammeaftale.accounts.api import router as accounts_router
+from rammeaftale.billing.api import router as billing_router
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.placements.api import router as placements_router
 from rammeaftale.registry.api import router as registry_router
@@ -63,6 +64,7 @@ api.add_router("", registry_router)
 api.add_router("", accounts_router)
 api.add_router("/tariffs", tariffs_router)
 api.add_router("/placements", placements_router)
+api.add_router("/billing", billing_router)
 
 
 def _error(request, *, status: int, code: str, message: str, detail, field: str = ""):

@@ -35,7 +35,8 @@ def world(agreements, odense, esbjerg, copenhagen, make_offer, make_user, actor_
     Tariff.objects.create(service=basis, year=YEAR - 1, amount_ore=230_000, origin=TariffOrigin.PUBLISHED)
     Tariff.objects.create(service=basis, year=YEAR, amount_ore=234_567, origin=TariffOrigin.PUBLISHED)
     AccountMapping.objects.create(paragraph=LegalParagraph.objects.get(code="sel-108"), account_code="5.38.50")
-    caseworker = actor_of(make_user(esbjerg, Role.CASEWORKER))
+    caseworker_user = make_user(esbjerg, Role.CASEWORKER)
+    caseworker = actor_of(caseworker_user)
     seller_user, buyer_user = make_user(odense, Role.ECONOMIST), make_user(esbjerg, Role.ECONOMIST)
     placement = placement_request(actor=caseworker, request=PlacementRequest(
         offer=offer, paying_municipality=esbjerg, citizen_name="Anna Andersen", cpr="0101901234",
@@ -44,6 +45,7 @@ def world(agreements, odense, esbjerg, copenhagen, make_offer, make_user, actor_
         "offer": offer, "basis": basis, "placement": placement, "caseworker": caseworker,
         "seller": actor_of(seller_user), "odense": odense, "esbjerg": esbjerg, "seller_user": seller_user,
         "buyer_economist": actor_of(buyer_user), "buyer_user": buyer_user,
+        "caseworker_user": caseworker_user,
     }
 
 
@@ -191,3 +193,45 @@ def test_other_organisations_do_not_see_the_invoices(world, client, copenhagen, 
     invoice = Invoice.objects.get()
     assert client.get(f"/afregning/fakturaer/{invoice.pk}/").status_code == 404
     assert invoice.number not in client.get("/afregning/fakturaer/").content.decode()
+
+
+def test_the_api_previews_issues_and_serves_oioubl(world, client):
+    from rammeaftale.einvoice.validate import oioubl_validate
+
+    seller = {"HTTP_AUTHORIZATION": _basic(world["seller_user"].username)}
+    preview = client.get("/api/billing/settlement/2026-01", **seller)
+    assert preview.status_code == 200
+    body = preview.json()
+    assert (body["total_ore"], body["total_kr"], body["already_issued"]) == (7_271_577, "72715.77", False)
+    bad = client.get("/api/billing/settlement/januar", **seller)
+    assert bad.status_code == 400 and bad.json()["field"] == "month" and "ÅÅÅÅ-MM" in bad.json()["message"]
+    issued = client.post("/api/billing/settlement", {"month": "2026-01"}, content_type="application/json", **seller)
+    assert issued.status_code == 200 and issued.json()["created"] is True
+    again = client.post("/api/billing/settlement", {"month": "2026-01"}, content_type="application/json", **seller)
+    assert again.json()["created"] is False
+    buyer = {"HTTP_AUTHORIZATION": _basic(world["buyer_user"].username)}
+    [received] = client.get("/api/billing/invoices?side=received", **buyer).json()
+    assert received["total_ore"] == 7_271_577 and received["lines"][0]["account_code"] == "5.38.50"
+    xml = client.get(f"/api/billing/invoices/{received['id']}/oioubl", **buyer)
+    assert xml.status_code == 200 and oioubl_validate(xml.content) == []
+    caseworker = {"HTTP_AUTHORIZATION": _basic(world["caseworker_user"].username)}
+    assert client.get(f"/api/billing/invoices/{received['id']}", **caseworker).status_code == 404
+
+
+def test_the_console_previews_and_issues(world, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    call_command("settlement", "run", "--month", "2026-01")
+    preview = json.loads(capsys.readouterr().out)
+    assert preview["sellers"][0]["total_ore"] == 7_271_577 and not Invoice.objects.exists()
+    call_command("settlement", "run", "--month", "2026-01", "--issue")
+    issued = json.loads(capsys.readouterr().out)
+    assert issued["sellers"][0]["created"] is True and Invoice.objects.count() == 1
+
+
+def _basic(username: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()

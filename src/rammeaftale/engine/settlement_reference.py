@@ -109,11 +109,14 @@ def settlement_month_reference(*, charges: Iterable[Charge], tariffs: Iterable[T
                 )
             seen.add((c.placement_id, c.service_id, day))
 
+    tariffs_of: dict[int, list] = {}  # a plain index by service, so each day looks at its own service's periods
+    for tariff in tariffs:
+        tariffs_of.setdefault(tariff.service_id, []).append(tariff)
     runs = []  # [charge, tariff, first day, number of days]
     for index, days in charged:
         c = charges[index]
         for day in days:
-            found = [t for t in tariffs if t.service_id == c.service_id and _covers(t.valid_from, t.valid_to, day)]
+            found = [t for t in tariffs_of.get(c.service_id, ()) if _covers(t.valid_from, t.valid_to, day)]
             if not found:
                 raise SettlementInputError(
                     f"placering {c.placement_id}: ydelse {c.service_id} har ingen takst den {_da(day)}",

@@ -1,7 +1,7 @@
 """Demo placements: every demo place filled by a deterministic sequence of stays from the first demo year to today.
 
 Each place of an offer holds one stay after another (lengths by offer type, a short vacancy between stays); the
-stay that covers today is active (now and then under notice), earlier ones have ended. Most citizens come from
+stay that covers today is active (now and then under notice), earlier ones have ended. About a third of the citizens come from
 the offer's own municipality (for a municipal operator those are internal placements, counted but not invoiced),
 the rest from the region's other municipalities. CPR numbers are synthetic (valid dates, fictitious sequence
 numbers 9000–9999) and encrypted like real ones. Municipalities and regions get the synthetic EAN, CVR, town-hall
@@ -138,7 +138,7 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
                     length = rng.randint(low, high)
                     end = day + timedelta(days=length)
                     start = max(day, first_day)
-                    own = rng.random() < 0.55
+                    own = rng.random() < 0.3
                     payer = offer.municipality if own else rng.choice(municipalities)
                     cpr, born = _cpr(rng, today)
                     placement = Placement(

@@ -1,0 +1,166 @@
+"""REST endpoints for settlement: a seller's month (preview and issue), invoices sent and received, OIOUBL."""
+from datetime import date
+
+from django.http import HttpResponse
+from ninja import Router, Schema
+
+from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.billing.documents import invoice_oioubl, posting_csv
+from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
+from rammeaftale.billing.settlement import settlement_issue, settlement_plan
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.money import ore_to_kr
+from rammeaftale.registry.models import Organisation
+
+router = Router(tags=["Afregning"])
+
+
+class LineOut(Schema):
+    placement: str
+    service_id: int
+    period_from: date
+    period_to: date
+    unit: str
+    quantity: int
+    rate_ore: int
+    amount_ore: int
+    amount_kr: str
+    account_code: str
+    description: str
+    late_claim: bool
+
+
+class InvoiceOut(Schema):
+    id: int | None
+    number: str | None
+    kind: str
+    seller: str
+    buyer: str
+    buyer_ean: str
+    issue_date: date
+    due_date: date
+    credits: str | None
+    total_ore: int
+    total_kr: str
+    lines: list[LineOut]
+
+
+class PlanOut(Schema):
+    seller: str
+    month: str
+    already_issued: bool
+    problems: list[str]
+    total_ore: int
+    total_kr: str
+    invoices: list[InvoiceOut]
+    credit_notes: list[InvoiceOut]
+
+
+class IssueIn(Schema):
+    month: str
+
+
+class IssueOut(Schema):
+    created: bool
+    invoices: list[str]
+    credit_notes: list[str]
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        date(year, month, 1)
+    except ValueError as error:
+        raise DomainError(f"Måneden «{text}» skal skrives ÅÅÅÅ-MM.", field="month",
+                          message_en="month must be YYYY-MM") from error
+    return year, month
+
+
+def _seller(actor) -> Organisation:
+    if actor.organisation_id is None:
+        raise NotAllowed("Afregning køres for din egen organisation.")
+    return Organisation.objects.get(pk=actor.organisation_id)
+
+
+def _line(line, placement_reference: str, account_code: str, description: str, late: bool) -> dict:
+    return {"placement": placement_reference, "service_id": line.service_id, "period_from": line.period_from,
+            "period_to": line.period_to, "unit": line.unit, "quantity": line.quantity, "rate_ore": line.rate_ore,
+            "amount_ore": line.amount_ore, "amount_kr": str(ore_to_kr(line.amount_ore)),
+            "account_code": account_code, "description": description, "late_claim": late}
+
+
+def _invoice_out(invoice) -> dict:
+    return {
+        "id": invoice.pk, "number": invoice.number, "kind": invoice.kind, "seller": str(invoice.seller),
+        "buyer": str(invoice.buyer), "buyer_ean": invoice.buyer_ean, "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date, "credits": invoice.credits.number if invoice.credits else None,
+        "total_ore": invoice.total_ore, "total_kr": str(ore_to_kr(invoice.total_ore)),
+        "lines": [_line(line, line.placement.reference, line.account_code, line.description, line.late_claim)
+                  for line in invoice.lines.select_related("placement")],
+    }
+
+
+@router.get("/settlement/{month}", response=PlanOut, summary="Forhåndsvis månedens afregning for egen organisation")
+def settlement_preview(request, month: str):
+    actor = actor_from_user(request.user)
+    year, number = _month(month)
+    plan = settlement_plan(actor=actor, seller=_seller(actor), year=year, month=number)
+    return {
+        "seller": str(plan.seller), "month": month, "already_issued": plan.existing_run is not None,
+        "problems": plan.problems, "total_ore": plan.total_ore, "total_kr": str(ore_to_kr(plan.total_ore)),
+        "invoices": [{
+            "id": None, "number": None, "kind": "invoice", "seller": str(plan.seller), "buyer": str(p.buyer),
+            "buyer_ean": p.buyer.ean, "issue_date": plan.issue_date, "due_date": plan.due_date, "credits": None,
+            "total_ore": p.total_ore, "total_kr": str(ore_to_kr(p.total_ore)),
+            "lines": [_line(x.line, x.placement.reference, x.account_code, x.description, x.late_claim)
+                      for x in p.lines],
+        } for p in plan.invoices],
+        "credit_notes": [_invoice_out(c.invoice) | {"kind": "credit_note", "credits": c.invoice.number, "id": None,
+                                                   "number": None, "total_ore": c.total_ore,
+                                                   "total_kr": str(ore_to_kr(c.total_ore))}
+                         for c in plan.credits],
+    }
+
+
+@router.post("/settlement", response=IssueOut, summary="Udsted månedens fakturaer og kreditnotaer (idempotent)")
+def settlement_issue_post(request, payload: IssueIn):
+    actor = actor_from_user(request.user)
+    year, month = _month(payload.month)
+    result = settlement_issue(actor=actor, seller=_seller(actor), year=year, month=month)
+    return {"created": result.created, "invoices": [i.number for i in result.invoices],
+            "credit_notes": [c.number for c in result.credit_notes]}
+
+
+@router.get("/invoices", response=list[InvoiceOut], summary="Fakturaer sendt og modtaget (egen organisation)")
+def invoices(request, side: str = "", month: str = ""):
+    year = number = None
+    if month:
+        year, number = _month(month)
+    rows = invoice_list(actor=actor_from_user(request.user),
+                        filters=InvoiceFilters(side=side, year=year, month=number))[:500]
+    return [_invoice_out(invoice) for invoice in rows]
+
+
+@router.get("/invoices/posting.csv", summary="Konteringsfil (CSV) for fakturaerne")
+def invoices_posting(request, side: str = "received", month: str = ""):
+    year = number = None
+    if month:
+        year, number = _month(month)
+    rows = invoice_list(actor=actor_from_user(request.user), filters=InvoiceFilters(side=side, year=year,
+                                                                                     month=number))
+    response = HttpResponse(posting_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kontering.csv"'
+    return response
+
+
+@router.get("/invoices/{invoice_id}", response=InvoiceOut, summary="Én faktura eller kreditnota")
+def invoice(request, invoice_id: int):
+    return _invoice_out(invoice_get(actor=actor_from_user(request.user), invoice_id=invoice_id))
+
+
+@router.get("/invoices/{invoice_id}/oioubl", summary="Fakturaen som OIOUBL 2.1 XML")
+def invoice_xml(request, invoice_id: int):
+    document = invoice_get(actor=actor_from_user(request.user), invoice_id=invoice_id)
+    response = HttpResponse(invoice_oioubl(document), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{document.number}.xml"'
+    return response
