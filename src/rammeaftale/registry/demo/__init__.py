@@ -13,6 +13,10 @@
   region (region, seed, scale, years, counts), not one per row: the demo is a bulk job, like the reference
   data load. The national scale builds in seconds this way (numbers in the command's output and the bench).
 
+This year's and last year's tariffs are calculated from demo budgets (`budgets.py`) through the same
+`tariffs.services.tariff_calculation_build` as `tariff_budget_calculate`, and stored in bulk with their budgets,
+approvals, actual occupancy and explanations; the demo's P/L-like rates go into the P/L table as examples.
+
 How prices, numbers and names are drawn is in `registry/data/DEMO.md`.
 """
 from rammeaftale.registry.demo.build import (
