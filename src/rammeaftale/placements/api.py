@@ -200,8 +200,8 @@ def _detail(actor: Actor, placement: Placement) -> Placement:
     """The placement as stored after the change, with the rulebook's terms and the actions now possible."""
     placement = selectors.placement_get(actor=actor, placement_id=placement.pk)
     try:
-        terms = selectors.placement_terms(placement=placement,
-                                          year=(placement.notice_given_on or placement.start_date).year)
+        # The rules of the year notice was (or, given today, would be) given in, as on the page.
+        terms = selectors.placement_terms(placement=placement, year=(placement.notice_given_on or date.today()).year)
     except DomainError:
         terms = None
     tariffs = selectors.placement_tariffs(placement=placement, year=placement.start_date.year)
