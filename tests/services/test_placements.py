@@ -181,3 +181,14 @@ def test_twenty_parallel_attempts_at_the_last_place_let_exactly_one_win(agreemen
     assert Placement.objects.filter(offer=offer).count() == 1
     assert AuditEvent.objects.filter(event_type="placement.reserved").count() == 1
     print(f"\nparallel booking on {connection.vendor}: {attempts} attempts, {outcomes.count('won')} won")
+
+
+def test_long_text_unknown_custody_and_bad_email_are_refused(offer, esbjerg, people):
+    base = dict(offer=offer, paying_municipality=esbjerg, citizen_name="Anna Andersen", cpr=CPR,
+                start_date=date(YEAR, 3, 1))
+    for extra, field in ((dict(custody="aunt"), "custody"), (dict(contact_email="ikke-en-mail"), "contact_email"),
+                         (dict(contact_phone="1" * 31), "contact_phone")):
+        with pytest.raises(DomainError) as error:
+            placement_request(actor=people["esbjerg_caseworker"], request=PlacementRequest(**base, **extra))
+        assert error.value.field == field
+    assert not Placement.objects.exists()

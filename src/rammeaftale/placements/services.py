@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import uuid4
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
@@ -19,6 +21,7 @@ from rammeaftale.placements.cpr import cpr_birth_date, cpr_clean, cpr_decrypt, c
 from rammeaftale.placements.models import (
     CHARGED_STATUSES,
     HOLDING_STATUSES,
+    Custody,
     Placement,
     PlacementService,
     PlacementStatus,
@@ -143,6 +146,24 @@ class PlacementRequest:
     acting_municipality: Organisation | None = None  # none given: the actor's municipality
 
 
+TEXT_LIMITS = {"citizen_name": 200, "citizen_address": 300, "contact_name": 200, "contact_phone": 30,
+               "contact_email": 254}
+
+
+def _check_text(request: "PlacementRequest") -> None:
+    """What the columns hold; a clear message instead of a database error on PostgreSQL."""
+    for name, limit in TEXT_LIMITS.items():
+        if len(getattr(request, name)) > limit:
+            raise DomainError(f"Højst {limit} tegn.", field=name)
+    if request.custody not in Custody.values:
+        raise DomainError(f"Ukendt forældremyndighed «{request.custody}».", field="custody")
+    if request.contact_email:
+        try:
+            validate_email(request.contact_email)
+        except ValidationError as error:
+            raise DomainError(f"«{request.contact_email}» er ikke en e-mailadresse.", field="contact_email") from error
+
+
 def _check_dates(start: date, end: date | None, *, field: str = "planned_end") -> None:
     if end is not None and end <= start:
         raise DomainError(
@@ -167,6 +188,7 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         raise DomainError("Betalingskommunen skal være en kommune.", field="paying_municipality")
     if not request.citizen_name.strip():
         raise DomainError("Borgerens navn mangler.", field="citizen_name")
+    _check_text(request)
     cpr = cpr_clean(request.cpr)
     _check_dates(request.start_date, request.planned_end)
     offer = Offer.objects.select_related("municipality", "operator").get(pk=request.offer.pk)
@@ -373,9 +395,10 @@ def charge_end(*, end_date: date | None, planned_end: date | None, notice_end: d
 @transaction.atomic
 def hours_register(*, actor: Actor, placement_service: PlacementService, day: date, minutes: int) -> RegisteredHours:
     """Hours delivered under an hour-based service, per day (replaces that day's figure)."""
-    placement = placement_service.placement
+    placement = _lock(placement_service.placement)
     if not can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id):
         raise NotAllowed("Kun driftsherren registrerer leverede timer.")
+    _require_status(placement, *CHARGED_STATUSES, action="registrering af timer")
     if placement_service.service.unit != "hour":
         raise DomainError(f"«{placement_service.service.name}» afregnes ikke pr. time.", field="service")
     if not 0 < minutes <= 24 * 60 or minutes % 15:

@@ -47,9 +47,11 @@ class Command(BaseCommand):
                             help="gør intet for en region, der allerede har tilbud")
         parser.add_argument("--year-from", type=int, default=2023, dest="year_from", help="første demoår")
         parser.add_argument("--year-to", type=int, default=2026, dest="year_to", help="sidste demoår")
+        parser.add_argument("--without-placements", action="store_false", dest="placements",
+                            help="byg ikke demoplaceringer (national skala: ca. 340.000 placeringer, et par minutter)")
 
     def handle(self, *args, region=None, seed=1, scale="region", if_empty=False, year_from=2023, year_to=2026,
-               **options):
+               placements=True, **options):
         try:
             if scale == "national":
                 if region:
@@ -65,8 +67,9 @@ class Command(BaseCommand):
                                     scale=scale, year_from=year_from, year_to=year_to, if_empty=if_empty)
                 built = Organisation.objects.filter(kind=OrganisationKind.REGION,
                                                     code__in=[r.code for r in report.built])
-                placements = demo_placements_build(actor=Actor.system(username="demo"), regions=list(built),
-                                                   seed=seed, first_day=date(year_from, 1, 1))
+                placements = demo_placements_build(actor=Actor.system(username="demo"),
+                                                   regions=list(built) if placements else [], seed=seed,
+                                                   first_day=date(year_from, 1, 1))
             seconds = time.perf_counter() - started
         except DomainError as exc:
             raise CommandError(f"{exc.message_da} Intet er gemt.") from exc
@@ -77,8 +80,9 @@ class Command(BaseCommand):
                                   f"({region_report.existing_offers} tilbud); intet ændret.")
         if report.built:
             self._counts_write(report, f"seed {seed}, skala {scale}, {year_from}–{year_to}", seconds)
-            self.stdout.write(f"Placeringer: {placements.placements} (heraf {placements.active} aktive i dag og "
-                              f"{placements.internal} driftsherrens egne borgere, som ikke faktureres).")
+            if placements.placements:
+                self.stdout.write(f"Placeringer: {placements.placements} (heraf {placements.active} aktive i dag og "
+                                  f"{placements.internal} driftsherrens egne borgere, som ikke faktureres).")
         if report.users:
             self._logins_write(report)
 
