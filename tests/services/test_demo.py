@@ -143,6 +143,7 @@ def _assert_demo_users() -> None:
         "sagsbehandler": (Role.CASEWORKER, "Esbjerg"),
         "oekonomi": (Role.ECONOMIST, "Esbjerg"),
         "driftsherre": (Role.OPERATOR, "Odense"),
+        "oekonomi-odense": (Role.ECONOMIST, "Odense"),
         "sekretariat": (Role.SECRETARIAT, "Socialsekretariatet Syddanmark"),
         "admin": (Role.ADMINISTRATOR, "Socialsekretariatet Syddanmark"),
     }

@@ -45,6 +45,8 @@ DEMO_USERS = (
     DemoUser("sagsbehandler", Role.CASEWORKER, "buyer", "Sara", "Sagsbehandler"),
     DemoUser("oekonomi", Role.ECONOMIST, "buyer", "Øjvind", "Økonomi"),
     DemoUser("driftsherre", Role.OPERATOR, "operator", "Dorthe", "Driftsherre"),
+    # The selling side's economist: runs the operator municipality's monthly settlement.
+    DemoUser("oekonomi-odense", Role.ECONOMIST, "operator", "Otto", "Økonomi"),
     DemoUser("sekretariat", Role.SECRETARIAT, "secretariat", "Søren", "Sekretariat"),
     DemoUser("admin", Role.ADMINISTRATOR, "secretariat", "Anna", "Administrator"),
 )
