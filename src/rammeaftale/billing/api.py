@@ -7,8 +7,8 @@ from ninja import Router, Schema
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.billing.documents import invoice_oioubl, posting_csv
 from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
-from rammeaftale.billing.settlement import settlement_issue, settlement_plan
-from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
+from rammeaftale.core.errors import NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.registry.models import Organisation
 
@@ -66,16 +66,6 @@ class IssueOut(Schema):
     credit_notes: list[str]
 
 
-def _month(text: str) -> tuple[int, int]:
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        date(year, month, 1)
-    except ValueError as error:
-        raise DomainError(f"Måneden «{text}» skal skrives ÅÅÅÅ-MM.", field="month",
-                          message_en="month must be YYYY-MM") from error
-    return year, month
-
-
 def _seller(actor) -> Organisation:
     if actor.organisation_id is None:
         raise NotAllowed("Afregning køres for din egen organisation.")
@@ -103,7 +93,7 @@ def _invoice_out(invoice) -> dict:
 @router.get("/settlement/{month}", response=PlanOut, summary="Forhåndsvis månedens afregning for egen organisation")
 def settlement_preview(request, month: str):
     actor = actor_from_user(request.user)
-    year, number = _month(month)
+    year, number = month_parse(month)
     plan = settlement_plan(actor=actor, seller=_seller(actor), year=year, month=number)
     return {
         "seller": str(plan.seller), "month": month, "already_issued": plan.existing_run is not None,
@@ -125,7 +115,7 @@ def settlement_preview(request, month: str):
 @router.post("/settlement", response=IssueOut, summary="Udsted månedens fakturaer og kreditnotaer (idempotent)")
 def settlement_issue_post(request, payload: IssueIn):
     actor = actor_from_user(request.user)
-    year, month = _month(payload.month)
+    year, month = month_parse(payload.month)
     result = settlement_issue(actor=actor, seller=_seller(actor), year=year, month=month)
     return {"created": result.created, "invoices": [i.number for i in result.invoices],
             "credit_notes": [c.number for c in result.credit_notes]}
@@ -135,7 +125,7 @@ def settlement_issue_post(request, payload: IssueIn):
 def invoices(request, side: str = "", month: str = ""):
     year = number = None
     if month:
-        year, number = _month(month)
+        year, number = month_parse(month)
     rows = invoice_list(actor=actor_from_user(request.user),
                         filters=InvoiceFilters(side=side, year=year, month=number))[:500]
     return [_invoice_out(invoice) for invoice in rows]
@@ -145,7 +135,7 @@ def invoices(request, side: str = "", month: str = ""):
 def invoices_posting(request, side: str = "received", month: str = ""):
     year = number = None
     if month:
-        year, number = _month(month)
+        year, number = month_parse(month)
     rows = invoice_list(actor=actor_from_user(request.user), filters=InvoiceFilters(side=side, year=year,
                                                                                      month=number))
     response = HttpResponse(posting_csv(rows), content_type="text/csv; charset=utf-8")

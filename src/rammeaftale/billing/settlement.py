@@ -50,6 +50,17 @@ def month_add(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+def month_parse(text: str) -> tuple[int, int]:
+    """"2026-11" → (2026, 11), or a Danish message naming the field."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        date(year, month, 1)
+    except ValueError as error:
+        raise DomainError(f"Måneden «{text}» skal skrives ÅÅÅÅ-MM, fx 2026-11.", field="month",
+                          message_en="month must be YYYY-MM") from error
+    return year, month
+
+
 def month_start(year: int, month: int) -> date:
     return date(year, month, 1)
 

@@ -10,7 +10,7 @@ from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.billing.documents import invoice_oioubl, posting_csv, posting_xlsx
 from rammeaftale.billing.models import InvoiceKind
 from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
-from rammeaftale.billing.settlement import settlement_issue, settlement_plan
+from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.registry.models import Organisation
 from rammeaftale.web.pages import missing_as_404, page_view
@@ -20,14 +20,7 @@ MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "augu
 
 
 def _month(request) -> tuple[int, int]:
-    today = date.today()
-    text = request.GET.get("month") or request.POST.get("month") or f"{today:%Y-%m}"
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        date(year, month, 1)
-    except ValueError as error:
-        raise DomainError(f"Måneden «{text}» skal skrives ÅÅÅÅ-MM, fx {today:%Y-%m}.", field="month") from error
-    return year, month
+    return month_parse(request.GET.get("month") or request.POST.get("month") or f"{date.today():%Y-%m}")
 
 
 def _seller(request) -> Organisation:

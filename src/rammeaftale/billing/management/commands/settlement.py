@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.billing.documents import invoice_oioubl
 from rammeaftale.billing.models import Invoice
-from rammeaftale.billing.settlement import settlement_issue, settlement_plan
+from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
 from rammeaftale.core.errors import DomainError
 from rammeaftale.placements.models import Placement
 from rammeaftale.registry.models import Organisation
@@ -34,10 +34,7 @@ class Command(BaseCommand):
                     raise CommandError(f"Fakturaen {options['number']} findes ikke.")
                 sys.stdout.buffer.write(invoice_oioubl(invoice))
                 return
-            try:
-                year, month = (int(part) for part in options["month"].split("-"))
-            except ValueError as error:
-                raise CommandError(f"Måneden «{options['month']}» skal skrives ÅÅÅÅ-MM.") from error
+            year, month = month_parse(options["month"])
             sellers = self._sellers(options.get("seller"))
             results = []
             for seller in sellers:
