@@ -75,7 +75,8 @@ def true_up(request, payload: dict[str, Any] = Body(...)):
 
 def _list(request, agreement_id: int, year: int):
     actor = actor_from_user(request.user)
-    return tariff_list(actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement_id), year=year)
+    return tariff_list(actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement_id), year=year,
+                       with_calculations=True)
 
 
 @router.get("/list", response=TariffListOut, summary="Takstoversigt for en rammeaftale og et år")

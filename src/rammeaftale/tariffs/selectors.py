@@ -91,11 +91,13 @@ def _tariffs():
 
 
 def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: int | None = None,
-                paragraph: str = "", offer_type: str = "", flag: str = "") -> TariffList:
+                paragraph: str = "", offer_type: str = "", flag: str = "",
+                with_calculations: bool = False) -> TariffList:
     """Every tariff of the agreement's region for a year, with last year's tariff and the P/L and report flags.
 
     `flag` narrows to the rows flagged over P/L ("over_pl"), over P/L without an explanation ("unexplained"),
-    to be reported ("report") or any of them ("flagged").
+    to be reported ("report") or any of them ("flagged"). `with_calculations` loads each tariff's stored
+    calculation in the same query (the exports and the API show the breakdowns; the page does not).
     """
     _require_login(actor)
     rulebook = rulebook_of(agreement.rulebook)
@@ -103,6 +105,8 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
         _tariffs().filter(year=year, service__offer__municipality__region_id=agreement.region_id)
         .order_by("service__offer__name", "service__kind", "service__name")
     )
+    if with_calculations:
+        tariffs = tariffs.select_related("calculation")
     if operator_id:
         tariffs = tariffs.filter(service__offer__operator_id=operator_id)
     if paragraph:

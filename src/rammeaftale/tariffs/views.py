@@ -44,7 +44,7 @@ def _year(year: int) -> int:
 # The tariff list.
 
 
-def _listing(request):
+def _listing(request, *, with_calculations: bool = False):
     actor = actor_for_request(request)
     agreements = list(agreement_list(actor=actor))
     if not agreements:
@@ -64,7 +64,7 @@ def _listing(request):
     listing = selectors.tariff_list(
         actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement.pk), year=year,
         operator_id=int_param(request, "operator"), offer_type=offer_type if offer_type in OfferType.values else "",
-        flag=flag if flag in selectors.FLAG_FILTERS else "",
+        flag=flag if flag in selectors.FLAG_FILTERS else "", with_calculations=with_calculations,
     )
     return actor, agreements, listing
 
@@ -85,7 +85,7 @@ def tariff_list_view(request):
 
 @page_view
 def tariff_list_export(request, fmt: str):
-    _, _, listing = _listing(request)
+    _, _, listing = _listing(request, with_calculations=True)
     if fmt == "xlsx":
         body, content_type = tariff_list_xlsx(listing), XLSX
     elif fmt == "pdf":
