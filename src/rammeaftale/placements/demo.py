@@ -64,6 +64,14 @@ def _synthetic_cvr(number: int, taken: set[str]) -> str:
         number += 1
 
 
+def _stable_number(organisation: Organisation) -> int:
+    """From the official code, not the database id, so that a build gives the same numbers on every database."""
+    kinds = {OrganisationKind.MUNICIPALITY: 1, OrganisationKind.REGION: 2, OrganisationKind.SECRETARIAT: 3}
+    if organisation.code.isdigit():
+        return kinds.get(organisation.kind, 4) * 10_000 + int(organisation.code)
+    return 50_000 + int(organisation.cvr or 0) % 10_000
+
+
 def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -> int:
     """What an e-invoice needs and the reference data lack for municipalities and regions: EAN, CVR, an address
     (the town hall, in the post town of the municipality's offers) and a bank account. Synthetic; demo only."""
@@ -79,8 +87,8 @@ def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -
     organisations = sorted(set(organisations), key=lambda o: o.pk)
     for organisation in organisations:
         before = (organisation.ean, organisation.cvr, organisation.address)
+        number = _stable_number(organisation)
         if not organisation.ean:
-            number = organisation.pk
             while True:
                 body = f"57900990{number:04d}"[-12:]
                 candidate = body + ean.calc_check_digit(body)
@@ -90,7 +98,7 @@ def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -
             organisation.ean = candidate
             taken_ean.add(candidate)
         if not organisation.cvr:
-            organisation.cvr = _synthetic_cvr(organisation.pk, taken_cvr)
+            organisation.cvr = _synthetic_cvr(_stable_number(organisation), taken_cvr)
         if not (organisation.address and organisation.postcode and organisation.city):
             postcode, city = towns.get(organisation.pk, ("5000", organisation.name))
             organisation.address = organisation.address or "Rådhuset"
@@ -100,7 +108,7 @@ def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -
     Organisation.objects.bulk_update(changed, ["ean", "cvr", "address", "postcode", "city"])
     have_account = set(PaymentAccount.objects.values_list("organisation_id", flat=True))
     PaymentAccount.objects.bulk_create(
-        PaymentAccount(organisation=o, reg_no="9999", account_no=f"{o.pk:010d}")
+        PaymentAccount(organisation=o, reg_no="9999", account_no=f"{_stable_number(o):010d}")
         for o in organisations if o.pk not in have_account and o.is_operator_kind
     )
     return len(changed)
