@@ -465,9 +465,13 @@ def test_source_registry_rejects_duplicates_and_dangling_via(tmp_path):
 
 
 def test_shipped_sources_point_at_real_seed_files():
-    seeds = REPO_DIR.parent / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("shared/seeds is not beside the repository")
+    seeds = REPO_DIR / "docs" / "sources" / "seeds"  # copies of shared/seeds, see docs/sources/README.md
+    shared = REPO_DIR.parent / "shared" / "seeds"
+    copies = [*seeds.glob("*.txt"), seeds.parent / "research" / "domain_rules.md"]
+    for copy in copies:
+        original = shared / copy.name if copy.suffix == ".txt" else shared.parent / "research" / copy.name
+        if original.is_file():  # beside the steering repository: the copies must be the originals
+            assert copy.read_bytes() == original.read_bytes(), copy.name
     documents = document_sources()
     assert {
         "seed-000",
