@@ -235,3 +235,26 @@ def _basic(username: str) -> str:
     import base64
 
     return "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+
+
+def test_hours_and_an_add_on_service_are_invoiced_with_the_basis(world, system):
+    from rammeaftale.placements.models import PlacementService
+
+    offer = world["offer"]
+    support = registry_services.service_create(actor=system, offer=offer, name="Støtte § 85", unit="hour",
+                                               kind="tillaeg")
+    Tariff.objects.create(service=support, year=YEAR, amount_ore=52_000, origin=TariffOrigin.PUBLISHED)
+    bought = PlacementService.objects.create(placement=world["placement"], service=support,
+                                             valid_from=date(YEAR, 1, 1))
+    for day, minutes in ((date(YEAR, 1, 5), 90), (date(YEAR, 1, 6), 45)):
+        placement_services.hours_register(actor=system, placement_service=bought, day=day, minutes=minutes)
+    with pytest.raises(DomainError, match="hele kvarterer"):
+        placement_services.hours_register(actor=system, placement_service=bought, day=date(YEAR, 1, 7), minutes=50)
+    [invoice] = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1).invoices
+    lines = {line.service.name: line for line in invoice.lines.all()}
+    assert (lines["Støtte § 85"].quantity, lines["Støtte § 85"].amount_ore) == (135, 117_000)  # 2,25 t × 520 kr.
+    assert invoice.total_ore == 31 * 234_567 + 117_000
+    from rammeaftale.billing.documents import invoice_oioubl
+    from rammeaftale.einvoice.validate import oioubl_validate
+
+    assert oioubl_validate(invoice_oioubl(invoice)) == []
