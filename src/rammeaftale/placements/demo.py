@@ -23,11 +23,11 @@ from rammeaftale.core.errors import NotAllowed
 from rammeaftale.engine.notice import notice_end
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
 from rammeaftale.placements.models import Placement, PlacementService, PlacementStatus
+from rammeaftale.placements.services import rulebook_for_region
 from rammeaftale.registry.models import Offer, Organisation, OrganisationKind, ServiceKind
 
 # Typical stay lengths in days (low, high) per offer type; an assumption for the demo only.
 STAY_DAYS = {"residential": (300, 2400), "day": (200, 1500), "outpatient": (60, 500), "education": (300, 1100)}
-NOTICE_MONTHS = {"residential": 3, "day": 1, "outpatient": 1, "education": 1}
 FIRST_NAMES = ("Anna", "Mads", "Sofie", "Emil", "Ida", "Lucas", "Freja", "Oliver", "Laura", "William", "Clara",
                "Noah", "Ella", "Victor", "Maja", "Oscar", "Alma", "Karl", "Agnes", "Aksel")
 LAST_NAMES = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
@@ -124,6 +124,7 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
     account_mapping_defaults_load(actor=actor)
     for region in regions:
         rng = random.Random(f"rammeaftale-demo-placements:{seed}:{region.code}")
+        rulebook = rulebook_for_region(region.pk, today.year, region_name=str(region))  # notice as the rules say
         municipalities = list(Organisation.objects.filter(region=region, kind=OrganisationKind.MUNICIPALITY)
                               .order_by("code"))
         offers = list(
@@ -163,8 +164,8 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
                         placement.status = PlacementStatus.NOTICE_GIVEN
                         placement.notice_given_on = max(given, start)
                         placement.notice_end = notice_end(given_on=placement.notice_given_on,
-                                                          months=NOTICE_MONTHS.get(offer.offer_type, 1),
-                                                          running_month=True)
+                                                          months=rulebook.notice_months(offer.offer_type),
+                                                          running_month=rulebook.notice.running_month.value)
                     elif rng.random() < 0.08:
                         break  # a vacant place today
                     else:
