@@ -13,7 +13,6 @@ from rammeaftale.einvoice import model as einvoice
 from rammeaftale.einvoice.oioubl import credit_note_to_oioubl, invoice_to_oioubl
 from rammeaftale.registry.models import Organisation
 
-UNIT_CODE = {"day": "DAY", "month": "MON", "hour": "HUR"}
 UNIT_DA = {"day": "døgn", "month": "måned", "hour": "timer"}
 
 
@@ -32,27 +31,21 @@ def _payment_means(seller: Organisation):
     return einvoice.DanishBankAccount(reg_no=account.reg_no, account_no=account.account_no)
 
 
-def _quantity(line) -> Decimal:
-    if line.unit == "hour":
-        return Decimal(line.quantity) / 60  # whole quarter hours: exact
+def _quantity_price_unit(line) -> tuple[Decimal, int, str]:
+    """How a stored line reads on the e-invoice: quantity × price = amount, with its UN/ECE unit code."""
+    if line.basis == "pro_rata":  # part of a month: one part month priced at the rounded line amount
+        return Decimal(1), line.amount_ore, "MON"
     if line.basis == "month":
-        return Decimal(1)
-    if line.basis == "pro_rata":
-        return Decimal(line.quantity)  # days; the price is the monthly tariff's share per day (see below)
-    return Decimal(line.quantity)
+        return Decimal(1), line.rate_ore, "MON"
+    if line.unit == "hour":
+        return Decimal(line.quantity) / 60, line.rate_ore, "HUR"  # whole quarter hours: exact
+    return Decimal(line.quantity), line.rate_ore, "DAY"
 
 
 def _document(invoice: Invoice):
     lines = []
     for number, line in enumerate(invoice.lines.select_related("placement", "service").order_by("id"), start=1):
-        quantity, price_ore, unit = _quantity(line), line.rate_ore, UNIT_CODE[line.unit]
-        if line.basis == "pro_rata":
-            # Part of a month at the monthly tariff: one unit "part month" priced at the rounded line amount.
-            quantity, price_ore, unit = Decimal(1), line.amount_ore, "MON"
-        elif line.unit == "hour":
-            unit = "HUR"
-        elif line.basis == "days":
-            unit = "DAY"
+        quantity, price_ore, unit = _quantity_price_unit(line)
         lines.append(einvoice.InvoiceLine(
             line_id=str(number), description=line.description, quantity=quantity, unit_code=unit,
             price_ore=price_ore, amount_ore=line.amount_ore, period_from=line.period_from,

@@ -283,7 +283,7 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
             months.append(earlier)
     oldest = min(months)
     inputs = settlement_inputs(seller=seller, first_day=month_start(*oldest), last_day=month_start(*month_add(year, month, 1)))
-    rulebook = rulebook_for_seller(seller, year, inputs)
+    rulebook = rulebook_for_region(seller.region_id, year) if seller.region_id else None
     due_days = rulebook.payment.due_days_max.value if rulebook else 30
     claim_months = rulebook.payment.claim_limit_months.value if rulebook else 12
     timing = "forud" if rulebook is None or rulebook.payment.timing.value == "in_advance" else "bagud"
@@ -354,10 +354,6 @@ def _missing_for_einvoice(seller: Organisation, buyers: list[Organisation]) -> l
         if not (buyer.address and buyer.postcode and buyer.city):
             problems.append(f"{buyer} mangler adresse, postnummer eller by.")
     return problems
-
-
-def rulebook_for_seller(seller: Organisation, year: int, inputs: _Inputs):
-    return rulebook_for_region(seller.region_id, year) if seller.region_id else None
 
 
 @dataclass
