@@ -8,6 +8,7 @@ from ninja.security import HttpBasicAuth, SessionAuth
 from rammeaftale.accounts.api import router as accounts_router
 from rammeaftale.billing.api import router as billing_router
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.occupancy.api import router as occupancy_router
 from rammeaftale.placements.api import router as placements_router
 from rammeaftale.registry.api import router as registry_router
 from rammeaftale.tariffs.api import router as tariffs_router
@@ -65,6 +66,7 @@ api.add_router("", accounts_router)
 api.add_router("/tariffs", tariffs_router)
 api.add_router("/placements", placements_router)
 api.add_router("/billing", billing_router)
+api.add_router("/occupancy", occupancy_router)
 
 
 def _error(request, *, status: int, code: str, message: str, detail, field: str = ""):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rammeaftale.tariffs",
     "rammeaftale.placements",
     "rammeaftale.billing",
+    "rammeaftale.occupancy",
     "rammeaftale.web",
 ]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("takster/", include("rammeaftale.tariffs.urls")),
     path("placeringer/", include("rammeaftale.placements.urls")),
     path("afregning/", include("rammeaftale.billing.urls")),
+    path("belaegning/", include("rammeaftale.occupancy.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

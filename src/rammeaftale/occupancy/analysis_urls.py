@@ -1,0 +1,8 @@
+"""The capacity and occupancy analysis pages under /belaegning/analyse/."""
+from django.urls import path
+
+from rammeaftale.occupancy import analysis_views
+
+urlpatterns = [
+    path("", analysis_views.analysis, name="analysis"),
+]

@@ -1,0 +1,1 @@
+"""Occupancy reports: the operator's twice-yearly report of offers whose occupancy deviates from budget."""
