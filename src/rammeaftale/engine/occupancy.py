@@ -1,0 +1,178 @@
+"""Occupancy (belægning) per offer and period: occupied place-days against capacity place-days.
+
+occupancy % = occupied place-days ÷ capacity place-days × 100, rounded half-up to two decimals (`occupancy_pct`).
+
+Both place-day counts are integrals of step functions over days: the number of stays running on a day (+1 at a
+stay's start, −1 at its end) and the offer's places (a change at each capacity row). The engine turns each into a
+running integral F(t) = place-days before day t, evaluated at the periods' boundaries with one as-of join per offer,
+so a period [a, b) costs F(b) − F(a) however many stays it has. A per-day reference lives in
+`occupancy_reference.py`; they agree on random inputs (tests/unit/test_occupancy_engine.py).
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+STAY_SCHEMA = {"offer_id": pl.Int64, "start": pl.Date, "end": pl.Date}  # end exclusive; null = open-ended
+CAPACITY_SCHEMA = {"offer_id": pl.Int64, "valid_from": pl.Date, "places": pl.Int64}  # until the offer's next row
+PERIOD_SCHEMA = {"period": pl.Utf8, "start": pl.Date, "end": pl.Date}  # half-open [start, end)
+RESULT_SCHEMA = {"offer_id": pl.Int64, "period": pl.Utf8, "occupied_days": pl.Int64, "capacity_days": pl.Int64}
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Stay:
+    offer_id: int
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class Capacity:
+    offer_id: int
+    valid_from: date
+    places: int
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: date
+    end: date  # the first day after the period
+
+
+def occupancy_pct(occupied_days: int, capacity_days: int) -> Decimal | None:
+    """The rounding point: occupied ÷ capacity × 100, half-up to two decimals; None without capacity."""
+    if not capacity_days:
+        return None
+    return (Decimal(occupied_days) * 100 / Decimal(capacity_days)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class OccupancyFigure:
+    offer_id: int
+    period: str
+    occupied_days: int
+    capacity_days: int
+
+    @property
+    def pct(self) -> Decimal | None:
+        return occupancy_pct(self.occupied_days, self.capacity_days)
+
+
+def year_periods(year: int, *, until: date | None = None) -> list[Period]:
+    """The year ("2025"), its quarters ("2025-Q1"…), its months ("2025-01"…) and, if `until` (exclusive) falls
+    inside the year, the year to date ("2025-YTD")."""
+    first, after = date(year, 1, 1), date(year + 1, 1, 1)
+    periods = [Period(str(year), first, after)]
+    for quarter in range(1, 5):
+        start = date(year, 3 * quarter - 2, 1)
+        end = date(year, 3 * quarter + 1, 1) if quarter < 4 else after
+        periods.append(Period(f"{year}-Q{quarter}", start, end))
+    for month in range(1, 13):
+        periods.append(Period(f"{year}-{month:02d}", date(year, month, 1),
+                              date(year, month + 1, 1) if month < 12 else after))
+    if until is not None and first < until < after:
+        periods.append(Period(f"{year}-YTD", first, until))
+    return periods
+
+
+def _running_integral(events: pl.DataFrame) -> pl.DataFrame:
+    """events (offer_id, day: Int32 days, delta) → per offer and event day: the level from that day on and the
+    integral of the level before it (place-days before the day)."""
+    return (
+        events.group_by("offer_id", "day").agg(pl.col("delta").sum())
+        .sort("offer_id", "day")
+        .with_columns(level=pl.col("delta").cum_sum().over("offer_id"))
+        .with_columns(
+            segment=(pl.col("level") * (pl.col("day").shift(-1).over("offer_id") - pl.col("day"))).fill_null(0)
+        )
+        .with_columns(before=(pl.col("segment").cum_sum().over("offer_id") - pl.col("segment")))
+        .select("offer_id", "day", "level", "before")
+    )
+
+
+def _at(integral: pl.DataFrame, boundaries: pl.DataFrame, name: str) -> pl.DataFrame:
+    """F(t) for every (offer_id, t): place-days before day t."""
+    joined = boundaries.sort("t").join_asof(
+        integral.sort("day"), left_on="t", right_on="day", by="offer_id", strategy="backward",
+        check_sortedness=False,  # both sides are sorted on the key above; polars cannot check it within groups
+    )
+    return joined.select(
+        "offer_id", "t",
+        (pl.col("before") + pl.col("level") * (pl.col("t") - pl.col("day"))).fill_null(0).alias(name),
+    )
+
+
+def occupancy_frame(stays: pl.DataFrame, capacities: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Columns offer_id, period, occupied_days, capacity_days: one row per (offer, period) for every offer in stays
+    or capacities, for every period (zeros where nothing); sorted by offer, then the periods' order."""
+    day = pl.Int64
+    stays = stays.select(pl.col("offer_id").cast(pl.Int64), pl.col("start").cast(pl.Date).cast(day),
+                         pl.col("end").cast(pl.Date).cast(day))
+    capacities = capacities.select(pl.col("offer_id").cast(pl.Int64), pl.col("valid_from").cast(pl.Date).cast(day),
+                                   pl.col("places").cast(pl.Int64))
+    periods = periods.select(pl.col("period").cast(pl.Utf8), pl.col("start").cast(pl.Date).cast(day),
+                             pl.col("end").cast(pl.Date).cast(day)).with_row_index("order")
+    offers = pl.concat([stays.select("offer_id"), capacities.select("offer_id")]).unique()
+    if offers.is_empty() or periods.is_empty():
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+
+    stay_events = pl.concat([
+        stays.select("offer_id", pl.col("start").alias("day"), pl.lit(1, dtype=pl.Int64).alias("delta")),
+        stays.filter(pl.col("end").is_not_null())
+        .select("offer_id", pl.col("end").alias("day"), pl.lit(-1, dtype=pl.Int64).alias("delta")),
+    ])
+    capacity_events = (
+        capacities.group_by("offer_id", "valid_from").agg(pl.col("places").last())
+        .sort("offer_id", "valid_from")
+        .select("offer_id", pl.col("valid_from").alias("day"),
+                (pl.col("places") - pl.col("places").shift(1).over("offer_id").fill_null(0)).alias("delta"))
+    )
+    boundaries = offers.join(
+        pl.concat([periods.select(pl.col("start").alias("t")), periods.select(pl.col("end").alias("t"))]).unique(),
+        how="cross",
+    )
+    occupied = _at(_running_integral(stay_events), boundaries, "occupied")
+    capacity = _at(_running_integral(capacity_events), boundaries, "capacity")
+    values = occupied.join(capacity, on=["offer_id", "t"])
+    grid = offers.join(periods, how="cross")
+    at_start = values.rename({"t": "start", "occupied": "occupied_a", "capacity": "capacity_a"})
+    at_end = values.rename({"t": "end", "occupied": "occupied_b", "capacity": "capacity_b"})
+    return (
+        grid.join(at_start, on=["offer_id", "start"]).join(at_end, on=["offer_id", "end"])
+        .sort("offer_id", "order")
+        .select(
+            "offer_id", "period",
+            (pl.col("occupied_b") - pl.col("occupied_a")).alias("occupied_days"),
+            (pl.col("capacity_b") - pl.col("capacity_a")).alias("capacity_days"),
+        )
+    )
+
+
+def stays_frame(stays: Iterable[Stay]) -> pl.DataFrame:
+    rows = [(s.offer_id, s.start, s.end) for s in stays]
+    return pl.DataFrame(rows, schema=STAY_SCHEMA, orient="row")
+
+
+def capacities_frame(capacities: Iterable[Capacity]) -> pl.DataFrame:
+    rows = [(c.offer_id, c.valid_from, c.places) for c in capacities]
+    return pl.DataFrame(rows, schema=CAPACITY_SCHEMA, orient="row")
+
+
+def periods_frame(periods: Iterable[Period]) -> pl.DataFrame:
+    rows = [(p.name, p.start, p.end) for p in periods]
+    return pl.DataFrame(rows, schema=PERIOD_SCHEMA, orient="row")
+
+
+def occupancy(stays: Iterable[Stay], capacities: Iterable[Capacity], periods: Iterable[Period]) -> list[OccupancyFigure]:
+    """Records in, records out: sorted by offer, then the periods in the order given."""
+    frame = occupancy_frame(stays_frame(stays), capacities_frame(capacities), periods_frame(periods))
+    return [OccupancyFigure(*row) for row in frame.iter_rows()]
+
+
+def last_day(period: Period) -> date:
+    return period.end - timedelta(days=1)

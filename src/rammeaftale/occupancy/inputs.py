@@ -1,0 +1,97 @@
+"""What the occupancy engine reads from the database: stays from the placements, dated capacities, budgeted
+occupancy; narrow queries, no model objects."""
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+from django.db.models import Q
+
+from rammeaftale.engine.occupancy import (
+    CAPACITY_SCHEMA,
+    STAY_SCHEMA,
+    OccupancyFigure,
+    Period,
+    occupancy_frame,
+    periods_frame,
+)
+from rammeaftale.placements.models import CHARGED_STATUSES, Placement
+from rammeaftale.placements.services import charge_end, rulebook_for_region
+from rammeaftale.registry.models import OfferCapacity
+from rammeaftale.tariffs.models import ServiceBudget
+
+CHUNK = 900  # SQLite refuses more than about a thousand parameters in one IN list
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for index in range(0, len(ids), CHUNK):
+        yield ids[index:index + CHUNK]
+
+
+def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id"):
+    """The queryset once (all offers), or once per chunk of offer ids."""
+    if offer_ids is None:
+        yield queryset
+        return
+    for chunk in _chunks(sorted(set(offer_ids))):
+        yield queryset.filter(**{f"{field}__in": chunk})
+
+
+def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
+    """Every placement that holds a place (reserved, active, notice given, ended; the operator's own citizens
+    included) and meets [first_day, last_day): from its start to the first day not charged, so paid notice days
+    count exactly where the region's rulebook charges them."""
+    placements = (Placement.objects.filter(status__in=CHARGED_STATUSES, start_date__lt=last_day)
+                  .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day)))
+    full_notice: dict[int, bool] = {}
+    offers, starts, ends = [], [], []
+    for queryset in _by_offers(placements, offer_ids):
+        for offer_id, start, end_date, planned_end, notice_end, moved_out_on, region_id in queryset.values_list(
+                "offer_id", "start_date", "end_date", "planned_end", "notice_end", "moved_out_on",
+                "offer__municipality__region_id").iterator(chunk_size=5000):
+            if region_id not in full_notice:
+                rulebook = rulebook_for_region(region_id, first_day.year)
+                full_notice[region_id] = rulebook.notice.full_tariff_during_notice.value
+            end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
+                             moved_out_on=moved_out_on, full_tariff_during_notice=full_notice[region_id])
+            if end is not None and (end <= first_day or end <= start):
+                continue
+            offers.append(offer_id)
+            starts.append(start)
+            ends.append(end)
+    return pl.DataFrame({"offer_id": offers, "start": starts, "end": ends}, schema=STAY_SCHEMA)
+
+
+def occupancy_capacities_frame(*, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
+    rows = []
+    for queryset in _by_offers(OfferCapacity.objects.all(), offer_ids):
+        rows.extend(queryset.values_list("offer_id", "valid_from", "places"))
+    return pl.DataFrame(rows, schema=CAPACITY_SCHEMA, orient="row")
+
+
+def offer_occupancy(*, periods: list[Period], offer_ids: Iterable[int] | None = None
+                    ) -> dict[tuple[int, str], OccupancyFigure]:
+    """Occupancy of the offers (None: all) in each period, keyed by (offer id, period name)."""
+    if not periods:
+        return {}
+    ids = None if offer_ids is None else sorted(set(offer_ids))
+    if ids == []:
+        return {}
+    stays = occupancy_stays_frame(first_day=min(p.start for p in periods), last_day=max(p.end for p in periods),
+                                  offer_ids=ids)
+    frame = occupancy_frame(stays, occupancy_capacities_frame(offer_ids=ids), periods_frame(periods))
+    return {(offer_id, period): OccupancyFigure(offer_id, period, occupied, capacity)
+            for offer_id, period, occupied, capacity in frame.iter_rows()}
+
+
+def budgeted_occupancy(*, year: int, offer_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """Each offer's budgeted occupancy for the year: its basis day service's line in the tariff budget (the first
+    by service if it has several)."""
+    lines = (ServiceBudget.objects.filter(budget__year=year, budgeted_occupancy_pct__isnull=False,
+                                          service__kind="basis", service__unit="day")
+             .order_by("budget__offer_id", "service_id"))
+    result: dict[int, Decimal] = {}
+    for queryset in _by_offers(lines, offer_ids, field="budget__offer_id"):
+        for offer_id, pct in queryset.values_list("budget__offer_id", "budgeted_occupancy_pct"):
+            result.setdefault(offer_id, pct)
+    return result
