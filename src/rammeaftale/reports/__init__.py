@@ -1,0 +1,1 @@
+"""Charts shared by the pages and the exports."""
