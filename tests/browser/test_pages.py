@@ -64,12 +64,12 @@ def world(transactional_db, agreements, region_syd, odense, esbjerg, copenhagen,
 
 
 def _tariff_menu() -> list[str]:
-    """The tariff pages join the menu once their URLs are routed."""
+    """The tariff pages join the menu once their URLs are routed; occupancy (report and analysis) follows."""
     try:
         reverse("tariffs:tariff_list")
     except NoReverseMatch:
-        return []
-    return ["Takster"]
+        return ["Belægning"]
+    return ["Takster", "Belægning"]
 
 
 def log_in(page: Page, live_server, username: str, password: str = PASSWORD) -> None:

@@ -1,7 +1,99 @@
-"""REST API for occupancy: the twice-yearly report and the analysis."""
-from ninja import Router
+"""REST API for occupancy: the twice-yearly report (the operator's draft and submission, the secretariat's compiled
+report, the same JSON as `rammeaftale occupancy report`) and the analysis."""
+from ninja import Router, Schema
 
+from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.occupancy.api_analysis import router as analysis_router
+from rammeaftale.occupancy.models import OccupancyReport
+from rammeaftale.occupancy.selectors import (
+    compiled_report,
+    compiled_report_json,
+    line_json,
+    report_get,
+    report_lines,
+    reports_of_operator,
+)
+from rammeaftale.occupancy.services import (
+    agreement_resolve,
+    period_parse,
+    report_draft,
+    report_line_explain,
+    report_submit,
+)
+from rammeaftale.registry.models import Organisation
 
 router = Router(tags=["Belægning"])
 router.add_router("/analysis", analysis_router)
+
+
+def _report_json(report: OccupancyReport) -> dict:
+    return {
+        "id": report.pk, "agreement_id": report.agreement_id, "operator": str(report.operator),
+        "operator_code": report.operator.code, "period": report.code, "name": report.name,
+        "first_day": report.period_start.isoformat(), "last_day": report.last_day.isoformat(),
+        "deadline": report.deadline.isoformat(), "status": report.status, "late": report.is_late,
+        "submitted_on": report.submitted_on.isoformat() if report.submitted_on else None,
+        "threshold_pct": f"{report.threshold_pct:.2f}", "deviation_mode": report.deviation_mode,
+        "lines": [dict(line_json(line, reported=report.status == "submitted"), id=line.pk)
+                  for line in report_lines(report)],
+    }
+
+
+@router.get("/reports/compiled", summary="Den samlede indberetning for en rammeaftale og en periode (sekretariatet)")
+def compiled(request, agreement: str, period: str):
+    """`agreement`: the agreement's id, or the region (syddanmark, 1083); `period`: e.g. 2025-Q1."""
+    year, _ = period_parse(period)
+    found = agreement_resolve(agreement, year=year)
+    return compiled_report_json(compiled_report(actor=actor_from_user(request.user), agreement=found, code=period))
+
+
+@router.get("/reports", summary="Den indloggede organisations egne indberetninger")
+def own_reports(request):
+    return [_report_json(report) for report in reports_of_operator(actor=actor_from_user(request.user))]
+
+
+class DraftIn(Schema):
+    agreement: str
+    period: str
+
+
+@router.post("/reports", summary="Opret eller genberegn driftsherrens kladde for perioden")
+def draft(request, data: DraftIn):
+    actor = actor_from_user(request.user)
+    if actor.organisation_id is None:
+        raise NotAllowed("Du er ikke knyttet til en organisation.")
+    year, _ = period_parse(data.period)
+    report = report_draft(actor=actor, agreement=agreement_resolve(data.agreement, year=year),
+                          operator=Organisation.objects.get(pk=actor.organisation_id), code=data.period)
+    return _report_json(report_get(actor=actor, report_id=report.pk))
+
+
+@router.get("/reports/{report_id}", summary="Én indberetning med tilbuddenes tal og tekster")
+def report(request, report_id: int):
+    return _report_json(report_get(actor=actor_from_user(request.user), report_id=report_id))
+
+
+class ExplainIn(Schema):
+    assessment: str = ""
+    challenges: str = ""
+    initiatives: str = ""
+
+
+@router.put("/reports/{report_id}/lines/{line_id}", summary="Vurdering, udfordringer og initiativer for et tilbud")
+def explain(request, report_id: int, line_id: int, data: ExplainIn):
+    actor = actor_from_user(request.user)
+    found = report_get(actor=actor, report_id=report_id)
+    line = found.lines.select_related("offer__operator").filter(pk=line_id).first()
+    if line is None:
+        raise NotFound("Linjen findes ikke i indberetningen.")
+    line = report_line_explain(actor=actor, line=line, assessment=data.assessment, challenges=data.challenges,
+                               initiatives=data.initiatives)
+    return line_json(line, reported=False) | {"id": line.pk}
+
+
+@router.post("/reports/{report_id}/submit", summary="Indsend indberetningen (efter fristen: modtaget og markeret)")
+def submit(request, report_id: int):
+    actor = actor_from_user(request.user)
+    report_submit(actor=actor, report=report_get(actor=actor, report_id=report_id))
+    return _report_json(report_get(actor=actor, report_id=report_id))

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError
+from rammeaftale.occupancy.demo import demo_reports_build
 from rammeaftale.placements.demo import demo_placements_build
 from rammeaftale.registry.demo import DEMO_PASSWORD, REGION_CODES, demo_build, demo_region_code
 from rammeaftale.registry.models import Organisation, OrganisationKind
@@ -70,6 +71,9 @@ class Command(BaseCommand):
                 placements = demo_placements_build(actor=Actor.system(username="demo"),
                                                    regions=list(built) if placements else [], seed=seed,
                                                    first_day=date(year_from, 1, 1))
+                reports = demo_reports_build(actor=Actor.system(username="demo"),
+                                             regions=list(built) if placements.placements else [], seed=seed,
+                                             today=date.today())
             seconds = time.perf_counter() - started
         except DomainError as exc:
             raise CommandError(f"{exc.message_da} Intet er gemt.") from exc
@@ -83,6 +87,10 @@ class Command(BaseCommand):
             if placements.placements:
                 self.stdout.write(f"Placeringer: {placements.placements} (heraf {placements.active} aktive i dag og "
                                   f"{placements.internal} driftsherrens egne borgere, som ikke faktureres).")
+            if reports.periods:
+                self.stdout.write(f"Belægningsindberetninger ({', '.join(reports.periods)}): {reports.submitted} "
+                                  f"indsendt, heraf {reports.late} for sent; {reports.drafts} kladder; "
+                                  f"{reports.missing} mangler (Odense indberetter selv i browseren).")
         if report.users:
             self._logins_write(report)
 

@@ -1,0 +1,171 @@
+"""Reading occupancy reports: the operator's own, and the secretariat's compiled report with status and late list."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.models import Role
+from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.core.money import ore_to_kr
+from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus
+from rammeaftale.occupancy.services import (
+    ReportingPeriod,
+    can_report_for,
+    report_line_figures,
+    reporting_offers,
+    reporting_period,
+)
+from rammeaftale.registry.models import Agreement, Organisation
+from rammeaftale.registry.services import rulebook_of
+
+
+def can_compile(actor: Actor, *, region_id: int) -> bool:
+    """The region's secretariat compiles the reports of its agreement (and sees who is late)."""
+    return actor.is_superuser or (actor.has_role(Role.SECRETARIAT) and actor.region_id == region_id)
+
+
+def can_see_report(actor: Actor, report: OccupancyReport) -> bool:
+    return (can_compile(actor, region_id=report.agreement.region_id)
+            or actor.organisation_id == report.operator_id or can_report_for(actor, operator_id=report.operator_id))
+
+
+def report_get(*, actor: Actor, report_id: int) -> OccupancyReport:
+    report = (OccupancyReport.objects.select_related("agreement__region", "agreement__rulebook", "operator",
+                                                     "submitted_by").filter(pk=report_id).first())
+    if report is None or not can_see_report(actor, report):
+        raise NotFound("Indberetningen findes ikke.", message_en="Report not found.")
+    return report
+
+
+def report_lines(report: OccupancyReport) -> list[OccupancyReportLine]:
+    return list(report.lines.select_related("offer").order_by("-over_threshold", "offer__name"))
+
+
+def reports_of_operator(*, actor: Actor) -> list[OccupancyReport]:
+    if actor.organisation_id is None:
+        return []
+    return list(OccupancyReport.objects.filter(operator_id=actor.organisation_id)
+                .select_related("agreement").order_by("-year", "-period"))
+
+
+@dataclass
+class OperatorStatus:
+    operator: Organisation
+    offers: int
+    report: OccupancyReport | None
+    is_late: bool
+
+    @property
+    def status_label(self) -> str:
+        if self.report is None:
+            return "Ikke påbegyndt"
+        if self.report.status == ReportStatus.DRAFT:
+            return "Kladde"
+        return "Indberettet for sent" if self.report.is_late else "Indberettet"
+
+    @property
+    def submitted(self) -> bool:
+        return self.report is not None and self.report.status == ReportStatus.SUBMITTED
+
+
+@dataclass
+class CompiledReport:
+    """The region's report for one period: every operator's status, who is late, and the offers' lines (from the
+    submitted report where there is one, else computed now from the placements and marked not reported)."""
+
+    period: ReportingPeriod
+    as_of: date
+    statuses: list[OperatorStatus]
+    lines: list[OccupancyReportLine]
+    reported: set[int] = field(default_factory=set)  # offer ids whose line comes from a submitted report
+
+    @property
+    def late(self) -> list[OperatorStatus]:
+        return [status for status in self.statuses if status.is_late]
+
+    @property
+    def over_threshold(self) -> list[OccupancyReportLine]:
+        return [line for line in self.lines if line.over_threshold]
+
+    @property
+    def deadline_passed(self) -> bool:
+        return self.as_of > self.period.deadline
+
+
+def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: date | None = None) -> CompiledReport:
+    if not can_compile(actor, region_id=agreement.region_id):
+        raise NotAllowed("Kun regionens sekretariat ser den samlede indberetning.",
+                         message_en="only the region's secretariat sees the compiled report")
+    period = reporting_period(agreement, code)
+    today = today or timezone.localdate()
+    offers = reporting_offers(period)
+    reports = {report.operator_id: report for report in OccupancyReport.objects.filter(
+        agreement=agreement, year=period.year, period=f"Q{period.quarter}").select_related("submitted_by")}
+    by_operator: dict[int, list] = {}
+    for offer in offers:
+        by_operator.setdefault(offer.operator_id, []).append(offer)
+    statuses, lines, reported = [], [], set()
+    for operator_id, operator_offers in by_operator.items():
+        report = reports.get(operator_id)
+        submitted = report is not None and report.status == ReportStatus.SUBMITTED
+        late = report.is_late if submitted else today > period.deadline
+        statuses.append(OperatorStatus(operator=operator_offers[0].operator, offers=len(operator_offers),
+                                       report=report, is_late=late))
+        if submitted:
+            own = report_lines(report)
+            lines.extend(own)
+            reported.update(line.offer_id for line in own)
+        else:
+            lines.extend(report_line_figures(period, operator_offers))
+    statuses.sort(key=lambda status: status.operator.name)
+    lines.sort(key=lambda line: (not line.over_threshold, line.offer.operator.name, line.offer.name))
+    return CompiledReport(period=period, as_of=today, statuses=statuses, lines=lines, reported=reported)
+
+
+def _kr(ore: int | None) -> str | None:
+    return None if ore is None else f"{ore_to_kr(ore):.2f}"
+
+
+def _pct(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def line_json(line: OccupancyReportLine, *, reported: bool) -> dict:
+    return {
+        "offer_id": line.offer_id, "offer": line.offer.name, "operator": str(line.offer.operator),
+        "operator_code": line.offer.operator.code, "category": line.category, "places": line.places,
+        "occupied_days": line.occupied_days, "capacity_days": line.capacity_days,
+        "actual_pct": _pct(line.actual_pct), "budgeted_pct": _pct(line.budgeted_pct),
+        "deviation": _pct(line.deviation_pct), "over_threshold": line.over_threshold, "reported": reported,
+        "expected_outlook": line.outlook, "expected_result_kr": _kr(line.expected_result_ore),
+        "expected_result_ore": line.expected_result_ore, "expected_to_tariff_kr": _kr(line.expected_to_tariff_ore),
+        "expected_to_tariff_ore": line.expected_to_tariff_ore, "expected_tariff_year": line.expected_tariff_year,
+        "expected_affects_tariff": line.expected_affects_tariff, "assessment": line.assessment,
+        "challenges": line.challenges, "initiatives": line.initiatives,
+    }
+
+
+def compiled_report_json(compiled: CompiledReport) -> dict:
+    period = compiled.period
+    agreement = period.agreement
+    rules = rulebook_of(agreement.rulebook).occupancy
+    return {
+        "agreement": {"id": agreement.pk, "name": agreement.name, "region": str(agreement.region),
+                      "region_code": agreement.region.code, "rulebook": agreement.rulebook.key},
+        "period": period.code, "name": period.rule.name, "first_day": period.start.isoformat(),
+        "last_day": period.last_day.isoformat(), "deadline": period.deadline.isoformat(),
+        "as_of": compiled.as_of.isoformat(), "deadline_passed": compiled.deadline_passed,
+        "threshold_pct": _pct(rules.deviation_threshold_pct.value), "deviation_mode": rules.deviation_mode.value,
+        "operators": [{
+            "code": status.operator.code, "name": str(status.operator), "offers": status.offers,
+            "status": status.report.status if status.report else "missing", "status_da": status.status_label,
+            "submitted_on": status.report.submitted_on.isoformat() if status.submitted else None,
+            "late": status.is_late,
+        } for status in compiled.statuses],
+        "late": [{"code": status.operator.code, "name": str(status.operator), "status_da": status.status_label}
+                 for status in compiled.late],
+        "offers": [line_json(line, reported=line.offer_id in compiled.reported) for line in compiled.lines],
+        "over_threshold": len(compiled.over_threshold),
+    }
+

@@ -1,0 +1,378 @@
+"""The twice-yearly occupancy report: periods and deadlines from the rulebook, figures from the placements, the
+expected true-up from the tariff engine, and the operator's draft and submission (audited)."""
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db import transaction
+from django.utils import timezone
+
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.audit import audit_record, model_snapshot
+from rammeaftale.accounts.models import Role
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.money import kr_to_ore
+from rammeaftale.engine.occupancy import Period
+from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
+from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
+from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
+from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus, TrueUpOutlook
+from rammeaftale.placements.services import agreement_of_region
+from rammeaftale.registry.demo.catalogue import REGION_ALIASES, REGION_CODES
+from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Organisation, OrganisationKind
+from rammeaftale.registry.services import rulebook_of
+from rammeaftale.rulebooks.models import ReportPeriod
+from rammeaftale.tariffs.models import ServiceBudget
+from rammeaftale.tariffs.services import _engine_line
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER_ENDS = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+CENT = Decimal("0.01")
+
+
+def _da_date(day: date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def _da(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+# Periods and agreements
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    """One report of a year under an agreement: the covered days [start, end) and the deadline."""
+
+    agreement: Agreement
+    year: int
+    quarter: int
+    rule: ReportPeriod
+    start: date
+    end: date
+    deadline: date
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def deviation_mode(self) -> str:
+        return rulebook_of(self.agreement.rulebook).occupancy.deviation_mode.value
+
+
+def period_parse(text: str) -> tuple[int, int]:
+    match = PERIOD_PATTERN.match((text or "").strip().upper())
+    if not match:
+        raise DomainError(
+            f"Ukendt periode «{text}»: skriv år og kvartal, fx 2025-Q1 (1. maj-indberetningen) eller 2025-Q3.",
+            field="period", message_en=f"unknown period {text!r}: expected YYYY-Qn, e.g. 2025-Q1",
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
+def agreement_resolve(text: str, *, year: int) -> Agreement:
+    """An agreement by id, or the agreement of a region (name or code) that governs the year."""
+    value = (text or "").strip()
+    key = value.lower().removeprefix("region ").strip()
+    code = REGION_CODES.get(REGION_ALIASES.get(key, key), key)
+    if value.isdigit() and code not in REGION_CODES.values():
+        agreement = Agreement.objects.select_related("region", "rulebook").filter(pk=int(value)).first()
+        if agreement is None:
+            raise DomainError(f"Ukendt rammeaftale «{text}».", field="agreement",
+                              message_en=f"unknown agreement {text!r}")
+        governing = agreement_of_region(agreement.region_id, year)
+        if governing is not None and governing.pk != agreement.pk:
+            raise DomainError(
+                f"Rammeaftalen «{agreement}» dækker {agreement.year_from}–{agreement.year_to}; for {year} gælder "
+                f"«{governing}» (id {governing.pk}).",
+                field="agreement", message_en=f"agreement {agreement.pk} does not govern {year}",
+            )
+        return agreement
+    region = Organisation.objects.filter(kind=OrganisationKind.REGION, code=code).first()
+    if region is None:
+        raise DomainError(
+            f"Ukendt rammeaftale «{text}»: angiv rammeaftalens id eller regionen (fx syddanmark eller 1083).",
+            field="agreement", message_en=f"unknown agreement {text!r}",
+        )
+    agreement = agreement_of_region(region.pk, year)
+    if agreement is None:
+        raise DomainError(f"Ingen rammeaftale gælder for {region} i {year}.", field="agreement",
+                          message_en=f"no agreement for region {code} in {year}")
+    return agreement
+
+
+def reporting_period(agreement: Agreement, code: str) -> ReportingPeriod:
+    """The rulebook's report whose period ends with the quarter of `code` (2025-Q1: the report due 1 May)."""
+    year, quarter = period_parse(code)
+    rulebook = rulebook_of(agreement.rulebook)
+    reports = rulebook.occupancy.reports.value
+    if not reports:
+        raise DomainError(
+            f"Regelbogen for «{agreement}» har ingen indberetning af belægning; der er ingen periode {code}.",
+            field="period", message_en="the agreement's rulebook has no occupancy reports",
+        )
+    for rule in reports:
+        start, end = rule.period_for(year)
+        if (end - timedelta(days=1)).timetuple()[1:3] == QUARTER_ENDS[quarter]:
+            return ReportingPeriod(agreement=agreement, year=year, quarter=quarter, rule=rule, start=start, end=end,
+                                   deadline=rule.deadline_for(year))
+    known = ", ".join(f"{year}-Q{(rule.period_for(year)[1] - timedelta(days=1)).month // 3} ({rule.name}, frist "
+                      f"{_da_date(rule.deadline_for(year))})" for rule in reports)
+    raise DomainError(
+        f"Ukendt periode «{code}»: rammeaftalen «{agreement}» indberetter for {known}.",
+        field="period", message_en=f"the agreement has no report for {code}",
+    )
+
+
+def reporting_periods(agreement: Agreement, year: int) -> list[ReportingPeriod]:
+    periods = []
+    for rule in rulebook_of(agreement.rulebook).occupancy.reports.value:
+        start, end = rule.period_for(year)
+        quarter = (end - timedelta(days=1)).month // 3
+        periods.append(ReportingPeriod(agreement=agreement, year=year, quarter=quarter, rule=rule, start=start,
+                                       end=end, deadline=rule.deadline_for(year)))
+    return periods
+
+
+# Which offers report, and their figures
+
+
+def reporting_offers(period: ReportingPeriod, *, operator_id: int | None = None) -> list[Offer]:
+    """The region's offers whose category in the year is one the rulebook has report (klynge, højt specialiseret)."""
+    categories = rulebook_of(period.agreement.rulebook).occupancy.report_categories.value
+    offer_ids = OfferCategory.objects.filter(
+        year=period.year, category__in=categories,
+        offer__municipality__region_id=period.agreement.region_id,
+    ).values_list("offer_id", flat=True)
+    offers = Offer.objects.filter(pk__in=offer_ids).select_related("operator").order_by("operator__name", "name")
+    if operator_id is not None:
+        offers = offers.filter(operator_id=operator_id)
+    return list(offers)
+
+
+@dataclass(frozen=True)
+class TrueUpEstimate:
+    outlook: str
+    result_ore: int | None
+    to_tariff_ore: int | None
+    tariff_year: int | None
+
+
+def deviation(*, actual_pct: Decimal, budgeted_pct: Decimal, mode: str) -> Decimal:
+    """Actual minus budgeted, in percentage points or relative to the budgeted in % (signed, 2 decimals)."""
+    difference = actual_pct - budgeted_pct
+    if mode == "relative":
+        if budgeted_pct == 0:
+            return Decimal(0) if difference == 0 else Decimal(100)
+        difference = difference / budgeted_pct * 100
+    return difference.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def true_up_estimate(*, offer: Offer, year: int, rulebook, occupied_days: int, capacity_days: int) -> TrueUpEstimate:
+    """The year's tariff result if the occupancy so far holds for the rest of the year, through the tariff engine.
+
+    The offer's budget for the year gives each day service's cost-based budget and tariff; occupied days for the
+    whole year are projected from the period's occupancy (occupied ÷ capacity place-days × places × days in the
+    year); costs are taken as budgeted, so the result comes from occupancy alone. The true-up engine then applies
+    the rulebook's model (what the operator may keep, what enters the tariff of year t+2).
+    """
+    lines = list(ServiceBudget.objects.filter(budget__offer=offer, budget__year=year).select_related("service"))
+    day_lines = [line for line in lines if line.service.unit == Unit.DAY and line.places]
+    if not day_lines or not capacity_days:
+        return TrueUpEstimate(outlook=TrueUpOutlook.UNKNOWN, result_ore=None, to_tariff_ore=None, tariff_year=None)
+    conversion = Fraction(rulebook.tariffs.monthly_conversion.value)
+    try:
+        result = tariff_calculate(services=[_engine_line(line) for line in day_lines], year=year,
+                                  monthly_conversion=conversion)
+    except TariffInputError:
+        return TrueUpEstimate(outlook=TrueUpOutlook.UNKNOWN, result_ore=None, to_tariff_ore=None, tariff_year=None)
+    share = Decimal(occupied_days) / Decimal(capacity_days)
+    income, budget = [], Decimal(0)
+    for line, service in zip(day_lines, result.services, strict=True):
+        projected_days = share * line.places * days_in_year(year)
+        income.append(TariffIncome(occupied_days=projected_days, tariff_kr=service.unit_tariff_kr))
+        budget += service.basis_kr
+    rules = rulebook.true_up
+    outcome = true_up_calculate(
+        data=TrueUpInput(year=year, cost_based_budget_kr=budget, cost_based_accounts_kr=budget, income=tuple(income)),
+        mode=rules.mode.value, limit_pct=rules.limit_pct.value, year_offset=rules.enters_tariff_year_offset.value,
+        reserve_use_within_years=rules.reserve_use_within_years.value if rules.reserve_use_within_years else None,
+    )
+    outlook = (TrueUpOutlook.SURPLUS if outcome.result_kr > 0
+               else TrueUpOutlook.DEFICIT if outcome.result_kr < 0 else TrueUpOutlook.BALANCED)
+    return TrueUpEstimate(outlook=outlook, result_ore=kr_to_ore(outcome.result_kr),
+                          to_tariff_ore=kr_to_ore(outcome.to_tariff_kr), tariff_year=outcome.enters_tariff_year)
+
+
+def _places_at(offer: Offer, day: date) -> int:
+    places = [p for valid_from, p in offer.capacities.order_by("valid_from").values_list("valid_from", "places")
+              if valid_from <= day]
+    return places[-1] if places else 0
+
+
+def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[OccupancyReportLine]:
+    """Unsaved lines with the period's figures for the offers (the operator's texts left empty)."""
+    rulebook = rulebook_of(period.agreement.rulebook)
+    mode = rulebook.occupancy.deviation_mode.value
+    ids = [offer.pk for offer in offers]
+    figures = offer_occupancy(periods=[Period(name=period.code, start=period.start, end=period.end)], offer_ids=ids)
+    budgeted = budgeted_occupancy(year=period.year, offer_ids=ids)
+    categories = dict(OfferCategory.objects.filter(year=period.year, offer_id__in=ids)
+                      .values_list("offer_id", "category"))
+    lines = []
+    for offer in offers:
+        figure = figures.get((offer.pk, period.code))
+        occupied = figure.occupied_days if figure else 0
+        capacity = figure.capacity_days if figure else 0
+        actual = figure.pct if figure else None
+        plan = budgeted.get(offer.pk)
+        difference = None if actual is None or plan is None else deviation(actual_pct=actual, budgeted_pct=plan,
+                                                                            mode=mode)
+        over = (actual is not None and plan is not None
+                and rulebook.occupancy_deviation_is_reportable(budgeted_pct=plan, actual_pct=actual))
+        estimate = true_up_estimate(offer=offer, year=period.year, rulebook=rulebook, occupied_days=occupied,
+                                    capacity_days=capacity)
+        lines.append(OccupancyReportLine(
+            offer=offer, category=categories.get(offer.pk, ""), places=_places_at(offer, period.last_day),
+            occupied_days=occupied, capacity_days=capacity, actual_pct=actual, budgeted_pct=plan,
+            deviation_pct=difference, over_threshold=over, outlook=estimate.outlook,
+            expected_result_ore=estimate.result_ore, expected_to_tariff_ore=estimate.to_tariff_ore,
+            expected_tariff_year=estimate.tariff_year,
+        ))
+    return lines
+
+
+# Drafting and submitting
+
+
+def can_report_for(actor: Actor, *, operator_id: int) -> bool:
+    """The operator's economists (and administrators) draft and submit its occupancy report."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == operator_id and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR)
+
+
+def _require_reporter(actor: Actor, operator_id: int) -> None:
+    if not can_report_for(actor, operator_id=operator_id):
+        raise NotAllowed("Kun driftsherrens økonomer indberetter belægning.",
+                         message_en="only the operator's economists report occupancy")
+
+
+def _refresh(report: OccupancyReport, period: ReportingPeriod) -> None:
+    """Recompute a draft's figures from the placements; the operator's texts stay with their offer."""
+    texts = {line.offer_id: (line.assessment, line.challenges, line.initiatives) for line in report.lines.all()}
+    report.lines.all().delete()
+    lines = report_line_figures(period, reporting_offers(period, operator_id=report.operator_id))
+    for line in lines:
+        line.report = report
+        line.assessment, line.challenges, line.initiatives = texts.get(line.offer_id, ("", "", ""))
+    OccupancyReportLine.objects.bulk_create(lines)
+    report.computed_at = timezone.now()
+    report.save(update_fields=["computed_at"])
+
+
+@transaction.atomic
+def report_draft(*, actor: Actor, agreement: Agreement, operator: Organisation, code: str) -> OccupancyReport:
+    """The operator's report for the period: created on first use, its figures recomputed while it is a draft."""
+    _require_reporter(actor, operator.pk)
+    period = reporting_period(agreement, code)
+    if not reporting_offers(period, operator_id=operator.pk):
+        categories = ", ".join(rulebook_of(agreement.rulebook).occupancy.report_categories.value)
+        raise DomainError(
+            f"{operator} har ingen tilbud i de kategorier, der indberetter belægning ({categories}) i {period.year}.",
+            field="operator", message_en="the operator has no offers that report occupancy",
+        )
+    report, created = OccupancyReport.objects.select_for_update().get_or_create(
+        agreement=agreement, operator=operator, year=period.year, period=f"Q{period.quarter}",
+        defaults={"name": period.rule.name, "period_start": period.start, "period_end": period.end,
+                  "deadline": period.deadline, "computed_at": timezone.now(),
+                  "threshold_pct": rulebook_of(agreement.rulebook).occupancy.deviation_threshold_pct.value,
+                  "deviation_mode": rulebook_of(agreement.rulebook).occupancy.deviation_mode.value},
+    )
+    if report.status == ReportStatus.DRAFT:
+        _refresh(report, period)
+    if created:
+        audit_record(actor=actor, event_type="occupancy_report.drafted", organisation_id=operator.pk, obj=report,
+                     after=model_snapshot(report))
+    return report
+
+
+@transaction.atomic
+def report_line_explain(*, actor: Actor, line: OccupancyReportLine, assessment: str, challenges: str,
+                        initiatives: str) -> OccupancyReportLine:
+    report = OccupancyReport.objects.select_for_update().get(pk=line.report_id)
+    _require_reporter(actor, report.operator_id)
+    if report.status != ReportStatus.DRAFT:
+        raise DomainError("Indberetningen er indsendt og kan ikke ændres.", field="status",
+                          message_en="the report has been submitted")
+    if assessment not in ("", "affects_tariff", "no_effect"):
+        raise DomainError(f"Ukendt vurdering «{assessment}».", field="assessment")
+    before = model_snapshot(line)
+    line.assessment, line.challenges, line.initiatives = assessment, challenges.strip(), initiatives.strip()
+    line.save(update_fields=["assessment", "challenges", "initiatives"])
+    audit_record(actor=actor, event_type="occupancy_report.line_explained", organisation_id=report.operator_id,
+                 obj=line, before=before, after=model_snapshot(line))
+    return line
+
+
+def missing_explanations(report: OccupancyReport) -> list[str]:
+    """What an over-threshold line still lacks, one Danish sentence per line (row number as on the page)."""
+    problems = []
+    for row, line in enumerate(report.lines.select_related("offer").order_by("-over_threshold", "offer__name"), 1):
+        if not line.over_threshold:
+            continue
+        missing = [label for label, value in (("vurdering af efterregulering", line.assessment),
+                                              ("udfordringer", line.challenges),
+                                              ("initiativer", line.initiatives)) if not value.strip()]
+        if missing:
+            problems.append(
+                f"Række {row}, «{line.offer.name}»: belægningen {_da(line.actual_pct)} % afviger "
+                f"{_da(abs(line.deviation_pct))} {'procentpoint' if report.deviation_mode == 'percentage_points' else '%'}"
+                f" fra de budgetterede {_da(line.budgeted_pct)} % (tærskel {_da(report.threshold_pct)} %); "
+                f"mangler: {', '.join(missing)}."
+            )
+    return problems
+
+
+@transaction.atomic
+def report_submit(*, actor: Actor, report: OccupancyReport, today: date | None = None) -> OccupancyReport:
+    """Submit: figures recomputed one last time, every over-threshold offer explained; after the deadline the
+    report is accepted and marked late."""
+    report = OccupancyReport.objects.select_for_update().select_related("agreement__rulebook").get(pk=report.pk)
+    _require_reporter(actor, report.operator_id)
+    if report.status != ReportStatus.DRAFT:
+        raise DomainError("Indberetningen er allerede indsendt.", field="status",
+                          message_en="the report has already been submitted")
+    today = today or timezone.localdate()
+    if today < report.period_end:
+        raise DomainError(
+            f"Perioden slutter først {_da_date(report.period_end - timedelta(days=1))}; indberetningen kan sendes "
+            "fra dagen efter.", field="period", message_en="the period has not ended yet",
+        )
+    _refresh(report, reporting_period(report.agreement, report.code))
+    problems = missing_explanations(report)
+    if problems:
+        raise DomainError(
+            "Indberetningen kan ikke sendes: tilbud over tærsklen skal have vurdering, udfordringer og initiativer. "
+            + " ".join(problems),
+            field="lines", message_en="offers over the threshold lack the required explanation",
+        )
+    before = model_snapshot(report)
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_on = today
+    report.submitted_by_id = actor.user_id
+    report.is_late = today > report.deadline
+    report.save()
+    audit_record(actor=actor, event_type="occupancy_report.submitted", organisation_id=report.operator_id,
+                 obj=report, before=before, after=model_snapshot(report),
+                 reason="efter fristen" if report.is_late else "")
+    return report

@@ -1,0 +1,238 @@
+"""The twice-yearly occupancy report: figures from placements, the 5 % rule, the expected true-up, drafting and
+submitting (late accepted and marked; over the threshold needs text), the secretariat's compiled report, CLI, API."""
+import base64
+import json
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.occupancy.models import OccupancyReport, ReportStatus, TrueUpOutlook
+from rammeaftale.occupancy.selectors import compiled_report, compiled_report_json, report_get
+from rammeaftale.occupancy.services import (
+    agreement_resolve,
+    deviation,
+    period_parse,
+    report_draft,
+    report_line_explain,
+    report_submit,
+    reporting_period,
+)
+from rammeaftale.placements.services import PlacementRequest, placement_request
+from rammeaftale.registry import services as registry_services
+from rammeaftale.registry.models import OfferCategory
+from rammeaftale.tariffs.models import ServiceBudget, Tariff, TariffBudget, TariffOrigin
+from tests.conftest import PASSWORD
+
+YEAR = 2020  # the Syddanmark 2019–2020 rulebook has the two reports (seed-000, "Opfølgning på belægningen")
+
+
+def _offer(make_offer, system, agreements, operator, *, name, places, occupied, budgeted_pct="95"):
+    offer = make_offer(operator, name=name, places=places)
+    OfferCategory.objects.create(offer=offer, year=YEAR, category="klynge", reason="test")
+    basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=YEAR, amount_ore=200_000, origin=TariffOrigin.PUBLISHED)
+    syd = next(a for a in agreements if a.region.code == "1083" and a.year_from == 2019)
+    budget = TariffBudget.objects.create(offer=offer, year=YEAR, rulebook=syd.rulebook)
+    ServiceBudget.objects.create(budget=budget, service=basis, salaries_ore=600_000_000, places=places,
+                                 budgeted_occupancy_pct=Decimal(budgeted_pct))
+    for index in range(occupied):
+        placement_request(actor=system, request=PlacementRequest(
+            offer=offer, paying_municipality=operator, acting_municipality=operator, citizen_name=f"Borger {index}",
+            cpr=f"0101{80 + index}1234",
+            start_date=date(YEAR, 1, 1), planned_end=None, custody="", contact_name="Sagsbehandler"),
+            reserve=True, over_occupancy_reason="")
+    return offer
+
+
+@pytest.fixture
+def syd_agreement(agreements):
+    return next(a for a in agreements if a.region.code == "1083" and a.year_from == 2019)
+
+
+@pytest.fixture
+def world(agreements, odense, esbjerg, make_offer, make_user, actor_of, system, secretariat_syd):
+    under = _offer(make_offer, system, agreements, odense, name="Bostedet Æblehaven", places=10, occupied=8)
+    within = _offer(make_offer, system, agreements, odense, name="Bostedet Pæretræet", places=4, occupied=4,
+                    budgeted_pct="98")
+    esbjerg_offer = _offer(make_offer, system, agreements, esbjerg, name="Klyngen Vest", places=5, occupied=5)
+    return {
+        "under": under, "within": within, "esbjerg_offer": esbjerg_offer,
+        "odense_economist": actor_of(make_user(odense, Role.ECONOMIST, username="oekonomi-o")),
+        "odense_caseworker": actor_of(make_user(odense, Role.CASEWORKER)),
+        "esbjerg_economist": actor_of(make_user(esbjerg, Role.ECONOMIST)),
+        "secretariat": actor_of(make_user(secretariat_syd, Role.SECRETARIAT, username="sek")),
+    }
+
+
+def test_period_and_agreement_bad_input_is_named(syd_agreement, agreements):
+    with pytest.raises(DomainError, match="Ukendt periode «2020-Q5»") as error:
+        period_parse("2020-Q5")
+    assert error.value.field == "period"
+    with pytest.raises(DomainError, match="indberetter for 2020-Q1 \\(1. kvartal, frist 1.5.2020\\), 2020-Q3"):
+        reporting_period(syd_agreement, "2020-Q2")
+    with pytest.raises(DomainError, match="Ukendt rammeaftale «nowhere»"):
+        agreement_resolve("nowhere", year=YEAR)
+    with pytest.raises(DomainError, match="Ukendt rammeaftale «999999»"):
+        agreement_resolve("999999", year=YEAR)
+    assert agreement_resolve("syddanmark", year=YEAR) == syd_agreement
+    assert agreement_resolve(str(syd_agreement.pk), year=YEAR) == syd_agreement
+    hovedstaden = agreement_resolve("hovedstaden", year=2022)
+    with pytest.raises(DomainError, match="ingen indberetning af belægning"):
+        reporting_period(hovedstaden, "2022-Q1")
+    period = reporting_period(syd_agreement, "2020-Q3")
+    assert (period.start, period.last_day, period.deadline) == (date(2020, 1, 1), date(2020, 9, 30), date(2020, 11, 1))
+
+
+def test_deviation_in_points_and_relative():
+    assert deviation(actual_pct=Decimal("80"), budgeted_pct=Decimal("95"), mode="percentage_points") == Decimal("-15.00")
+    assert deviation(actual_pct=Decimal("90"), budgeted_pct=Decimal("95"), mode="relative") == Decimal("-5.26")
+
+
+def test_draft_figures_threshold_and_expected_true_up(world, syd_agreement, odense):
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    lines = {line.offer.name: line for line in report.lines.select_related("offer")}
+    under = lines["Bostedet Æblehaven"]
+    # Q1 2020 has 91 days (leap year): 8 of 10 places all quarter.
+    assert (under.occupied_days, under.capacity_days) == (8 * 91, 10 * 91)
+    assert (under.actual_pct, under.budgeted_pct, under.deviation_pct) == (Decimal("80.00"), Decimal("95.00"),
+                                                                           Decimal("-15.00"))
+    assert under.over_threshold
+    assert under.outlook == TrueUpOutlook.DEFICIT
+    # Costs as budgeted (6,000,000 kr.), income at 80/95 of budget: a deficit of 6,000,000 × 15/95 ≈ 947,368 kr.
+    # (the day tariff is rounded to the øre, so within 20 kr.); 5 % (300,000 kr.) is carried over, the rest raises
+    # the tariff of 2022.
+    assert under.expected_result_ore == pytest.approx(-94_736_842, abs=2_000)
+    assert under.expected_to_tariff_ore == under.expected_result_ore * -1 - 30_000_000
+    assert under.expected_tariff_year == 2022 and under.expected_affects_tariff
+    within = lines["Bostedet Pæretræet"]
+    assert (within.actual_pct, within.deviation_pct, within.over_threshold) == (Decimal("100.00"), Decimal("2.00"),
+                                                                                False)
+    assert "Klyngen Vest" not in lines  # Esbjerg's offer is Esbjerg's to report
+    assert AuditEvent.objects.filter(event_type="occupancy_report.drafted").count() == 1
+
+
+def test_over_threshold_without_text_cannot_be_submitted(world, syd_agreement, odense):
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    with pytest.raises(DomainError) as error:
+        report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 20))
+    message = error.value.message_da
+    assert "Række 1, «Bostedet Æblehaven»: belægningen 80,00 % afviger 15,00 procentpoint" in message
+    assert "mangler: vurdering af efterregulering, udfordringer, initiativer." in message
+    assert "Pæretræet" not in message
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and not AuditEvent.objects.filter(
+        event_type="occupancy_report.submitted").exists()
+
+
+def _explain(world, report):
+    line = report.lines.get(over_threshold=True)
+    report_line_explain(actor=world["odense_economist"], line=line, assessment="affects_tariff",
+                        challenges="To pladser står tomme.", initiatives="Pladserne er meldt ud.")
+
+
+def test_submitted_by_the_deadline_is_on_time_and_after_it_is_accepted_and_marked_late(world, syd_agreement, odense):
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    with pytest.raises(DomainError, match="Perioden slutter først 31.3.2020"):
+        report_submit(actor=world["odense_economist"], report=report, today=date(2020, 3, 15))
+    _explain(world, report)
+    submitted = report_submit(actor=world["odense_economist"], report=report, today=date(2020, 5, 1))
+    assert (submitted.status, submitted.is_late, submitted.submitted_on) == ("submitted", False, date(2020, 5, 1))
+    with pytest.raises(DomainError, match="allerede indsendt"):
+        report_submit(actor=world["odense_economist"], report=report, today=date(2020, 5, 2))
+
+    late = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q3")
+    _explain(world, late)
+    late = report_submit(actor=world["odense_economist"], report=late, today=date(2020, 11, 2))
+    assert late.is_late and late.status == ReportStatus.SUBMITTED
+    event = AuditEvent.objects.filter(event_type="occupancy_report.submitted").latest("pk")
+    assert event.reason == "efter fristen"
+
+
+def test_only_the_operators_economists_report_and_others_do_not_see_it(world, syd_agreement, odense):
+    with pytest.raises(NotAllowed):
+        report_draft(actor=world["odense_caseworker"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    with pytest.raises(NotAllowed):
+        report_draft(actor=world["esbjerg_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    with pytest.raises(NotFound):
+        report_get(actor=world["esbjerg_economist"], report_id=report.pk)
+    assert report_get(actor=world["secretariat"], report_id=report.pk) == report
+
+
+def test_secretariat_sees_status_late_list_and_compiled_lines(world, syd_agreement, odense):
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    _explain(world, report)
+    report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
+    compiled = compiled_report(actor=world["secretariat"], agreement=syd_agreement, code="2020-Q1",
+                               today=date(2020, 5, 10))
+    statuses = {str(status.operator): status for status in compiled.statuses}
+    assert statuses["Odense Kommune"].status_label == "Indberettet" and not statuses["Odense Kommune"].is_late
+    assert statuses["Esbjerg Kommune"].status_label == "Ikke påbegyndt" and statuses["Esbjerg Kommune"].is_late
+    assert [str(status.operator) for status in compiled.late] == ["Esbjerg Kommune"]
+    data = compiled_report_json(compiled)
+    offers = {offer["offer"]: offer for offer in data["offers"]}
+    assert offers["Bostedet Æblehaven"]["reported"] and offers["Bostedet Æblehaven"]["challenges"]
+    assert offers["Klyngen Vest"]["reported"] is False and offers["Klyngen Vest"]["actual_pct"] == "100.00"
+    assert data["late"] == [{"code": "561", "name": "Esbjerg Kommune", "status_da": "Ikke påbegyndt"}]
+    assert (data["threshold_pct"], data["deviation_mode"], data["deadline"]) == ("5.00", "percentage_points",
+                                                                                  "2020-05-01")
+    before = compiled_report(actor=world["secretariat"], agreement=syd_agreement, code="2020-Q1",
+                             today=date(2020, 4, 30))
+    assert before.late == []
+    with pytest.raises(NotAllowed):
+        compiled_report(actor=world["odense_economist"], agreement=syd_agreement, code="2020-Q1")
+
+
+def test_cli_prints_the_compiled_report_and_names_bad_input(world, syd_agreement):
+    out = StringIO()
+    call_command("occupancy", "report", "--agreement", "syddanmark", "--period", "2020-Q1", "--as-of", "2020-06-01",
+                 stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["period"] == "2020-Q1" and data["agreement"]["id"] == syd_agreement.pk
+    assert {offer["offer"] for offer in data["offers"]} == {"Bostedet Æblehaven", "Bostedet Pæretræet", "Klyngen Vest"}
+    assert len(data["late"]) == 2
+    for arguments, field in ((["--agreement", "syddanmark", "--period", "2020-Q2"], "period"),
+                             (["--agreement", "atlantis", "--period", "2020-Q1"], "agreement"),
+                             (["--agreement", "syddanmark", "--period", "første kvartal"], "period")):
+        out = StringIO()
+        with pytest.raises(SystemExit) as exit_:
+            call_command("occupancy", "report", *arguments, stdout=out)
+        assert exit_.value.code == 2
+        assert json.loads(out.getvalue())["error"]["field"] == field
+
+
+def _client(username: str) -> Client:
+    token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+    return Client(HTTP_AUTHORIZATION=f"Basic {token}")
+
+
+def test_api_draft_explain_submit_and_compiled(world, syd_agreement):
+    economist = _client("oekonomi-o")
+    response = economist.post("/api/occupancy/reports", {"agreement": "syddanmark", "period": "2020-Q1"},
+                              content_type="application/json")
+    assert response.status_code == 200, response.content
+    report = response.json()
+    line = next(line for line in report["lines"] if line["over_threshold"])
+    response = economist.post(f"/api/occupancy/reports/{report['id']}/submit")
+    assert response.status_code == 400 and response.json()["field"] == "lines"
+    response = economist.put(f"/api/occupancy/reports/{report['id']}/lines/{line['id']}",
+                             {"assessment": "no_effect", "challenges": "Tomme pladser.", "initiatives": "Ingen."},
+                             content_type="application/json")
+    assert response.status_code == 200 and response.json()["assessment"] == "no_effect"
+    response = economist.post(f"/api/occupancy/reports/{report['id']}/submit")
+    assert response.status_code == 200 and response.json()["status"] == "submitted"
+    assert response.json()["late"] is True  # today is long after 1 May 2020
+    secretariat = _client("sek")
+    response = secretariat.get("/api/occupancy/reports/compiled", {"agreement": "syddanmark", "period": "2020-Q1"})
+    # Æblehaven (80 % of 95) and Esbjerg's Klyngen Vest (100 % of 95: 5 points, "5 % eller mere")
+    assert response.status_code == 200 and response.json()["over_threshold"] == 2
+    response = secretariat.get("/api/occupancy/reports/compiled", {"agreement": "syddanmark", "period": "2020-Q2"})
+    assert response.status_code == 400 and "Ukendt periode" in response.json()["message"]
+    assert economist.get("/api/occupancy/reports/compiled",
+                         {"agreement": "syddanmark", "period": "2020-Q1"}).status_code == 403
