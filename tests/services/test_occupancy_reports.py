@@ -236,3 +236,25 @@ def test_api_draft_explain_submit_and_compiled(world, syd_agreement):
     assert response.status_code == 400 and "Ukendt periode" in response.json()["message"]
     assert economist.get("/api/occupancy/reports/compiled",
                          {"agreement": "syddanmark", "period": "2020-Q1"}).status_code == 403
+
+
+def test_offer_occupancy_by_quarter_and_year_against_budget(world):
+    from rammeaftale.occupancy.selectors import offer_occupancy_year
+
+    data = offer_occupancy_year(actor=world["esbjerg_economist"], offer_id=world["under"].pk, year=YEAR,
+                                today=date(2020, 5, 15))
+    rows = {row.period: row for row in data.rows}
+    assert list(rows) == ["2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4", "2020-YTD", "2020"]
+    assert (rows["2020-Q1"].occupied_days, rows["2020-Q1"].capacity_days) == (728, 910)
+    assert (rows["2020-YTD"].occupied_days, rows["2020-YTD"].capacity_days) == (8 * 135, 10 * 135)  # to 15 May
+    assert rows["2020"].actual_pct == Decimal("80.00") and rows["2020"].over_threshold
+    assert len(data.months) == 12 and data.budgeted_pct == Decimal("95.00")
+    response = _client("oekonomi-o").get(f"/api/occupancy/offers/{world['under'].pk}", {"year": YEAR})
+    assert response.status_code == 200 and response.json()["periods"][0]["actual_pct"] == "80.00"
+    response = _client("oekonomi-o").get(f"/api/occupancy/offers/{world['under'].pk}", {"year": 1800})
+    assert response.status_code == 400 and response.json()["field"] == "year"
+    assert _client("oekonomi-o").get("/api/occupancy/offers/999999", {"year": YEAR}).status_code == 404
+    browser = Client()
+    assert browser.login(username="oekonomi-o", password=PASSWORD)
+    page = browser.get(f"/belaegning/tilbud/{world['under'].pk}/", {"year": YEAR})
+    assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" in page.content.decode()

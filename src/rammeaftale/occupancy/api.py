@@ -10,6 +10,7 @@ from rammeaftale.occupancy.selectors import (
     compiled_report,
     compiled_report_json,
     line_json,
+    offer_occupancy_year,
     report_get,
     report_lines,
     reports_of_operator,
@@ -97,3 +98,20 @@ def submit(request, report_id: int):
     actor = actor_from_user(request.user)
     report_submit(actor=actor, report=report_get(actor=actor, report_id=report_id))
     return _report_json(report_get(actor=actor, report_id=report_id))
+
+
+@router.get("/offers/{offer_id}", summary="Et tilbuds belægning pr. kvartal, år til dato og år mod budgettet")
+def offer(request, offer_id: int, year: int):
+    data = offer_occupancy_year(actor=actor_from_user(request.user), offer_id=offer_id, year=year)
+    pct = lambda value: None if value is None else f"{value:.2f}"  # noqa: E731
+    return {
+        "offer_id": data.offer.pk, "offer": data.offer.name, "year": data.year,
+        "budgeted_pct": pct(data.budgeted_pct), "threshold_pct": pct(data.threshold_pct),
+        "deviation_mode": data.deviation_mode,
+        "periods": [{"period": row.period, "first_day": row.first_day.isoformat(), "last_day": row.last_day.isoformat(),
+                     "occupied_days": row.occupied_days, "capacity_days": row.capacity_days,
+                     "actual_pct": pct(row.actual_pct), "deviation": pct(row.deviation_pct),
+                     "over_threshold": row.over_threshold} for row in data.rows],
+        "months": [{"period": figure.period, "occupied_days": figure.occupied_days,
+                    "capacity_days": figure.capacity_days, "actual_pct": pct(figure.pct)} for figure in data.months],
+    }

@@ -1,23 +1,29 @@
 """Reading occupancy reports: the operator's own, and the secretariat's compiled report with status and late list."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
-from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.engine.occupancy import OccupancyFigure, year_periods
+from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus
 from rammeaftale.occupancy.services import (
     ReportingPeriod,
     can_report_for,
+    deviation,
     report_line_figures,
     reporting_offers,
     reporting_period,
 )
-from rammeaftale.registry.models import Agreement, Organisation
+from rammeaftale.placements.services import rulebook_for
+from rammeaftale.registry.models import Agreement, Offer, Organisation
 from rammeaftale.registry.services import rulebook_of
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 def can_compile(actor: Actor, *, region_id: int) -> bool:
@@ -169,3 +175,70 @@ def compiled_report_json(compiled: CompiledReport) -> dict:
         "over_threshold": len(compiled.over_threshold),
     }
 
+
+
+@dataclass(frozen=True)
+class OfferOccupancyRow:
+    period: str
+    label: str
+    first_day: date
+    last_day: date
+    occupied_days: int
+    capacity_days: int
+    actual_pct: object  # Decimal | None
+    budgeted_pct: object  # Decimal | None
+    deviation_pct: object  # Decimal | None
+    over_threshold: bool
+
+
+@dataclass(frozen=True)
+class OfferOccupancy:
+    offer: Offer
+    year: int
+    rows: list[OfferOccupancyRow]
+    months: list[OccupancyFigure]
+    budgeted_pct: object
+    threshold_pct: object
+    deviation_mode: str
+
+
+QUARTER_LABELS = {"Q1": "1. kvartal", "Q2": "2. kvartal", "Q3": "3. kvartal", "Q4": "4. kvartal"}
+
+
+def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date | None = None) -> OfferOccupancy:
+    """An offer's occupancy in each quarter, the year to date and the year, against the budgeted (aggregate
+    place-days, no citizen: every logged-in user may see it)."""
+    if not actor.is_authenticated:
+        raise NotAllowed()
+    offer = Offer.objects.select_related("operator", "municipality").filter(pk=offer_id).first()
+    if offer is None:
+        raise NotFound("Tilbuddet findes ikke.", message_en="Offer not found.")
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise DomainError(f"Året {year} ligger uden for {YEAR_MIN}–{YEAR_MAX}.", field="year")
+    today = today or timezone.localdate()
+    periods = year_periods(year, until=today if today.year == year else None)
+    figures = offer_occupancy(periods=periods, offer_ids=[offer.pk])
+    budgeted = budgeted_occupancy(year=year, offer_ids=[offer.pk]).get(offer.pk)
+    rulebook = rulebook_for(offer, year)
+    rules = rulebook.occupancy
+    rows, months = [], []
+    for period in periods:
+        figure = figures.get((offer.pk, period.name)) or OccupancyFigure(offer.pk, period.name, 0, 0)
+        suffix = period.name[5:]
+        if suffix.isdigit():
+            months.append(figure)
+            continue
+        actual = figure.pct
+        difference = (None if actual is None or budgeted is None
+                      else deviation(actual_pct=actual, budgeted_pct=budgeted, mode=rules.deviation_mode.value))
+        label = QUARTER_LABELS.get(suffix) or ("År til dato" if suffix == "YTD" else "Hele året")
+        rows.append(OfferOccupancyRow(
+            period=period.name, label=label, first_day=period.start, last_day=period.end - timedelta(days=1),
+            occupied_days=figure.occupied_days, capacity_days=figure.capacity_days, actual_pct=actual,
+            budgeted_pct=budgeted, deviation_pct=difference,
+            over_threshold=(actual is not None and budgeted is not None
+                            and rulebook.occupancy_deviation_is_reportable(budgeted_pct=budgeted, actual_pct=actual)),
+        ))
+    rows.sort(key=lambda row: ({"Q": 0, "Y": 1}.get(row.period[5:6], 2), row.period))
+    return OfferOccupancy(offer=offer, year=year, rows=rows, months=months, budgeted_pct=budgeted,
+                          threshold_pct=rules.deviation_threshold_pct.value, deviation_mode=rules.deviation_mode.value)

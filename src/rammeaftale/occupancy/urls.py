@@ -10,5 +10,6 @@ urlpatterns = [
     path("indberetning/<int:report_id>/", views.report, name="report"),
     path("samlet/<int:agreement_id>/<str:code>/", views.compiled, name="compiled"),
     path("samlet/<int:agreement_id>/<str:code>/eksport.<str:fmt>", views.compiled_export, name="compiled_export"),
+    path("tilbud/<int:offer_id>/", views.offer_occupancy, name="offer"),
     path("analyse/", include("rammeaftale.occupancy.analysis_urls")),
 ]

@@ -14,6 +14,7 @@ from rammeaftale.occupancy.models import Assessment, ReportStatus
 from rammeaftale.occupancy.selectors import (
     can_compile,
     compiled_report,
+    offer_occupancy_year,
     report_get,
     report_lines,
     reports_of_operator,
@@ -28,7 +29,8 @@ from rammeaftale.occupancy.services import (
 )
 from rammeaftale.placements.services import agreement_of_region
 from rammeaftale.registry.models import Agreement, Organisation
-from rammeaftale.web.pages import missing_as_404, page_view
+from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
+from rammeaftale.web.pages import int_param, missing_as_404, page_view
 
 
 @page_view
@@ -173,3 +175,26 @@ def compiled_export(request, agreement_id: int, code: str, fmt: str):
         raise Http404("Ukendt format.")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@page_view
+def offer_occupancy(request, offer_id: int):
+    """One offer's occupancy per quarter, year to date and year against the budgeted, with the monthly chart."""
+    actor = actor_for_request(request)
+    today = date.today()
+    year = int_param(request, "year") or today.year
+    try:
+        with missing_as_404():
+            data = offer_occupancy_year(actor=actor, offer_id=offer_id, year=year)
+    except DomainError as error:
+        if isinstance(error, NotAllowed):
+            raise
+        messages.error(request, error.message_da)
+        return redirect("occupancy:offer", offer_id=offer_id)
+    points = [OccupancyPoint(period=figure.period, start=date(year, int(figure.period[5:]), 1),
+                             actual_pct=figure.pct, budgeted_pct=data.budgeted_pct)
+              for figure in data.months if date(year, int(figure.period[5:]), 1) <= today]
+    chart = chart_svg(occupancy_chart(points, title=f"{data.offer.name}: belægning pr. måned {year}")) if points else ""
+    return render(request, "occupancy/offer.html", {
+        "data": data, "chart": chart, "years": list(range(today.year, today.year - 6, -1)),
+    })
