@@ -3,6 +3,7 @@ in the XLSX files. No browser and no network; Danish labels and number format (d
 
 Percentages are Decimals everywhere else; they become floats only here, at the drawing boundary.
 """
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -98,6 +99,8 @@ def trend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> d
 
 
 _PROLOGUE = re.compile(r"^\s*<\?xml[^>]*>\s*")
+_ID = re.compile(r'(id="|url\(#|href="#)([^")]+)')
+_svg_numbers = itertools.count(1)
 
 
 def _title_of(spec: dict) -> str:
@@ -105,12 +108,21 @@ def _title_of(spec: dict) -> str:
     return title.get("text", "") if isinstance(title, dict) else str(title)
 
 
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def chart_svg(spec: dict) -> str:
-    """SVG markup to inline in a page or PDF, with role="img" and the title as its accessible name."""
+    """SVG markup to inline in a page or PDF: role="img" with the title as its accessible name (aria-label and a
+    <title> child), and ids made unique so several charts on one page do not share a gradient or clip path."""
     svg = vl_convert.vegalite_to_svg(spec, format_locale=FORMAT_LOCALE, time_format_locale=TIME_FORMAT_LOCALE)
     svg = _PROLOGUE.sub("", svg)
-    title = _title_of(spec).replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
+    prefix = f"chart{next(_svg_numbers)}-"
+    svg = _ID.sub(lambda match: match.group(1) + prefix + match.group(2), svg)
+    title = _escape(_title_of(spec))
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
+    opening_end = svg.index(">") + 1
+    return f"{svg[:opening_end]}<title>{title}</title>{svg[opening_end:]}"
 
 
 def chart_png(spec: dict, *, scale: float = 2) -> bytes:

@@ -1,0 +1,64 @@
+"""Charts rendered offline: the SVG names itself and its series in Danish number format; the PNG is a PNG."""
+import re
+from datetime import date
+from decimal import Decimal
+
+from rammeaftale.reports.charts import (
+    OccupancyPoint,
+    chart_png,
+    chart_svg,
+    heat_map_chart,
+    occupancy_chart,
+    trend_chart,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _points() -> list[OccupancyPoint]:
+    return [
+        OccupancyPoint(period="2025-01", start=date(2025, 1, 1), actual_pct=Decimal("91.25"),
+                       budgeted_pct=Decimal("95.00")),
+        OccupancyPoint(period="2025-02", start=date(2025, 2, 1), actual_pct=Decimal("88.50"),
+                       budgeted_pct=Decimal("95.00")),
+        OccupancyPoint(period="2025-03", start=date(2025, 3, 1), actual_pct=None, budgeted_pct=Decimal("95.00")),
+    ]
+
+
+def test_occupancy_chart_svg_has_the_title_both_series_and_danish_decimals():
+    svg = chart_svg(occupancy_chart(_points(), title="Bostedet Æblehaven: belægning pr. måned 2025"))
+    assert svg.startswith("<svg ") and not svg.lstrip().startswith("<?xml")
+    assert 'role="img" aria-label="Bostedet Æblehaven: belægning pr. måned 2025"' in svg
+    assert "<title>Bostedet Æblehaven: belægning pr. måned 2025</title>" in svg
+    assert "Faktisk belægning" in svg and "Budgetteret belægning" in svg
+    # The points' accessible descriptions carry the tooltip format: decimal comma, never a point.
+    assert "Procent: 91,25" in svg and "Procent: 88,5" in svg
+    assert "91.25" not in svg
+    assert "stroke-dasharray" in svg  # the budget is dashed
+
+
+def test_heat_map_counts_with_thousands_dot_and_unique_ids():
+    cells = [("Odense", "Esbjerg", 12_345), ("Odense", "Odense", 3), ("Vejle", "Esbjerg", 400)]
+    spec = heat_map_chart(cells, title="Køb på tværs 2025", x_title="Betalingskommune", y_title="Driftsherre")
+    first, second = chart_svg(spec), chart_svg(spec)
+    assert "Køb på tværs 2025" in first and "Betalingskommune" in first and "Driftsherre" in first
+    assert "Pladsdøgn: 12.345" in first
+    ids = re.findall(r'id="([^"]+)"', first)
+    assert ids and not set(ids) & set(re.findall(r'id="([^"]+)"', second))  # two on one page do not clash
+    assert all(f"url(#{name})" in first for name in ids if "gradient" in name)
+
+
+def test_trend_chart_draws_a_line_per_series_and_skips_missing_years():
+    rows = [("SEL § 107", 2023, Decimal("90.10")), ("SEL § 107", 2024, Decimal("93.40")),
+            ("SEL § 108", 2023, Decimal("80.00")), ("SEL § 108", 2024, None)]
+    spec = trend_chart(rows, title="Belægning pr. paragraf")
+    assert len(spec["data"]["values"]) == 3  # the year without capacity is not drawn as 0
+    assert all(isinstance(row["procent"], float) for row in spec["data"]["values"])
+    svg = chart_svg(spec)
+    assert "SEL § 107" in svg and "SEL § 108" in svg and "Belægning pr. paragraf" in svg
+    assert "Procent: 90,1" in svg
+
+
+def test_png_for_the_spreadsheet():
+    png = chart_png(occupancy_chart(_points(), title="Belægning"))
+    assert png.startswith(PNG_MAGIC) and len(png) > 1000
