@@ -5,4 +5,5 @@ from rammeaftale.occupancy import analysis_views
 
 urlpatterns = [
     path("", analysis_views.analysis, name="analysis"),
+    path("eksport.<str:fmt>", analysis_views.analysis_export, name="analysis_export"),
 ]

@@ -1,8 +1,107 @@
-"""The capacity and occupancy analysis page (placeholder until built)."""
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+"""The capacity and occupancy analysis page (/belaegning/analyse/) and its XLSX and PDF exports.
+
+Every logged-in user may read it for any region: the figures are aggregate, with no citizen data.
+"""
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.occupancy.analysis import (
+    MAX_YEARS,
+    TOP_PURCHASES,
+    OccupancyAnalysis,
+    analysis_years,
+    default_purchase_year,
+    occupancy_analysis,
+)
+from rammeaftale.occupancy.analysis_exports import (
+    SEVERAL_PARAGRAPHS,
+    analysis_pdf,
+    analysis_svgs,
+    analysis_xlsx,
+    export_filename,
+)
+from rammeaftale.registry.models import Organisation
+from rammeaftale.registry.selectors import region_list
+from rammeaftale.web.pages import int_param, page_view
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEARS_OFFERED = 15  # the year selects go this far back
 
 
-@login_required
+@dataclass(frozen=True)
+class Request:
+    regions: list[Organisation]
+    analysis: OccupancyAnalysis | None
+    errors: list[str]
+    query: str  # the resolved choices, for the export links
+
+
+def _analysis(request) -> Request:
+    """The region (default the user's, else the first) and years asked for; a bad year is named and the default
+    span shown instead."""
+    actor = actor_for_request(request)
+    today = date.today()
+    regions = list(region_list(actor=actor))
+    if not regions:
+        raise Http404("Ingen regioner.")
+    region_id = int_param(request, "region")
+    region = next((r for r in regions if r.pk == region_id), None) or next(
+        (r for r in regions if r.pk == actor.region_id), regions[0])
+    errors = []
+    try:
+        year_from, year_to = analysis_years(request.GET.get("year_from"), request.GET.get("year_to"), today=today)
+    except DomainError as error:
+        errors.append(error.message_da)
+        year_from, year_to = analysis_years(None, None, today=today)
+    purchase_year = int_param(request, "purchase_year")
+    if purchase_year is not None and not year_from <= purchase_year <= year_to:
+        errors.append(f"Året for køb på tværs skal ligge i {year_from}–{year_to}; {purchase_year} er erstattet af "
+                      f"{default_purchase_year(year_from, year_to, today=today)}.")
+        purchase_year = None
+    analysis = None
+    try:
+        analysis = occupancy_analysis(actor=actor, region=region, year_from=year_from, year_to=year_to,
+                                      purchase_year=purchase_year, today=today)
+    except NotAllowed:
+        raise
+    except DomainError as error:  # e.g. a region with offers but no agreement to say how notice is charged
+        errors.append(error.message_da)
+    query = urlencode({"region": region.pk, "year_from": year_from, "year_to": year_to,
+                       "purchase_year": analysis.purchases.year if analysis else ""})
+    return Request(regions=regions, analysis=analysis, errors=errors, query=query)
+
+
+@page_view
 def analysis(request):
-    return HttpResponse("Kapacitets- og belægningsanalyse")
+    found = _analysis(request)
+    this_year = date.today().year
+    context = {
+        "regions": found.regions, "analysis": found.analysis, "errors": found.errors, "query": found.query,
+        "year_choices": list(range(this_year, this_year - YEARS_OFFERED, -1)), "max_years": MAX_YEARS,
+        "top": TOP_PURCHASES, "several_paragraphs": SEVERAL_PARAGRAPHS, "this_year": this_year,
+    }
+    if found.analysis is not None:
+        context.update(analysis_svgs(found.analysis))
+    return render(request, "occupancy/analysis.html", context)
+
+
+@page_view
+def analysis_export(request, fmt: str):
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("Analysen kan hentes som XLSX og PDF.")
+    found = _analysis(request)
+    if found.analysis is None:
+        raise Http404(" ".join(found.errors))
+    if fmt == "xlsx":
+        response = HttpResponse(analysis_xlsx(found.analysis), content_type=XLSX)
+    else:
+        response = HttpResponse(analysis_pdf(found.analysis, base_url=request.build_absolute_uri("/")),
+                                content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(found.analysis, fmt)}"'
+    return response
