@@ -215,6 +215,7 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         covered_by_agreement=Agreement.objects.filter(
             region_id=offer.municipality.region_id, year_from__lte=request.start_date.year,
             year_to__gte=request.start_date.year).exists(),
+        is_internal=payer.pk == offer.operator_id,  # the operator's own citizen: counted in occupancy, not invoiced
         created_by_id=actor.user_id,
     )
     placement.reference = f"P{placement.pk:07d}"
