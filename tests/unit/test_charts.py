@@ -37,15 +37,22 @@ def test_occupancy_chart_svg_has_the_title_both_series_and_danish_decimals():
     assert "stroke-dasharray" in svg  # the budget is dashed
 
 
-def test_heat_map_counts_with_thousands_dot_and_unique_ids():
+def test_heat_map_counts_with_thousands_dot_in_steps():
     cells = [("Odense", "Esbjerg", 12_345), ("Odense", "Odense", 3), ("Vejle", "Esbjerg", 400)]
     spec = heat_map_chart(cells, title="Køb på tværs 2025", x_title="Betalingskommune", y_title="Driftsherre")
+    svg = chart_svg(spec)
+    assert "Køb på tværs 2025" in svg and "Betalingskommune" in svg and "Driftsherre" in svg
+    assert "Pladsdøgn: 12.345" in svg
+    assert "Discrete legend titled 'Pladsdøgn'" in svg and "gradient" not in svg  # steps print in the PDF
+
+
+def test_two_charts_on_one_page_do_not_share_ids():
+    spec = {"data": {"values": [{"a": 1}, {"a": 5}]}, "mark": "rect", "title": "Med gradient",
+            "encoding": {"x": {"field": "a", "type": "ordinal"}, "color": {"field": "a", "type": "quantitative"}}}
     first, second = chart_svg(spec), chart_svg(spec)
-    assert "Køb på tværs 2025" in first and "Betalingskommune" in first and "Driftsherre" in first
-    assert "Pladsdøgn: 12.345" in first
     ids = re.findall(r'id="([^"]+)"', first)
-    assert ids and not set(ids) & set(re.findall(r'id="([^"]+)"', second))  # two on one page do not clash
-    assert all(f"url(#{name})" in first for name in ids if "gradient" in name)
+    assert ids and not set(ids) & set(re.findall(r'id="([^"]+)"', second))
+    assert all(f"url(#{name})" in first for name in ids)
 
 
 def test_trend_chart_draws_a_line_per_series_and_skips_missing_years():

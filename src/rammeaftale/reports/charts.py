@@ -76,7 +76,8 @@ def heat_map_chart(cells: list[tuple[str, str, int]], *, title: str, x_title: st
     chart = alt.Chart(alt.Data(values=rows)).mark_rect().encode(
         x=alt.X("x:N", title=x_title, sort="ascending", axis=alt.Axis(labelAngle=-60, labelLimit=140)),
         y=alt.Y("y:N", title=y_title, sort="ascending", axis=alt.Axis(labelLimit=160)),
-        color=alt.Color("v:Q", title="Pladsdøgn", scale=alt.Scale(scheme="blues"),
+        # Steps, not a gradient: readable in print, and WeasyPrint leaves out an SVG gradient legend.
+        color=alt.Color("v:Q", title="Pladsdøgn", scale=alt.Scale(type="quantize", scheme="blues", nice=True),
                         legend=alt.Legend(format=",.0f")),
         tooltip=[alt.Tooltip("y:N", title=y_title), alt.Tooltip("x:N", title=x_title),
                  alt.Tooltip("v:Q", title="Pladsdøgn", format=",.0f")],
