@@ -13,9 +13,10 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from datetime import date
+
+from _setup import django_on_fresh_sqlite
 
 
 def main() -> None:
@@ -24,15 +25,7 @@ def main() -> None:
     parser.add_argument("--month", default="2026-11", help="YYYY-MM")
     args = parser.parse_args()
     year, month = (int(part) for part in args.month.split("-"))
-    folder = tempfile.TemporaryDirectory(prefix="rammeaftale-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rammeaftale.config.settings")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["RAMMEAFTALE_VAR_DIR"] = folder.name
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    folder = django_on_fresh_sqlite()
 
     from rammeaftale.accounts.actor import Actor
     from rammeaftale.billing.settlement import settlement_inputs
@@ -53,7 +46,6 @@ def main() -> None:
     from rammeaftale.registry.demo import REGION_CODES, demo_build
     from rammeaftale.registry.models import Organisation, OrganisationKind
 
-    call_command("migrate", interactive=False, verbosity=0)
     started = time.perf_counter()
     actor = Actor.system(username="bench")
     demo_build(actor=actor, region_codes=list(REGION_CODES.values()), seed=args.seed, scale="national")

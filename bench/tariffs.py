@@ -10,10 +10,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from fractions import Fraction
+
+from _setup import django_on_fresh_sqlite
 
 
 def main() -> None:
@@ -21,15 +22,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--year", type=int, default=2026)
     args = parser.parse_args()
-    folder = tempfile.TemporaryDirectory(prefix="rammeaftale-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rammeaftale.config.settings")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["RAMMEAFTALE_VAR_DIR"] = folder.name
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    folder = django_on_fresh_sqlite()
 
     from rammeaftale.accounts.actor import Actor
     from rammeaftale.core.money import ore_to_kr
@@ -38,7 +31,6 @@ def main() -> None:
     from rammeaftale.registry.models import OfferCapacity
     from rammeaftale.tariffs.models import Tariff
 
-    call_command("migrate", interactive=False, verbosity=0)
     started = time.perf_counter()
     demo_build(actor=Actor.system(username="bench"), region_codes=list(REGION_CODES.values()), seed=args.seed,
                scale="national")
