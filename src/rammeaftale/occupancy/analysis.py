@@ -222,9 +222,10 @@ def _year_period(year: int, *, today: date) -> Period:
 # Figures
 
 
-def _offer_sections(offer_ids: list[int], years: list[int]) -> pl.DataFrame:
+def _offer_sections(region: Organisation, offer_ids: list[int], years: list[int]) -> pl.DataFrame:
     """(offer_id, year, section): the offer's category that year, else its newest earlier one, else its first."""
-    rows = sorted(OfferCategory.objects.filter(offer_id__in=offer_ids).values_list("offer_id", "year", "category"))
+    rows = sorted(OfferCategory.objects.filter(offer__municipality__region=region)
+                  .values_list("offer_id", "year", "category"))
     categories: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for offer_id, year, category in rows:
         categories[offer_id].append((year, category))
@@ -260,11 +261,11 @@ def _offer_figures(offer_ids: list[int], years: list[int], *, today: date) -> pl
     return days.join(places, on=["offer_id", "year"], how="left").select(list(schema))
 
 
-def _memberships(offer_ids: list[int], through, column: str, labels: dict[int, tuple[str, str]],
-                 missing: tuple[str, str]) -> pl.DataFrame:
+def _memberships(region: Organisation, offer_ids: list[int], through, column: str,
+                 labels: dict[int, tuple[str, str]], missing: tuple[str, str]) -> pl.DataFrame:
     """(offer_id, key, label): each offer once per paragraph (or target group); offers without one under
     `missing`."""
-    pairs = list(through.objects.filter(offer_id__in=offer_ids).values_list("offer_id", column))
+    pairs = list(through.objects.filter(offer__municipality__region=region).values_list("offer_id", column))
     seen = {offer_id for offer_id, _ in pairs}
     rows = [(offer_id, *labels[other_id]) for offer_id, other_id in pairs]
     rows += [(offer_id, *missing) for offer_id in offer_ids if offer_id not in seen]
@@ -366,7 +367,7 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
     last_days = {year: _year_period(year, today=today).end - timedelta(days=1) for year in years}
     offer_ids = list(Offer.objects.filter(municipality__region=region).order_by("pk").values_list("pk", flat=True))
     figures = _offer_figures(offer_ids, years, today=today).join(
-        _offer_sections(offer_ids, years), on=["offer_id", "year"], how="left")
+        _offer_sections(region, offer_ids, years), on=["offer_id", "year"], how="left")
     paragraph_rows = list(LegalParagraph.objects.order_by("id").values_list("pk", "code", "law", "paragraph",
                                                                             "subsection"))
     paragraph_labels = {pk: (code, LegalParagraph(law=law, paragraph=paragraph, subsection=subsection).label)
@@ -374,8 +375,10 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
     group_labels = {pk: (code, name) for pk, code, name in TargetGroup.objects.values_list("pk", "code", "name")}
     sections = _sections(
         figures,
-        _memberships(offer_ids, Offer.paragraphs.through, "legalparagraph_id", paragraph_labels, NO_PARAGRAPH),
-        _memberships(offer_ids, Offer.target_groups.through, "targetgroup_id", group_labels, NO_TARGET_GROUP),
+        _memberships(region, offer_ids, Offer.paragraphs.through, "legalparagraph_id", paragraph_labels,
+                     NO_PARAGRAPH),
+        _memberships(region, offer_ids, Offer.target_groups.through, "targetgroup_id", group_labels,
+                     NO_TARGET_GROUP),
         years=years, last_days=last_days,
         paragraph_order={code: index for index, (_, code, *_) in enumerate(paragraph_rows)},
     )
