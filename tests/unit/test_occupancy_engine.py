@@ -56,6 +56,17 @@ def test_open_ended_stays_capacity_changes_and_over_occupancy(calculate):
     january, february = figures["2025-01"], figures["2025-02"]
     assert (january.occupied_days, january.capacity_days) == (62, 124) and january.pct == Decimal("50.00")
     assert (february.occupied_days, february.capacity_days) == (56 + 14, 56) and february.pct == Decimal("125.00")
+    # The change falls inside Q1: 4 places × 31 days, then 2 × 59; two stays all 90 days, the third 45.
+    q1 = figures["2025-Q1"]
+    assert (q1.occupied_days, q1.capacity_days) == (2 * 90 + 45, 4 * 31 + 2 * 59) and q1.pct == Decimal("92.98")
+
+
+@BOTH
+def test_a_stay_ending_on_its_start_holds_no_day(calculate):
+    figures = _by_period(calculate([Stay(5, date(2025, 3, 1), date(2025, 3, 1)),
+                                    Stay(5, date(2025, 3, 10), date(2025, 3, 2))], [],
+                                   [Period("mar", date(2025, 3, 1), date(2025, 4, 1))]), 5)
+    assert figures["mar"] == OccupancyFigure(5, "mar", 0, 0)
 
 
 @BOTH
@@ -84,7 +95,8 @@ FIRST = date(2023, 1, 1)
 days = st.integers(min_value=0, max_value=3 * 366)
 stays = st.lists(
     st.tuples(st.integers(1, 4), days, st.one_of(st.none(), st.integers(1, 500))).map(
-        lambda t: Stay(t[0], FIRST + timedelta(days=t[1]), None if t[2] is None else FIRST + timedelta(days=t[1] + t[2]))
+        lambda t: Stay(t[0], FIRST + timedelta(days=t[1]),
+                       None if t[2] is None else FIRST + timedelta(days=t[1] + t[2]))
     ),
     max_size=25,
 )

@@ -121,6 +121,9 @@ def occupancy_frame(stays: pl.DataFrame, capacities: pl.DataFrame, periods: pl.D
     if offers.is_empty() or periods.is_empty():
         return pl.DataFrame(schema=RESULT_SCHEMA)
 
+    # A stay ending on or before its start holds no day (its offer is still listed); left in, its −1 before its +1
+    # would count negative days.
+    stays = stays.filter(pl.col("end").is_null() | (pl.col("end") > pl.col("start")))
     stay_events = pl.concat([
         stays.select("offer_id", pl.col("start").alias("day"), pl.lit(1, dtype=pl.Int64).alias("delta")),
         stays.filter(pl.col("end").is_not_null())
@@ -168,7 +171,8 @@ def periods_frame(periods: Iterable[Period]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=PERIOD_SCHEMA, orient="row")
 
 
-def occupancy(stays: Iterable[Stay], capacities: Iterable[Capacity], periods: Iterable[Period]) -> list[OccupancyFigure]:
+def occupancy(stays: Iterable[Stay], capacities: Iterable[Capacity],
+              periods: Iterable[Period]) -> list[OccupancyFigure]:
     """Records in, records out: sorted by offer, then the periods in the order given."""
     frame = occupancy_frame(stays_frame(stays), capacities_frame(capacities), periods_frame(periods))
     return [OccupancyFigure(*row) for row in frame.iter_rows()]
