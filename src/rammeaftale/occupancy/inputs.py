@@ -23,7 +23,7 @@ from rammeaftale.tariffs.models import ServiceBudget
 CHUNK = 900  # SQLite refuses more than about a thousand parameters in one IN list
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
+def id_chunks(ids: list[int]) -> Iterator[list[int]]:
     for index in range(0, len(ids), CHUNK):
         yield ids[index:index + CHUNK]
 
@@ -33,7 +33,7 @@ def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id
     if offer_ids is None:
         yield queryset
         return
-    for chunk in _chunks(sorted(set(offer_ids))):
+    for chunk in id_chunks(sorted(set(offer_ids))):
         yield queryset.filter(**{f"{field}__in": chunk})
 
 

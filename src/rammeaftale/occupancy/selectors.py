@@ -111,7 +111,7 @@ def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: dat
     by_operator: dict[int, list] = {}
     for offer in offers:
         by_operator.setdefault(offer.operator_id, []).append(offer)
-    statuses, lines, reported = [], [], set()
+    statuses, lines, reported, unreported = [], [], set(), []
     for operator_id, operator_offers in by_operator.items():
         report = reports.get(operator_id)
         submitted = report is not None and report.status == ReportStatus.SUBMITTED
@@ -123,7 +123,8 @@ def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: dat
             lines.extend(own)
             reported.update(line.offer_id for line in own)
         else:
-            lines.extend(report_line_figures(period, operator_offers))
+            unreported.extend(operator_offers)
+    lines.extend(report_line_figures(period, unreported))  # one extraction for every operator not yet reported
     statuses.sort(key=lambda status: status.operator.name)
     lines.sort(key=lambda line: (not line.over_threshold, line.offer.operator.name, line.offer.name))
     return CompiledReport(period=period, as_of=today, statuses=statuses, lines=lines, reported=reported)

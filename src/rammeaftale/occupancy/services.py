@@ -17,7 +17,7 @@ from rammeaftale.core.money import kr_to_ore
 from rammeaftale.engine.occupancy import Period
 from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
-from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
+from rammeaftale.occupancy.inputs import budgeted_occupancy, id_chunks, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus, TrueUpOutlook
 from rammeaftale.placements.services import agreement_of_region
 from rammeaftale.registry.demo.catalogue import REGION_ALIASES, REGION_CODES
@@ -25,7 +25,7 @@ from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Organis
 from rammeaftale.registry.services import rulebook_of
 from rammeaftale.rulebooks.models import ReportPeriod
 from rammeaftale.tariffs.models import ServiceBudget
-from rammeaftale.tariffs.services import _engine_line
+from rammeaftale.tariffs.services import engine_service_budget
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
 QUARTER_ENDS = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
@@ -176,21 +176,21 @@ def deviation(*, actual_pct: Decimal, budgeted_pct: Decimal, mode: str) -> Decim
     return difference.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def true_up_estimate(*, offer: Offer, year: int, rulebook, occupied_days: int, capacity_days: int) -> TrueUpEstimate:
+def true_up_estimate(*, lines: list[ServiceBudget], year: int, rulebook, occupied_days: int,
+                     capacity_days: int) -> TrueUpEstimate:
     """The year's tariff result if the occupancy so far holds for the rest of the year, through the tariff engine.
 
-    The offer's budget for the year gives each day service's cost-based budget and tariff; occupied days for the
+    The offer's budget lines for the year (with their service) give each day service's cost-based budget and tariff; occupied days for the
     whole year are projected from the period's occupancy (occupied ÷ capacity place-days × places × days in the
     year); costs are taken as budgeted, so the result comes from occupancy alone. The true-up engine then applies
     the rulebook's model (what the operator may keep, what enters the tariff of year t+2).
     """
-    lines = list(ServiceBudget.objects.filter(budget__offer=offer, budget__year=year).select_related("service"))
     day_lines = [line for line in lines if line.service.unit == Unit.DAY and line.places]
     if not day_lines or not capacity_days:
         return TrueUpEstimate(outlook=TrueUpOutlook.UNKNOWN, result_ore=None, to_tariff_ore=None, tariff_year=None)
     conversion = Fraction(rulebook.tariffs.monthly_conversion.value)
     try:
-        result = tariff_calculate(services=[_engine_line(line) for line in day_lines], year=year,
+        result = tariff_calculate(services=[engine_service_budget(line) for line in day_lines], year=year,
                                   monthly_conversion=conversion)
     except TariffInputError:
         return TrueUpEstimate(outlook=TrueUpOutlook.UNKNOWN, result_ore=None, to_tariff_ore=None, tariff_year=None)
@@ -212,21 +212,23 @@ def true_up_estimate(*, offer: Offer, year: int, rulebook, occupied_days: int, c
                           to_tariff_ore=kr_to_ore(outcome.to_tariff_kr), tariff_year=outcome.enters_tariff_year)
 
 
-def _places_at(offer: Offer, day: date) -> int:
-    places = [p for valid_from, p in offer.capacities.order_by("valid_from").values_list("valid_from", "places")
-              if valid_from <= day]
-    return places[-1] if places else 0
-
-
 def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[OccupancyReportLine]:
     """Unsaved lines with the period's figures for the offers (the operator's texts left empty)."""
     rulebook = rulebook_of(period.agreement.rulebook)
     mode = rulebook.occupancy.deviation_mode.value
     ids = [offer.pk for offer in offers]
-    figures = offer_occupancy(periods=[Period(name=period.code, start=period.start, end=period.end)], offer_ids=ids)
+    last_day = Period(name="last_day", start=period.last_day, end=period.end)  # its capacity = the places then
+    figures = offer_occupancy(periods=[Period(name=period.code, start=period.start, end=period.end), last_day],
+                              offer_ids=ids)
+    budget_lines: dict[int, list[ServiceBudget]] = {}
+    categories: dict[int, str] = {}
+    for chunk in id_chunks(ids):
+        categories.update(OfferCategory.objects.filter(year=period.year, offer_id__in=chunk)
+                          .values_list("offer_id", "category"))
+        for line in (ServiceBudget.objects.filter(budget__offer_id__in=chunk, budget__year=period.year)
+                     .select_related("service", "budget").order_by("service_id")):
+            budget_lines.setdefault(line.budget.offer_id, []).append(line)
     budgeted = budgeted_occupancy(year=period.year, offer_ids=ids)
-    categories = dict(OfferCategory.objects.filter(year=period.year, offer_id__in=ids)
-                      .values_list("offer_id", "category"))
     lines = []
     for offer in offers:
         figure = figures.get((offer.pk, period.code))
@@ -238,10 +240,11 @@ def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[Oc
                                                                             mode=mode)
         over = (actual is not None and plan is not None
                 and rulebook.occupancy_deviation_is_reportable(budgeted_pct=plan, actual_pct=actual))
-        estimate = true_up_estimate(offer=offer, year=period.year, rulebook=rulebook, occupied_days=occupied,
-                                    capacity_days=capacity)
+        estimate = true_up_estimate(lines=budget_lines.get(offer.pk, []), year=period.year, rulebook=rulebook,
+                                    occupied_days=occupied, capacity_days=capacity)
+        places = figures.get((offer.pk, "last_day"))
         lines.append(OccupancyReportLine(
-            offer=offer, category=categories.get(offer.pk, ""), places=_places_at(offer, period.last_day),
+            offer=offer, category=categories.get(offer.pk, ""), places=places.capacity_days if places else 0,
             occupied_days=occupied, capacity_days=capacity, actual_pct=actual, budgeted_pct=plan,
             deviation_pct=difference, over_threshold=over, outlook=estimate.outlook,
             expected_result_ore=estimate.result_ore, expected_to_tariff_ore=estimate.to_tariff_ore,

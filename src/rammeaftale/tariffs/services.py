@@ -243,7 +243,7 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
     return BudgetResult(budget=budget, notes=notes)
 
 
-def _engine_line(line: ServiceBudget) -> EngineServiceBudget:
+def engine_service_budget(line: ServiceBudget) -> EngineServiceBudget:
     return EngineServiceBudget(
         name=line.service.name, kind=line.service.kind, unit=Unit(line.service.unit),
         salaries_kr=ore_to_kr(line.salaries_ore), property_kr=ore_to_kr(line.property_ore),
@@ -336,7 +336,7 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
                                  "approved_on": approval.approved_on.isoformat()}
         checks.append(entry)
     try:
-        result = tariff_calculate(services=[_engine_line(line) for line in lines], year=year,
+        result = tariff_calculate(services=[engine_service_budget(line) for line in lines], year=year,
                                   monthly_conversion=rulebook.monthly_conversion_fraction())
     except TariffInputError as exc:
         raise DomainError(str(exc), field=exc.field.replace("services[", "lines[")) from exc
