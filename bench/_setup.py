@@ -17,3 +17,22 @@ def django_on_fresh_sqlite() -> tempfile.TemporaryDirectory:
 
     call_command("migrate", interactive=False, verbosity=0)
     return folder
+
+
+def national_demo_with_placements(*, seed: int, first_day, today, year_from: int = 2023, year_to: int = 2026):
+    """The national demo (five regions) and its demo placements from `first_day`; returns the placements report
+    and the seconds it took to build (not part of any benchmark figure)."""
+    import time
+
+    from rammeaftale.accounts.actor import Actor
+    from rammeaftale.placements.demo import demo_placements_build
+    from rammeaftale.registry.demo import REGION_CODES, demo_build
+    from rammeaftale.registry.models import Organisation, OrganisationKind
+
+    started = time.perf_counter()
+    actor = Actor.system(username="bench")
+    demo_build(actor=actor, region_codes=list(REGION_CODES.values()), seed=seed, scale="national",
+               year_from=year_from, year_to=year_to)
+    report = demo_placements_build(actor=actor, regions=list(Organisation.objects.filter(
+        kind=OrganisationKind.REGION).order_by("code")), seed=seed, first_day=first_day, today=today)
+    return report, time.perf_counter() - started

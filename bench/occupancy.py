@@ -16,7 +16,7 @@ import sys
 import time
 from datetime import date
 
-from _setup import django_on_fresh_sqlite
+from _setup import django_on_fresh_sqlite, national_demo_with_placements
 
 
 def main() -> None:
@@ -30,7 +30,6 @@ def main() -> None:
     folder = django_on_fresh_sqlite()
     import polars as pl
 
-    from rammeaftale.accounts.actor import Actor
     from rammeaftale.engine.occupancy import (
         Capacity,
         OccupancyFigure,
@@ -41,18 +40,11 @@ def main() -> None:
     )
     from rammeaftale.engine.occupancy_reference import occupancy_reference
     from rammeaftale.occupancy.inputs import occupancy_capacities_frame, occupancy_stays_frame
-    from rammeaftale.placements.demo import demo_placements_build
-    from rammeaftale.registry.demo import REGION_CODES, demo_build
-    from rammeaftale.registry.models import Offer, Organisation, OrganisationKind
+    from rammeaftale.registry.models import Offer
 
-    started = time.perf_counter()
-    actor = Actor.system(username="bench")
-    demo_build(actor=actor, region_codes=list(REGION_CODES.values()), seed=args.seed, scale="national",
-               year_from=years[0], year_to=years[-1])
-    report = demo_placements_build(actor=actor, regions=list(Organisation.objects.filter(
-        kind=OrganisationKind.REGION).order_by("code")), seed=args.seed, first_day=date(years[0], 1, 1),
-        today=date(years[-1], 12, 31))
-    build_seconds = time.perf_counter() - started
+    report, build_seconds = national_demo_with_placements(
+        seed=args.seed, first_day=date(years[0], 1, 1), today=date(years[-1], 12, 31), year_from=years[0],
+        year_to=years[-1])
 
     first_day, last_day = date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
     started = time.perf_counter()

@@ -16,7 +16,7 @@ import sys
 import time
 from datetime import date
 
-from _setup import django_on_fresh_sqlite
+from _setup import django_on_fresh_sqlite, national_demo_with_placements
 
 
 def main() -> None:
@@ -27,7 +27,6 @@ def main() -> None:
     year, month = (int(part) for part in args.month.split("-"))
     folder = django_on_fresh_sqlite()
 
-    from rammeaftale.accounts.actor import Actor
     from rammeaftale.billing.settlement import settlement_inputs
     from rammeaftale.engine.settlement import (
         CHARGE_SCHEMA,
@@ -42,17 +41,9 @@ def main() -> None:
         settlement_month_frame,
     )
     from rammeaftale.engine.settlement_reference import settlement_month_reference
-    from rammeaftale.placements.demo import demo_placements_build
-    from rammeaftale.registry.demo import REGION_CODES, demo_build
-    from rammeaftale.registry.models import Organisation, OrganisationKind
 
-    started = time.perf_counter()
-    actor = Actor.system(username="bench")
-    demo_build(actor=actor, region_codes=list(REGION_CODES.values()), seed=args.seed, scale="national")
-    report = demo_placements_build(actor=actor, regions=list(Organisation.objects.filter(
-        kind=OrganisationKind.REGION).order_by("code")), seed=args.seed, first_day=date(2023, 1, 1),
-        today=date(year, month, 1))
-    build_seconds = time.perf_counter() - started
+    report, build_seconds = national_demo_with_placements(seed=args.seed, first_day=date(2023, 1, 1),
+                                                          today=date(year, month, 1))
 
     started = time.perf_counter()
     first_day = date(year, month, 1)
