@@ -8,7 +8,6 @@ database build and extraction are reported apart.
 """
 import argparse
 import json
-import os
 import sys
 import time
 from decimal import Decimal

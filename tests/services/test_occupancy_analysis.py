@@ -20,13 +20,13 @@ from rammeaftale.occupancy.analysis import (
     analysis_json,
     analysis_years,
     occupancy_analysis,
-    region_resolve,
 )
 from rammeaftale.occupancy.analysis_exports import analysis_pdf, analysis_xlsx
 from rammeaftale.placements.models import Placement
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import OfferCategory, Organisation, OrganisationKind
+from rammeaftale.registry.selectors import region_resolve
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import PASSWORD
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
-from rammeaftale.occupancy.models import OccupancyReport, ReportStatus, TrueUpOutlook
+from rammeaftale.occupancy.models import ReportStatus, TrueUpOutlook
 from rammeaftale.occupancy.selectors import compiled_report, compiled_report_json, report_get
 from rammeaftale.occupancy.services import (
     agreement_resolve,

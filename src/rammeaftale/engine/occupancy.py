@@ -10,7 +10,7 @@ so a period [a, b) costs F(b) − F(a) however many stays it has. A per-day refe
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
@@ -49,6 +49,11 @@ def occupancy_pct(occupied_days: int, capacity_days: int) -> Decimal | None:
     if not capacity_days:
         return None
     return (Decimal(occupied_days) * 100 / Decimal(capacity_days)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pct_text(value: Decimal | None) -> str | None:
+    """A percentage as the JSON answers carry it: text with two decimals ("95.00"), never a float."""
+    return None if value is None else f"{value:.2f}"
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,3 @@ def occupancy(stays: Iterable[Stay], capacities: Iterable[Capacity],
     """Records in, records out: sorted by offer, then the periods in the order given."""
     frame = occupancy_frame(stays_frame(stays), capacities_frame(capacities), periods_frame(periods))
     return [OccupancyFigure(*row) for row in frame.iter_rows()]
-
-
-def last_day(period: Period) -> date:
-    return period.end - timedelta(days=1)

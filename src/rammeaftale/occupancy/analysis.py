@@ -16,18 +16,16 @@ from django.db.models import F
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.engine.occupancy import Period, occupancy_frame, occupancy_pct, periods_frame
+from rammeaftale.engine.occupancy import Period, occupancy_frame, occupancy_pct, pct_text, periods_frame
 from rammeaftale.occupancy.inputs import occupancy_capacities_frame, occupancy_stays_frame
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement
 from rammeaftale.placements.services import charge_end, rulebook_for_region
-from rammeaftale.registry.demo.catalogue import REGION_ALIASES, REGION_CODES
 from rammeaftale.registry.models import (
     Category,
     LegalParagraph,
     Offer,
     OfferCategory,
     Organisation,
-    OrganisationKind,
     TargetGroup,
 )
 
@@ -154,25 +152,6 @@ class OccupancyAnalysis:
 
 
 # Input
-
-
-def region_resolve(text: str) -> Organisation:
-    """A region by id, official code (1083) or name (syddanmark, Region Sjælland)."""
-    value = (text or "").strip()
-    key = value.lower().removeprefix("region ").strip()
-    code = REGION_CODES.get(REGION_ALIASES.get(key, key), key)
-    regions = Organisation.objects.filter(kind=OrganisationKind.REGION)
-    region = regions.filter(code=code).first()
-    if region is None and value.isdigit() and len(value) <= 18:
-        region = regions.filter(pk=int(value)).first()
-    if region is None and key:
-        region = regions.filter(name__iexact=key).first()
-    if region is None:
-        raise DomainError(
-            f"Ukendt region «{text}»: angiv regionens kode (fx 1083), navn (fx syddanmark) eller id.",
-            field="region", code="unknown_region", message_en=f"unknown region {text!r}",
-        )
-    return region
 
 
 def _year(text, *, field: str, label: str) -> int | None:
@@ -390,16 +369,12 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
 # JSON (the API), percentages as strings
 
 
-def _pct_text(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def _row_json(row: GroupRow) -> dict:
     return {
         "key": row.key, "label": row.label,
         "years": [{"year": f.year, "last_day": f.last_day.isoformat(), "offers": f.offers, "places": f.places,
                    "occupied_days": f.occupied_days, "capacity_days": f.capacity_days,
-                   "occupancy_pct": _pct_text(f.pct)} for f in row.years],
+                   "occupancy_pct": pct_text(f.pct)} for f in row.years],
     }
 
 

@@ -4,6 +4,7 @@ from ninja import Router, Schema
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.engine.occupancy import pct_text
 from rammeaftale.occupancy.api_analysis import router as analysis_router
 from rammeaftale.occupancy.models import OccupancyReport
 from rammeaftale.occupancy.selectors import (
@@ -35,7 +36,7 @@ def _report_json(report: OccupancyReport) -> dict:
         "first_day": report.period_start.isoformat(), "last_day": report.last_day.isoformat(),
         "deadline": report.deadline.isoformat(), "status": report.status, "late": report.is_late,
         "submitted_on": report.submitted_on.isoformat() if report.submitted_on else None,
-        "threshold_pct": f"{report.threshold_pct:.2f}", "deviation_mode": report.deviation_mode,
+        "threshold_pct": pct_text(report.threshold_pct), "deviation_mode": report.deviation_mode,
         "lines": [dict(line_json(line, reported=report.status == "submitted"), id=line.pk)
                   for line in report_lines(report)],
     }
@@ -103,15 +104,14 @@ def submit(request, report_id: int):
 @router.get("/offers/{offer_id}", summary="Et tilbuds belægning pr. kvartal, år til dato og år mod budgettet")
 def offer(request, offer_id: int, year: int):
     data = offer_occupancy_year(actor=actor_from_user(request.user), offer_id=offer_id, year=year)
-    pct = lambda value: None if value is None else f"{value:.2f}"  # noqa: E731
     return {
         "offer_id": data.offer.pk, "offer": data.offer.name, "year": data.year,
-        "budgeted_pct": pct(data.budgeted_pct), "threshold_pct": pct(data.threshold_pct),
+        "budgeted_pct": pct_text(data.budgeted_pct), "threshold_pct": pct_text(data.threshold_pct),
         "deviation_mode": data.deviation_mode,
         "periods": [{"period": row.period, "first_day": row.first_day.isoformat(), "last_day": row.last_day.isoformat(),
                      "occupied_days": row.occupied_days, "capacity_days": row.capacity_days,
-                     "actual_pct": pct(row.actual_pct), "deviation": pct(row.deviation_pct),
+                     "actual_pct": pct_text(row.actual_pct), "deviation": pct_text(row.deviation_pct),
                      "over_threshold": row.over_threshold} for row in data.rows],
         "months": [{"period": figure.period, "occupied_days": figure.occupied_days,
-                    "capacity_days": figure.capacity_days, "actual_pct": pct(figure.pct)} for figure in data.months],
+                    "capacity_days": figure.capacity_days, "actual_pct": pct_text(figure.pct)} for figure in data.months],
     }

@@ -5,7 +5,8 @@ from ninja import Router
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.core.errors import DomainError
-from rammeaftale.occupancy.analysis import analysis_json, analysis_years, occupancy_analysis, region_resolve
+from rammeaftale.occupancy.analysis import analysis_json, analysis_years, occupancy_analysis
+from rammeaftale.registry.selectors import region_resolve
 
 router = Router(tags=["Belægning"])
 

@@ -1,6 +1,7 @@
 """Reading occupancy reports: the operator's own, and the secretariat's compiled report with status and late list."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -8,7 +9,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.engine.occupancy import OccupancyFigure, year_periods
+from rammeaftale.engine.occupancy import OccupancyFigure, pct_text, year_periods
 from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus
 from rammeaftale.occupancy.services import (
@@ -45,7 +46,7 @@ def report_get(*, actor: Actor, report_id: int) -> OccupancyReport:
 
 
 def report_lines(report: OccupancyReport) -> list[OccupancyReportLine]:
-    return list(report.lines.select_related("offer").order_by("-over_threshold", "offer__name"))
+    return list(report.lines.select_related("offer__operator").order_by("-over_threshold", "offer__name"))
 
 
 def reports_of_operator(*, actor: Actor) -> list[OccupancyReport]:
@@ -111,6 +112,11 @@ def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: dat
     by_operator: dict[int, list] = {}
     for offer in offers:
         by_operator.setdefault(offer.operator_id, []).append(offer)
+    submitted_lines: dict[int, list[OccupancyReportLine]] = {}
+    for line in (OccupancyReportLine.objects.filter(report__in=[r for r in reports.values()
+                                                                if r.status == ReportStatus.SUBMITTED])
+                 .select_related("offer__operator", "report").order_by("-over_threshold", "offer__name")):
+        submitted_lines.setdefault(line.report.operator_id, []).append(line)
     statuses, lines, reported, unreported = [], [], set(), []
     for operator_id, operator_offers in by_operator.items():
         report = reports.get(operator_id)
@@ -119,7 +125,7 @@ def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: dat
         statuses.append(OperatorStatus(operator=operator_offers[0].operator, offers=len(operator_offers),
                                        report=report, is_late=late))
         if submitted:
-            own = report_lines(report)
+            own = submitted_lines.get(operator_id, [])
             lines.extend(own)
             reported.update(line.offer_id for line in own)
         else:
@@ -134,17 +140,13 @@ def _kr(ore: int | None) -> str | None:
     return None if ore is None else f"{ore_to_kr(ore):.2f}"
 
 
-def _pct(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def line_json(line: OccupancyReportLine, *, reported: bool) -> dict:
     return {
         "offer_id": line.offer_id, "offer": line.offer.name, "operator": str(line.offer.operator),
         "operator_code": line.offer.operator.code, "category": line.category, "places": line.places,
         "occupied_days": line.occupied_days, "capacity_days": line.capacity_days,
-        "actual_pct": _pct(line.actual_pct), "budgeted_pct": _pct(line.budgeted_pct),
-        "deviation": _pct(line.deviation_pct), "over_threshold": line.over_threshold, "reported": reported,
+        "actual_pct": pct_text(line.actual_pct), "budgeted_pct": pct_text(line.budgeted_pct),
+        "deviation": pct_text(line.deviation_pct), "over_threshold": line.over_threshold, "reported": reported,
         "expected_outlook": line.outlook, "expected_result_kr": _kr(line.expected_result_ore),
         "expected_result_ore": line.expected_result_ore, "expected_to_tariff_kr": _kr(line.expected_to_tariff_ore),
         "expected_to_tariff_ore": line.expected_to_tariff_ore, "expected_tariff_year": line.expected_tariff_year,
@@ -163,7 +165,7 @@ def compiled_report_json(compiled: CompiledReport) -> dict:
         "period": period.code, "name": period.rule.name, "first_day": period.start.isoformat(),
         "last_day": period.last_day.isoformat(), "deadline": period.deadline.isoformat(),
         "as_of": compiled.as_of.isoformat(), "deadline_passed": compiled.deadline_passed,
-        "threshold_pct": _pct(rules.deviation_threshold_pct.value), "deviation_mode": rules.deviation_mode.value,
+        "threshold_pct": pct_text(rules.deviation_threshold_pct.value), "deviation_mode": rules.deviation_mode.value,
         "operators": [{
             "code": status.operator.code, "name": str(status.operator), "offers": status.offers,
             "status": status.report.status if status.report else "missing", "status_da": status.status_label,
@@ -186,9 +188,9 @@ class OfferOccupancyRow:
     last_day: date
     occupied_days: int
     capacity_days: int
-    actual_pct: object  # Decimal | None
-    budgeted_pct: object  # Decimal | None
-    deviation_pct: object  # Decimal | None
+    actual_pct: Decimal | None
+    budgeted_pct: Decimal | None
+    deviation_pct: Decimal | None
     over_threshold: bool
 
 
@@ -198,12 +200,13 @@ class OfferOccupancy:
     year: int
     rows: list[OfferOccupancyRow]
     months: list[OccupancyFigure]
-    budgeted_pct: object
-    threshold_pct: object
+    budgeted_pct: Decimal | None
+    threshold_pct: Decimal
     deviation_mode: str
 
 
 QUARTER_LABELS = {"Q1": "1. kvartal", "Q2": "2. kvartal", "Q3": "3. kvartal", "Q4": "4. kvartal"}
+ROW_ORDER = ("Q1", "Q2", "Q3", "Q4", "YTD", "")  # the period name after "2025-": quarters, year to date, the year
 
 
 def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date | None = None) -> OfferOccupancy:
@@ -240,6 +243,6 @@ def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date 
             over_threshold=(actual is not None and budgeted is not None
                             and rulebook.occupancy_deviation_is_reportable(budgeted_pct=budgeted, actual_pct=actual)),
         ))
-    rows.sort(key=lambda row: ({"Q": 0, "Y": 1}.get(row.period[5:6], 2), row.period))
+    rows.sort(key=lambda row: ROW_ORDER.index(row.period[5:]))
     return OfferOccupancy(offer=offer, year=year, rows=rows, months=months, budgeted_pct=budgeted,
                           threshold_pct=rules.deviation_threshold_pct.value, deviation_mode=rules.deviation_mode.value)

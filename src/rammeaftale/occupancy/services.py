@@ -20,8 +20,9 @@ from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calcul
 from rammeaftale.occupancy.inputs import budgeted_occupancy, id_chunks, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus, TrueUpOutlook
 from rammeaftale.placements.services import agreement_of_region
-from rammeaftale.registry.demo.catalogue import REGION_ALIASES, REGION_CODES
-from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Organisation, OrganisationKind
+from rammeaftale.registry.demo.catalogue import REGION_CODES
+from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Organisation
+from rammeaftale.registry.selectors import region_resolve
 from rammeaftale.registry.services import rulebook_of
 from rammeaftale.rulebooks.models import ReportPeriod
 from rammeaftale.tariffs.models import ServiceBudget
@@ -79,11 +80,9 @@ def period_parse(text: str) -> tuple[int, int]:
 
 
 def agreement_resolve(text: str, *, year: int) -> Agreement:
-    """An agreement by id, or the agreement of a region (name or code) that governs the year."""
+    """An agreement by id, or the agreement of a region (code or name) that governs the year."""
     value = (text or "").strip()
-    key = value.lower().removeprefix("region ").strip()
-    code = REGION_CODES.get(REGION_ALIASES.get(key, key), key)
-    if value.isdigit() and code not in REGION_CODES.values():
+    if value.isdigit() and value not in REGION_CODES.values():
         agreement = Agreement.objects.select_related("region", "rulebook").filter(pk=int(value)).first()
         if agreement is None:
             raise DomainError(f"Ukendt rammeaftale «{text}».", field="agreement",
@@ -96,36 +95,33 @@ def agreement_resolve(text: str, *, year: int) -> Agreement:
                 field="agreement", message_en=f"agreement {agreement.pk} does not govern {year}",
             )
         return agreement
-    region = Organisation.objects.filter(kind=OrganisationKind.REGION, code=code).first()
-    if region is None:
+    try:
+        region = region_resolve(value)
+    except DomainError as error:
         raise DomainError(
             f"Ukendt rammeaftale «{text}»: angiv rammeaftalens id eller regionen (fx syddanmark eller 1083).",
             field="agreement", message_en=f"unknown agreement {text!r}",
-        )
+        ) from error
     agreement = agreement_of_region(region.pk, year)
     if agreement is None:
         raise DomainError(f"Ingen rammeaftale gælder for {region} i {year}.", field="agreement",
-                          message_en=f"no agreement for region {code} in {year}")
+                          message_en=f"no agreement for region {region.code} in {year}")
     return agreement
 
 
 def reporting_period(agreement: Agreement, code: str) -> ReportingPeriod:
     """The rulebook's report whose period ends with the quarter of `code` (2025-Q1: the report due 1 May)."""
     year, quarter = period_parse(code)
-    rulebook = rulebook_of(agreement.rulebook)
-    reports = rulebook.occupancy.reports.value
-    if not reports:
+    periods = reporting_periods(agreement, year)
+    if not periods:
         raise DomainError(
             f"Regelbogen for «{agreement}» har ingen indberetning af belægning; der er ingen periode {code}.",
             field="period", message_en="the agreement's rulebook has no occupancy reports",
         )
-    for rule in reports:
-        start, end = rule.period_for(year)
-        if (end - timedelta(days=1)).timetuple()[1:3] == QUARTER_ENDS[quarter]:
-            return ReportingPeriod(agreement=agreement, year=year, quarter=quarter, rule=rule, start=start, end=end,
-                                   deadline=rule.deadline_for(year))
-    known = ", ".join(f"{year}-Q{(rule.period_for(year)[1] - timedelta(days=1)).month // 3} ({rule.name}, frist "
-                      f"{_da_date(rule.deadline_for(year))})" for rule in reports)
+    for period in periods:
+        if period.quarter == quarter:
+            return period
+    known = ", ".join(f"{period.code} ({period.rule.name}, frist {_da_date(period.deadline)})" for period in periods)
     raise DomainError(
         f"Ukendt periode «{code}»: rammeaftalen «{agreement}» indberetter for {known}.",
         field="period", message_en=f"the agreement has no report for {code}",
@@ -133,10 +129,14 @@ def reporting_period(agreement: Agreement, code: str) -> ReportingPeriod:
 
 
 def reporting_periods(agreement: Agreement, year: int) -> list[ReportingPeriod]:
+    """The agreement's reports of the year; each named by the quarter its period ends with (QUARTER_ENDS)."""
     periods = []
     for rule in rulebook_of(agreement.rulebook).occupancy.reports.value:
         start, end = rule.period_for(year)
-        quarter = (end - timedelta(days=1)).month // 3
+        last = end - timedelta(days=1)
+        quarter = next((q for q, month_day in QUARTER_ENDS.items() if month_day == (last.month, last.day)), None)
+        if quarter is None:
+            continue  # a report not ending with a quarter has no YYYY-Qn name; no rulebook has one
         periods.append(ReportingPeriod(agreement=agreement, year=year, quarter=quarter, rule=rule, start=start,
                                        end=end, deadline=rule.deadline_for(year)))
     return periods

@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_manage_offer, can_see_offer_internals
-from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.registry.models import (
     Agreement,
     LegalParagraph,
@@ -180,3 +180,24 @@ def paragraph_list(*, actor: Actor) -> QuerySet[LegalParagraph]:
 def target_group_list(*, actor: Actor) -> QuerySet[TargetGroup]:
     _require_login(actor)
     return TargetGroup.objects.order_by("name")
+
+
+def region_resolve(text: str) -> Organisation:
+    """A region by id, official code (1083) or name (syddanmark, Region Sjælland)."""
+    from rammeaftale.registry.demo.catalogue import REGION_ALIASES, REGION_CODES  # the demo package imports us
+
+    value = (text or "").strip()
+    key = value.lower().removeprefix("region ").strip()
+    code = REGION_CODES.get(REGION_ALIASES.get(key, key), key)
+    regions = Organisation.objects.filter(kind=OrganisationKind.REGION)
+    region = regions.filter(code=code).first()
+    if region is None and value.isdigit() and len(value) <= 18:
+        region = regions.filter(pk=int(value)).first()
+    if region is None and key:
+        region = regions.filter(name__iexact=key).first()
+    if region is None:
+        raise DomainError(
+            f"Ukendt region «{text}»: angiv regionens kode (fx 1083), navn (fx syddanmark) eller id.",
+            field="region", code="unknown_region", message_en=f"unknown region {text!r}",
+        )
+    return region
