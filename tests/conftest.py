@@ -12,6 +12,11 @@ from rammeaftale.registry.models import LegalParagraph, Organisation, Organisati
 
 PASSWORD = "test-adgangskode-42"
 
+# The day every test runs on, whatever the calendar says: the pages, API and console read it through
+# `rammeaftale.core.clock` and pass it down as `today=`, so no test depends on the day it runs.
+TODAY = date(2026, 12, 6)
+os.environ["RAMMEAFTALE_TODAY"] = TODAY.isoformat()
+
 
 @pytest.fixture
 def system() -> Actor:

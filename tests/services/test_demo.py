@@ -30,7 +30,7 @@ from rammeaftale.registry.models import (
     OrganisationKind,
     Service,
 )
-from rammeaftale.registry.selectors import agreement_for
+from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import Tariff, TariffBudget, TariffCalculation
 
 YEARS = (2023, 2024, 2025, 2026)
@@ -113,8 +113,12 @@ def _assert_capacity_categories_services_tariffs(offers) -> None:
     assert services.filter(kind="basis").count() == offers.count()
     assert services.filter(kind="tilvalg").exists() and services.filter(kind="tillaeg").exists()
     assert not offers.filter(offer_type=OfferType.OUTPATIENT).exclude(services__unit="hour").exists()
-    tariffs = Tariff.objects.filter(service__in=services)
+    next_year = Tariff.objects.filter(service__in=services, year=YEARS[-1] + 1)
+    tariffs = Tariff.objects.filter(service__in=services, year__in=YEARS)
     assert tariffs.count() == services.count() * len(YEARS)
+    # Next year: every service has a provisional tariff (this year's × the demo P/L) until one is approved.
+    assert next_year.count() == services.count() and set(next_year.values_list("origin", flat=True)) == {
+        "provisional"}
     # This year and last are calculated from demo budgets (test_demo_budgets.py); the other years are planned.
     assert set(tariffs.exclude(year__in=CALCULATED_YEARS).values_list("origin", flat=True)) == {"demo"}
     assert not tariffs.filter(year__in=CALCULATED_YEARS).exclude(origin="calculated").exists()
@@ -164,7 +168,7 @@ def test_syddanmark_seed_1_is_a_realistic_region_built_with_one_audit_event():
     _assert_offers_fill_the_region(region, offers)
     _assert_capacity_categories_services_tariffs(offers)
     for year in YEARS:
-        agreement = agreement_for(region_id=region.pk, year=year)
+        agreement = rules_in_force(region=region, on=date(year, 1, 1)).agreement
         assert agreement is not None and agreement.is_demo and "lånt" in agreement.note
         assert agreement.rulebook.key == "syddanmark-2019-2020"
     _assert_demo_users()
@@ -174,7 +178,7 @@ def test_syddanmark_seed_1_is_a_realistic_region_built_with_one_audit_event():
     assert built.organisation_id == region.pk and built.after["seed"] == 1
     _assert_demo_placements(region, offers, output)
     assert built.after["counts"]["offers"] == offers.count()
-    assert built.after["counts"]["tariffs"] == Tariff.objects.filter(service__offer__in=offers).count()
+    assert built.after["counts"]["tariffs"] == Tariff.objects.filter(service__offer__in=offers, year__in=YEARS).count()
     assert not AuditEvent.objects.filter(event_type__in=["offer.created", "service.created"]).exists()
     assert str(offers.count()) in output and "sagsbehandler" in output and "demo1234" in output
 

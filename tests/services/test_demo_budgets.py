@@ -10,7 +10,7 @@ from django.db import transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.engine.tariff import days_in_year
 from rammeaftale.registry.models import Offer, Organisation, OrganisationKind
-from rammeaftale.registry.selectors import agreement_for
+from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
     OccupancyApproval,
@@ -99,7 +99,7 @@ def test_a_few_tariffs_rise_above_pl_some_explained_and_the_demo_logins_have_one
     region = demo["region"]
     assert PriceIndex.objects.get(year=THIS_YEAR).is_example
     assert "syntetisk" in PriceIndex.objects.get(year=THIS_YEAR).source
-    agreement = agreement_for(region_id=region.pk, year=THIS_YEAR)
+    agreement = rules_in_force(region=region, on=date(THIS_YEAR, 1, 1)).agreement
     listing = tariff_list(actor=Actor.system(), agreement=agreement, year=THIS_YEAR)
     flagged = [row for row in listing.rows if row.exceeds_pl]
     assert 0.03 * len(listing.rows) < len(flagged) < 0.3 * len(listing.rows)
@@ -109,7 +109,7 @@ def test_a_few_tariffs_rise_above_pl_some_explained_and_the_demo_logins_have_one
     pl = listing.price_index.rate_pct
     assert all(row.increase_pct <= pl for row in listing.rows if not row.exceeds_pl)
     # The planned years before never rise above their P/L.
-    earlier = tariff_list(actor=Actor.system(), agreement=agreement_for(region_id=region.pk, year=THIS_YEAR - 2),
+    earlier = tariff_list(actor=Actor.system(), agreement=rules_in_force(region=region, on=date(THIS_YEAR - 2, 1, 1)).agreement,
                           year=THIS_YEAR - 2)
     assert earlier.rows and not any(row.exceeds_pl for row in earlier.rows)
 

@@ -314,8 +314,12 @@ def test_the_lifecycle_through_the_pages(world):
     placement.refresh_from_db()
     assert placement.moved_out_on == date(YEAR, 3, 18)
 
+    early = action(buyer, placement, "slutdato", {"end_date-end_date": f"{YEAR}-05-01",
+                                                  "end_date-reason": "Aftalt med driftsherren"})
+    assert early.status_code == 400 and f"tidligst være 01.07.{YEAR}" in text_of(early)  # before the notice's end
     response = action(buyer, placement, "slutdato", {"end_date-end_date": f"{YEAR}-05-01",
-                                                     "end_date-reason": "Aftalt med driftsherren"})
+                                                     "end_date-reason": "Aftalt med driftsherren",
+                                                     "end_date-operator_agreement": "Leder Hanne Holm, 20. marts"})
     assert response.status_code == 302
     assert "Næste afregningskørsel krediterer og fakturerer forskellen." in text_of(buyer.get(detail))
     placement.refresh_from_db()
@@ -573,8 +577,13 @@ def test_the_api_runs_every_action_and_logs_cpr_reads(world):
     assert moved["moved_out_on"] == f"{YEAR}-03-01" and moved["charged_until"] == f"{YEAR}-06-01"
     no_reason = api_post(caseworker, f"{path}/end-date", {"end_date": f"{YEAR}-04-01", "reason": ""})
     assert no_reason.status_code == 400 and no_reason.json()["message"] == "Angiv en begrundelse for den nye slutdato."
-    ended = api_post(caseworker, f"{path}/end-date", {"end_date": f"{YEAR}-04-01", "reason": "Rettet"}).json()
+    early = api_post(caseworker, f"{path}/end-date", {"end_date": f"{YEAR}-04-01", "reason": "Rettet"})
+    assert early.status_code == 400 and early.json()["code"] == "notice_not_respected"
+    assert f"tidligst være 01.06.{YEAR}" in early.json()["message"]
+    ended = api_post(caseworker, f"{path}/end-date", {"end_date": f"{YEAR}-04-01", "reason": "Rettet",
+                                                      "operator_agreement": "Aftalt med driftsherren 1. april"}).json()
     assert ended["end_date"] == f"{YEAR}-04-01" and ended["charged_until"] == f"{YEAR}-04-01"
+    assert ended["early_end_agreement"] == "Aftalt med driftsherren 1. april"
 
     other = buy(world, cpr="0202901234")
     cancelled = api_post(caseworker, f"/{other.pk}/cancel", {"reason": "Fortrudt"})

@@ -129,8 +129,12 @@ def test_notice_runs_from_the_end_of_the_month_and_the_tariff_runs_to_its_end(of
                                                given_on=date(YEAR, 6, 10), moved_out_on=date(YEAR, 6, 20))
     # Syddanmark: running month + 3 months for residential offers (assumed default, docs/rulebooks.md).
     assert placement.notice_end == date(YEAR, 10, 1)
-    assert charged_until(placement, full_tariff_during_notice=True) == date(YEAR, 10, 1)
-    assert charged_until(placement, full_tariff_during_notice=False) == date(YEAR, 6, 20)
+    # The rules in force the day notice was given decide, once, and are recorded: paid notice to its end.
+    assert placement.notice_full_tariff is True
+    assert charged_until(placement) == date(YEAR, 10, 1)
+    placement.notice_full_tariff = False  # a rulebook without paid notice: moving out ends the charge
+    assert charged_until(placement) == date(YEAR, 6, 20)
+    placement.notice_full_tariff = True
     assert placement.holds_until == date(YEAR, 6, 20)
     closed = services.placements_close_due(actor=services_system(), today=date(YEAR, 10, 1))
     placement.refresh_from_db()
@@ -192,3 +196,49 @@ def test_long_text_unknown_custody_and_bad_email_are_refused(offer, esbjerg, peo
             placement_request(actor=people["esbjerg_caseworker"], request=PlacementRequest(**base, **extra))
         assert error.value.field == field
     assert not Placement.objects.exists()
+
+
+def test_an_end_before_the_notice_allows_is_refused_with_the_earliest_date(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    services.placement_activate(actor=people["odense_operator"], placement=placement)
+    today = date(YEAR, 6, 10)
+    # Residential, Syddanmark: running month + 3 months from today → the earliest end is 1 October.
+    assert services.earliest_end(placement=placement, today=today) == date(YEAR, 10, 1)
+    with pytest.raises(DomainError, match="tidligst være 01.10.2026") as error:
+        services.placement_end_date_set(actor=people["esbjerg_caseworker"], placement=placement,
+                                        end_date=date(YEAR, 7, 1), reason="Borgeren flytter", today=today)
+    assert (error.value.field, error.value.code) == ("end_date", "notice_not_respected")
+    placement.refresh_from_db()
+    assert placement.end_date is None and not AuditEvent.objects.filter(event_type="placement.end_date_set").exists()
+    # The notice's own end is allowed without anyone's agreement.
+    ended = services.placement_end_date_set(actor=people["esbjerg_caseworker"], placement=placement,
+                                            end_date=date(YEAR, 10, 1), reason="Opsagt", today=today)
+    assert ended.end_date == date(YEAR, 10, 1) and ended.early_end_agreement == ""
+
+
+def test_an_earlier_end_needs_the_operators_agreement_recorded(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    services.placement_activate(actor=people["odense_operator"], placement=placement)
+    today = date(YEAR, 6, 10)
+    agreed = services.placement_end_date_set(
+        actor=people["esbjerg_caseworker"], placement=placement, end_date=date(YEAR, 7, 1), reason="Borgeren flytter",
+        today=today, operator_agreement="Aftalt med Odenses leder, Hanne Holm, 9. juni")
+    assert agreed.early_end_agreement == "Aftalt med Odenses leder, Hanne Holm, 9. juni"
+    event = AuditEvent.objects.get(event_type="placement.end_date_set")
+    assert event.after["early_end_agreement"] == "Aftalt med Odenses leder, Hanne Holm, 9. juni"
+    # The operator agrees by setting an earlier end itself, and that is recorded too.
+    other = buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0202901234")
+    services.placement_activate(actor=people["odense_operator"], placement=other)
+    by_operator = services.placement_end_date_set(actor=people["odense_operator"], placement=other,
+                                                  end_date=date(YEAR, 7, 1), reason="Aftalt ophør", today=today)
+    assert by_operator.early_end_agreement.startswith("Sat af driftsherren")
+
+
+def test_notice_given_shortens_nothing_the_notice_set(offer, esbjerg, people):
+    placement = buy(people["esbjerg_caseworker"], offer, esbjerg)
+    services.placement_activate(actor=people["odense_operator"], placement=placement)
+    placement = services.placement_notice_give(actor=people["esbjerg_caseworker"], placement=placement,
+                                               given_on=date(YEAR, 6, 10))
+    with pytest.raises(DomainError, match="tidligst være 01.10.2026"):
+        services.placement_end_date_set(actor=people["esbjerg_caseworker"], placement=placement,
+                                        end_date=date(YEAR, 8, 1), reason="Før tid", today=date(YEAR, 7, 1))

@@ -8,6 +8,7 @@ from rammeaftale.accounts.models import AuditEvent
 from rammeaftale.core.errors import DomainError
 from rammeaftale.registry import services
 from rammeaftale.registry.models import Agreement, RulebookVersion
+from rammeaftale.registry.rules import rulebook_of
 
 
 def test_every_seed_agreement_gets_its_rulebook(agreements):
@@ -19,7 +20,7 @@ def test_every_seed_agreement_gets_its_rulebook(agreements):
         ("Sjælland", 2025, 2026, "sjaelland-2025-2026"),
     }
     hovedstaden = Agreement.objects.get(rulebook__key="hovedstaden-2021-2022")
-    rulebook = services.rulebook_of(hovedstaden.rulebook)
+    rulebook = rulebook_of(hovedstaden.rulebook)
     assert str(rulebook.tariffs.overhead_norm_pct.value) == "6"
     assert AuditEvent.objects.filter(event_type="agreement.created").count() == 4
 

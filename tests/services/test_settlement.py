@@ -6,17 +6,18 @@ from stdnum import ean
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, Role
-from rammeaftale.billing.models import PaymentAccount, AccountMapping, Invoice, InvoiceKind, InvoiceLine, SettlementRun, TariffChange
+from rammeaftale.billing.models import AccountMapping, Invoice, InvoiceKind, InvoiceLine, PaymentAccount, SettlementRun
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.placements import services as placement_services
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph
-from rammeaftale.tariffs.models import Tariff, TariffOrigin
+from rammeaftale.tariffs.models import Tariff, TariffChange, TariffOrigin
 from tests.conftest import PASSWORD
 
 YEAR = 2026
+ISSUE = date(YEAR, 6, 1)  # an issue day within 12 months of every month invoiced here
 
 
 def gln(body: str) -> str:
@@ -65,20 +66,21 @@ def test_a_month_is_days_times_tariff_to_the_ore(world):
 
 
 def test_the_same_month_twice_creates_nothing(world):
-    first = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
-    second = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+    first = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    second = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     assert (first.created, second.created, second.run) == (True, False, first.run)
     assert Invoice.objects.count() == 1 and SettlementRun.objects.count() == 1
 
 
 def test_a_changed_end_date_gives_a_credit_note_and_a_new_invoice_next_month(world):
-    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
-    february = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=2)
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    february = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=2, issue_date=ISSUE)
     assert february.credit_notes == []
     # The citizen's place ended on 20 January (first day without the place), registered in March.
     placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
-                                              end_date=date(YEAR, 1, 20), reason="Borgeren døde 19. januar")
-    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3)
+                                              end_date=date(YEAR, 1, 20), reason="Borgeren døde 19. januar",
+                                              today=date(YEAR, 3, 2), operator_agreement="Aftalt med Odense 2.3.")
+    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3, issue_date=ISSUE)
     assert len(march.credit_notes) == 2  # January's and February's invoices are credited
     credited = {note.credits.number: note.total_ore for note in march.credit_notes}
     assert credited == {inv.number: inv.total_ore for inv in Invoice.objects.filter(kind=InvoiceKind.INVOICE,
@@ -94,14 +96,14 @@ def test_a_changed_end_date_gives_a_credit_note_and_a_new_invoice_next_month(wor
     january = Invoice.objects.get(run__month=1)
     assert january.lines.get().quantity == 31
     # April: nothing more to correct.
-    april = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=4)
+    april = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=4, issue_date=ISSUE)
     assert (april.invoices, april.credit_notes) == ([], [])
 
 
 def test_a_mid_month_tariff_change_splits_the_line(world):
     TariffChange.objects.create(service=world["basis"], valid_from=date(YEAR, 1, 16), amount_ore=240_000,
                                 reason="Rettet takst")
-    result = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+    result = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     lines = list(result.invoices[0].lines.order_by("period_from"))
     assert [(line.quantity, line.rate_ore) for line in lines] == [(15, 234_567), (16, 240_000)]
     assert result.invoices[0].total_ore == 15 * 234_567 + 16 * 240_000
@@ -121,7 +123,7 @@ def test_a_buyer_without_ean_stops_the_whole_run(world):
     world["esbjerg"].ean = ""
     world["esbjerg"].save()
     with pytest.raises(DomainError, match="Esbjerg Kommune har intet EAN-nummer") as error:
-        settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+        settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     assert error.value.code == "missing_party_data"
     assert not SettlementRun.objects.exists() and not InvoiceLine.objects.exists()
 
@@ -129,16 +131,16 @@ def test_a_buyer_without_ean_stops_the_whole_run(world):
 def test_a_day_without_tariff_stops_the_run(world):
     Tariff.objects.filter(year=YEAR).delete()
     with pytest.raises(DomainError):
-        settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+        settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     assert not SettlementRun.objects.exists()
 
 
 def test_only_the_sellers_economists_run_it(world):
     with pytest.raises(NotAllowed):
-        settlement_issue(actor=world["buyer_economist"], seller=world["odense"], year=YEAR, month=1)
+        settlement_issue(actor=world["buyer_economist"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     with pytest.raises(NotAllowed):
-        settlement_issue(actor=world["caseworker"], seller=world["odense"], year=YEAR, month=1)
-    assert settlement_issue(actor=Actor.system(), seller=world["odense"], year=YEAR, month=1).created
+        settlement_issue(actor=world["caseworker"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    assert settlement_issue(actor=Actor.system(), seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE).created
 
 
 def test_issued_invoices_export_as_valid_oioubl_and_posting_files(world, client):
@@ -147,10 +149,11 @@ def test_issued_invoices_export_as_valid_oioubl_and_posting_files(world, client)
     from rammeaftale.billing.documents import invoice_oioubl, posting_csv
     from rammeaftale.einvoice.validate import oioubl_validate
 
-    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
-                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering")
-    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3)
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering",
+                                              today=date(YEAR, 3, 2), operator_agreement="Aftalt med Odense 2.3.")
+    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3, issue_date=ISSUE)
     for document in [*march.invoices, *march.credit_notes]:
         xml = invoice_oioubl(document)
         assert oioubl_validate(xml) == []
@@ -187,7 +190,7 @@ def test_the_settlement_page_previews_then_issues(world, client):
 
 
 def test_other_organisations_do_not_see_the_invoices(world, client, copenhagen, make_user):
-    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1)
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     outsider = make_user(copenhagen, Role.ECONOMIST)
     assert client.login(username=outsider.username, password=PASSWORD)
     invoice = Invoice.objects.get()
@@ -250,7 +253,7 @@ def test_hours_and_an_add_on_service_are_invoiced_with_the_basis(world, system):
         placement_services.hours_register(actor=system, placement_service=bought, day=day, minutes=minutes)
     with pytest.raises(DomainError, match="hele kvarterer"):
         placement_services.hours_register(actor=system, placement_service=bought, day=date(YEAR, 1, 7), minutes=50)
-    [invoice] = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1).invoices
+    [invoice] = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE).invoices
     lines = {line.service.name: line for line in invoice.lines.all()}
     assert (lines["Støtte § 85"].quantity, lines["Støtte § 85"].amount_ore) == (135, 117_000)  # 2,25 t × 520 kr.
     assert invoice.total_ore == 31 * 234_567 + 117_000

@@ -82,7 +82,7 @@ def test_only_the_operators_own_staff_budget_tariffs(hovedstaden_offer, esbjerg,
 def test_no_agreement_for_the_year_is_a_clear_error(hovedstaden_offer, economist):
     offer, basis = hovedstaden_offer
     with pytest.raises(DomainError, match="Ingen rammeaftale"):
-        services.tariff_budget_save(actor=economist, offer=offer, year=2030, lines=[_illustrative_line(basis)])
+        services.tariff_budget_save(actor=economist, offer=offer, year=2040, lines=[_illustrative_line(basis)])
 
 
 def test_true_up_reserve_enters_t_plus_2_and_the_ledger_warns_before_expiry(

@@ -250,12 +250,13 @@ def test_the_offer_page_shows_the_public_facts(client, offers, demo_agreement, e
     assert f'href="{reverse("registry:agreement_detail", args=[demo_agreement.pk])}"' in html
 
 
-def test_an_offer_without_an_agreement_this_year_says_so(client, agreements, copenhagen, make_offer,
-                                                         make_user):
+def test_an_offer_without_an_agreement_this_year_says_whose_rules_apply(client, agreements, copenhagen,
+                                                                         make_offer, make_user):
     offer = make_offer(copenhagen, name="Bostedet Nordlys")
     login(client, make_user(copenhagen, Role.CASEWORKER))
     html = client.get(reverse("registry:offer_detail", args=[offer.pk])).content.decode()
-    assert "Ingen rammeaftale dækker i år" in html
+    assert ("Ingen rammeaftale for Region Hovedstaden dækker 2026; reglerne fra «Rammeaftale 2021–2022, "
+            "Hovedstaden» (2021–2022) anvendes") in html
 
 
 @pytest.mark.parametrize(("organisation", "role", "sees_note"), [

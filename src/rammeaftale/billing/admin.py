@@ -1,9 +1,9 @@
-"""Django admin for settlement master data (account codes, bank accounts, mid-year tariffs); every write audited.
+"""Django admin for settlement master data (account codes, bank accounts); every write audited.
 Runs, invoices and their lines are written only by the settlement run and never change: read-only here."""
 from django.contrib import admin
 
 from rammeaftale.accounts.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
-from rammeaftale.billing.models import AccountMapping, Invoice, PaymentAccount, SettlementRun, TariffChange
+from rammeaftale.billing.models import AccountMapping, Invoice, PaymentAccount, SettlementRun
 from rammeaftale.core.money import format_kr
 
 
@@ -26,21 +26,6 @@ class PaymentAccountAdmin(AuditedModelAdmin):
 
     def audit_organisation_id(self, obj, *, deleting=False):
         return obj.organisation_id
-
-
-@admin.register(TariffChange)
-class TariffChangeAdmin(AuditedModelAdmin):
-    list_display = ("service", "valid_from", "amount_display", "reason")
-    search_fields = ("service__name", "service__offer__name")
-    raw_id_fields = ("service",)
-    exclude = ("created_by",)
-
-    def audit_organisation_id(self, obj, *, deleting=False):
-        return obj.service.offer.operator_id
-
-    @admin.display(description="takst", ordering="amount_ore")
-    def amount_display(self, obj):
-        return format_kr(obj.amount_ore)
 
 
 @admin.register(SettlementRun)

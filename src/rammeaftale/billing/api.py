@@ -2,12 +2,13 @@
 from datetime import date
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.billing.documents import invoice_oioubl, posting_csv
 from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
+from rammeaftale.core import clock
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.registry.models import Organisation
@@ -28,6 +29,19 @@ class LineOut(Schema):
     account_code: str
     description: str
     late_claim: bool
+    late_days: int = Field(description="Dage ydet for mere end 12 måneder før fakturadatoen (SEL § 174, stk. 2).")
+    late_amount_ore: int
+    provisional_tariff: bool | None = Field(None, description="Prisen er en foreløbig takst (kun i forhåndsvisningen).")
+
+
+class MissingTariffOut(Schema):
+    service_id: int
+    service: str
+    offer_id: int
+    offer: str
+    year: int
+    first_day: date
+    message: str
 
 
 class InvoiceOut(Schema):
@@ -49,7 +63,10 @@ class PlanOut(Schema):
     seller: str
     month: str
     already_issued: bool
-    problems: list[str]
+    problems: list[str] = Field(description="Alt der forhindrer udstedelse: manglende takster, derefter manglende "
+                                            "parts- og EAN-oplysninger.")
+    warnings: list[str]
+    missing_tariffs: list[MissingTariffOut]
     total_ore: int
     total_kr: str
     invoices: list[InvoiceOut]
@@ -72,11 +89,19 @@ def _seller(actor) -> Organisation:
     return Organisation.objects.get(pk=actor.organisation_id)
 
 
-def _line(line, placement_reference: str, account_code: str, description: str, late: bool) -> dict:
+def _line(line, placement_reference: str, account_code: str, description: str, late_days: int,
+          late_amount_ore: int) -> dict:
     return {"placement": placement_reference, "service_id": line.service_id, "period_from": line.period_from,
             "period_to": line.period_to, "unit": line.unit, "quantity": line.quantity, "rate_ore": line.rate_ore,
             "amount_ore": line.amount_ore, "amount_kr": str(ore_to_kr(line.amount_ore)),
-            "account_code": account_code, "description": description, "late_claim": late}
+            "account_code": account_code, "description": description, "late_claim": late_days > 0,
+            "late_days": late_days, "late_amount_ore": late_amount_ore}
+
+
+def _missing_out(item) -> dict:
+    return {"service_id": item.service.pk, "service": item.service.name, "offer_id": item.service.offer_id,
+            "offer": item.service.offer.name, "year": item.year, "first_day": item.first_day,
+            "message": item.message_da}
 
 
 def _invoice_out(invoice) -> dict:
@@ -85,7 +110,8 @@ def _invoice_out(invoice) -> dict:
         "buyer": str(invoice.buyer), "buyer_ean": invoice.buyer_ean, "issue_date": invoice.issue_date,
         "due_date": invoice.due_date, "credits": invoice.credits.number if invoice.credits else None,
         "total_ore": invoice.total_ore, "total_kr": str(ore_to_kr(invoice.total_ore)),
-        "lines": [_line(line, line.placement.reference, line.account_code, line.description, line.late_claim)
+        "lines": [_line(line, line.placement.reference, line.account_code, line.description, line.late_days,
+                        line.late_amount_ore)
                   for line in invoice.lines.select_related("placement")],
     }
 
@@ -94,16 +120,18 @@ def _invoice_out(invoice) -> dict:
 def settlement_preview(request, month: str):
     actor = actor_from_user(request.user)
     year, number = month_parse(month)
-    plan = settlement_plan(actor=actor, seller=_seller(actor), year=year, month=number)
+    plan = settlement_plan(actor=actor, seller=_seller(actor), year=year, month=number, issue_date=clock.today())
     return {
         "seller": str(plan.seller), "month": month, "already_issued": plan.existing_run is not None,
-        "problems": plan.problems, "total_ore": plan.total_ore, "total_kr": str(ore_to_kr(plan.total_ore)),
+        "problems": plan.blocking, "warnings": plan.warnings,
+        "missing_tariffs": [_missing_out(item) for item in plan.missing_tariffs],
+        "total_ore": plan.total_ore, "total_kr": str(ore_to_kr(plan.total_ore)),
         "invoices": [{
             "id": None, "number": None, "kind": "invoice", "seller": str(plan.seller), "buyer": str(p.buyer),
             "buyer_ean": p.buyer.ean, "issue_date": plan.issue_date, "due_date": plan.due_date, "credits": None,
             "total_ore": p.total_ore, "total_kr": str(ore_to_kr(p.total_ore)),
-            "lines": [_line(x.line, x.placement.reference, x.account_code, x.description, x.late_claim)
-                      for x in p.lines],
+            "lines": [_line(x.line, x.placement.reference, x.account_code, x.description, x.late_days,
+                            x.late_amount_ore) | {"provisional_tariff": x.provisional} for x in p.lines],
         } for p in plan.invoices],
         "credit_notes": [_invoice_out(c.invoice) | {"kind": "credit_note", "credits": c.invoice.number, "id": None,
                                                    "number": None, "total_ore": c.total_ore,
@@ -116,7 +144,7 @@ def settlement_preview(request, month: str):
 def settlement_issue_post(request, payload: IssueIn):
     actor = actor_from_user(request.user)
     year, month = month_parse(payload.month)
-    result = settlement_issue(actor=actor, seller=_seller(actor), year=year, month=month)
+    result = settlement_issue(actor=actor, seller=_seller(actor), year=year, month=month, issue_date=clock.today())
     return {"created": result.created, "invoices": [i.number for i in result.invoices],
             "credit_notes": [c.number for c in result.credit_notes]}
 

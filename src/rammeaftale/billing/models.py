@@ -1,36 +1,10 @@
 """Settlement between municipalities: monthly runs per seller, invoices and credit notes that never change once
-issued, mid-year tariff changes and the buyer's chart of accounts."""
+issued, and the buyer's chart of accounts."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from rammeaftale.registry.models import LegalParagraph, Organisation, Service
-
-
-class TariffChange(models.Model):
-    """A tariff that applies from a date inside its year (a correction or an agreed mid-year change).
-
-    The year's tariff (tariffs.Tariff) applies from 1 January; a change applies from `valid_from` to the next
-    change or the end of the year. A change dated back in time makes the next settlement run credit and
-    re-invoice the months already invoiced.
-    """
-
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="tariff_changes")
-    valid_from = models.DateField("gældende fra")
-    amount_ore = models.BigIntegerField("takst (øre)")
-    monthly_ore = models.BigIntegerField("månedstakst (øre)", null=True, blank=True)
-    reason = models.TextField("begrundelse")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField("oprettet", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "takstændring i årets løb"
-        verbose_name_plural = "takstændringer i årets løb"
-        constraints = [
-            models.UniqueConstraint(fields=["service", "valid_from"], name="tariff_change_unique"),
-            models.CheckConstraint(condition=Q(amount_ore__gte=0), name="tariff_change_not_negative"),
-        ]
 
 
 class AccountMapping(models.Model):
@@ -127,6 +101,8 @@ class InvoiceLine(models.Model):
     account_code = models.CharField("kontostreng", max_length=40, blank=True)
     description = models.CharField("tekst", max_length=300)
     late_claim = models.BooleanField("krav ældre end 12 måneder (SEL § 174 stk. 2)", default=False)
+    late_days = models.PositiveIntegerField("dage ydet for mere end 12 måneder siden", default=0)
+    late_amount_ore = models.BigIntegerField("heraf beløb for de dage (øre)", default=0)
     credited_line = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="credited_by", verbose_name="krediterer linje")
 

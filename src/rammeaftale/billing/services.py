@@ -1,17 +1,16 @@
-"""Writes for settlement master data: the default account codes, a buyer's own codes, payment accounts, and
-mid-year tariff changes; each audited."""
+"""Writes for settlement master data: the default account codes, a buyer's own codes and payment accounts; each
+audited."""
 import csv
-from datetime import date
 from importlib import resources
 
 from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
-from rammeaftale.accounts.permissions import can_manage_tariffs, can_see_invoices_of
-from rammeaftale.billing.models import AccountMapping, PaymentAccount, TariffChange
+from rammeaftale.accounts.permissions import can_see_invoices_of
+from rammeaftale.billing.models import AccountMapping, PaymentAccount
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.registry.models import LegalParagraph, Organisation, Service
+from rammeaftale.registry.models import LegalParagraph, Organisation
 
 ACCOUNT_CODES_SOURCE = (
     "Budget- og regnskabssystem for kommuner, hovedkonto 5 og 3 (funktionerne 5.38.42, 5.38.45, 5.38.50, 5.38.52 m.fl.); "
@@ -72,23 +71,3 @@ def payment_account_set(*, actor: Actor, organisation: Organisation, reg_no: str
     audit_record(actor=actor, event_type="payment_account.set", organisation_id=organisation.pk, obj=account,
                  before=before, after=model_snapshot(account))
     return account
-
-
-@transaction.atomic
-def tariff_change_record(*, actor: Actor, service: Service, valid_from: date, amount_ore: int,
-                         monthly_ore: int | None, reason: str) -> TariffChange:
-    """A tariff from a date inside the year; dated back, the next settlement run credits and re-invoices."""
-    offer = service.offer
-    if not can_manage_tariffs(actor, operator_id=offer.operator_id, region_id=offer.municipality.region_id):
-        raise NotAllowed("Kun driftsherrens økonomimedarbejdere kan ændre en takst.")
-    if amount_ore < 0:
-        raise DomainError("Taksten må ikke være negativ.", field="amount_ore")
-    if not reason.strip():
-        raise DomainError("Angiv en begrundelse for takstændringen.", field="reason")
-    if valid_from.month == 1 and valid_from.day == 1:
-        raise DomainError("En takst fra 1. januar er årets takst; ret den i takstoversigten.", field="valid_from")
-    change = TariffChange.objects.create(service=service, valid_from=valid_from, amount_ore=amount_ore,
-                                         monthly_ore=monthly_ore, reason=reason.strip(), created_by_id=actor.user_id)
-    audit_record(actor=actor, event_type="tariff.changed_mid_year", organisation_id=offer.operator_id, obj=change,
-                 after=model_snapshot(change))
-    return change

@@ -8,7 +8,7 @@ in this run. A run of a month that exists already creates nothing.
 """
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -24,8 +24,8 @@ from rammeaftale.billing.models import (
     InvoiceLine,
     PaymentAccount,
     SettlementRun,
-    TariffChange,
 )
+from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import format_kr
 from rammeaftale.engine.settlement import (
@@ -34,12 +34,15 @@ from rammeaftale.engine.settlement import (
     SettlementInputError,
     SettlementLine,
     TariffPeriod,
+    line_late_part,
     settlement_month,
 )
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
-from rammeaftale.placements.services import charge_end, rulebook_for_region
+from rammeaftale.placements.services import charge_end
 from rammeaftale.registry.models import Organisation, Service
-from rammeaftale.tariffs.models import Tariff
+from rammeaftale.registry.rules import rules_in_force
+from rammeaftale.rulebooks.display import MONTHS_DA
+from rammeaftale.tariffs.timeline import MissingTariff, TariffSpan, tariff_spans, tariffs_missing
 
 CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
 RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
@@ -78,46 +81,41 @@ def months_before(day: date, months: int) -> date:
 class _Inputs:
     charges: list[Charge]
     tariffs: list[TariffPeriod]
+    spans: dict[int, list[TariffSpan]]  # the tariff timeline the periods come from, by service
     hours: list[HoursRecord]
     placement_ids: set[int]
+    charge_regions: list[int]  # the region of each charge's offer, by position in `charges`
+    rules_on: date  # the day whose billing rule the charges carry (the first day of the extract)
 
 
-def _tariff_periods(service_ids: set[int], units: dict[int, str]) -> list[TariffPeriod]:
-    """The year's tariff from 1 January, split at every mid-year change."""
-    changes = defaultdict(list)
-    tariffs = []
-    for chunk in _chunks(service_ids):
-        for change in TariffChange.objects.filter(service_id__in=chunk).order_by("valid_from"):
-            changes[(change.service_id, change.valid_from.year)].append(change)
-        tariffs += Tariff.objects.filter(service_id__in=chunk).order_by("service_id", "year")
+def _engine_periods(spans: dict[int, list[TariffSpan]], units: dict[int, str]) -> list[TariffPeriod]:
+    """The tariff timeline as the engine reads it: the unit's rate in its own column."""
     periods = []
-    for tariff in tariffs:
-        starts = [(date(tariff.year, 1, 1), tariff.amount_ore, tariff.monthly_ore)]
-        starts += [(c.valid_from, c.amount_ore, c.monthly_ore) for c in changes[(tariff.service_id, tariff.year)]]
-        starts.sort(key=lambda item: item[0])
-        for index, (valid_from, amount_ore, monthly_ore) in enumerate(starts):
-            valid_to = starts[index + 1][0] if index + 1 < len(starts) else date(tariff.year + 1, 1, 1)
-            unit = units[tariff.service_id]
+    for service_id, service_spans in spans.items():
+        unit = units[service_id]
+        for span in service_spans:
             periods.append(TariffPeriod(
-                service_id=tariff.service_id, valid_from=valid_from, valid_to=valid_to,
-                daily_ore=amount_ore if unit == "day" else None,
-                monthly_ore=amount_ore if unit == "month" else monthly_ore,
-                hourly_ore=amount_ore if unit == "hour" else None,
+                service_id=service_id, valid_from=span.valid_from, valid_to=span.valid_to,
+                daily_ore=span.amount_ore if unit == "day" else None,
+                monthly_ore=span.amount_ore if unit == "month" else span.monthly_ore,
+                hourly_ore=span.amount_ore if unit == "hour" else None,
             ))
     return periods
 
 
-def _chunks(ids, size: int = 500):
-    """Id lists in pieces: SQLite refuses very long IN lists ("Expression tree is too large")."""
-    ordered = sorted(ids)
-    for index in range(0, len(ordered), size):
-        yield ordered[index:index + size]
+def _billing_rule(region_id: int, on: date, memo: dict) -> str:
+    """How day units are billed (the rulebook's billing basis), by the rules in force on the day of service."""
+    key = (region_id, on.year)
+    if key not in memo:
+        memo[key] = RULE_OF_BASIS[rules_in_force(region=region_id, on=on).rulebook.payment.billing_basis.value]
+    return memo[key]
 
 
 def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day: date) -> _Inputs:
     """Every invoiceable placement service of the seller (None: of every seller) that meets [first_day, last_day).
 
-    One narrow query over the bought services joined to their placements (no objects), as the batch needs.
+    One narrow query over the bought services joined to their placements (no objects), as the batch needs. The
+    charge ends where the placement's charge ends (`charge_end`, with the notice terms recorded at notice).
     """
     rows = (
         PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
@@ -126,20 +124,16 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     )
     if seller is not None:
         rows = rows.filter(placement__offer__operator=seller)
-    charges, units, placement_ids = [], {}, set()
-    rulebooks = {}
+    charges, regions, units, placement_ids = [], [], {}, set()
+    rules_memo: dict = {}
     for (placement_id, service_id, valid_from, valid_to, unit, start_date, end_date, planned_end, notice_end,
-         moved_out_on, payer_id, operator_id, region_id) in rows.values_list(
+         moved_out_on, notice_full_tariff, payer_id, operator_id, region_id) in rows.values_list(
             "placement_id", "service_id", "valid_from", "valid_to", "service__unit", "placement__start_date",
             "placement__end_date", "placement__planned_end", "placement__notice_end", "placement__moved_out_on",
-            "placement__paying_municipality_id", "placement__offer__operator_id",
+            "placement__notice_full_tariff", "placement__paying_municipality_id", "placement__offer__operator_id",
             "placement__offer__municipality__region_id").iterator(chunk_size=5000):
-        if region_id not in rulebooks:
-            rulebooks[region_id] = rulebook_for_region(region_id, first_day.year)
-        rulebook = rulebooks[region_id]
         until = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
-                           moved_out_on=moved_out_on,
-                           full_tariff_during_notice=rulebook.notice.full_tariff_during_notice.value)
+                           moved_out_on=moved_out_on, notice_full_tariff=notice_full_tariff)
         if until is not None and until <= first_day:
             continue
         start = max(start_date, valid_from)
@@ -148,11 +142,12 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
             continue
         placement_ids.add(placement_id)
         units[service_id] = unit
-        rule = "monthly_pro_rata" if unit == "month" else RULE_OF_BASIS[rulebook.payment.billing_basis.value]
+        rule = "monthly_pro_rata" if unit == "month" else _billing_rule(region_id, first_day, rules_memo)
         charges.append(Charge(
             placement_id=placement_id, service_id=service_id, seller_id=operator_id, buyer_id=payer_id, unit=unit,
             charge_from=start, charge_to=end, rule=rule,
         ))
+        regions.append(region_id)
     registered = RegisteredHours.objects.filter(day__gte=first_day, day__lt=last_day)
     if seller is not None:
         registered = registered.filter(placement_service__placement__offer__operator=seller)
@@ -162,26 +157,70 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
             "placement_service__placement_id", "placement_service__service_id", "day", "minutes")
         if placement_id in placement_ids
     ]
-    return _Inputs(charges=charges, tariffs=_tariff_periods(set(units), units), hours=hours,
-                   placement_ids=placement_ids)
+    spans = tariff_spans(service_ids=set(units), first_day=first_day, last_day=last_day)
+    return _Inputs(charges=charges, tariffs=_engine_periods(spans, units), spans=spans, hours=hours,
+                   placement_ids=placement_ids, charge_regions=regions, rules_on=first_day)
 
 
 def placements_by_id(ids) -> dict[int, Placement]:
     placements = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         placements.update(Placement.objects.select_related("offer").prefetch_related("offer__paragraphs")
                           .in_bulk(chunk))
     return placements
 
 
-def _lines_for_month(inputs: _Inputs, year: int, month: int) -> list[SettlementLine]:
+def _uncovered(spans: list[TariffSpan], start: date, end: date) -> date | None:
+    """The first day in [start, end) that no span covers."""
+    day = start
+    for span in spans:
+        if span.valid_to <= day:
+            continue
+        if span.valid_from > day:
+            break
+        day = span.valid_to
+    return day if day < end else None
+
+
+@dataclass
+class MonthLines:
+    lines: list[SettlementLine]
+    missing: list[MissingTariff]  # charges left out because a day has no tariff, with what is missing
+
+
+def _lines_for_month(inputs: _Inputs, year: int, month: int) -> MonthLines:
+    """The month's lines from the engine; charges with a day without tariff are left out and listed instead."""
+    first, after = month_start(year, month), month_start(*month_add(year, month, 1))
+    charges, gaps, memo = [], {}, {}
+    for charge, region_id in zip(inputs.charges, inputs.charge_regions, strict=True):
+        start, end = max(charge.charge_from, first), min(charge.charge_to or after, after)
+        if start >= end:
+            continue
+        gap = _uncovered(inputs.spans.get(charge.service_id, []), start, end)
+        if gap is not None:
+            gaps[charge.service_id] = min(gaps.get(charge.service_id, gap), gap)
+            continue
+        if charge.unit != "month" and first.year != inputs.rules_on.year:
+            rule = _billing_rule(region_id, first, memo)
+            if rule != charge.rule:
+                charge = replace(charge, rule=rule)
+        charges.append(charge)
+    missing = []
+    if gaps:
+        missing = tariffs_missing(service_ids=gaps, first_day=min(gaps.values()), last_day=after)
+        missing = [item for item in missing if item.service.pk in gaps]
     try:
-        lines = settlement_month(charges=inputs.charges, tariffs=inputs.tariffs, hours=inputs.hours, year=year,
+        lines = settlement_month(charges=charges, tariffs=inputs.tariffs, hours=inputs.hours, year=year,
                                  month=month)
-        return [line for line in lines if line.quantity or line.unit != "hour"]  # no hours registered: no line
     except SettlementInputError as error:
         raise DomainError(str(error), field=error.field, code="settlement_input",
                           message_en="settlement input is incomplete (see the Danish message)") from error
+    return MonthLines(lines=[line for line in lines if line.quantity or line.unit != "hour"],  # no hours: no line
+                      missing=missing)
+
+
+def _span_of(inputs: _Inputs, line: SettlementLine) -> TariffSpan | None:
+    return next((span for span in inputs.spans.get(line.service_id, []) if span.covers(line.period_from)), None)
 
 
 # The plan: what a run would write
@@ -192,9 +231,15 @@ class PlannedLine:
     line: SettlementLine
     placement: Placement
     is_correction: bool
-    late_claim: bool
+    late_days: int  # days before the claim limit (SEL § 174 stk. 2), counted per day
+    late_amount_ore: int
     account_code: str
     description: str
+    provisional: bool  # priced at a provisional tariff (foreløbig takst)
+
+    @property
+    def late_claim(self) -> bool:
+        return self.late_days > 0
 
 
 @dataclass
@@ -229,10 +274,17 @@ class SettlementPlan:
     credits: list[PlannedCredit]
     existing_run: SettlementRun | None = None
     problems: list[str] = field(default_factory=list)
+    missing_tariffs: list[MissingTariff] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. rules carried on past their agreement's years
 
     @property
     def total_ore(self) -> int:
         return sum(i.total_ore for i in self.invoices) - sum(c.total_ore for c in self.credits)
+
+    @property
+    def blocking(self) -> list[str]:
+        """Everything that stops the run: missing tariffs first, then what the e-invoices lack."""
+        return [f"Ingen takst: {item.message_da}" for item in self.missing_tariffs] + self.problems
 
 
 def _line_key(line) -> tuple:
@@ -252,7 +304,8 @@ def _account_code(accounts: dict, buyer_id: int, placement: Placement) -> str:
     return ""
 
 
-def _description(line: SettlementLine, placement: Placement, service_name: str) -> str:
+def _description(line: SettlementLine, placement: Placement, service_name: str, *, provisional: bool,
+                 late_days: int) -> str:
     last = line.period_to - timedelta(days=1)
     if line.unit == "hour":
         quantity = f"{line.quantity // 60}:{line.quantity % 60:02d} timer"
@@ -260,18 +313,31 @@ def _description(line: SettlementLine, placement: Placement, service_name: str) 
         quantity = "hel måned"
     else:
         quantity = f"{line.quantity} dage"
-    return (f"Placering {placement.reference}, {service_name}, {line.period_from:%d.%m}–{last:%d.%m.%Y}: "
+    text = (f"Placering {placement.reference}, {service_name}, {line.period_from:%d.%m}–{last:%d.%m.%Y}: "
             f"{quantity} à {format_kr(line.rate_ore)}")
+    if provisional:
+        text += " (foreløbig takst)"
+    if late_days:
+        text += f"; {late_days} dage ydet for mere end 12 måneder siden"
+    return text
+
+
+def _late_minutes(inputs: _Inputs, line: SettlementLine, claim_limit: date) -> int:
+    if line.unit != "hour" or line.period_from >= claim_limit:
+        return 0
+    return sum(record.minutes for record in inputs.hours
+               if record.placement_id == line.placement_id and record.service_id == line.service_id
+               and line.period_from <= record.day < min(line.period_to, claim_limit))
 
 
 def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int,
-                    issue_date: date | None = None) -> SettlementPlan:
-    """What issuing the month would write; nothing is saved."""
+                    issue_date: date) -> SettlementPlan:
+    """What issuing the month would write; nothing is saved. Charges with a day without tariff are left out and
+    listed in `missing_tariffs` (the run refuses to issue while any is missing)."""
     if not can_run_settlement(actor, seller_id=seller.pk):
         raise NotAllowed("Kun sælgerens økonomimedarbejdere kan afregne dens pladser.")
     if not 1 <= month <= 12:
         raise DomainError(f"Måneden {month} findes ikke (1–12).", field="month")
-    issue_date = issue_date or date.today()
     existing = SettlementRun.objects.filter(seller=seller, year=year, month=month).first()
     first_run = SettlementRun.objects.filter(seller=seller).order_by("year", "month").first()
     months = [(year, month)]
@@ -282,36 +348,48 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
                 break
             months.append(earlier)
     oldest = min(months)
-    inputs = settlement_inputs(seller=seller, first_day=month_start(*oldest), last_day=month_start(*month_add(year, month, 1)))
-    rulebook = rulebook_for_region(seller.region_id, year) if seller.region_id else None
-    due_days = rulebook.payment.due_days_max.value if rulebook else 30
-    claim_months = rulebook.payment.claim_limit_months.value if rulebook else 12
-    timing = "forud" if rulebook is None or rulebook.payment.timing.value == "in_advance" else "bagud"
+    inputs = settlement_inputs(seller=seller, first_day=month_start(*oldest),
+                               last_day=month_start(*month_add(year, month, 1)))
+    rules = rules_in_force(region=seller.region_id, on=month_start(year, month))  # payment terms of the month
+    payment = rules.rulebook.payment
+    due_days, claim_months = payment.due_days_max.value, payment.claim_limit_months.value
+    timing = "forud" if payment.timing.value == "in_advance" else "bagud"
     claim_limit = months_before(issue_date, claim_months)
     names = dict(Service.objects.filter(pk__in={c.service_id for c in inputs.charges}).values_list("pk", "name"))
     placements = placements_by_id(inputs.placement_ids)
     accounts = _accounts({p.paying_municipality_id for p in placements.values()})
     invoices: dict[int, PlannedInvoice] = {}
     credits: dict[int, PlannedCredit] = {}
+    missing: list[MissingTariff] = []
     buyers = {o.pk: o for o in Organisation.objects.filter(
         pk__in={p.paying_municipality_id for p in placements.values()})}
 
     def plan_line(line: SettlementLine, *, correction: bool) -> None:
         placement = placements[line.placement_id]
         planned = invoices.setdefault(line.buyer_id, PlannedInvoice(buyer=buyers[line.buyer_id]))
+        span = _span_of(inputs, line)
+        provisional = bool(span and span.provisional)
+        late_days, late_amount = line_late_part(line=line, claim_limit=claim_limit,
+                                                late_minutes=_late_minutes(inputs, line, claim_limit))
         planned.lines.append(PlannedLine(
-            line=line, placement=placement, is_correction=correction, late_claim=line.period_from < claim_limit,
-            account_code=_account_code(accounts, line.buyer_id, placement),
-            description=_description(line, placement, names.get(line.service_id, "")),
+            line=line, placement=placement, is_correction=correction, late_days=late_days,
+            late_amount_ore=late_amount, account_code=_account_code(accounts, line.buyer_id, placement),
+            description=_description(line, placement, names.get(line.service_id, ""), provisional=provisional,
+                                     late_days=late_days),
+            provisional=provisional,
         ))
 
     if existing is None:
-        for line in _lines_for_month(inputs, year, month):
+        month_lines = _lines_for_month(inputs, year, month)
+        missing += month_lines.missing
+        for line in month_lines.lines:
             plan_line(line, correction=False)
     for earlier in months[1:]:
         start, end = month_start(*earlier), month_start(*month_add(*earlier, 1))
+        month_lines = _lines_for_month(inputs, *earlier)
+        missing += month_lines.missing
         target = defaultdict(list)
-        for line in _lines_for_month(inputs, *earlier):
+        for line in month_lines.lines:
             target[(line.placement_id, line.service_id)].append(line)
         issued = defaultdict(list)
         for line in (InvoiceLine.objects.filter(invoice__seller=seller, invoice__kind=InvoiceKind.INVOICE,
@@ -319,7 +397,10 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
                                                 credited_by__isnull=True)
                      .select_related("invoice")):
             issued[(line.placement_id, line.service_id)].append(line)
+        lacking = {item.service.pk for item in month_lines.missing}
         for key in sorted(set(target) | set(issued)):
+            if key[1] in lacking:
+                continue  # a day of the month has no tariff: nothing is credited until it has
             if sorted(map(_line_key, target.get(key, []))) == sorted(map(_line_key, issued.get(key, []))):
                 continue
             for old in issued.get(key, []):
@@ -334,7 +415,18 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
         payment_terms=f"Netto {due_days} dage efter modtagelse; månedlig afregning {timing}.",
         invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
         credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
+        missing_tariffs=_distinct_missing(missing), warnings=[rules.warning_da] if rules.warning_da else [],
     )
+
+
+def _distinct_missing(missing: list[MissingTariff]) -> list[MissingTariff]:
+    """One entry per service and year, the earliest first day."""
+    by_key: dict[tuple[int, int], MissingTariff] = {}
+    for item in missing:
+        key = (item.service.pk, item.year)
+        if key not in by_key or item.first_day < by_key[key].first_day:
+            by_key[key] = item
+    return sorted(by_key.values(), key=lambda item: (item.service.offer.name, item.service.name, item.year))
 
 
 def _missing_for_einvoice(seller: Organisation, buyers: list[Organisation]) -> list[str]:
@@ -366,7 +458,7 @@ class SettlementResult:
 
 @transaction.atomic
 def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: int,
-                     issue_date: date | None = None) -> SettlementResult:
+                     issue_date: date) -> SettlementResult:
     """Issue the month: one invoice per buyer (with any corrections) and one credit note per credited invoice.
 
     Idempotent: a month already issued returns its run and writes nothing. All or nothing: a missing EAN or a
@@ -381,6 +473,11 @@ def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: in
                                 invoices=list(existing.invoices.filter(kind=InvoiceKind.INVOICE)),
                                 credit_notes=list(existing.invoices.filter(kind=InvoiceKind.CREDIT_NOTE)))
     plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=issue_date)
+    if plan.missing_tariffs:
+        raise DomainError(
+            f"{MONTHS_DA[month - 1].capitalize()} {year} kan ikke afregnes, før alle dage har en takst. "
+            + " ".join(plan.blocking), field="tariffs", code="missing_tariffs",
+            message_en=f"{len(plan.missing_tariffs)} service(s) lack a tariff on charged days")
     if plan.problems:
         raise DomainError(" ".join(plan.problems), field="organisation", code="missing_party_data",
                           message_en="the seller or a paying municipality lacks what an e-invoice needs")
@@ -397,7 +494,8 @@ def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: in
                         period_from=p.line.period_from, period_to=p.line.period_to, unit=p.line.unit,
                         basis=p.line.basis, quantity=p.line.quantity, rate_ore=p.line.rate_ore,
                         amount_ore=p.line.amount_ore, account_code=p.account_code,
-                        description=p.description[:300], late_claim=p.late_claim)
+                        description=p.description[:300], late_claim=p.late_claim, late_days=p.late_days,
+                        late_amount_ore=p.late_amount_ore)
             for p in planned.lines
         )
         invoices.append(invoice)

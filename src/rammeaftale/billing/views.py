@@ -1,5 +1,4 @@
 """Settlement pages: the month's run (preview, then issue), invoices sent and received, and their exports."""
-from datetime import date
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -11,16 +10,16 @@ from rammeaftale.billing.documents import invoice_oioubl, posting_csv, posting_x
 from rammeaftale.billing.models import InvoiceKind
 from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.registry.models import Organisation
+from rammeaftale.rulebooks.display import MONTHS_DA
 from rammeaftale.web.pages import missing_as_404, page_view
 
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-             "november", "december")
 
 
 def _month(request) -> tuple[int, int]:
-    return month_parse(request.GET.get("month") or request.POST.get("month") or f"{date.today():%Y-%m}")
+    return month_parse(request.GET.get("month") or request.POST.get("month") or f"{clock.today():%Y-%m}")
 
 
 def _seller(request) -> Organisation:
@@ -42,7 +41,7 @@ def settlement_overview(request):
     seller = _seller(request)
     if request.method == "POST":
         try:
-            result = settlement_issue(actor=actor, seller=seller, year=year, month=month)
+            result = settlement_issue(actor=actor, seller=seller, year=year, month=month, issue_date=clock.today())
         except DomainError as error:
             messages.error(request, error.message_da)
         else:
@@ -52,7 +51,7 @@ def settlement_overview(request):
             else:
                 messages.info(request, f"{MONTHS_DA[month - 1].capitalize()} {year} er allerede afregnet; intet nyt.")
         return redirect(f"{reverse('billing:settlement')}?month={year}-{month:02d}")
-    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month)
+    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=clock.today())
     return render(request, "billing/settlement.html", {
         "plan": plan, "month_value": f"{year}-{month:02d}", "month_name": f"{MONTHS_DA[month - 1]} {year}",
         "seller": seller,

@@ -357,3 +357,26 @@ def settlement_month(*, charges: Iterable[Charge], tariffs: Iterable[TariffPerio
         year=year, month=month,
     )
     return [SettlementLine(*row) for row in frame.iter_rows()]
+
+
+def line_late_part(*, line: SettlementLine, claim_limit: date, late_minutes: int = 0) -> tuple[int, int]:
+    """The days of a line before `claim_limit` and their share of the amount, in øre (SEL § 174 stk. 2: a claim
+    must be made "senest 12 måneder efter at hjælpen er ydet"; it applies day by day, not to a whole line).
+
+    Days: the line's calendar days before the limit. Amount: the whole line's amount when every day is late;
+    otherwise rounded as such a line would be: days × daily tariff; monthly tariff × days / days in the month,
+    half up; for an hour line `late_minutes` (registered before the limit) × hourly tariff / 60, half up.
+    """
+    late_to = min(line.period_to, claim_limit)
+    days = max((late_to - line.period_from).days, 0)
+    if days == 0:
+        return 0, 0
+    if line.period_to <= claim_limit:
+        return days, line.amount_ore  # the whole line is late: its own amount, whatever its rounding
+    if line.basis == "hours":
+        return days, (2 * late_minutes * line.rate_ore + 60) // 120
+    if line.basis == "days":
+        return days, days * line.rate_ore
+    month_first, month_end = month_bounds(year=line.period_from.year, month=line.period_from.month)
+    days_in_month = (month_end - month_first).days
+    return days, (2 * line.rate_ore * days + days_in_month) // (2 * days_in_month)

@@ -19,7 +19,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.engine.occupancy import Period, occupancy_frame, occupancy_pct, pct_text, periods_frame
 from rammeaftale.occupancy.inputs import occupancy_capacities_frame, occupancy_stays_frame
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement
-from rammeaftale.placements.services import charge_end, rulebook_for_region
+from rammeaftale.placements.services import charge_end
 from rammeaftale.registry.models import (
     Category,
     LegalParagraph,
@@ -297,21 +297,20 @@ def purchase_matrix(*, region: Organisation, year: int, today: date) -> Purchase
     """Place-days and placements in the region's offers paid by a municipality other than the offer's operator
     during the year (the current year up to today). The operator's own citizens (internal placements) are left
     out, and so is every placement its operator pays for itself. Stays run from the start to the first day not
-    charged, as in the occupancy engine (paid notice days count where the region's rulebook charges them)."""
+    charged, as in the occupancy engine (paid notice days count where the rules in force at notice charge them)."""
     period = _year_period(year, today=today)
     first_day, after = period.start, period.end
     placements = (Placement.objects.filter(offer__municipality__region=region, status__in=CHARGED_STATUSES,
                                            is_internal=False, start_date__lt=after)
                   .exclude(paying_municipality_id=F("offer__operator_id")))
-    rows = list(placements.values_list("paying_municipality_id", "offer__operator_id", "start_date", "end_date",
-                                       "planned_end", "notice_end", "moved_out_on").iterator(chunk_size=5000))
     records = []
-    if rows:
-        full_notice = rulebook_for_region(region.pk, year, region_name=str(region)).notice.full_tariff_during_notice
-        for buyer_id, operator_id, start, end_date, planned_end, notice_end, moved_out_on in rows:
-            end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
-                             moved_out_on=moved_out_on, full_tariff_during_notice=full_notice.value)
-            records.append((buyer_id, operator_id, max(start, first_day), min(end or after, after)))
+    for (buyer_id, operator_id, start, end_date, planned_end, notice_end, moved_out_on,
+         notice_full_tariff) in placements.values_list(
+            "paying_municipality_id", "offer__operator_id", "start_date", "end_date", "planned_end", "notice_end",
+            "moved_out_on", "notice_full_tariff").iterator(chunk_size=5000):
+        end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
+                         moved_out_on=moved_out_on, notice_full_tariff=notice_full_tariff)
+        records.append((buyer_id, operator_id, max(start, first_day), min(end or after, after)))
     frame = pl.DataFrame(records, orient="row", schema={"buyer_id": pl.Int64, "operator_id": pl.Int64,
                                                          "start": pl.Date, "end": pl.Date})
     totals = (frame.with_columns(days=(pl.col("end") - pl.col("start")).dt.total_days())

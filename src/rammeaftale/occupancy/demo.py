@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.occupancy.models import Assessment, OccupancyReportLine
-from rammeaftale.occupancy.services import report_draft, report_submit, reporting_offers, reporting_periods
-from rammeaftale.placements.services import agreement_of_region
+from rammeaftale.occupancy.services import region_reporting_periods, report_draft, report_submit, reporting_offers
 from rammeaftale.registry.models import Organisation
 
 LEFT_FOR_THE_BROWSER = "461"  # Odense: the demo login oekonomi-odense submits its own report
@@ -38,10 +37,8 @@ def _recent_periods(region: Organisation, today: date):
     year's)."""
     periods = []
     for year in (today.year - 1, today.year):
-        agreement = agreement_of_region(region.pk, year)
-        if agreement is not None:
-            periods.extend(period for period in reporting_periods(agreement, year)
-                           if today - timedelta(days=365) < period.end <= today)
+        periods.extend(period for period in region_reporting_periods(region, year)
+                       if today - timedelta(days=365) < period.end <= today)
     return periods
 
 

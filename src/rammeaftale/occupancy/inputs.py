@@ -1,12 +1,13 @@
 """What the occupancy engine reads from the database: stays from the placements, dated capacities, budgeted
 occupancy; narrow queries, no model objects."""
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 import polars as pl
 from django.db.models import Q
 
+from rammeaftale.core.chunks import chunks
 from rammeaftale.engine.occupancy import (
     CAPACITY_SCHEMA,
     STAY_SCHEMA,
@@ -16,46 +17,34 @@ from rammeaftale.engine.occupancy import (
     periods_frame,
 )
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement
-from rammeaftale.placements.services import charge_end, rulebook_for_region
+from rammeaftale.placements.services import charge_end
 from rammeaftale.registry.models import OfferCapacity
 from rammeaftale.tariffs.models import ServiceBudget
-
-CHUNK = 900  # SQLite refuses more than about a thousand parameters in one IN list
-
-
-def id_chunks(ids: list[int]) -> Iterator[list[int]]:
-    for index in range(0, len(ids), CHUNK):
-        yield ids[index:index + CHUNK]
-
 
 def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id"):
     """The queryset once (all offers), or once per chunk of offer ids."""
     if offer_ids is None:
         yield queryset
         return
-    for chunk in id_chunks(sorted(set(offer_ids))):
+    for chunk in chunks(offer_ids):
         yield queryset.filter(**{f"{field}__in": chunk})
 
 
 def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
     """Every placement that holds a place (reserved, active, notice given, ended; the operator's own citizens
     included) and meets [first_day, last_day): from its start to the first day not charged, so paid notice days
-    count exactly where the region's rulebook charges them: the rulebook of the year the notice was given, the one
-    that fixed the notice period (`placement_notice_give`); the first day's year where no notice was given."""
+    count exactly where they are paid: by the rules in force the day notice was given, recorded on the placement
+    (`Placement.notice_full_tariff`), the same answer the settlement reads."""
     placements = (Placement.objects.filter(status__in=CHARGED_STATUSES, start_date__lt=last_day)
                   .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day)))
-    full_notice: dict[tuple[int, int], bool] = {}  # (region, year): a handful of rulebooks for any number of rows
     offers, starts, ends = [], [], []
     for queryset in _by_offers(placements, offer_ids):
-        for (offer_id, start, end_date, planned_end, notice_given_on, notice_end, moved_out_on,
-             region_id) in queryset.values_list(
-                "offer_id", "start_date", "end_date", "planned_end", "notice_given_on", "notice_end", "moved_out_on",
-                "offer__municipality__region_id").iterator(chunk_size=5000):
-            key = (region_id, (notice_given_on or first_day).year)
-            if key not in full_notice:
-                full_notice[key] = rulebook_for_region(*key).notice.full_tariff_during_notice.value
+        for (offer_id, start, end_date, planned_end, notice_end, moved_out_on,
+             notice_full_tariff) in queryset.values_list(
+                "offer_id", "start_date", "end_date", "planned_end", "notice_end", "moved_out_on",
+                "notice_full_tariff").iterator(chunk_size=5000):
             end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
-                             moved_out_on=moved_out_on, full_tariff_during_notice=full_notice[key])
+                             moved_out_on=moved_out_on, notice_full_tariff=notice_full_tariff)
             if end is not None and (end <= first_day or end <= start):
                 continue
             offers.append(offer_id)

@@ -20,9 +20,8 @@ from rammeaftale.occupancy.services import (
     reporting_offers,
     reporting_period,
 )
-from rammeaftale.placements.services import rulebook_for
 from rammeaftale.registry.models import Agreement, Offer, Organisation
-from rammeaftale.registry.services import rulebook_of
+from rammeaftale.registry.rules import rulebook_of, rules_in_force
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -223,7 +222,7 @@ def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date 
     periods = year_periods(year, until=today if today.year == year else None)
     figures = offer_occupancy(periods=periods, offer_ids=[offer.pk])
     budgeted = budgeted_occupancy(year=year, offer_ids=[offer.pk]).get(offer.pk)
-    rulebook = rulebook_for(offer, year)
+    rulebook = rules_in_force(region=offer.municipality.region_id, on=date(year, 1, 1)).rulebook  # the year's rules
     rules = rulebook.occupancy
     rows, months = [], []
     for period in periods:

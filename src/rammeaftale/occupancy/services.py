@@ -12,18 +12,18 @@ from django.utils import timezone
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
 from rammeaftale.accounts.models import Role
+from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import kr_to_ore
 from rammeaftale.engine.occupancy import Period
 from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
-from rammeaftale.occupancy.inputs import budgeted_occupancy, id_chunks, offer_occupancy
+from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus, TrueUpOutlook
-from rammeaftale.placements.services import agreement_of_region
 from rammeaftale.registry.demo.catalogue import REGION_CODES
 from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Organisation
+from rammeaftale.registry.rules import rulebook_of, rules_in_force
 from rammeaftale.registry.selectors import region_resolve
-from rammeaftale.registry.services import rulebook_of
 from rammeaftale.rulebooks.models import ReportPeriod
 from rammeaftale.tariffs.models import ServiceBudget
 from rammeaftale.tariffs.services import engine_service_budget
@@ -87,7 +87,7 @@ def agreement_resolve(text: str, *, year: int) -> Agreement:
         if agreement is None:
             raise DomainError(f"Ukendt rammeaftale «{text}».", field="agreement",
                               message_en=f"unknown agreement {text!r}")
-        governing = agreement_of_region(agreement.region_id, year)
+        governing = _governing(agreement.region, year)
         if governing is not None and governing.pk != agreement.pk:
             raise DomainError(
                 f"Rammeaftalen «{agreement}» dækker {agreement.year_from}–{agreement.year_to}; for {year} gælder "
@@ -102,11 +102,15 @@ def agreement_resolve(text: str, *, year: int) -> Agreement:
             f"Ukendt rammeaftale «{text}»: angiv rammeaftalens id eller regionen (fx syddanmark eller 1083).",
             field="agreement", message_en=f"unknown agreement {text!r}",
         ) from error
-    agreement = agreement_of_region(region.pk, year)
-    if agreement is None:
-        raise DomainError(f"Ingen rammeaftale gælder for {region} i {year}.", field="agreement",
-                          message_en=f"no agreement for region {region.code} in {year}")
-    return agreement
+    return rules_in_force(region=region, on=date(year, 1, 1)).agreement
+
+
+def _governing(region: Organisation, year: int) -> Agreement | None:
+    """The agreement whose rules govern the report periods of the year (those in force on its 1 January)."""
+    try:
+        return rules_in_force(region=region, on=date(year, 1, 1)).agreement
+    except DomainError:
+        return None
 
 
 def reporting_period(agreement: Agreement, code: str) -> ReportingPeriod:
@@ -126,6 +130,14 @@ def reporting_period(agreement: Agreement, code: str) -> ReportingPeriod:
         f"Ukendt periode «{code}»: rammeaftalen «{agreement}» indberetter for {known}.",
         field="period", message_en=f"the agreement has no report for {code}",
     )
+
+
+def region_reporting_periods(region: Organisation | int, year: int) -> list[ReportingPeriod]:
+    """The report periods of the year under the rules in force for the region (none without an agreement)."""
+    if not isinstance(region, Organisation):
+        region = Organisation.objects.get(pk=region)
+    agreement = _governing(region, year)
+    return reporting_periods(agreement, year) if agreement is not None else []
 
 
 def reporting_periods(agreement: Agreement, year: int) -> list[ReportingPeriod]:
@@ -222,7 +234,7 @@ def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[Oc
                               offer_ids=ids)
     budget_lines: dict[int, list[ServiceBudget]] = {}
     categories: dict[int, str] = {}
-    for chunk in id_chunks(ids):
+    for chunk in chunks(ids):
         categories.update(OfferCategory.objects.filter(year=period.year, offer_id__in=chunk)
                           .values_list("offer_id", "category"))
         for line in (ServiceBudget.objects.filter(budget__offer_id__in=chunk, budget__year=period.year)

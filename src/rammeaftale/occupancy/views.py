@@ -22,12 +22,11 @@ from rammeaftale.occupancy.selectors import (
 from rammeaftale.occupancy.services import (
     can_report_for,
     missing_explanations,
+    region_reporting_periods,
     report_draft,
     report_line_explain,
     report_submit,
-    reporting_periods,
 )
-from rammeaftale.placements.services import agreement_of_region
 from rammeaftale.registry.models import Agreement, Organisation
 from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
 from rammeaftale.web.pages import int_param, missing_as_404, page_view
@@ -42,9 +41,7 @@ def overview(request):
     periods = []
     if region_id is not None:
         for year in (today.year, today.year - 1):
-            agreement = agreement_of_region(region_id, year)
-            if agreement is not None:
-                periods.extend(reporting_periods(agreement, year))
+            periods.extend(region_reporting_periods(region_id, year))
     periods.sort(key=lambda period: (period.year, period.quarter), reverse=True)
     own = {report.code: report for report in reports_of_operator(actor=actor)}
     return render(request, "occupancy/overview.html", {

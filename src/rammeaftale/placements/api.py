@@ -10,6 +10,7 @@ from ninja.responses import Status
 
 from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.accounts.permissions import can_list_placements
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.placements import contract, selectors, services
@@ -93,10 +94,12 @@ class PlacementOut(Schema):
 class TariffOut(Schema):
     service_id: int
     year: int
+    valid_from: date = Field(description="Taksten gælder fra denne dag (1. januar eller en ændring i årets løb).")
     amount_kr: str
     amount_ore: int
     monthly_kr: str | None
     monthly_ore: int | None
+    provisional: bool = Field(description="Foreløbig takst (sidste års takst × P/L), indtil den godkendte kommer.")
 
 
 class TermOut(Schema):
@@ -111,8 +114,10 @@ class PlacementDetailOut(PlacementOut):
     charged_until: date | None = Field(description="Første dag uden betaling efter regelbogen (null: løbende).")
     notice_rule: str | None = Field(description="Fx «løbende måned + 3 måneder» for tilbuddets type.")
     full_tariff_during_notice: bool | None
+    rules_warning: str | None = Field(description="Sagt, når reglerne bruges ud over deres rammeaftales år.")
+    early_end_agreement: str = Field(description="Driftsherrens accept af en slutdato før opsigelsesvarslet.")
     terms: list[TermOut] = Field(description="Regelbogens opsigelses- og betalingsvilkår med kilde eller antagelse.")
-    tariffs: list[TariffOut] = Field(description="Takster for de købte ydelser i startåret.")
+    tariffs: list[TariffOut] = Field(description="Takster for de købte ydelser i dag (startdagen, hvis den er senere).")
     actions: list[str] = Field(description="Handlinger, brugeren kan udføre nu.")
     may_read_full_cpr: bool
 
@@ -157,6 +162,8 @@ class MoveOutIn(Schema):
 class EndDateIn(Schema):
     end_date: date
     reason: str = Field(max_length=500)
+    operator_agreement: str = Field("", max_length=300, description=(
+        "En slutdato før opsigelsesvarslet kræver driftsherrens accept: hvem accepterede og hvornår."))
 
 
 class ReasonIn(Schema):
@@ -199,24 +206,25 @@ def _money(amount_ore: int | None) -> str | None:
 def _detail(actor: Actor, placement: Placement) -> Placement:
     """The placement as stored after the change, with the rulebook's terms and the actions now possible."""
     placement = selectors.placement_get(actor=actor, placement_id=placement.pk)
+    today = clock.today()
     try:
-        # The rules of the year notice was (or, given today, would be) given in, as on the page.
-        terms = selectors.placement_terms(placement=placement, year=(placement.notice_given_on or date.today()).year)
+        terms = selectors.placement_terms(placement=placement, today=today)
     except DomainError:
         terms = None
-    tariffs = selectors.placement_tariffs(placement=placement, year=placement.start_date.year)
-    placement.charged_until = services.charged_until(
-        placement, full_tariff_during_notice=terms.full_tariff_during_notice if terms else True)
+    tariffs = selectors.placement_tariffs(placement=placement, on=max(placement.start_date, today))
+    placement.charged_until = services.charged_until(placement)
     placement.notice_rule = terms.notice_rule_da if terms else None
     placement.full_tariff_during_notice = terms.full_tariff_during_notice if terms else None
+    placement.rules_warning = terms.rules.warning_da if terms else None
     placement.terms = [
         {"path": p.path, "label": p.label_da, "value": p.value_display,
          "source": f"{p.source.title}, {p.source.section}" if p.source else None, "assumed": p.assumed}
         for p in ([*terms.notice, *terms.payment] if terms else [])
     ]
     placement.tariffs = [
-        {"service_id": t.service_id, "year": t.year, "amount_kr": _money(t.amount_ore), "amount_ore": t.amount_ore,
-         "monthly_kr": _money(t.monthly_ore), "monthly_ore": t.monthly_ore}
+        {"service_id": t.service_id, "year": t.valid_from.year, "valid_from": t.valid_from,
+         "amount_kr": _money(t.amount_ore), "amount_ore": t.amount_ore, "monthly_kr": _money(t.monthly_ore),
+         "monthly_ore": t.monthly_ore, "provisional": t.provisional}
         for t in tariffs.values()
     ]
     placement.actions = sorted(selectors.placement_actions(actor=actor, placement=placement) - {"over_occupancy"})
@@ -319,8 +327,9 @@ def placement_move_out(request, placement_id: int, payload: MoveOutIn):
              summary="Sæt eller flyt slutdatoen (næste afregning krediterer og fakturerer forskellen)")
 def placement_end_date(request, placement_id: int, payload: EndDateIn):
     actor, placement = _get(request, placement_id)
-    return _detail(actor, services.placement_end_date_set(actor=actor, placement=placement,
-                                                          end_date=payload.end_date, reason=payload.reason))
+    return _detail(actor, services.placement_end_date_set(
+        actor=actor, placement=placement, end_date=payload.end_date, reason=payload.reason, today=clock.today(),
+        operator_agreement=payload.operator_agreement))
 
 
 @router.post("/{int:placement_id}/cancel", response=PlacementDetailOut, summary="Annullér købet (handlekommunen)")

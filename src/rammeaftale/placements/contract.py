@@ -118,12 +118,12 @@ def placement_contract(*, actor: Actor, placement: Placement, masked: bool = Fal
         cpr, cpr_is_full = placement.cpr_masked, False
     offer = placement.offer
     year = placement.start_date.year
-    tariffs = selectors.placement_tariffs(placement=placement, year=year)
+    tariffs = selectors.placement_tariffs(placement=placement, on=placement.start_date)
     contact = {"contact_name": placement.contact_name, "contact_phone": placement.contact_phone,
                "contact_email": placement.contact_email}
     same = placement.acting_municipality_id == placement.paying_municipality_id
     try:
-        terms = selectors.placement_terms(placement=placement, year=year)
+        terms = selectors.placement_terms(placement=placement, today=placement.start_date)
         terms_problem = ""
     except DomainError as error:
         terms, terms_problem = None, error.message_da
@@ -137,7 +137,7 @@ def placement_contract(*, actor: Actor, placement: Placement, masked: bool = Fal
                                     value=months))
             else:
                 notice.append(_term(parameter))
-    agreement = terms.agreement if terms else services.agreement_of(offer, year)
+    agreement = terms.agreement if terms else None
     return Contract(
         placement=placement, cpr=cpr, cpr_is_full=cpr_is_full,
         is_child=bool(placement.custody) or _age_on(placement.birth_date, placement.start_date) < 18,

@@ -23,8 +23,8 @@ from rammeaftale.core.errors import NotAllowed
 from rammeaftale.engine.notice import notice_end
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
 from rammeaftale.placements.models import Placement, PlacementService, PlacementStatus
-from rammeaftale.placements.services import rulebook_for_region
 from rammeaftale.registry.models import Offer, Organisation, OrganisationKind, ServiceKind
+from rammeaftale.registry.rules import rules_in_force
 
 # Typical stay lengths in days (low, high) per offer type; an assumption for the demo only.
 STAY_DAYS = {"residential": (300, 2400), "day": (200, 1500), "outpatient": (60, 500), "education": (300, 1100)}
@@ -124,7 +124,7 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
     account_mapping_defaults_load(actor=actor)
     for region in regions:
         rng = random.Random(f"rammeaftale-demo-placements:{seed}:{region.code}")
-        rulebook = rulebook_for_region(region.pk, today.year, region_name=str(region))  # notice as the rules say
+        rulebooks = {}  # notice as the rules in force the day it is given say, by year
         municipalities = list(Organisation.objects.filter(region=region, kind=OrganisationKind.MUNICIPALITY)
                               .order_by("code"))
         offers = list(
@@ -163,9 +163,14 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
                         given = today - timedelta(days=rng.randint(0, 40))
                         placement.status = PlacementStatus.NOTICE_GIVEN
                         placement.notice_given_on = max(given, start)
+                        year = placement.notice_given_on.year
+                        if year not in rulebooks:
+                            rulebooks[year] = rules_in_force(region=region, on=placement.notice_given_on).rulebook
+                        rulebook = rulebooks[year]
                         placement.notice_end = notice_end(given_on=placement.notice_given_on,
                                                           months=rulebook.notice_months(offer.offer_type),
                                                           running_month=rulebook.notice.running_month.value)
+                        placement.notice_full_tariff = rulebook.notice.full_tariff_during_notice.value
                     elif rng.random() < 0.08:
                         break  # a vacant place today
                     else:

@@ -1,8 +1,8 @@
 """Forms for the placement pages: they parse and label the input; the services check the rules and say what is wrong."""
-from datetime import date
 
 from django import forms
 
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.placements.models import Custody, PlacementService
 from rammeaftale.registry.models import Offer, Organisation, ServiceKind
@@ -63,7 +63,7 @@ class PlacementBuyForm(DomainErrorForm):
         if not self.is_bound:
             self.initial.setdefault("services", [s.pk for s in services if s.kind == ServiceKind.BASIS])
             self.initial.setdefault("paying_municipality", own_municipality.pk if own_municipality else None)
-            self.initial.setdefault("start_date", date.today())
+            self.initial.setdefault("start_date", clock.today())
             self.initial.setdefault("reserve", True)
 
 
@@ -91,7 +91,7 @@ class NoticeForm(DomainErrorForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("given_on", date.today())
+        self.initial.setdefault("given_on", clock.today())
 
 
 class MoveOutForm(DomainErrorForm):
@@ -102,6 +102,10 @@ class EndDateForm(DomainErrorForm):
     end_date = forms.DateField(label="Slutdato (første dag uden plads og betaling)", widget=DateInput())
     reason = forms.CharField(label="Begrundelse", max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    operator_agreement = forms.CharField(
+        label="Driftsherrens accept (kun ved slutdato før opsigelsesvarslet)", max_length=300, required=False,
+        help_text="Hvem hos driftsherren accepterede den tidligere slutdato, og hvornår.",
+    )
 
 
 class HoursForm(DomainErrorForm):
@@ -114,7 +118,7 @@ class HoursForm(DomainErrorForm):
         super().__init__(*args, **kwargs)
         self.fields["placement_service"].queryset = placement_services
         self.fields["placement_service"].label_from_instance = lambda ps: ps.service.name
-        self.initial.setdefault("day", date.today())
+        self.initial.setdefault("day", clock.today())
 
     def add_domain_error(self, error: DomainError) -> None:
         field = {"service": "placement_service"}.get(error.field, error.field)

@@ -61,8 +61,16 @@ class Placement(models.Model):
                               default=PlacementStatus.REQUESTED)
     notice_given_on = models.DateField("opsagt den", null=True, blank=True)
     notice_end = models.DateField("opsigelsen udløber (første dag uden betaling)", null=True, blank=True)
+    notice_full_tariff = models.BooleanField(
+        "fuld takst i hele opsigelsesperioden", null=True, blank=True,
+        help_text="Afgjort af reglerne den dag, opsigelsen blev givet; også efter en tidligere fraflytning.",
+    )
     moved_out_on = models.DateField("fraflyttet (første dag uden borgeren)", null=True, blank=True)
     end_date = models.DateField("slutdato (første dag uden plads og betaling)", null=True, blank=True)
+    early_end_agreement = models.CharField(
+        "driftsherrens accept af en slutdato før opsigelsesvarslet", max_length=300, blank=True,
+        help_text="Hvem hos driftsherren der accepterede, og hvornår; tom, når varslet er overholdt.",
+    )
     covered_by_agreement = models.BooleanField("omfattet af styringsaftalen", default=True)
     over_occupancy_reason = models.TextField("begrundelse for overbelægning", blank=True)
     cancelled_reason = models.TextField("begrundelse for annullering", blank=True)

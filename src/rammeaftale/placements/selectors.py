@@ -22,8 +22,9 @@ from rammeaftale.placements.models import (
     RegisteredHours,
 )
 from rammeaftale.registry.models import Agreement, Offer, ServiceUnit
+from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.rulebooks import RulebookParameter, rulebook_parameters
-from rammeaftale.tariffs.models import Tariff
+from rammeaftale.tariffs.timeline import TariffSpan, tariffs_on
 
 
 def _visible(actor: Actor) -> Q:
@@ -140,10 +141,9 @@ def placement_actions(*, actor: Actor, placement: Placement) -> frozenset[str]:
     return frozenset(actions)
 
 
-def placement_tariffs(*, placement: Placement, year: int) -> dict[int, Tariff]:
-    """The tariff of each bought service in a year, by service id (public prices, no personal data)."""
-    service_ids = [ps.service_id for ps in placement.services.all()]
-    return {t.service_id: t for t in Tariff.objects.filter(service_id__in=service_ids, year=year)}
+def placement_tariffs(*, placement: Placement, on: date) -> dict[int, TariffSpan]:
+    """The tariff of each bought service on a day, by service id (public prices, no personal data)."""
+    return tariffs_on(service_ids=[ps.service_id for ps in placement.services.all()], day=on)
 
 
 def placement_hours(*, placement: Placement) -> list[RegisteredHours]:
@@ -156,13 +156,20 @@ def placement_hours(*, placement: Placement) -> list[RegisteredHours]:
 class PlacementTerms:
     """The agreement's payment and notice rules for a placement, each with its source or why it is assumed."""
 
-    agreement: Agreement
-    rulebook_name: str
+    rules: RulesInForce
     payment: list[RulebookParameter]
     notice: list[RulebookParameter]
     notice_months: int  # for the offer's type
     running_month: bool
     full_tariff_during_notice: bool
+
+    @property
+    def agreement(self) -> Agreement:
+        return self.rules.agreement
+
+    @property
+    def rulebook_name(self) -> str:
+        return self.rules.rulebook.name
 
     def notice_end_if_given(self, given_on: date) -> date:
         return notice_end(given_on=given_on, months=self.notice_months, running_month=self.running_month)
@@ -173,19 +180,19 @@ class PlacementTerms:
         return f"løbende måned + {months}" if self.running_month else f"{months} fra opsigelsen"
 
 
-def placement_terms(*, placement: Placement, year: int) -> PlacementTerms:
-    """Payment and notice per the rulebook of the offer's agreement for the year (DomainError: no agreement)."""
-    # Imported here: the services import the models this module reads, and own the agreement lookup.
-    from rammeaftale.placements.services import agreement_of, rulebook_for
-
-    rulebook = rulebook_for(placement.offer, year)
+def placement_terms(*, placement: Placement, today: date) -> PlacementTerms:
+    """Payment and notice per the rules in force on the day notice was given (they fixed its terms, recorded on
+    the placement), else on `today` (what notice given today would mean). DomainError: no agreement."""
+    rules = rules_in_force(region=placement.offer.municipality.region, on=placement.notice_given_on or today)
+    rulebook = rules.rulebook
     parameters = rulebook_parameters(rulebook)
+    full_tariff = (placement.notice_full_tariff if placement.notice_full_tariff is not None
+                   else rulebook.notice.full_tariff_during_notice.value)
     return PlacementTerms(
-        agreement=agreement_of(placement.offer, year),
-        rulebook_name=rulebook.name,
+        rules=rules,
         payment=[p for p in parameters if p.path.startswith("payment.")],
         notice=[p for p in parameters if p.path.startswith("notice.")],
         notice_months=rulebook.notice_months(placement.offer.offer_type),
         running_month=rulebook.notice.running_month.value,
-        full_tariff_during_notice=rulebook.notice.full_tariff_during_notice.value,
+        full_tariff_during_notice=full_tariff,
     )

@@ -1,6 +1,6 @@
 """Writes for placements: buying a place without overbooking, move-in, notice, end dates, hours and CPR reads."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import uuid4
 
 from django.core.exceptions import ValidationError
@@ -27,8 +27,9 @@ from rammeaftale.placements.models import (
     PlacementStatus,
     RegisteredHours,
 )
-from rammeaftale.registry.models import Agreement, Offer, Organisation, OrganisationKind, Service, ServiceKind
-from rammeaftale.registry.services import rulebook_of
+from rammeaftale.registry.models import Offer, Organisation, OrganisationKind, Service, ServiceKind
+from rammeaftale.registry.rules import RulesInForce, rules_in_force
+from rammeaftale.tariffs.timeline import tariffs_missing
 
 CPR_FIELDS = ("cpr_encrypted", "cpr_index")  # never copied into audit events
 
@@ -42,29 +43,9 @@ def _audit(actor: Actor, event_type: str, placement: Placement, *, before: dict 
                  obj=placement, before=before, after=_snapshot(placement), reason=reason)
 
 
-def agreement_of(offer: Offer, year: int) -> Agreement | None:
-    """The agreement of the offer's region for the year, else the region's newest (its rules still apply)."""
-    return agreement_of_region(offer.municipality.region_id, year)
-
-
-def agreement_of_region(region_id: int, year: int) -> Agreement | None:
-    agreements = Agreement.objects.select_related("rulebook", "region").filter(region_id=region_id)
-    return (agreements.filter(year_from__lte=year, year_to__gte=year).order_by("-year_from").first()
-            or agreements.order_by("-year_to").first())
-
-
-def rulebook_for(offer: Offer, year: int):
-    return rulebook_for_region(offer.municipality.region_id, year, region_name=str(offer.municipality.region))
-
-
-def rulebook_for_region(region_id: int, year: int, *, region_name: str = "regionen"):
-    agreement = agreement_of_region(region_id, year)
-    if agreement is None:
-        raise DomainError(
-            f"Ingen rammeaftale gælder for {region_name}; opsigelse og afregning kan ikke fastlægges.",
-            field="offer", message_en="no agreement governs the offer's region",
-        )
-    return rulebook_of(agreement.rulebook)
+def rules_for_offer(offer: Offer, on: date) -> RulesInForce:
+    """The rules that govern a placement in the offer on a day (those of the offer's region)."""
+    return rules_in_force(region=offer.municipality.region, on=on)
 
 
 # Capacity
@@ -198,13 +179,17 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
     for service in services:
         if service.offer_id != offer.pk:
             raise DomainError(f"Ydelsen «{service.name}» hører ikke til {offer.name}.", field="services")
-        if not service.tariffs.filter(year=request.start_date.year).exists():
-            raise DomainError(
-                f"Ydelsen «{service.name}» har ingen takst for {request.start_date.year}; der kan ikke købes en plads "
-                "uden takst.", field="services", code="no_tariff",
-                message_en=f"service has no tariff for {request.start_date.year}",
-            )
-    rulebook_for(offer, request.start_date.year)  # an offer outside every agreement cannot be settled
+    start = request.start_date
+    missing = tariffs_missing(service_ids=[service.pk for service in services], first_day=start,
+                              last_day=start + timedelta(days=1))
+    if missing:
+        raise DomainError(
+            "Der kan ikke købes en plads uden takst på startdagen. Mangler: "
+            + " ".join(item.message_da for item in missing),
+            field="services", code="no_tariff", message_en=f"no tariff on {start.isoformat()} for "
+            + ", ".join(str(item.service.pk) for item in missing),
+        )
+    rules_for_offer(offer, start)  # an offer outside every agreement cannot be settled
     placement = Placement.objects.create(
         reference=f"tmp-{uuid4().hex[:16]}", offer=offer, acting_municipality=acting,
         paying_municipality=payer, citizen_name=request.citizen_name.strip(),
@@ -212,9 +197,7 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         cpr_masked=cpr_mask(cpr), birth_date=cpr_birth_date(cpr), custody=request.custody,
         contact_name=request.contact_name, contact_phone=request.contact_phone, contact_email=request.contact_email,
         start_date=request.start_date, planned_end=request.planned_end,
-        covered_by_agreement=Agreement.objects.filter(
-            region_id=offer.municipality.region_id, year_from__lte=request.start_date.year,
-            year_to__gte=request.start_date.year).exists(),
+        covered_by_agreement=True,  # the region's rules govern (carried on, if its agreement has lapsed)
         is_internal=payer.pk == offer.operator_id,  # the operator's own citizen: counted in occupancy, not invoiced
         created_by_id=actor.user_id,
     )
@@ -301,11 +284,12 @@ def placement_notice_give(*, actor: Actor, placement: Placement, given_on: date,
     _require_status(placement, PlacementStatus.RESERVED, PlacementStatus.ACTIVE, action="opsigelse")
     if given_on < placement.start_date:
         raise DomainError("Opsigelsen kan ikke gives før placeringens start.", field="given_on")
-    rulebook = rulebook_for(placement.offer, given_on.year)
+    rulebook = rules_for_offer(placement.offer, given_on).rulebook  # the day notice is given decides its terms
     before = _snapshot(placement)
     placement.notice_given_on = given_on
     placement.notice_end = notice_end_of(given_on=given_on, months=rulebook.notice_months(placement.offer.offer_type),
                                          running_month=rulebook.notice.running_month.value)
+    placement.notice_full_tariff = rulebook.notice.full_tariff_during_notice.value
     if moved_out_on is not None:
         _check_dates(placement.start_date, moved_out_on, field="moved_out_on")
         placement.moved_out_on = moved_out_on
@@ -329,20 +313,51 @@ def placement_move_out(*, actor: Actor, placement: Placement, moved_out_on: date
     return placement
 
 
+def earliest_end(*, placement: Placement, today: date) -> date:
+    """The earliest end the notice allows: the running notice's end, else the end of notice given today."""
+    if placement.notice_end is not None:
+        return placement.notice_end
+    rulebook = rules_for_offer(placement.offer, today).rulebook
+    return notice_end_of(given_on=max(today, placement.start_date),
+                         months=rulebook.notice_months(placement.offer.offer_type),
+                         running_month=rulebook.notice.running_month.value)
+
+
 @transaction.atomic
-def placement_end_date_set(*, actor: Actor, placement: Placement, end_date: date, reason: str) -> Placement:
-    """Set or move the end (also backwards in time): later settlement runs credit and re-invoice the difference."""
+def placement_end_date_set(*, actor: Actor, placement: Placement, end_date: date, reason: str, today: date,
+                           operator_agreement: str = "") -> Placement:
+    """Set or move the end (also backwards in time): later settlement runs credit and re-invoice the difference.
+
+    An end before the notice allows (`earliest_end`) is a way round the notice: refused with the earliest allowed
+    date, unless the operator agrees — by setting it itself, or recorded by the buyer in `operator_agreement`
+    (who at the operator agreed, and when). A planned end within the notice was agreed at purchase and stands.
+    """
     placement = _lock(placement)
-    if not (can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id)
-            or can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)):
+    as_operator = can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)
+    if not (can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id) or as_operator):
         raise NotAllowed("Kun handlekommunen eller driftsherren kan ændre slutdatoen.")
     _require_status(placement, *CHARGED_STATUSES, action="ny slutdato")
     if not reason.strip():
         raise DomainError("Angiv en begrundelse for den nye slutdato.", field="reason")
     _check_dates(placement.start_date, end_date, field="end_date")
+    agreement = operator_agreement.strip()
+    if len(agreement) > 300:
+        raise DomainError("Højst 300 tegn.", field="operator_agreement")
+    earliest = earliest_end(placement=placement, today=today)
+    bound = min(d for d in (earliest, placement.planned_end, placement.end_date) if d)  # what was already agreed
+    if end_date < bound and not as_operator and not agreement:
+        raise DomainError(
+            f"Slutdatoen kan tidligst være {bound:%d.%m.%Y}, som opsigelsesvarslet tillader. En tidligere slutdato "
+            "kræver driftsherrens accept: skriv, hvem hos driftsherren der har accepteret og hvornår.",
+            field="end_date", code="notice_not_respected",
+            message_en=f"the notice allows an end on {bound.isoformat()} at the earliest; an earlier end needs the "
+                       "operator's recorded agreement",
+        )
     before = _snapshot(placement)
     previous_hold = placement.holds_until
     placement.end_date = end_date
+    if end_date < bound:
+        placement.early_end_agreement = agreement or f"Sat af driftsherren ({actor.username})."
     placement.planned_end = None if placement.planned_end and placement.planned_end > end_date else placement.planned_end
     if placement.notice_end and placement.notice_end > end_date:
         placement.notice_end = end_date
@@ -350,7 +365,7 @@ def placement_end_date_set(*, actor: Actor, placement: Placement, end_date: date
         placement.moved_out_on = end_date
     if previous_hold is not None and end_date > previous_hold and placement.status in HOLDING_STATUSES:
         _hold_place(actor, placement, over_occupancy_reason="")
-    if end_date <= date.today():
+    if end_date <= today:
         placement.status = PlacementStatus.ENDED
     placement.save()
     _audit(actor, "placement.end_date_set", placement, before=before, reason=reason)
@@ -376,19 +391,20 @@ def placements_close_due(*, actor: Actor, today: date) -> int:
     return closed
 
 
-def charged_until(placement: Placement, *, full_tariff_during_notice: bool = True) -> date | None:
+def charged_until(placement: Placement) -> date | None:
     """The first day not charged for a placement (None: open-ended); see charge_end."""
     return charge_end(end_date=placement.end_date, planned_end=placement.planned_end,
                       notice_end=placement.notice_end, moved_out_on=placement.moved_out_on,
-                      full_tariff_during_notice=full_tariff_during_notice)
+                      notice_full_tariff=placement.notice_full_tariff)
 
 
 def charge_end(*, end_date: date | None, planned_end: date | None, notice_end: date | None,
-               moved_out_on: date | None, full_tariff_during_notice: bool) -> date | None:
+               moved_out_on: date | None, notice_full_tariff: bool | None) -> date | None:
     """The first day not charged: the end, the planned end or the end of the notice; moving out ends the charge
-    only where the rulebook does not charge the full tariff during notice, or where no notice runs."""
+    only where no notice runs, or where the rules in force when notice was given (`Placement.notice_full_tariff`,
+    recorded then) do not charge the full tariff during notice."""
     ends = [day for day in (end_date, planned_end, notice_end) if day]
-    if moved_out_on and (not full_tariff_during_notice or notice_end is None):
+    if moved_out_on and (notice_end is None or notice_full_tariff is False):
         ends.append(moved_out_on)
     return min(ends) if ends else None
 

@@ -5,7 +5,7 @@ names; NotAllowed becomes the Danish 403 page and a placement the actor may not 
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,12 +16,14 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from rammeaftale.accounts.actor import Actor, actor_for_request
-from rammeaftale.accounts.permissions import can_buy_place, can_list_placements
+from rammeaftale.accounts.permissions import can_buy_place, can_list_placements, can_manage_placement_as_operator
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.placements import contract, forms, selectors, services
 from rammeaftale.placements.models import Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.models import OrganisationKind, ServiceUnit
+from rammeaftale.tariffs.timeline import tariffs_missing, tariffs_on
 from rammeaftale.web.pages import int_param, missing_as_404, page_view, paginate, query_without, text_param, wants_partial
 
 SIDES = (("", "Købt og solgt"), ("bought", "Købt (handle- eller betalingskommune)"), ("sold", "Solgt (driftsherre)"))
@@ -67,8 +69,13 @@ def _buy_offer(request, actor: Actor):
 
 
 def _vacancy_context(detail, start: date) -> dict:
-    tariffs = [(service, next((t for t in detail.tariffs_by_service.get(service.pk, []) if t.year == start.year), None))
-               for service in detail.services]
+    """The vacancy and each service's tariff on the start day (from the tariff timeline), with what is missing."""
+    service_ids = [service.pk for service in detail.services]
+    on_start = tariffs_on(service_ids=service_ids, day=start)
+    missing = {item.service.pk: item for item in tariffs_missing(
+        service_ids=[pk for pk in service_ids if pk not in on_start], first_day=start,
+        last_day=start + timedelta(days=1))}
+    tariffs = [(service, on_start.get(service.pk), missing.get(service.pk)) for service in detail.services]
     return {"offer": detail.offer, "start": start, "tariffs": tariffs,
             "vacancy": selectors.offer_vacancy(offer=detail.offer, on=start)}
 
@@ -112,7 +119,7 @@ def placement_buy(request):
                 "anmodningen er sendt til driftsherren")
             messages.success(request, f"Placering {placement.reference} er oprettet, og {state}.")
             return redirect("placements:placement_detail", placement_id=placement.pk)
-    start = (form.cleaned_data.get("start_date") if form.is_bound else None) or date.today()
+    start = (form.cleaned_data.get("start_date") if form.is_bound else None) or clock.today()
     context = {"form": form, "detail": detail, **_vacancy_context(detail, start)}
     return render(request, "placements/placement_buy.html", context, status=400 if form.is_bound else 200)
 
@@ -127,7 +134,7 @@ def placement_buy_vacancy(request):
     try:
         start = date.fromisoformat(request.GET.get("start_date", ""))
     except ValueError:
-        start = date.today()
+        start = clock.today()
     return render(request, "placements/_vacancy.html", _vacancy_context(detail, start))
 
 
@@ -162,7 +169,8 @@ def _move_out(actor, placement, data):
 
 def _end_date(actor, placement, data):
     return services.placement_end_date_set(actor=actor, placement=placement, end_date=data["end_date"],
-                                           reason=data["reason"])
+                                           reason=data["reason"], today=clock.today(),
+                                           operator_agreement=data.get("operator_agreement", ""))
 
 
 def _cancel(actor, placement, data):
@@ -203,16 +211,16 @@ def _action_form(name: str, placement: Placement, data=None):
 
 def _detail_context(actor: Actor, placement: Placement, *, bound: dict | None = None, cpr_form=None,
                     full_cpr: str | None = None) -> dict:
-    today = date.today()
+    today = clock.today()
     actions = selectors.placement_actions(actor=actor, placement=placement)
     try:
-        terms = selectors.placement_terms(placement=placement, year=(placement.notice_given_on or today).year)
+        terms = selectors.placement_terms(placement=placement, today=today)
         terms_problem = ""
     except DomainError as error:
         terms, terms_problem = None, error.message_da
-    years = sorted({placement.start_date.year, today.year})
-    tariffs = {year: selectors.placement_tariffs(placement=placement, year=year) for year in years}
-    bought = [(ps, [(year, tariffs[year].get(ps.service_id)) for year in years]) for ps in placement.services.all()]
+    days = sorted({placement.start_date, today})
+    tariffs = {day: selectors.placement_tariffs(placement=placement, on=day) for day in days}
+    bought = [(ps, [(day, tariffs[day].get(ps.service_id)) for day in days]) for ps in placement.services.all()]
     forms_by_action = {name: _action_form(name, placement) for name in ACTIONS if name in actions}
     forms_by_action.update(bound or {})  # a failed action keeps its input and shows the errors beside it
     may_read_cpr = selectors.may_read_full_cpr(actor=actor, placement=placement)
@@ -220,11 +228,13 @@ def _detail_context(actor: Actor, placement: Placement, *, bound: dict | None = 
         "placement": placement, "offer": placement.offer, "actions": actions, "forms": forms_by_action,
         "failed": next(iter((bound or {}).values()), None),
         "terms": terms, "terms_problem": terms_problem,
-        "bought": bought, "years": years,
-        "charged_until": services.charged_until(
-            placement, full_tariff_during_notice=terms.full_tariff_during_notice if terms else True),
+        "bought": bought, "tariff_days": days,
+        "charged_until": services.charged_until(placement),
         "notice_preview": terms.notice_end_if_given(today) if terms and "notice" in actions else None,
+        "earliest_end": services.earliest_end(placement=placement, today=today) if terms and "end_date" in actions
+        else None,
         "today": today,
+        "as_operator": can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id),
         "hours": selectors.placement_hours(placement=placement) if "hours" in actions else [],
         "may_read_cpr": may_read_cpr,
         "cpr_form": cpr_form or (forms.CprRevealForm(prefix="cpr") if may_read_cpr else None),

@@ -15,6 +15,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.registry import importing, selectors, services
 from rammeaftale.registry.models import Category, Offer, Organisation, OrganisationKind, Population
+from rammeaftale.registry.rules import rulebook_of
 
 router = Router(tags=["Register"])
 
@@ -339,7 +340,7 @@ def agreement_list(request):
             summary="Rammeaftale med regelbogens parametre")
 def agreement_detail(request, agreement_id: int):
     agreement = selectors.agreement_get(actor=actor_from_user(request.auth), agreement_id=agreement_id)
-    parameters = rulebooks.rulebook_parameters(services.rulebook_of(agreement.rulebook))
+    parameters = rulebooks.rulebook_parameters(rulebook_of(agreement.rulebook))
     return {
         "id": agreement.pk, "name": agreement.name, "region": agreement.region, "year_from": agreement.year_from,
         "year_to": agreement.year_to, "is_demo": agreement.is_demo, "note": agreement.note,

@@ -20,6 +20,7 @@ from rammeaftale.registry.models import (
     Service,
     TargetGroup,
 )
+from rammeaftale.registry.rules import RulesInForce, rules_in_force
 
 
 def _require_login(actor: Actor) -> None:
@@ -86,10 +87,14 @@ class OfferDetail:
     places_now: int | None
     categories: list[OfferCategory]
     services: list[Service]
-    agreement: Agreement | None
+    rules: RulesInForce | None  # the agreement whose rules govern the offer today (None: no agreement)
     internal_note: str | None
     can_manage: bool
     tariffs_by_service: dict[int, list] = field(default_factory=dict)
+
+    @property
+    def agreement(self) -> Agreement | None:
+        return self.rules.agreement if self.rules else None
 
 
 def offer_detail(*, actor: Actor, offer_id: int, on: date | None = None) -> OfferDetail:
@@ -113,7 +118,7 @@ def offer_detail(*, actor: Actor, offer_id: int, on: date | None = None) -> Offe
         places_now=current[-1].places if current else None,
         categories=list(offer.categories.order_by("-year")),
         services=services,
-        agreement=agreement_for(region_id=region_id, year=on.year),
+        rules=_rules_or_none(offer.municipality.region, on),
         internal_note=offer.internal_note if can_see_offer_internals(
             actor, operator_id=offer.operator_id, region_id=region_id) else None,
         can_manage=can_manage_offer(actor, operator_id=offer.operator_id, region_id=region_id),
@@ -121,13 +126,11 @@ def offer_detail(*, actor: Actor, offer_id: int, on: date | None = None) -> Offe
     )
 
 
-def agreement_for(*, region_id: int, year: int) -> Agreement | None:
-    return (
-        Agreement.objects.select_related("rulebook")
-        .filter(region_id=region_id, year_from__lte=year, year_to__gte=year)
-        .order_by("-year_from")
-        .first()
-    )
+def _rules_or_none(region: Organisation, on: date) -> RulesInForce | None:
+    try:
+        return rules_in_force(region=region, on=on)
+    except DomainError:
+        return None
 
 
 def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:

@@ -33,6 +33,7 @@ from rammeaftale.registry.models import (
     ServiceUnit,
     TargetGroup,
 )
+from rammeaftale.registry.rules import rulebook_of
 
 REFERENCE_POPULATION_YEAR = 2024
 POPULATION_SOURCE = "Danmarks Statistik FOLK1AM 2024M01"
@@ -176,11 +177,6 @@ def rulebooks_sync(*, actor: Actor) -> list[RulebookVersion]:
                      after={"key": key, "version": meta.version, "sha256": digest})
         stored.append(version)
     return stored
-
-
-def rulebook_of(version: RulebookVersion):
-    """The typed rulebook behind a stored version."""
-    return rulebooks.rulebook_from_data(data=version.content, origin=f"{version.key} v{version.version}")
 
 
 @transaction.atomic

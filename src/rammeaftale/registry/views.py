@@ -14,7 +14,7 @@ from rammeaftale.accounts.permissions import can_import_offers
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.registry import importing, selectors
 from rammeaftale.registry.models import Category, LegalParagraph, OfferType, TargetGroup
-from rammeaftale.registry.services import rulebook_of
+from rammeaftale.registry.rules import rulebook_of
 from rammeaftale.web.pages import (
     int_param,
     missing_as_404,

@@ -289,6 +289,9 @@ class Tariffs(_Frozen):
         default=None, title="Tilbudstyper med indberetning af udgiftsstigning"
     )
     open_tariff_list_required: Param[Flag] = Field(title="Afregning kun efter åben takstoversigt")
+    approval_deadline: Param[MonthDay] = Field(
+        title="Næste års takster godkendt senest (dag i året før)"
+    )
 
     @model_validator(mode="after")
     def _pairs(self) -> "Tariffs":

@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from rammeaftale.accounts.admin_audit import AuditedModelAdmin
 from rammeaftale.core.money import format_kr
-from rammeaftale.tariffs.models import Tariff
+from rammeaftale.tariffs.models import Tariff, TariffChange
 
 
 @admin.register(Tariff)
@@ -26,3 +26,18 @@ class TariffAdmin(AuditedModelAdmin):
     @admin.display(description="månedstakst", ordering="monthly_ore")
     def monthly_display(self, obj):
         return format_kr(obj.monthly_ore) if obj.monthly_ore is not None else "—"
+
+
+@admin.register(TariffChange)
+class TariffChangeAdmin(AuditedModelAdmin):
+    list_display = ("service", "valid_from", "amount_display", "reason")
+    search_fields = ("service__name", "service__offer__name")
+    raw_id_fields = ("service",)
+    exclude = ("created_by",)
+
+    def audit_organisation_id(self, obj, *, deleting=False):
+        return obj.service.offer.operator_id
+
+    @admin.display(description="takst", ordering="amount_ore")
+    def amount_display(self, obj):
+        return format_kr(obj.amount_ore)

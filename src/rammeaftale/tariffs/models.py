@@ -11,6 +11,7 @@ class TariffOrigin(models.TextChoices):
     PUBLISHED = "published", "Offentliggjort takst"
     CALCULATED = "calculated", "Beregnet"
     DEMO = "demo", "Demodata"
+    PROVISIONAL = "provisional", "Foreløbig (sidste års takst × P/L)"
 
 
 def _pct(verbose_name: str, **options) -> models.DecimalField:
@@ -143,6 +144,36 @@ class Tariff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "year"], name="tariff_service_year_unique"),
             models.CheckConstraint(condition=Q(amount_ore__gte=0), name="tariff_amount_not_negative"),
+        ]
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.origin == TariffOrigin.PROVISIONAL
+
+
+class TariffChange(models.Model):
+    """A tariff that applies from a date inside its year (a correction or an agreed mid-year change).
+
+    The year's tariff (tariffs.Tariff) applies from 1 January; a change applies from `valid_from` to the next
+    change or the end of the year. A change dated back in time makes the next settlement run credit and
+    re-invoice the months already invoiced.
+    """
+
+    service = models.ForeignKey("registry.Service", on_delete=models.CASCADE, related_name="tariff_changes")
+    valid_from = models.DateField("gældende fra")
+    amount_ore = models.BigIntegerField("takst (øre)")
+    monthly_ore = models.BigIntegerField("månedstakst (øre)", null=True, blank=True)
+    reason = models.TextField("begrundelse")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField("oprettet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "takstændring i årets løb"
+        verbose_name_plural = "takstændringer i årets løb"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "valid_from"], name="tariff_change_unique"),
+            models.CheckConstraint(condition=Q(amount_ore__gte=0), name="tariff_change_not_negative"),
         ]
 
 

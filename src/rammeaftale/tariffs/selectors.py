@@ -11,13 +11,13 @@ from django.db.models import Sum
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
-from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.categorisation import CategorySuggestion, Sales, category_suggest
 from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
 from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Service
-from rammeaftale.registry.selectors import agreement_for
-from rammeaftale.registry.services import rulebook_of
+from rammeaftale.registry.rules import RulesInForce, rules_in_force
+from rammeaftale.rulebooks.values import month_day_parse
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
     OccupancyApproval,
@@ -35,6 +35,7 @@ FLAG_FILTERS = {
     "unexplained": "Over P/L uden forklaring",
     "report": "Skal indberettes",
     "flagged": "Alle markerede",
+    "provisional": "Foreløbige takster",
 }
 
 
@@ -68,6 +69,17 @@ class TariffList:
     year: int
     price_index: PriceIndex | None
     rows: list[TariffRow]
+    rules: RulesInForce | None = None  # the rules in force on the year's 1 January (may be carried on)
+
+    @property
+    def provisional(self) -> int:
+        return sum(1 for row in self.rows if row.tariff.is_provisional)
+
+    @property
+    def approval_deadline(self) -> date | None:
+        """The day the year's tariffs were due (the rulebook's deadline in the year before)."""
+        deadline = self.rules.rulebook.tariffs.approval_deadline if self.rules else None
+        return None if deadline is None else date(self.year - 1, *month_day_parse(deadline.value))
 
 
 def _row(*, actor: Actor, tariff: Tariff, previous: Tariff | None, pl_pct: Decimal | None, rulebook) -> TariffRow:
@@ -100,7 +112,8 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     calculation in the same query (the exports and the API show the breakdowns; the page does not).
     """
     _require_login(actor)
-    rulebook = rulebook_of(agreement.rulebook)
+    rules = rules_in_force(region=agreement.region_id, on=date(year, 1, 1))
+    rulebook = rules.rulebook
     tariffs = (
         _tariffs().filter(year=year, service__offer__municipality__region_id=agreement.region_id)
         .order_by("service__offer__name", "service__kind", "service__name")
@@ -124,10 +137,11 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     keep = {
         "over_pl": lambda row: row.exceeds_pl, "unexplained": lambda row: row.needs_explanation,
         "report": lambda row: row.report_required, "flagged": lambda row: row.flagged,
+        "provisional": lambda row: row.tariff.is_provisional,
     }.get(flag)
     if keep is not None:
         rows = [row for row in rows if keep(row)]
-    return TariffList(agreement=agreement, year=year, price_index=price_index, rows=rows)
+    return TariffList(agreement=agreement, year=year, price_index=price_index, rows=rows, rules=rules)
 
 
 def tariff_get(*, actor: Actor, tariff_id: int) -> Tariff:
@@ -140,13 +154,23 @@ def tariff_get(*, actor: Actor, tariff_id: int) -> Tariff:
     return tariff
 
 
+def _rules_of_year(region_id: int, year: int) -> RulesInForce | None:
+    """The rules of a tariff year: those in force on its 1 January (None: no agreement)."""
+    try:
+        return rules_in_force(region=region_id, on=date(year, 1, 1))
+    except DomainError:
+        return None
+
+
 def _rulebook_for(region_id: int, year: int):
-    """The rulebook of the agreement covering the year, else of the region's latest agreement before it."""
-    agreement = agreement_for(region_id=region_id, year=year) or (
-        Agreement.objects.select_related("rulebook").filter(region_id=region_id, year_from__lte=year)
-        .order_by("-year_to").first()
-    )
-    return (agreement, rulebook_of(agreement.rulebook)) if agreement else (None, None)
+    rules = _rules_of_year(region_id, year)
+    return (rules.agreement, rules.rulebook) if rules else (None, None)
+
+
+def tariff_agreement(*, tariff: Tariff) -> Agreement | None:
+    """The agreement whose rules govern the tariff's year (for the way back to its list)."""
+    agreement, _ = _rulebook_for(tariff.service.offer.municipality.region_id, tariff.year)
+    return agreement
 
 
 def tariff_list_row(*, actor: Actor, tariff_id: int) -> TariffRow:
@@ -239,6 +263,11 @@ class PriceIndexTable:
     may_maintain: bool
 
 
+def may_make_provisional(*, actor: Actor, year: int) -> bool:
+    """The secretariats keep the P/L table, so they form the provisional tariffs it implies (with the year's P/L)."""
+    return can_maintain_price_index(actor) and PriceIndex.objects.filter(year=year).exists()
+
+
 def price_index_list(*, actor: Actor) -> PriceIndexTable:
     """The P/L table is shared by all and readable by every logged-in user; the secretariats keep it."""
     _require_login(actor)
@@ -292,6 +321,7 @@ class BudgetPage:
     actual_occupancy: list[ActualOccupancy]
     calculation: TariffCalculation | None
     tariffs: list[Tariff] = field(default_factory=list)
+    rules_warning: str | None = None  # the rules are carried on past their agreement's years
 
     @property
     def needs_approval(self) -> bool:
@@ -305,8 +335,8 @@ def budget_services(offer: Offer) -> list[Service]:
 
 def budget_page(*, actor: Actor, offer_id: int, year: int) -> BudgetPage:
     offer = offer_for_tariffs(actor=actor, offer_id=offer_id)
-    agreement = agreement_for(region_id=offer.municipality.region_id, year=year)
-    rulebook = rulebook_of(agreement.rulebook) if agreement else None
+    rules = _rules_of_year(offer.municipality.region_id, year)
+    agreement, rulebook = (rules.agreement, rules.rulebook) if rules else (None, None)
     bounds = rulebook.budgeted_occupancy_bounds(short_stay=offer.is_short_stay) if rulebook else None
     budget = TariffBudget.objects.filter(offer=offer, year=year).first()
     saved = {}
@@ -335,6 +365,7 @@ def budget_page(*, actor: Actor, offer_id: int, year: int) -> BudgetPage:
         calculation=calculation,
         tariffs=list(Tariff.objects.filter(calculation=calculation).select_related("service")
                      .order_by("service__kind", "service__name")) if calculation else [],
+        rules_warning=rules.warning_da if rules else None,
     )
 
 

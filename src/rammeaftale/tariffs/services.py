@@ -12,15 +12,15 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.core.money import kr_to_ore, ore_to_kr
+from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
 from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
 from rammeaftale.engine.indexation import overhead_share_pct
+from rammeaftale.engine.provisional import provisional_tariff_ore
 from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.registry.models import Offer, Service
-from rammeaftale.registry.selectors import agreement_for
-from rammeaftale.registry.services import rulebook_of
+from rammeaftale.registry.rules import RulesInForce, rulebook_of, rules_in_force
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
     OccupancyApproval,
@@ -30,10 +30,12 @@ from rammeaftale.tariffs.models import (
     Tariff,
     TariffBudget,
     TariffCalculation,
+    TariffChange,
     TariffExplanation,
     TariffOrigin,
     TrueUpRecord,
 )
+from rammeaftale.tariffs.timeline import tariff_at_year_end
 
 
 def _require_tariffs(actor: Actor, offer: Offer) -> None:
@@ -41,14 +43,9 @@ def _require_tariffs(actor: Actor, offer: Offer) -> None:
         raise NotAllowed("Kun driftsherrens økonomi- og driftsmedarbejdere kan arbejde med tilbuddets takster.")
 
 
-def _rulebook_version_for(offer: Offer, year: int):
-    agreement = agreement_for(region_id=offer.municipality.region_id, year=year)
-    if agreement is None:
-        raise DomainError(
-            f"Ingen rammeaftale for {offer.municipality.region} dækker {year}; taksten kan ikke beregnes.",
-            field="year", message_en="no agreement covers the year",
-        )
-    return agreement.rulebook
+def _rules_of_year(offer: Offer, year: int) -> RulesInForce:
+    """The rules of a tariff or accounts year: those in force on its 1 January (docs/rulebooks.md)."""
+    return rules_in_force(region=offer.municipality.region, on=date(year, 1, 1))
 
 
 @transaction.atomic
@@ -71,6 +68,7 @@ def price_index_set(*, actor: Actor, year: int, rate_pct: Decimal, source: str, 
     )
     audit_record(actor=actor, event_type="price_index.set", organisation_id=None, obj=index, before=before,
                  after=model_snapshot(index))
+    _provisional_sync(actor=actor, year=year)  # the year's provisional tariffs follow its P/L
     return index
 
 
@@ -183,7 +181,7 @@ def _budget_line_validate(line: ServiceBudgetInput, *, prefix: str) -> None:
 def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[ServiceBudgetInput]) -> BudgetResult:
     """Create or replace the offer's budget for a year; defaults are filled in and said in `notes`."""
     _require_tariffs(actor, offer)
-    rulebook_version = _rulebook_version_for(offer, year)
+    rulebook_version = _rules_of_year(offer, year).agreement.rulebook
     if not lines:
         raise DomainError("Budgettet skal have mindst én ydelse.", field="lines")
     for index, line in enumerate(lines):
@@ -395,15 +393,19 @@ def tariff_budget_calculate(*, actor: Actor, budget: TariffBudget) -> TariffCalc
         approvals=approvals,
     )
     calculation = TariffCalculation.objects.create(budget=budget, calculated_by_id=actor.user_id, result=result)
+    replaced = {t.service_id: t.amount_ore for t in Tariff.objects.filter(
+        service_id__in=[tariff.service_id for tariff in tariffs], year=budget.year, origin=TariffOrigin.PROVISIONAL)}
     for tariff in tariffs:
         Tariff.objects.update_or_create(
             service_id=tariff.service_id, year=budget.year,
             defaults={"amount_ore": tariff.amount_ore, "monthly_ore": tariff.monthly_ore,
-                      "origin": TariffOrigin.CALCULATED, "calculation": calculation},
+                      "origin": TariffOrigin.CALCULATED, "calculation": calculation, "note": ""},
         )
     audit_record(actor=actor, event_type="tariff.calculated", organisation_id=offer.operator_id, obj=offer,
                  after={"year": budget.year, "calculation": calculation.pk,
-                        "tariffs": {s["name"]: s["tariff"] for s in result["services"]}})
+                        "tariffs": {s["name"]: s["tariff"] for s in result["services"]},
+                        "replaced_provisional_ore": {str(k): v for k, v in replaced.items()}})
+    _provisional_sync(actor=actor, year=budget.year + 1, service_ids=[tariff.service_id for tariff in tariffs])
     return calculation
 
 
@@ -425,8 +427,8 @@ def tariff_explanation_record(*, actor: Actor, tariff: Tariff, text: str) -> Tar
 def true_up_record(*, actor: Actor, offer: Offer, data: TrueUpInput) -> TrueUpRecord:
     """Record a year's true-up under the offer's rulebook; a reserved surplus goes into the reserve ledger."""
     _require_tariffs(actor, offer)
-    version = _rulebook_version_for(offer, data.year)
-    rules = rulebook_of(version).true_up
+    in_force = _rules_of_year(offer, data.year)
+    version, rules = in_force.agreement.rulebook, in_force.rulebook.true_up
     try:
         result = true_up_calculate(
             data=data, mode=rules.mode.value, limit_pct=rules.limit_pct.value,
@@ -481,3 +483,104 @@ def reserve_use(*, actor: Actor, offer: Offer, year: int, amount_kr: Decimal, te
     audit_record(actor=actor, event_type="tariff.reserve_used", organisation_id=offer.operator_id, obj=offer,
                  after={"year": year, "uses": [model_snapshot(use) for use in uses]})
     return uses
+
+
+@transaction.atomic
+def tariff_change_record(*, actor: Actor, service: Service, valid_from: date, amount_ore: int,
+                         monthly_ore: int | None, reason: str) -> TariffChange:
+    """A tariff from a date inside the year; dated back, the next settlement run credits and re-invoices."""
+    offer = service.offer
+    _require_tariffs(actor, offer)
+    if amount_ore < 0:
+        raise DomainError("Taksten må ikke være negativ.", field="amount_ore")
+    if not reason.strip():
+        raise DomainError("Angiv en begrundelse for takstændringen.", field="reason")
+    if valid_from.month == 1 and valid_from.day == 1:
+        raise DomainError("En takst fra 1. januar er årets takst; ret den i takstoversigten.", field="valid_from")
+    change = TariffChange.objects.create(service=service, valid_from=valid_from, amount_ore=amount_ore,
+                                         monthly_ore=monthly_ore, reason=reason.strip(), created_by_id=actor.user_id)
+    audit_record(actor=actor, event_type="tariff.changed_mid_year", organisation_id=offer.operator_id, obj=change,
+                 after=model_snapshot(change))
+    _provisional_sync(actor=actor, year=valid_from.year + 1, service_ids=[service.pk])
+    return change
+
+
+# Provisional tariffs (foreløbige takster): the year boundary
+
+
+@dataclass(frozen=True)
+class ProvisionalResult:
+    year: int
+    pl_pct: Decimal | None
+    created: int = 0
+    updated: int = 0
+    kept: int = 0  # provisional tariffs already right
+
+    @property
+    def message_da(self) -> str:
+        if self.pl_pct is None:
+            return (f"Ingen foreløbige takster for {self.year}: P/L for {self.year} mangler i P/L-tabellen.")
+        return (f"Foreløbige takster for {self.year} (sidste års takst × (1 + P/L {self.year} "
+                f"{_da(self.pl_pct)} %)): {self.created} nye, {self.updated} rettet, {self.kept} uændret.")
+
+
+def _unit_label(unit: str) -> str:
+    return {"day": "døgn", "month": "måned", "hour": "time"}.get(unit, unit)
+
+
+def _provisional_sync(*, actor: Actor, year: int, service_ids=None) -> ProvisionalResult:
+    """Create or correct the year's provisional tariffs; callers have checked who may (P/L, calculation, CLI).
+
+    For every service whose tariff at the end of the year before is approved (not itself provisional) and that
+    has no approved tariff for `year`: a provisional tariff = that tariff × (1 + P/L of `year`)
+    (engine/provisional.py). An approved tariff is never touched. One audit event sums the run up.
+    """
+    index = PriceIndex.objects.filter(year=year).first()
+    if index is None:
+        return ProvisionalResult(year=year, pl_pct=None)
+    if service_ids is None:
+        service_ids = set(Tariff.objects.filter(year=year - 1).values_list("service_id", flat=True))
+        service_ids |= set(TariffChange.objects.filter(valid_from__year=year - 1).values_list("service_id", flat=True))
+    previous = tariff_at_year_end(service_ids=service_ids, year=year - 1)
+    existing = {t.service_id: t for t in Tariff.objects.filter(year=year, service_id__in=list(previous))}
+    units = dict(Service.objects.filter(pk__in=list(previous)).values_list("pk", "unit"))
+    created, updated, kept = [], [], 0
+    for service_id, span in sorted(previous.items()):
+        if span.provisional:
+            continue
+        current = existing.get(service_id)
+        if current is not None and not current.is_provisional:
+            continue
+        amount = provisional_tariff_ore(previous_ore=span.amount_ore, pl_pct=index.rate_pct)
+        monthly = None if span.monthly_ore is None else provisional_tariff_ore(previous_ore=span.monthly_ore,
+                                                                                pl_pct=index.rate_pct)
+        note = (f"Foreløbig takst: {year - 1}-taksten {format_kr(span.amount_ore)} pr. "
+                f"{_unit_label(units[service_id])} × (1 + P/L {year} {_da(index.rate_pct)} %). "
+                "Erstattes af den godkendte takst.")
+        if current is None:
+            created.append(Tariff(service_id=service_id, year=year, amount_ore=amount, monthly_ore=monthly,
+                                  origin=TariffOrigin.PROVISIONAL, note=note))
+        elif (current.amount_ore, current.monthly_ore, current.note) != (amount, monthly, note):
+            current.amount_ore, current.monthly_ore, current.note = amount, monthly, note
+            updated.append(current)
+        else:
+            kept += 1
+    Tariff.objects.bulk_create(created, batch_size=1000)
+    Tariff.objects.bulk_update(updated, ["amount_ore", "monthly_ore", "note"], batch_size=1000)
+    if created or updated:
+        audit_record(actor=actor, event_type="tariff.provisional_set", organisation_id=None, after={
+            "year": year, "pl_pct": str(index.rate_pct), "created": len(created), "updated": len(updated),
+            "services": sorted(t.service_id for t in [*created, *updated])[:200],
+        })
+    return ProvisionalResult(year=year, pl_pct=index.rate_pct, created=len(created), updated=len(updated),
+                             kept=kept)
+
+
+@transaction.atomic
+def tariffs_provisional_ensure(*, actor: Actor, year: int) -> ProvisionalResult:
+    """The year's provisional tariffs for every service that lacks an approved one (secretariat or console)."""
+    if not can_maintain_price_index(actor):
+        raise NotAllowed("Kun sekretariatet kan danne foreløbige takster.")
+    if not 2000 <= year <= 2100:
+        raise DomainError(f"Året {year} ligger uden for 2000–2100.", field="year")
+    return _provisional_sync(actor=actor, year=year)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.tariff_list_view, name="tariff_list"),
     path("eksport.<str:fmt>", views.tariff_list_export, name="tariff_list_export"),
     path("pl/", views.price_index_page, name="price_index"),
+    path("foreloebige/", views.tariff_provisional, name="tariff_provisional"),
     path("<int:tariff_id>/", views.tariff_detail, name="tariff_detail"),
     path("<int:tariff_id>/forklaring/", views.tariff_explanation, name="tariff_explanation"),
     path("tilbud/<int:offer_id>/", views.offer_tariffs, name="offer_tariffs"),

@@ -4,7 +4,6 @@ offer's budget with approvals and calculation, and its yearly category assessmen
 Thin: read the request, call one selector or service, render. Writes go through the audited services; their
 Danish messages are shown beside the field they name, and nothing is saved when they refuse.
 """
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,9 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.registry.models import OfferType
-from rammeaftale.registry.selectors import agreement_for, agreement_get, agreement_list, operator_list
+from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
 from rammeaftale.registry.services import offer_category_set
 from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.exports import export_filename, tariff_list_pdf, tariff_list_xlsx
@@ -49,7 +49,7 @@ def _listing(request, *, with_calculations: bool = False):
     agreements = list(agreement_list(actor=actor))
     if not agreements:
         raise Http404("Ingen rammeaftaler.")
-    this_year = date.today().year
+    this_year = clock.today().year
     agreement_id = int_param(request, "agreement")
     # By default this year's agreement of the user's own region, else a real one, else any that covers the year.
     agreement = next((a for a in agreements if a.pk == agreement_id), None) or next(
@@ -57,7 +57,7 @@ def _listing(request, *, with_calculations: bool = False):
         (a for a in agreements if a.covers(this_year) and not a.is_demo), None) or next(
         (a for a in agreements if a.covers(this_year)), agreements[0])
     year = int_param(request, "year") or 0
-    if not agreement.covers(year):
+    if year not in list_years(agreement, agreements):
         year = this_year if agreement.covers(this_year) else agreement.year_to
     flag = request.GET.get("flag", "")
     offer_type = request.GET.get("offer_type", "")
@@ -69,18 +69,42 @@ def _listing(request, *, with_calculations: bool = False):
     return actor, agreements, listing
 
 
+def list_years(agreement, agreements) -> range:
+    """The years a tariff list of the agreement can show: its own, and the next when no later agreement of the
+    region exists yet (its tariffs, approved or provisional, run under the rules carried on)."""
+    later = any(a.region_id == agreement.region_id and a.year_from > agreement.year_to for a in agreements)
+    return range(agreement.year_from, agreement.year_to + (1 if later else 2))
+
+
 @page_view
 def tariff_list_view(request):
     actor, agreements, listing = _listing(request)
     context = {
         "listing": listing, "agreements": agreements,
-        "years": range(listing.agreement.year_from, listing.agreement.year_to + 1),
+        "years": list_years(listing.agreement, agreements),
         "operators": operator_list(actor=actor, region_id=listing.agreement.region_id),
         "offer_types": OfferType.choices, "flags": selectors.FLAG_FILTERS.items(), "query": request.GET.urlencode(),
         "flagged": sum(1 for row in listing.rows if row.flagged),
+        "may_make_provisional": selectors.may_make_provisional(actor=actor, year=listing.year),
     }
     template = "tariffs/_tariff_rows.html" if wants_partial(request) else "tariffs/tariff_list.html"
     return render(request, template, context)
+
+
+@require_POST
+@page_view
+def tariff_provisional(request):
+    """The secretariat forms the year's provisional tariffs (last year's tariff × P/L) where none is approved."""
+    actor = actor_for_request(request)
+    year = int_param(request, "year") or 0
+    try:
+        result = services.tariffs_provisional_ensure(actor=actor, year=year)
+    except DomainError as error:
+        messages.error(request, error.message_da)
+    else:
+        messages.success(request, result.message_da) if result.pl_pct is not None else messages.error(
+            request, result.message_da)
+    return redirect(reverse("tariffs:tariff_list") + f"?agreement={int_param(request, 'agreement') or ''}&year={year}")
 
 
 @page_view
@@ -136,7 +160,7 @@ def tariff_detail(request, tariff_id: int):
     with missing_as_404():
         breakdown = selectors.tariff_breakdown(actor=actor, tariff_id=tariff_id)
     tariff = breakdown.tariff
-    agreement = agreement_for(region_id=tariff.service.offer.municipality.region_id, year=tariff.year)
+    agreement = selectors.tariff_agreement(tariff=tariff)
     back = reverse("tariffs:tariff_list") + (f"?agreement={agreement.pk}&year={tariff.year}" if agreement else "")
     return render(request, "tariffs/tariff_detail.html", {"b": breakdown, "tariff": tariff, "back_url": back})
 
@@ -200,7 +224,7 @@ def _budget_render(request, page, forms, *, status=200, problem="", approval_for
     approval_forms = approval_forms or {}
     rows = [
         {"view": view, "form": form, "approval_form": approval_forms.get(view.service.pk) or OccupancyApprovalForm(
-            prefix=f"a{view.service.pk}", initial={"approved_on": date.today()})}
+            prefix=f"a{view.service.pk}", initial={"approved_on": clock.today()})}
         for view, form in zip(page.lines, forms, strict=True)
     ]
     return render(request, "tariffs/budget.html", {"page": page, "rows": rows, "problem": problem,

@@ -38,7 +38,8 @@ from rammeaftale.registry.models import (
     Service,
     TargetGroup,
 )
-from rammeaftale.registry.selectors import agreement_for, population_of
+from rammeaftale.registry.rules import rules_in_force, rulebook_of
+from rammeaftale.registry.selectors import population_of
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
     OccupancyApproval,
@@ -50,7 +51,12 @@ from rammeaftale.tariffs.models import (
     TariffExplanation,
     TariffOrigin,
 )
-from rammeaftale.tariffs.services import price_index_set, tariff_calculation_build
+from rammeaftale.tariffs.services import (
+    ProvisionalResult,
+    price_index_set,
+    tariff_calculation_build,
+    tariffs_provisional_ensure,
+)
 
 YEAR_MIN, YEAR_MAX, MAX_YEARS = 2000, 2100, 10
 CATEGORY_REASON = "Demodata: syntetisk vurdering."
@@ -83,6 +89,7 @@ class DemoReport:
     users: list[UserReport]
     price_index_years: list[int] = field(default_factory=list)
     calculated_years: tuple[int, ...] = ()
+    provisional: ProvisionalResult | None = None  # next year's provisional tariffs
 
     @property
     def built(self) -> list[RegionReport]:
@@ -134,7 +141,7 @@ def _agreements_ensure(*, actor: Actor, region: Organisation, years: tuple[int, 
         raise DomainError(f"Regelbogen {key} er ikke indlæst; kør `rammeaftale rulebooks load`.",
                           field="rulebook")
     lender = Organisation.objects.get(
-        kind=OrganisationKind.REGION, code=str(services.rulebook_of(rulebook).rulebook.region_code))
+        kind=OrganisationKind.REGION, code=str(rulebook_of(rulebook).rulebook.region_code))
     origin = (
         "regionens egen regelbog" if lender.pk == region.pk
         else f"{lender}s regelbog, da {region} endnu ikke har sin egen"
@@ -181,8 +188,7 @@ def _context(*, region: Organisation, municipalities: list[Organisation], years:
              seed: int) -> PlanContext:
     conversion = {}
     for year in years:
-        agreement = agreement_for(region_id=region.pk, year=year)
-        conversion[year] = services.rulebook_of(agreement.rulebook).monthly_conversion_fraction()
+        conversion[year] = rules_in_force(region=region, on=date(year, 1, 1)).rulebook.monthly_conversion_fraction()
     return PlanContext(
         region_id=region.pk, region_code=region.code,
         municipalities=tuple(Place(id=m.pk, code=m.code, name=m.name, inhabitants=_inhabitants(m, years[0]))
@@ -402,11 +408,11 @@ def _user_places(region: Organisation, municipalities: list[Organisation], year:
 def _calculation_context(*, region: Organisation, municipalities: list[Organisation], years: tuple[int, ...],
                          calculated_years: tuple[int, ...], pl_pct: dict[int, Decimal | None],
                          seed: int) -> CalculationContext:
-    versions = {year: agreement_for(region_id=region.pk, year=year).rulebook for year in calculated_years}
+    rules = {year: rules_in_force(region=region, on=date(year, 1, 1)) for year in calculated_years}
     places = _user_places(region, municipalities, years[0])
     return CalculationContext(
-        years=calculated_years, versions=versions,
-        rulebooks={year: services.rulebook_of(version) for year, version in versions.items()}, pl_pct=pl_pct,
+        years=calculated_years, versions={year: r.agreement.rulebook for year, r in rules.items()},
+        rulebooks={year: r.rulebook for year, r in rules.items()}, pl_pct=pl_pct,
         rng=random.Random(f"rammeaftale-demo:{seed}:{region.code}:budgets"),
         forced_operator_ids=frozenset({places["buyer"].pk, places["operator"].pk}),
     )
@@ -496,9 +502,10 @@ def demo_build(*, actor: Actor, region_codes: list[str], seed: int, scale: str =
                tariff_year: int | None = None) -> DemoReport:
     """The demo for the regions, all or nothing; a region with offers is skipped (if_empty) or refused.
 
-    The tariffs of `tariff_year` (default: this year by the clock) and the year before, where they are demo years,
+    The tariffs of `tariff_year` (default: the last demo year) and the year before, where they are demo years,
     are calculated from demo budgets through the tariff engine, with their breakdowns; the other years keep the
-    planned demo tariffs.
+    planned demo tariffs. The year after the last has the P/L of a demo rate and provisional tariffs (the last
+    year's × P/L), as a region has them between the new year and the approval of its tariffs.
     """
     if not actor.is_superuser:
         raise NotAllowed("Kun platformens administrator kan bygge demodata.")
@@ -520,23 +527,27 @@ def demo_build(*, actor: Actor, region_codes: list[str], seed: int, scale: str =
             f"Der findes allerede tilbud i {names}; demodata bygges kun i en tom region. "
             "Brug --if-empty for at springe den over.", field="region",
         )
-    tariff_year = tariff_year or date.today().year
+    tariff_year = tariff_year or year_to
     calculated_years = tuple(year for year in (tariff_year - 1, tariff_year) if year in years)
     price_index_years, pl_pct = [], {}
     if len(occupied) < len(regions):
-        price_index_years, pl_pct = _price_index_ensure(actor=actor, seed=seed, years=years)
+        price_index_years, pl_pct = _price_index_ensure(actor=actor, seed=seed, years=(*years, year_to + 1))
     for index, region in enumerate(regions):
         if reports[index].existing_offers:
             reports[index].skipped = True
             continue
         reports[index] = _region_build(actor=actor, region=region, seed=seed, scale=cat.SCALES[scale],
                                        years=years, calculated_years=calculated_years, pl_pct=pl_pct)
+    provisional = None
+    if len(occupied) < len(regions):  # next year's tariffs until approved: this year's × P/L (the year boundary)
+        provisional = tariffs_provisional_ensure(actor=actor, year=year_to + 1)
     users_region = regions[0] if len(regions) == 1 else Organisation.objects.get(
         kind=OrganisationKind.REGION, code=cat.NATIONAL_USERS_REGION)
     users = _users_ensure(actor=actor, region=users_region, year=years[0],
                           create=any(not report.skipped for report in reports))
     return DemoReport(regions=reports, users=users, price_index_years=price_index_years,
-                      calculated_years=calculated_years if len(occupied) < len(regions) else ())
+                      calculated_years=calculated_years if len(occupied) < len(regions) else (),
+                      provisional=provisional)
 
 
 def demo_digest(*, actor: Actor, region: Organisation) -> str:

@@ -11,6 +11,7 @@ from django.db import transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.permissions import can_import_offers, can_manage_offer
+from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.ids import IdentifierError, cvr_clean, ean_clean
 from rammeaftale.registry import services
@@ -47,9 +48,6 @@ from rammeaftale.registry.models import (
     ServiceUnit,
     TargetGroup,
 )
-
-# Keeps every IN (...) list well below SQLite's and PostgreSQL's parameter limits.
-LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -195,12 +193,6 @@ class _RollBack(Exception):
     """Leaves the import's transaction without keeping anything."""
 
 
-def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
-    values = sorted(values)
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        yield values[start:start + LOOKUP_CHUNK]
-
-
 _OFFER_FIELD_COLUMNS = {
     "name": "tilbudsnavn", "municipality": "beliggenhedskommune", "offer_type": "tilbudstype",
     "paragraphs": "paragraffer", "postcode": "postnr", "tilbudsportalen_id": "tilbudsportalen_id",
@@ -311,13 +303,13 @@ class _OfferImport:
             self.target_groups[loose_key(group.code)] = group
             self.target_groups[loose_key(group.name)] = group
         self.by_cvr: dict[str, Organisation] = {}
-        for chunk in _chunks(cvrs - {""}):
+        for chunk in chunks(cvrs - {""}):
             self.by_cvr.update((o.cvr, o) for o in Organisation.objects.filter(cvr__in=chunk))
         self.by_ean: dict[str, Organisation] = {}
-        for chunk in _chunks(eans - {""}):
+        for chunk in chunks(eans - {""}):
             self.by_ean.update((o.ean, o) for o in Organisation.objects.filter(ean__in=chunk))
         self.offers: dict[str, Offer] = {}
-        for chunk in _chunks(tp_ids - {""}):
+        for chunk in chunks(tp_ids - {""}):
             offers = Offer.objects.filter(tilbudsportalen_id__in=chunk).select_related(
                 "operator", "municipality"
             ).prefetch_related("paragraphs", "target_groups", "services", "capacities", "categories")

@@ -8,6 +8,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.billing.documents import invoice_oioubl
 from rammeaftale.billing.models import Invoice
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.placements.models import Placement
 from rammeaftale.registry.models import Organisation
@@ -39,20 +40,31 @@ class Command(BaseCommand):
             results = []
             for seller in sellers:
                 if options["issue"]:
-                    result = settlement_issue(actor=actor, seller=seller, year=year, month=month)
+                    try:  # each seller's run is all or nothing on its own; one seller's gap stops no other
+                        result = settlement_issue(actor=actor, seller=seller, year=year, month=month,
+                                                  issue_date=clock.today())
+                    except DomainError as error:
+                        results.append({"seller": str(seller), "created": False, "error": error.message_da})
+                        continue
                     results.append({"seller": str(seller), "created": result.created,
                                     "invoices": len(result.invoices), "credit_notes": len(result.credit_notes),
                                     "total_ore": sum(i.total_ore for i in result.invoices)
                                     - sum(c.total_ore for c in result.credit_notes)})
                 else:
-                    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month)
+                    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month,
+                                           issue_date=clock.today())
                     results.append({"seller": str(seller), "already_issued": plan.existing_run is not None,
                                     "invoices": len(plan.invoices), "credit_notes": len(plan.credits),
-                                    "total_ore": plan.total_ore, "problems": plan.problems})
+                                    "total_ore": plan.total_ore, "problems": plan.blocking,
+                                    "warnings": plan.warnings})
             self.stdout.write(json.dumps({"month": f"{year}-{month:02d}", "issued": options["issue"],
                                           "sellers": results}, ensure_ascii=False, indent=1))
         except DomainError as error:
             raise CommandError(error.message_da) from error
+        failed = [r["seller"] for r in results if r.get("error")]
+        if failed:
+            raise CommandError(f"{len(failed)} sælgere blev ikke afregnet (se «error» ovenfor): {', '.join(failed)}.",
+                               returncode=2)
 
     def _sellers(self, code: str | None) -> list[Organisation]:
         if code:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.occupancy.demo import demo_reports_build
 from rammeaftale.placements.demo import demo_placements_build
@@ -46,13 +47,16 @@ class Command(BaseCommand):
                             help="region (standard) eller national: alle fem regioner, ca. 7.000 tilbud")
         parser.add_argument("--if-empty", action="store_true", dest="if_empty",
                             help="gør intet for en region, der allerede har tilbud")
-        parser.add_argument("--year-from", type=int, default=2023, dest="year_from", help="første demoår")
-        parser.add_argument("--year-to", type=int, default=2026, dest="year_to", help="sidste demoår")
+        parser.add_argument("--year-from", type=int, dest="year_from", help="første demoår (standard: tre år før i år)")
+        parser.add_argument("--year-to", type=int, dest="year_to", help="sidste demoår (standard: i år)")
         parser.add_argument("--without-placements", action="store_false", dest="placements",
                             help="byg ikke demoplaceringer (national skala: ca. 340.000 placeringer, et par minutter)")
 
-    def handle(self, *args, region=None, seed=1, scale="region", if_empty=False, year_from=2023, year_to=2026,
+    def handle(self, *args, region=None, seed=1, scale="region", if_empty=False, year_from=None, year_to=None,
                placements=True, **options):
+        today = clock.today()
+        year_to = year_to or today.year
+        year_from = year_from or year_to - 3
         try:
             if scale == "national":
                 if region:
@@ -65,15 +69,16 @@ class Command(BaseCommand):
             started = time.perf_counter()
             with transaction.atomic():  # offers, tariffs and placements together, or nothing
                 report = demo_build(actor=Actor.system(username="demo"), region_codes=codes, seed=seed,
-                                    scale=scale, year_from=year_from, year_to=year_to, if_empty=if_empty)
+                                    scale=scale, year_from=year_from, year_to=year_to, if_empty=if_empty,
+                                    tariff_year=min(today.year, year_to))
                 built = Organisation.objects.filter(kind=OrganisationKind.REGION,
                                                     code__in=[r.code for r in report.built])
                 placements = demo_placements_build(actor=Actor.system(username="demo"),
                                                    regions=list(built) if placements else [], seed=seed,
-                                                   first_day=date(year_from, 1, 1))
+                                                   first_day=date(year_from, 1, 1), today=today)
                 reports = demo_reports_build(actor=Actor.system(username="demo"),
                                              regions=list(built) if placements.placements else [], seed=seed,
-                                             today=date.today())
+                                             today=today)
             seconds = time.perf_counter() - started
         except DomainError as exc:
             raise CommandError(f"{exc.message_da} Intet er gemt.") from exc
@@ -111,6 +116,8 @@ class Command(BaseCommand):
             years = " og ".join(str(year) for year in report.calculated_years)
             self.stdout.write(f"Takster for {years} er beregnet af demobudgetter med fuld specifikation "
                               "(se Takster i menuen).")
+        if report.provisional is not None and report.provisional.pl_pct is not None:
+            self.stdout.write(report.provisional.message_da)
         if report.price_index_years:
             years = ", ".join(str(year) for year in report.price_index_years)
             self.stdout.write(f"P/L-tabellen har fået syntetiske demosatser (eksempeltal) for {years}.")

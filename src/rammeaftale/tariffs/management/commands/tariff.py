@@ -1,15 +1,21 @@
-"""`rammeaftale tariff calculate BUDGET.json` and `rammeaftale tariff true-up ACCOUNTS.json`: JSON in, JSON out."""
+"""`rammeaftale tariff calculate BUDGET.json` and `rammeaftale tariff true-up ACCOUNTS.json`: JSON in, JSON out;
+`rammeaftale tariff provisional --year 2027`: the year's provisional tariffs in the database."""
 import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
+from rammeaftale.accounts.actor import Actor
+from rammeaftale.core.errors import DomainError
 from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
+from rammeaftale.tariffs.services import tariffs_provisional_ensure
 
 
 class Command(BaseCommand):
-    help = "Takstberegning og efterregulering fra JSON (formater: docs/engine-json.md)."
+    help = ("Takstberegning og efterregulering fra JSON (formater: docs/engine-json.md); foreløbige takster for et "
+            "år i databasen.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -17,8 +23,14 @@ class Command(BaseCommand):
         calculate.add_argument("file", help="budget som JSON (- for standard input)")
         true_up = sub.add_parser("true-up", help="beregn efterregulering ud fra et regnskab")
         true_up.add_argument("file", help="regnskab som JSON (- for standard input)")
+        provisional = sub.add_parser(
+            "provisional", help="dan årets foreløbige takster (sidste års takst × P/L) for ydelser uden godkendt takst")
+        provisional.add_argument("--year", type=int, required=True, help="takståret, fx 2027")
 
-    def handle(self, *args, action, file, **options):
+    def handle(self, *args, action, file=None, **options):
+        if action == "provisional":
+            self._provisional(options["year"])
+            return
         try:
             text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except OSError as exc:
@@ -32,6 +44,20 @@ class Command(BaseCommand):
         except EngineInputError as exc:
             self._fail(exc)
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+
+    def _provisional(self, year: int) -> None:
+        try:
+            with transaction.atomic():
+                result = tariffs_provisional_ensure(actor=Actor.system(username="tariff"), year=year)
+        except DomainError as error:
+            self._fail(EngineInputError(field=error.field or "year", message=error.message_da))
+        self.stdout.write(json.dumps({
+            "year": result.year, "pl_pct": None if result.pl_pct is None else str(result.pl_pct),
+            "created": result.created, "updated": result.updated, "unchanged": result.kept,
+            "message": result.message_da,
+        }, ensure_ascii=False, indent=2))
+        if result.pl_pct is None:
+            sys.exit(2)
 
     def _fail(self, error: EngineInputError) -> None:
         self.stdout.write(json.dumps(error.as_dict(), ensure_ascii=False, indent=2))
