@@ -37,20 +37,21 @@ def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id
         yield queryset.filter(**{f"{field}__in": chunk})
 
 
-def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
+def charged_stays(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None,
+                  fields: tuple[str, ...] = ()) -> Iterator[tuple]:
     """Every placement that holds a place (reserved, active, notice given, ended; the operator's own citizens
-    included) and meets [first_day, last_day): from its start to the first day not charged, so paid notice days
-    count exactly where the region's rulebook charges them: the rulebook of the year the notice was given, the one
-    that fixed the notice period (`placement_notice_give`); the first day's year where no notice was given."""
+    included) and meets [first_day, last_day): (offer_id, start, end, *fields) from its start to the first day not
+    charged, so paid notice days count exactly where the region's rulebook charges them: the rulebook of the year the
+    notice was given, the one that fixed the notice period (`placement_notice_give`); the first day's year where no
+    notice was given. `fields` are further Placement columns the caller needs (who pays, the operator's own)."""
     placements = (Placement.objects.filter(status__in=CHARGED_STATUSES, start_date__lt=last_day)
                   .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day)))
     full_notice: dict[tuple[int, int], bool] = {}  # (region, year): a handful of rulebooks for any number of rows
-    offers, starts, ends = [], [], []
     for queryset in _by_offers(placements, offer_ids):
         for (offer_id, start, end_date, planned_end, notice_given_on, notice_end, moved_out_on,
-             region_id) in queryset.values_list(
+             region_id, *extra) in queryset.values_list(
                 "offer_id", "start_date", "end_date", "planned_end", "notice_given_on", "notice_end", "moved_out_on",
-                "offer__municipality__region_id").iterator(chunk_size=5000):
+                "offer__municipality__region_id", *fields).iterator(chunk_size=5000):
             key = (region_id, (notice_given_on or first_day).year)
             if key not in full_notice:
                 full_notice[key] = rulebook_for_region(*key).notice.full_tariff_during_notice.value
@@ -58,9 +59,16 @@ def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterabl
                              moved_out_on=moved_out_on, full_tariff_during_notice=full_notice[key])
             if end is not None and (end <= first_day or end <= start):
                 continue
-            offers.append(offer_id)
-            starts.append(start)
-            ends.append(end)
+            yield (offer_id, start, end, *extra)
+
+
+def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
+    """The stays of `charged_stays` as the occupancy engine reads them."""
+    offers, starts, ends = [], [], []
+    for offer_id, start, end in charged_stays(first_day=first_day, last_day=last_day, offer_ids=offer_ids):
+        offers.append(offer_id)
+        starts.append(start)
+        ends.append(end)
     return pl.DataFrame({"offer_id": offers, "start": starts, "end": ends}, schema=STAY_SCHEMA)
 
 
