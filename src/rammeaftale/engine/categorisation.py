@@ -31,11 +31,12 @@ CENT = Decimal("0.01")
 
 
 class CategoryInputError(ValueError):
-    """Bad sales figures; `field` names the figure, the message is Danish."""
+    """Bad sales figures; `field` names the figure; the message is Danish, with English after it."""
 
-    def __init__(self, message: str, *, field: str):
-        super().__init__(message)
+    def __init__(self, message_da: str, *, field: str, message_en: str):
+        super().__init__(f"{message_da} ({message_en})")
         self.field = field
+        self.message_da = message_da
 
 
 def number_da(value: Decimal) -> str:
@@ -76,39 +77,41 @@ class Sales:
     def __post_init__(self) -> None:
         tariff = self.daily_tariff_kr
         if tariff is not None and (not isinstance(tariff, Decimal) or not tariff.is_finite()):
-            raise CategoryInputError(f"døgntaksten skal være et decimaltal, ikke {tariff!r} (must be a Decimal)",
-                                     field="daily_tariff")
+            raise CategoryInputError(f"døgntaksten skal være et decimaltal, ikke {tariff!r}",
+                                     message_en="must be a Decimal", field="daily_tariff")
         if tariff is not None and tariff < 0:
-            raise CategoryInputError("døgntaksten kan ikke være negativ (must not be negative)", field="daily_tariff")
+            raise CategoryInputError("døgntaksten kan ikke være negativ", message_en="must not be negative",
+                                     field="daily_tariff")
         buyers = self.other_buying_municipalities
         if isinstance(buyers, bool) or not isinstance(buyers, int):
             raise CategoryInputError(
-                f"antallet af andre købende kommuner skal være et helt tal, ikke {buyers!r} (must be an integer)",
-                field="other_buying_municipalities")
+                f"antallet af andre købende kommuner skal være et helt tal, ikke {buyers!r}",
+                message_en="must be an integer", field="other_buying_municipalities")
         if buyers < 0:
-            raise CategoryInputError("antallet af andre købende kommuner kan ikke være negativt (must not be negative)",
-                                     field="other_buying_municipalities")
+            raise CategoryInputError("antallet af andre købende kommuner kan ikke være negativt",
+                                     message_en="must not be negative", field="other_buying_municipalities")
         for field, label in (("places", "pladserne"), ("places_sold_to_others", "pladserne solgt til andre kommuner")):
             value = getattr(self, field)
             if not isinstance(value, Decimal | Fraction) or (isinstance(value, Decimal) and not value.is_finite()):
-                raise CategoryInputError(f"{label} skal være et decimaltal, ikke {value!r} (must be a Decimal)",
-                                         field=field)
+                raise CategoryInputError(f"{label} skal være et decimaltal, ikke {value!r}",
+                                         message_en="must be a Decimal", field=field)
             if value < 0:
-                raise CategoryInputError(f"{label} kan ikke være negative (must not be negative)", field=field)
+                raise CategoryInputError(f"{label} kan ikke være negative", message_en="must not be negative",
+                                         field=field)
         sold = self.places_sold_to_others
         if sold > self.places:
             raise CategoryInputError(
                 f"flere pladser solgt til andre kommuner ({_places_da(sold)}) end tilbuddet har "
-                f"({_places_da(self.places)}); et tilbud kan højst sælge alle sine pladser "
-                "(more places sold than places)", field="places_sold_to_others")
+                f"({_places_da(self.places)}); et tilbud kan højst sælge alle sine pladser",
+                message_en="more places sold than places", field="places_sold_to_others")
         if buyers > 0 and sold == 0:
             raise CategoryInputError(
-                f"{buyers} andre kommuner køber pladser, men ingen pladser er solgt til andre kommuner "
-                "(buyers without places sold)", field="places_sold_to_others")
+                f"{buyers} andre kommuner køber pladser, men ingen pladser er solgt til andre kommuner",
+                message_en="buyers without places sold", field="places_sold_to_others")
         if buyers == 0 and sold > 0:
             raise CategoryInputError(
-                f"{_places_da(sold)} pladser er solgt til andre kommuner, men ingen andre kommuner køber "
-                "(places sold without buyers)", field="other_buying_municipalities")
+                f"{_places_da(sold)} pladser er solgt til andre kommuner, men ingen andre kommuner køber",
+                message_en="places sold without buyers", field="other_buying_municipalities")
 
     @property
     def sells_to_others(self) -> bool:
