@@ -106,6 +106,15 @@ def test_the_assessment_uses_the_year_before_and_the_offers_own_tariff(world):
     assert a.may_decide and a.may_see_buyers and not a.locked
 
 
+def test_a_running_sales_year_is_said_to_be_counted_as_it_stands(world):
+    actor = world["actors"]["secretariat"]
+    during = category_assessment(actor=actor, offer_id=world["engen"].pk, year=YEAR, today=date(SALES, 9, 15))
+    after = category_assessment(actor=actor, offer_id=world["engen"].pk, year=YEAR, today=date(YEAR, 1, 1))
+    assert not during.sales_year_complete and after.sales_year_complete
+    # The open-ended stays count to 31 December either way: the figures are the same.
+    assert during.offer_sales == after.offer_sales
+
+
 def test_selling_40_pct_of_the_places_makes_a_candidate(world, system):
     buy(system, world["engen"], world["kolding"], cpr="0101851234", start=date(SALES, 1, 1))
     a = category_assessment(actor=world["actors"]["secretariat"], offer_id=world["engen"].pk, year=YEAR)
@@ -199,16 +208,25 @@ def test_the_page_keeps_its_address_among_the_tariff_pages(world):
 def test_the_page_shows_last_years_sales_and_the_suggestion(as_user, world, odense, copenhagen):
     html = as_user("secretariat").get(_url(world)).content.decode()
     assert f"Salg i {SALES}" in html and f"grundlaget er det seneste hele år, {SALES}" in html
-    sales = re.search(r'<table id="category-sales">(.*?)</table>', html, re.S).group(1)
+    sales = re.search(r'<table class="data" id="category-sales">(.*?)</table>', html, re.S).group(1)
     assert "2.500,00 kr." in sales and f"Døgnophold, takst {YEAR}" in sales
     assert "1.460 pladsdøgn ÷ 365 dage" in sales and "457 pladsdøgn ÷ 365 dage = 31,30 % af pladserne" in sales
     assert "822" in sales  # held in all, the own citizen included
     buyers = re.search(r'<ul id="category-buyers">(.*?)</ul>', html, re.S).group(1)
     assert f"{odense.name}: 365 pladsdøgn" in buyers and f"{copenhagen.name}: 92 pladsdøgn" in buyers
     assert "intet forslag – kræver vurdering" in html and "notice--warn" in html
-    assert "Sælger til mindst 4 andre kommuner</td><td>nej" in html
+    thresholds = re.search(r'<table class="data" id="category-thresholds">(.*?)</table>', html, re.S).group(1)
+    assert "Sælger til mindst 4 andre kommuner</td><td>nej" in thresholds
+    assert 'eller derover</td><td><span class="check--ok">ja</span>' in thresholds
     assert "Fastlæg kategori for 2018" in html
     assert 'name="other_buying_municipalities"' not in html and 'name="share_sold_pct"' not in html
+
+
+def test_next_years_page_says_this_year_is_still_running(as_user, world):
+    this_year = date.today().year  # whichever day it is, this year has not ended
+    html = as_user("secretariat").get(_url(world, year=this_year + 1)).content.decode()
+    assert f"Salg i {this_year}" in html and f"{this_year} er ikke slut" in html
+    assert f"{SALES} er ikke slut" not in as_user("secretariat").get(_url(world)).content.decode()
 
 
 def test_typed_figures_are_not_taken(as_user, world):
@@ -289,7 +307,7 @@ def test_the_api_gives_the_assessment_with_buyers_only_where_allowed(as_user, wo
         YEAR, None, True, "syddanmark-2017")
     assert body["facts"] == {"daily_tariff": "2500.00", "other_buying_municipalities": 2, "places": "4.00",
                              "places_sold_to_others": "1.25", "share_sold_pct": "31.30"}
-    assert body["sales"]["year"] == SALES and body["sales"]["sold_days"] == 457
+    assert body["sales"]["year"] == SALES and body["sales"]["sold_days"] == 457 and body["sales"]["complete"]
     assert sorted((b["name"], b["place_days"]) for b in body["sales"]["buyers"]) == sorted(
         [(odense.name, 365), (copenhagen.name, 92)])
     assert body["thresholds"]["tariff_met"] and not body["thresholds"]["share_met"]

@@ -47,7 +47,7 @@ def assessment_json(assessment: CategoryAssessment) -> dict:
         **result,
         "daily_tariff_source": assessment.daily_tariff_source,
         "sales": {
-            "year": assessment.sales_year, "days": sold.days, "capacity_days": sold.capacity_days,
+            "year": assessment.sales_year, "complete": assessment.sales_year_complete, "days": sold.days, "capacity_days": sold.capacity_days,
             "occupied_days": sold.occupied_days, "sold_days": sold.sold_days,
             "buyers": ([{"municipality_id": b.municipality_id, "name": b.name, "place_days": b.place_days}
                         for b in sold.buyers] if assessment.may_see_buyers else None),

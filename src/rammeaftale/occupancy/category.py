@@ -2,10 +2,14 @@
 the previous year's sales (counted from the placements), and the secretariat's decision once made.
 
 Which year's sales: a category for year Y is set before Y begins ("Ændret kategorisering sker årligt i forbindelse
-med Styringsaftalen for det næstfølgende år", seed 002), so the last full year before it, Y−1, is the evidence.
+med Styringsaftalen for det næstfølgende år", seed 002), so the year before it, Y−1, is the evidence: the last full
+year once it has ended, and while it runs, its placements as they stand.
 """
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_see_offer_internals
@@ -31,6 +35,7 @@ class CategoryAssessment:
     offer: Offer
     year: int
     sales_year: int  # the year the sales figures are from: the one before `year`
+    sales_year_complete: bool  # False while it runs: its placements are counted to the year's end as they stand
     record: OfferCategory | None
     rulebook: object | None  # the Rulebook governing `year`, None without an agreement
     suggestion: CategorySuggestion
@@ -75,9 +80,12 @@ def _daily_tariff(offer: Offer, year: int, rulebook) -> tuple[Decimal | None, st
     return amount, f"{tariff.service.name}, takst {tariff.year}"
 
 
-def category_assessment(*, actor: Actor, offer_id: int, year: int) -> CategoryAssessment:
+def category_assessment(*, actor: Actor, offer_id: int, year: int, today: date | None = None) -> CategoryAssessment:
     """The rulebook's suggestion for the year from the offer's own daily tariff and last year's sales (aggregate
-    place-days, no citizen: every logged-in user may see it), and the decision if made."""
+    place-days, no citizen: every logged-in user may see it), and the decision if made.
+
+    The decision for next year is made while this year runs: its placements then count to the year's end as they
+    stand (an open-ended stay to 31 December), and `sales_year_complete` says so."""
     if not actor.is_authenticated:
         raise NotAllowed("Du skal være logget ind.", message_en="Authentication required.")
     if not YEAR_MIN <= year <= YEAR_MAX:
@@ -106,7 +114,7 @@ def category_assessment(*, actor: Actor, offer_id: int, year: int) -> CategoryAs
         else:
             suggestion = category_suggest(sales=sales, rulebook=rulebook)
     return CategoryAssessment(
-        offer=offer, year=year, sales_year=year - 1,
+        offer=offer, year=year, sales_year=year - 1, sales_year_complete=(today or timezone.localdate()).year >= year,
         record=OfferCategory.objects.filter(offer=offer, year=year).select_related("decided_by").first(),
         rulebook=rulebook, suggestion=suggestion, sales=sales, offer_sales=sold, daily_tariff_kr=tariff_kr,
         daily_tariff_source=source, may_decide=category_may_decide(actor, offer),
