@@ -50,7 +50,8 @@ def test_the_needs_assessment_example_cites_footnote_3_and_the_local_offer_text(
 
 
 def test_standard_input_works_and_exactly_40_pct_is_a_candidate():
-    payload = {**_example("category-needs-assessment-syddanmark-2017.json"), "places_sold_to_others": "4.000"}
+    payload = {**_example("category-needs-assessment-syddanmark-2017.json"),
+               "places_sold_to_others": "4.000000000000000"}  # trailing zeros are not digits too many
     run = _run("suggest", "-", stdin=json.dumps(payload))
     assert run.returncode == 0 and json.loads(run.stdout)["category"] == "hoejt_specialiseret"
 
@@ -73,6 +74,9 @@ BASE = '"rulebook": "syddanmark-2017", "daily_tariff": "2500", "other_buying_mun
     ('{"rulebook": "syddanmark-2017", "daily_tariff": "2500", "other_buying_municipalities": 2.0, "places": "10", '
      '"places_sold_to_others": "2"}', "other_buying_municipalities", "skal være et helt tal"),
     (f'{{{BASE}, "places": "ti", "places_sold_to_others": "2"}}', "places", "«ti» er ikke et tal"),
+    (f'{{{BASE}, "places": "1e999999999", "places_sold_to_others": "2"}}', "places", "har for mange cifre"),
+    (f'{{{BASE}, "places": "10", "places_sold_to_others": "0.00000000001"}}', "places_sold_to_others",
+     "har for mange cifre"),
     ('{"rulebook": "atlantis-2030", "daily_tariff": "2500", "other_buying_municipalities": 2, "places": "10", '
      '"places_sold_to_others": "2"}', "rulebook", "ukendt eller ugyldig regelbog «atlantis-2030»"),
     (f'{{{BASE}, "places": "10"}}', "places_sold_to_others", "feltet mangler"),
