@@ -1,7 +1,7 @@
 """The tariff pages through Django's test client: the list with flags, filters, the htmx row and exports, the
-breakdown, the P/L table, an offer's budget with approval and calculation, the category assessment, and the
-matching REST endpoints. Each form: success, the wrong role or organisation refused, the Danish message beside
-the field, nothing written on error."""
+breakdown, the P/L table, an offer's budget with approval and calculation, and the matching REST endpoints (the
+category page: tests/services/test_category.py). Each form: success, the wrong role or organisation refused, the
+Danish message beside the field, nothing written on error."""
 import io
 import re
 from datetime import date
@@ -14,7 +14,7 @@ from django.urls import reverse
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.money import format_kr
 from rammeaftale.registry import services as registry_services
-from rammeaftale.registry.models import Agreement, OfferCategory
+from rammeaftale.registry.models import Agreement
 from rammeaftale.tariffs import services
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
@@ -461,69 +461,6 @@ def test_a_year_without_a_budget_or_agreement(as_user, world):
     response = client.post(_budget_url(world, year=2045), _budget_post(world))  # beyond every agreement's rules
     assert response.status_code == 400 and "Ingen rammeaftale" in response.content.decode()
     assert not TariffBudget.objects.filter(year=2045).exists()
-
-
-# The category.
-
-
-def _category_url(world, year=THIS_YEAR + 1, offer="engen"):
-    return reverse("tariffs:category", args=[world[offer].pk, year])
-
-
-def test_the_secretariat_decides_the_category_with_a_reason_and_it_is_locked(as_user, world):
-    client = as_user("secretariat")
-    html = client.get(_category_url(world)).content.decode()
-    assert "Regelbogens forslag" in html and "kategorien vurderes manuelt" in html
-    assert "Fastlæg kategori for" in html
-    response = client.post(_category_url(world), {"daily_tariff_kr": "2.500", "other_buying_municipalities": "5",
-                                                  "share_sold_pct": "30", "category": "klynge",
-                                                  "reason": "Sælger til fem kommuner"}, follow=True)
-    html = response.content.decode()
-    assert f"Kategorien for {THIS_YEAR + 1} er fastlagt og låst for året." in html
-    assert f"Låst for {THIS_YEAR + 1}: Klyngetilbud" in html and "Fastlæg kategori for" not in html
-    record = OfferCategory.objects.get(offer=world["engen"], year=THIS_YEAR + 1)
-    assert record.category == "klynge" and record.reason == "Sælger til fem kommuner" and record.decided_at
-    again = client.post(_category_url(world), {"category": "lokal", "reason": "Ændret"})
-    assert again.status_code == 400 and "er låst (Klyngetilbud)" in again.content.decode()
-    assert OfferCategory.objects.get(offer=world["engen"], year=THIS_YEAR + 1).category == "klynge"
-
-
-def test_the_rulebooks_thresholds_suggest_a_category(as_user, world, esbjerg, make_offer, system):
-    # Syddanmark 2017: at least 2,000 kr. a day and places sold to at least 4 other municipalities.
-    client = as_user("secretariat")
-    response = client.get(_category_url(world, year=2018), {"daily_tariff_kr": "2.500",
-                                                              "other_buying_municipalities": "5",
-                                                              "share_sold_pct": "10"}, HTTP_HX_REQUEST="true")
-    html = response.content.decode()
-    assert response.status_code == 200 and "<html" not in html and 'id="category-suggestion"' in html
-    assert "Højt specialiseret tilbud med regional betydning" in html and "Kandidat" in html
-    local = client.get(_category_url(world, year=2018), {"daily_tariff_kr": "2500",
-                                                          "other_buying_municipalities": "0",
-                                                          "share_sold_pct": "0"}, HTTP_HX_REQUEST="true")
-    assert "Lokalt tilbud" in local.content.decode()
-
-
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"category": "", "reason": "Begrundet"}, "category", "Vælg en kategori."),
-    ({"category": "klynge", "reason": ""}, "reason", "Skriv begrundelsen for kategorien."),
-    ({"category": "klynge", "reason": "x", "share_sold_pct": "140"}, "share_sold_pct",
-     "Andelen skal ligge mellem 0 og 100 %."),
-])
-def test_a_category_decision_needs_a_category_and_a_reason(as_user, world, data, field, message):
-    response = as_user("secretariat").post(_category_url(world), data)
-    html = response.content.decode()
-    assert response.status_code == 400
-    assert re.search(rf'<label for="id_{field}">.*?<p class="field-error">{re.escape(message)}', html, re.S)
-    assert not OfferCategory.objects.filter(offer=world["engen"], year=THIS_YEAR + 1).exists()
-
-
-@pytest.mark.parametrize("user", ["economist", "caseworker"])
-def test_only_the_regions_secretariat_decides_the_category(as_user, world, user):
-    client = as_user(user)
-    html = client.get(_category_url(world)).content.decode()
-    assert "Regelbogens forslag" in html and "Fastlæg kategori for" not in html
-    response = client.post(_category_url(world), {"category": "lokal", "reason": "Egen vurdering"})
-    assert response.status_code == 403 and not OfferCategory.objects.filter(offer=world["engen"]).exists()
 
 
 def test_the_offer_page_links_to_its_tariffs_budget_and_category(as_user, world):

@@ -513,32 +513,6 @@ def test_occupancy_deviation_of_5_points_or_more_is_reportable():
         rulebook.occupancy_deviation_is_reportable(budgeted_pct=97.0, actual_pct=Decimal(92))
 
 
-def test_high_specialised_thresholds():
-    rulebook = rulebook_load(key="syddanmark-2017")
-    check = rulebook.high_specialised_thresholds_met
-    assert check(
-        daily_tariff_kr=Decimal(2000), other_buying_municipalities=4, share_places_sold_pct=Decimal(0)
-    )
-    assert check(
-        daily_tariff_kr=Decimal(2500), other_buying_municipalities=1, share_places_sold_pct=Decimal(40)
-    )
-    assert not check(
-        daily_tariff_kr=Decimal("1999.99"), other_buying_municipalities=9, share_places_sold_pct=Decimal(90)
-    )
-    assert not check(
-        daily_tariff_kr=Decimal(3000), other_buying_municipalities=3, share_places_sold_pct=Decimal("39.9")
-    )
-    manual = rulebook_load(key="syddanmark-2019-2020")
-    assert (
-        manual.high_specialised_thresholds_met(
-            daily_tariff_kr=Decimal(3000),
-            other_buying_municipalities=9,
-            share_places_sold_pct=Decimal(90),
-        )
-        is None
-    )
-
-
 def test_expense_increase_over_5_pct_in_residential_offers_is_reportable():
     rulebook = rulebook_load(key="sjaelland-2025-2026")
     assert rulebook.expense_increase_is_reportable(offer_type="residential", increase_pct=Decimal("5.01"))

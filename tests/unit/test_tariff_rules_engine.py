@@ -1,10 +1,9 @@
-"""Budgeted occupancy, categorisation and P/L growth: the rules issue 3 names, as pure functions."""
+"""Budgeted occupancy and P/L growth: the rules issue 3 names, as pure functions (categorisation: its own file)."""
 from decimal import Decimal
 
 import pytest
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
-from rammeaftale.engine.categorisation import Sales, category_suggest
 from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
 from rammeaftale.engine.tariff import TariffInputError
 from rammeaftale.rulebooks import rulebook_load
@@ -31,22 +30,6 @@ def test_bounds_from_the_rulebook():
         budgeted_occupancy_check(value_pct=Decimal("101"), min_pct=low, max_pct=high)
 
 
-@pytest.mark.parametrize(
-    ("tariff", "buyers", "sold", "expected"),
-    [
-        ("2000", 4, "1", "hoejt_specialiseret"),   # ≥ 2,000 kr and 4 other municipalities
-        ("2500", 1, "4", "hoejt_specialiseret"),   # ≥ 2,000 kr and 40 % of 10 places sold
-        ("1999.99", 6, "8", "klynge"),             # sells to others under 2,000 kr
-        ("2500", 1, "1", "klynge"),                # sells, but below both spread thresholds
-        ("3000", 0, "0", "lokal"),                 # sells to nobody
-    ],
-)
-def test_syddanmark_category_suggestion(tariff, buyers, sold, expected):
-    sales = Sales(daily_tariff_kr=Decimal(tariff), other_buying_municipalities=buyers, places=Decimal(10),
-                  places_sold_to_others=Decimal(sold))
-    assert category_suggest(sales=sales, rulebook=SYD_2017).category == expected
-
-
 def test_growth_above_pl_and_the_sjaelland_report_threshold():
     sjaelland = rulebook_load(key="sjaelland-2025-2026")
     check = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2110"), pl_pct=Decimal("2.8"),
@@ -63,10 +46,3 @@ def test_growth_above_pl_and_the_sjaelland_report_threshold():
 def test_overhead_share_against_the_hovedstaden_norm():
     norm = rulebook_load(key="hovedstaden-2021-2022").tariffs.overhead_norm_pct.value
     assert overhead_share_pct(overhead_kr=Decimal(720_000), direct_costs_kr=Decimal(10_000_000)) > norm
-
-
-def test_agreements_without_thresholds_leave_the_category_to_manual_assessment():
-    hovedstaden = rulebook_load(key="hovedstaden-2021-2022")
-    sales = Sales(daily_tariff_kr=Decimal("3000"), other_buying_municipalities=9, places=Decimal(10),
-                  places_sold_to_others=Decimal(9))
-    assert category_suggest(sales=sales, rulebook=hovedstaden).category is None

@@ -1,11 +1,12 @@
 """REST API for occupancy: the twice-yearly report (the operator's draft and submission, the secretariat's compiled
-report, the same JSON as `rammeaftale occupancy report`) and the analysis."""
+report, the same JSON as `rammeaftale occupancy report`), the analysis and the category suggestion."""
 from ninja import Router, Schema
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.occupancy import pct_text
 from rammeaftale.occupancy.api_analysis import router as analysis_router
+from rammeaftale.occupancy.api_category import router as category_router
 from rammeaftale.occupancy.models import OccupancyReport
 from rammeaftale.occupancy.selectors import (
     compiled_report,
@@ -27,6 +28,7 @@ from rammeaftale.registry.models import Organisation
 
 router = Router(tags=["Belægning"])
 router.add_router("/analysis", analysis_router)
+router.add_router("/category", category_router)
 
 
 def _report_json(report: OccupancyReport) -> dict:

@@ -1,6 +1,6 @@
 """What the occupancy engine reads from the database: stays from the placements, dated capacities, budgeted
 occupancy; narrow queries, no model objects."""
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from rammeaftale.placements.services import charge_end
 from rammeaftale.registry.models import OfferCapacity
 from rammeaftale.tariffs.models import ServiceBudget
 
+
 def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id"):
     """The queryset once (all offers), or once per chunk of offer ids."""
     if offer_ids is None:
@@ -30,26 +31,34 @@ def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id
         yield queryset.filter(**{f"{field}__in": chunk})
 
 
-def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
+def charged_stays(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None,
+                  fields: tuple[str, ...] = ()) -> Iterator[tuple]:
     """Every placement that holds a place (reserved, active, notice given, ended; the operator's own citizens
-    included) and meets [first_day, last_day): from its start to the first day not charged, so paid notice days
-    count exactly where they are paid: by the rules in force the day notice was given, recorded on the placement
-    (`Placement.notice_full_tariff`), the same answer the settlement reads."""
+    included) and meets [first_day, last_day): (offer_id, start, end, *fields) from its start to the first day not
+    charged, so paid notice days count exactly where they are paid: by the rules in force the day notice was given,
+    recorded on the placement (`Placement.notice_full_tariff`), the same answer the settlement reads. `fields` are
+    further Placement columns the caller needs (who pays, the operator's own)."""
     placements = (Placement.objects.filter(status__in=CHARGED_STATUSES, start_date__lt=last_day)
                   .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day)))
-    offers, starts, ends = [], [], []
     for queryset in _by_offers(placements, offer_ids):
-        for (offer_id, start, end_date, planned_end, notice_end, moved_out_on,
-             notice_full_tariff) in queryset.values_list(
+        for (offer_id, start, end_date, planned_end, notice_end, moved_out_on, notice_full_tariff,
+             *extra) in queryset.values_list(
                 "offer_id", "start_date", "end_date", "planned_end", "notice_end", "moved_out_on",
-                "notice_full_tariff").iterator(chunk_size=5000):
+                "notice_full_tariff", *fields).iterator(chunk_size=5000):
             end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
                              moved_out_on=moved_out_on, notice_full_tariff=notice_full_tariff)
             if end is not None and (end <= first_day or end <= start):
                 continue
-            offers.append(offer_id)
-            starts.append(start)
-            ends.append(end)
+            yield (offer_id, start, end, *extra)
+
+
+def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
+    """The stays of `charged_stays` as the occupancy engine reads them."""
+    offers, starts, ends = [], [], []
+    for offer_id, start, end in charged_stays(first_day=first_day, last_day=last_day, offer_ids=offer_ids):
+        offers.append(offer_id)
+        starts.append(start)
+        ends.append(end)
     return pl.DataFrame({"offer_id": offers, "start": starts, "end": ends}, schema=STAY_SCHEMA)
 
 

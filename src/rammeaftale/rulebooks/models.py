@@ -474,28 +474,6 @@ class Rulebook(_Frozen):
             difference = difference / Decimal(budgeted_pct) * 100
         return difference >= self.occupancy.deviation_threshold_pct.value
 
-    def high_specialised_thresholds_met(
-        self,
-        *,
-        daily_tariff_kr: Decimal,
-        other_buying_municipalities: int,
-        share_places_sold_pct: Decimal,
-    ) -> bool | None:
-        """Whether an offer meets the agreement's thresholds for "højt specialiseret"; None if it has none.
-
-        The thresholds only propose a category: the agreement adds a judgement of professional factors.
-        """
-        rules = self.categorisation
-        if rules.method.value != "thresholds":
-            return None
-        _reject_float(daily_tariff_kr=daily_tariff_kr, share_places_sold_pct=share_places_sold_pct)
-        assert rules.high_min_daily_tariff_kr and rules.high_min_other_buying_municipalities
-        assert rules.high_min_share_places_sold_pct
-        return daily_tariff_kr >= rules.high_min_daily_tariff_kr.value and (
-            other_buying_municipalities >= rules.high_min_other_buying_municipalities.value
-            or share_places_sold_pct >= rules.high_min_share_places_sold_pct.value
-        )
-
     def expense_increase_is_reportable(self, *, offer_type: OfferTypeCode, increase_pct: Decimal) -> bool:
         """Whether an expense increase must be reported ("hvis de overstiger 5 pct.": strictly above)."""
         _reject_float(increase_pct=increase_pct)

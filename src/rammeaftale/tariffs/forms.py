@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-from rammeaftale.registry.models import Category
 from rammeaftale.tariffs.services import ServiceBudgetInput
 
 NUMBER_HINT = "Skriv et tal, fx 1.234.567,50 eller 97,5."
@@ -197,30 +196,3 @@ class PriceIndexForm(forms.Form):
 class ExplanationForm(forms.Form):
     text = forms.CharField(label="Forklaring på stigningen", widget=forms.Textarea(attrs={"rows": 3}),
                            required=False, max_length=4000)
-
-
-class CategorySalesForm(forms.Form):
-    """The year's sales as the user knows them (sales are not yet recorded in the system)."""
-
-    daily_tariff_kr = DanishDecimalField(label="Døgntakst (kr.)")
-    other_buying_municipalities = WholeNumberField(label="Antal andre købende kommuner")
-    share_sold_pct = DanishDecimalField(label="Andel af pladserne solgt til andre kommuner (%)")
-
-    def clean_other_buying_municipalities(self):
-        value = self.cleaned_data["other_buying_municipalities"]
-        if value is not None and not 0 <= value <= 98:
-            raise ValidationError("Skriv et antal mellem 0 og 98.")
-        return value
-
-    def clean_share_sold_pct(self):
-        value = self.cleaned_data["share_sold_pct"]
-        if value is not None and not Decimal(0) <= value <= Decimal(100):
-            raise ValidationError("Andelen skal ligge mellem 0 og 100 %.")
-        return value
-
-
-class CategoryDecisionForm(CategorySalesForm):
-    category = forms.ChoiceField(label="Kategori", choices=[("", "Vælg kategori"), *Category.choices],
-                                 error_messages={"required": "Vælg en kategori."})
-    reason = forms.CharField(label="Begrundelse", widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "Skriv begrundelsen for kategorien."})

@@ -4,7 +4,7 @@ Every function takes the acting user: what it may see, and what it may do (`may_
 """
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Sum
 
@@ -13,7 +13,6 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.engine.categorisation import CategorySuggestion, Sales, category_suggest
 from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
 from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Service
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
@@ -389,75 +388,10 @@ def budget_get(*, actor: Actor, offer_id: int, year: int) -> TariffBudget:
 # Categories.
 
 
-@dataclass(frozen=True)
-class CategoryAssessment:
-    offer: Offer
-    year: int
-    record: OfferCategory | None
-    rulebook_name: str
-    suggestion: CategorySuggestion
-    daily_tariff_kr: Decimal | None
-    daily_tariff_source: str
-    other_buying_municipalities: int
-    share_sold_pct: Decimal
-    may_decide: bool
-
-    @property
-    def locked(self) -> bool:
-        return self.record is not None and self.record.decided_at is not None
-
-
-def _daily_tariff(offer: Offer, year: int, rulebook) -> tuple[Decimal | None, str]:
-    """The offer's basis tariff per day in the year, or the newest before it (a month's tariff ÷ the conversion)."""
-    tariff = (Tariff.objects.filter(service__offer=offer, service__kind="basis", service__unit__in=["day", "month"],
-                                    year__lte=year).select_related("service").order_by("-year").first())
-    if tariff is None:
-        return None, "Tilbuddet har ingen døgntakst; skriv den."
-    amount = ore_to_kr(tariff.amount_ore)
-    if tariff.service.unit == "month" and rulebook is not None:
-        conversion = rulebook.monthly_conversion_fraction()
-        amount = (amount * conversion.denominator / conversion.numerator).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return amount, f"{tariff.service.name}, takst {tariff.year}"
-
-
 def category_may_decide(actor: Actor, offer: Offer) -> bool:
     """The region's secretariat decides an offer's category (the assessment is the region's, not the operator's)."""
     return actor.is_superuser or (actor.has_role(Role.SECRETARIAT)
                                   and actor.region_id == offer.municipality.region_id)
-
-
-def category_assessment(*, actor: Actor, offer_id: int, year: int, daily_tariff_kr: Decimal | None = None,
-                        other_buying_municipalities: int | None = None,
-                        share_sold_pct: Decimal | None = None) -> CategoryAssessment:
-    """The rulebook's suggestion for the year from the offer's tariff and sales, and the decision if made.
-
-    Sales are not recorded yet, so the number of other buying municipalities and the share of places sold are
-    given by the user (default 0); the tariff is the offer's own unless given.
-    """
-    _require_login(actor)
-    offer = Offer.objects.select_related("operator", "municipality", "municipality__region").filter(
-        pk=offer_id).first()
-    if offer is None:
-        raise NotFound("Tilbuddet findes ikke.", message_en="Offer not found.")
-    agreement, rulebook = _rulebook_for(offer.municipality.region_id, year)
-    own_tariff, source = _daily_tariff(offer, year, rulebook)
-    if daily_tariff_kr is not None:
-        source = "indtastet"
-    tariff_kr = daily_tariff_kr if daily_tariff_kr is not None else own_tariff
-    buyers = other_buying_municipalities or 0
-    share = share_sold_pct if share_sold_pct is not None else Decimal(0)
-    if rulebook is None:
-        suggestion = CategorySuggestion(None, "Ingen rammeaftale for regionen; kategorien vurderes manuelt.")
-    else:
-        suggestion = category_suggest(sales=Sales(daily_tariff_kr=tariff_kr or Decimal(0),
-                                                  other_buying_municipalities=buyers, places=Decimal(100),
-                                                  places_sold_to_others=share), rulebook=rulebook)
-    return CategoryAssessment(
-        offer=offer, year=year, record=OfferCategory.objects.filter(offer=offer, year=year)
-        .select_related("decided_by").first(), rulebook_name=rulebook.name if rulebook else "",
-        suggestion=suggestion, daily_tariff_kr=tariff_kr, daily_tariff_source=source,
-        other_buying_municipalities=buyers, share_sold_pct=share, may_decide=category_may_decide(actor, offer),
-    )
 
 
 # The offer's tariff page.

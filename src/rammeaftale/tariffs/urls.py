@@ -1,4 +1,4 @@
-"""The tariff pages under /takster/."""
+"""The tariff pages under /takster/ (the category page beside them is the occupancy app's: config/urls.py)."""
 from django.urls import path
 
 from rammeaftale.tariffs import views
@@ -16,5 +16,4 @@ urlpatterns = [
     path("tilbud/<int:offer_id>/budget/<int:year>/beregn/", views.budget_calculate, name="budget_calculate"),
     path("tilbud/<int:offer_id>/budget/<int:year>/godkendelse/<int:service_id>/", views.budget_approval,
          name="budget_approval"),
-    path("tilbud/<int:offer_id>/kategori/<int:year>/", views.category, name="category"),
 ]

@@ -1,5 +1,6 @@
 """Tariff pages: the tariff list with flags, explanations and exports, a tariff's breakdown, the P/L table, an
-offer's budget with approvals and calculation, and its yearly category assessment.
+offer's budget with approvals and calculation (its yearly category assessment is the occupancy app's:
+occupancy/category_views.py).
 
 Thin: read the request, call one selector or service, render. Writes go through the audited services; their
 Danish messages are shown beside the field they name, and nothing is saved when they refuse.
@@ -17,12 +18,9 @@ from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.registry.models import OfferType
 from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
-from rammeaftale.registry.services import offer_category_set
 from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.exports import export_filename, tariff_list_pdf, tariff_list_xlsx
 from rammeaftale.tariffs.forms import (
-    CategoryDecisionForm,
-    CategorySalesForm,
     ExplanationForm,
     OccupancyApprovalForm,
     PriceIndexForm,
@@ -305,46 +303,3 @@ def budget_approval(request, offer_id: int, year: int, service_id: int):
     page = selectors.budget_page(actor=actor, offer_id=offer_id, year=year)
     return _budget_render(request, page, _budget_forms(page), status=400, approval_forms={service_id: form},
                           problem="Godkendelsen er ikke registreret: ret felterne markeret herunder.")
-
-
-@page_view
-def category(request, offer_id: int, year: int):
-    """The rulebook's suggested category from the tariff and sales, and the secretariat's decision, then locked."""
-    actor = actor_for_request(request)
-    data = request.POST if request.method == "POST" else (request.GET or None)
-    form_class = CategoryDecisionForm if request.method == "POST" else CategorySalesForm
-    form = form_class(data)
-    sales = {}
-    if data is not None:
-        form.is_valid()  # the sales fields that parse feed the suggestion even when another field is wrong
-        sales = {name: form.cleaned_data.get(name) for name in CategorySalesForm.base_fields}
-    with missing_as_404():
-        assessment = selectors.category_assessment(
-            actor=actor, offer_id=offer_id, year=_year(year), daily_tariff_kr=sales.get("daily_tariff_kr"),
-            other_buying_municipalities=sales.get("other_buying_municipalities"),
-            share_sold_pct=sales.get("share_sold_pct"))
-    status = 200
-    if request.method == "POST":
-        if not assessment.may_decide:
-            raise PermissionDenied("Kun regionens sekretariat kan fastlægge et tilbuds kategori.")
-        if form.is_valid():
-            try:
-                offer_category_set(
-                    actor=actor, offer=assessment.offer, year=year, category=form.cleaned_data["category"],
-                    reason=form.cleaned_data["reason"], suggested_category=assessment.suggestion.category or "",
-                    suggestion_reason=assessment.suggestion.reason_da)
-            except DomainError as error:
-                form.add_error("category" if error.field == "category" else None, error.message_da)
-            else:
-                messages.success(request, f"Kategorien for {year} er fastlagt og låst for året.")
-                return redirect("tariffs:category", offer_id=offer_id, year=year)
-        status = 400
-    elif wants_partial(request):
-        return render(request, "tariffs/_category_suggestion.html", {"a": assessment})
-    if request.method != "POST":
-        form = CategoryDecisionForm(initial={
-            "daily_tariff_kr": assessment.daily_tariff_kr, "category": assessment.suggestion.category or "",
-            "other_buying_municipalities": assessment.other_buying_municipalities,
-            "share_sold_pct": assessment.share_sold_pct})
-    return render(request, "tariffs/category.html", {"a": assessment, "form": form, "offer": assessment.offer},
-                  status=status)
