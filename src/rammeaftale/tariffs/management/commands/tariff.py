@@ -1,15 +1,18 @@
-"""`rammeaftale tariff calculate BUDGET.json` and `rammeaftale tariff true-up ACCOUNTS.json`: JSON in, JSON out."""
+"""`rammeaftale tariff calculate|true-up|growth FILE.json`: the tariff engine's JSON in, JSON out."""
 import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from rammeaftale.engine.growth_json import tariff_growth_json
 from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
+
+ACTIONS = {"calculate": tariff_calculate_json, "true-up": true_up_calculate_json, "growth": tariff_growth_json}
 
 
 class Command(BaseCommand):
-    help = "Takstberegning og efterregulering fra JSON (formater: docs/engine-json.md)."
+    help = "Takstberegning, efterregulering og takststigning mod P/L fra JSON (formater: docs/engine-json.md)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -17,6 +20,8 @@ class Command(BaseCommand):
         calculate.add_argument("file", help="budget som JSON (- for standard input)")
         true_up = sub.add_parser("true-up", help="beregn efterregulering ud fra et regnskab")
         true_up.add_argument("file", help="regnskab som JSON (- for standard input)")
+        growth = sub.add_parser("growth", help="takststigning pr. år mod P/L-loftet efter regelbogen")
+        growth.add_argument("file", help="takstrække og P/L-tabel som JSON (- for standard input)")
 
     def handle(self, *args, action, file, **options):
         try:
@@ -28,7 +33,7 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             self._fail(EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}"))
         try:
-            result = tariff_calculate_json(data) if action == "calculate" else true_up_calculate_json(data)
+            result = ACTIONS[action](data)
         except EngineInputError as exc:
             self._fail(exc)
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
