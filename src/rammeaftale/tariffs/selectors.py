@@ -112,7 +112,7 @@ def _pl_rates(first: int, year: int) -> dict[int, PriceIndex]:
     return {index.year: index for index in PriceIndex.objects.filter(year__gt=first, year__lte=year)}
 
 
-def _row(*, actor: Actor, tariff: Tariff, history: dict[int, Tariff], pl: dict[int, PriceIndex],
+def _row(*, actor: Actor, tariff: Tariff, history: dict[int, Tariff], pl_pct: dict[int, Decimal],
          rules: GrowthRules) -> TariffRow:
     """`history` is the service's earlier tariffs by year (as far back as the cap needs)."""
     growth = None
@@ -120,8 +120,8 @@ def _row(*, actor: Actor, tariff: Tariff, history: dict[int, Tariff], pl: dict[i
         # A tariff of 0 kr. is no level to grow from or to: it is left out of the series.
         series = {year: ore_to_kr(t.amount_ore) for year, t in history.items() if t.amount_ore > 0}
         series[tariff.year] = ore_to_kr(tariff.amount_ore)
-        growth = tariff_growth_series(tariffs_kr=series, pl_pct={year: p.rate_pct for year, p in pl.items()},
-                                      rules=rules, offer_type=tariff.service.offer.offer_type)[-1]
+        growth = tariff_growth_series(tariffs_kr=series, pl_pct=pl_pct, rules=rules,
+                                      offer_type=tariff.service.offer.offer_type)[-1]
     offer = tariff.service.offer
     required = bool(growth and growth.needs_explanation)
     return TariffRow(
@@ -168,7 +168,8 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
                                          year__lt=year).only("id", "service_id", "year", "amount_ore"):
         history.setdefault(earlier.service_id, {})[earlier.year] = earlier
     pl = _pl_rates(first, year)
-    rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl=pl, rules=rules)
+    pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
+    rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct, rules=rules)
             for tariff in tariffs]
     keep = {
         "over_pl": lambda row: row.over_cap, "unexplained": lambda row: row.needs_explanation,
@@ -206,7 +207,8 @@ def tariff_list_row(*, actor: Actor, tariff_id: int) -> TariffRow:
     first = _history_from(rules, tariff.year)
     history = {t.year: t for t in Tariff.objects.filter(service_id=tariff.service_id, year__gte=first,
                                                          year__lt=tariff.year)}
-    return _row(actor=actor, tariff=tariff, history=history, pl=_pl_rates(first, tariff.year), rules=rules)
+    pl_pct = {year: index.rate_pct for year, index in _pl_rates(first, tariff.year).items()}
+    return _row(actor=actor, tariff=tariff, history=history, pl_pct=pl_pct, rules=rules)
 
 
 # The breakdown page.
