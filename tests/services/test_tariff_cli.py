@@ -60,3 +60,76 @@ def test_true_up_refuses_keeping_more_than_the_limit():
     payload["keep"] = "400001"
     run = _run("true-up", "-", stdin=json.dumps(payload))
     assert run.returncode == 2 and json.loads(run.stdout)["error"]["field"] == "keep_kr"
+
+
+# `tariff growth`: a tariff series against P/L per rulebook.
+
+
+def _growth(name: str) -> dict:
+    run = _run("growth", str(EXAMPLES / name))
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    return result | {"by_year": {row["year"]: row for row in result["years"]}}
+
+
+def test_growth_hovedstaden_cumulates_pl_from_2019():
+    result = _growth("growth-hovedstaden-2022.json")
+    assert result["rule"]["base_year"] == 2019 and result["rule"]["explanation_required"] is True
+    years = result["by_year"]
+    assert [years[year]["cap"] for year in (2019, 2020, 2021, 2022)] == [None, "2467.20", "2514.08", "2586.99"]
+    # 2021 rose 3.31 % against a P/L of 1.9 %, but 2020 rose less than its P/L: under the cumulative cap.
+    assert (years[2021]["growth_pct"], years[2021]["over_cap"]) == ("3.31", False)
+    assert (years[2022]["growth_pct"], years[2022]["over_cap"], years[2022]["needs_explanation"]) == (
+        "4.00", True, True)
+    assert years[2022]["basis"] == {"kind": "cumulative", "from_year": 2019, "pl_years": [2020, 2021, 2022],
+                                    "pl_missing": [], "text": "takst 2019 × P/L 2020–2022"}
+
+
+def test_growth_sjaelland_reports_strictly_above_5_pct_compared_unrounded():
+    exactly = _growth("growth-sjaelland-exactly-5.json")["by_year"][2025]
+    assert (exactly["growth_pct"], exactly["report_required"]) == ("5.00", False)
+    assert exactly["over_cap"] is True and exactly["needs_explanation"] is False  # the assumed cap asks none
+    above = _growth("growth-sjaelland-above-5.json")["by_year"]
+    assert above[2025]["report_required"] is False
+    assert (above[2026]["growth_pct"], above[2026]["report_required"]) == ("5.00", True)
+    assert above[2026]["growth_pct_unrounded"].startswith("5.000476")
+    assert above[2026]["basis"]["pl_missing"] == [2026] and above[2026]["over_cap"] is False
+    assert "P/L mangler for 2026; intet loft" in above[2026]["notes"]
+
+
+def test_growth_syddanmark_flags_no_tariff_its_cap_is_on_the_total():
+    result = _growth("growth-syddanmark-2020.json")
+    assert result["rule"]["applies_to"] == "total_expenses" and "samlede udgifter" in result["rule"]["text"]
+    year = result["by_year"][2019]
+    assert (year["growth_pct"], year["pl_pct"], year["cap"], year["over_cap"], year["needs_explanation"]) == (
+        "5.00", "2.0", None, False, False)
+    assert year["basis"]["kind"] == "total_expenses"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ((EXAMPLES / "growth-gap.json").read_text(encoding="utf-8"), "tariffs.2021",
+         "takstrækken 2019–2022 har ingen takst for 2021"),
+        ('{"rulebook": "hovedstaden-2021-2022", "offer_type": "residential", '
+         '"tariffs": {"2021": "2400.00", "2022": 2554.67}}', "tariffs.2022",
+         'decimaltal skal skrives som tekst, fx "2554.67"'),
+        ('{"rulebook": "hovedstaden-2021-2022", "offer_type": "residential", '
+         '"tariffs": {"2021": "2400.00"}, "pl_pct": {"2022": 2.8}}', "pl_pct.2022",
+         "decimaltal skal skrives som tekst"),
+        ('{"rulebook": "atlantis-2030", "offer_type": "residential", "tariffs": {"2030": "2400.00"}}', "rulebook",
+         "ukendt eller ugyldig regelbog «atlantis-2030»"),
+        ('{"rulebook": "hovedstaden-2021-2022", "offer_type": "hotel", "tariffs": {"2021": "2400.00"}}',
+         "offer_type", "ukendt tilbudstype «hotel»"),
+        ('{"rulebook": "hovedstaden-2021-2022", "offer_type": "day", "tariffs": {"2021": "0"}}', "tariffs.2021",
+         "en takst skal være større end 0"),
+        ('{"rulebook": "hovedstaden-2021-2022", "offer_type": "day", "tariffs": {"tyve": "2400"}}', "tariffs.tyve",
+         "årstallet «tyve» skal være et helt år"),
+        ('{"rulebook": "hovedstaden-2021-2022", "offer_type": "day", "tariffs": {}}', "tariffs", "mindst ét år"),
+    ],
+)
+def test_bad_growth_input_exits_2_naming_the_field_in_danish(payload, field, message):
+    run = _run("growth", "-", stdin=payload)
+    assert run.returncode == 2
+    error = json.loads(run.stdout)["error"]
+    assert error["field"] == field and message in error["message"]

@@ -33,11 +33,15 @@ def listed(agreements, copenhagen, make_offer, make_user, actor_of, system):
 def test_xlsx_export_holds_the_tariffs_the_change_and_the_breakdown(listed):
     book = openpyxl.load_workbook(io.BytesIO(tariff_list_xlsx(listed)))
     sheet = book["Takstoversigt"]
+    assert "pris- og lønniveauet i 2019" in sheet["A4"].value  # the rulebook's growth rule under the title
     header = [cell.value for cell in sheet[5]]
     assert header[:7] == ["Tilbud", "Driftsherre", "Tilbudstype", "Ydelse", "Enhed", "Takst 2021", "Takst 2022"]
+    assert header[8:11] == ["Ændring %", "Loft 2022", "Bemærkning"]
     row = [cell.value for cell in sheet[6]]
     assert row[0] == "Bofællesskabet Engen" and row[5] == 2400 and row[6] == 2554.67 and row[8] == 6.44
-    assert "forklaring mangler" in row[9]
+    assert row[9] == 2467.2  # no 2019 tariff on record: 2021's 2,400 kr. × P/L 2022 (2.8 %)
+    assert row[10] == ("over P/L – forklaring mangler: loft 2.467,20 kr. (takst 2021 × P/L 2022); "
+                       "loft fra 2021; basisåret 2019 findes ikke")
     breakdown = [[cell.value for cell in line] for line in book["Specifikation"].iter_rows(min_row=2)]
     assert ["Bofællesskabet Engen", "Basistakst", "Indirekte omkostninger (overhead)", 600000, 144.2] in breakdown
 
@@ -47,3 +51,4 @@ def test_pdf_export_renders_the_list(listed):
     assert pdf.startswith(b"%PDF-") and len(pdf) > 3000
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "Takstoversigt 2022" in text and "2.554,67 kr." in text and "forklaring mangler" in text
+    assert "loft 2.467,20 kr." in text and "pris- og lønniveauet i 2019" in " ".join(text.split())

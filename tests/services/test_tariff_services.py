@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError, NotAllowed
@@ -118,10 +120,52 @@ def test_tariff_list_flags_growth_above_pl_until_explained(hovedstaden_offer, ec
     services.price_index_set(actor=system, year=2022, rate_pct=Decimal("2.8"), source="KL (test)")
     agreement = Agreement.objects.get(rulebook__key="hovedstaden-2021-2022")
     row = tariff_list(actor=economist, agreement=agreement, year=2022).rows[0]
-    assert row.increase_pct == Decimal("6.44") and row.exceeds_pl and row.needs_explanation
+    # 2,400 → 2,554.67 kr. is 6.4445… %; no 2019 tariff on record, so the cap is 2021's 2,400 × 1.028 = 2,467.20.
+    assert row.increase_pct == Decimal("6.44") and row.growth.growth_pct > Decimal("6.4445")
+    assert row.growth.cap_kr == Decimal("2467.2") and row.over_cap and row.needs_explanation and row.may_explain
+    assert row.growth.notes == ("loft fra 2021; basisåret 2019 findes ikke",)
     services.tariff_explanation_record(actor=economist, tariff=row.tariff, text="Ny nattevagt efter tilsynets påbud.")
     row = tariff_list(actor=economist, agreement=agreement, year=2022).rows[0]
-    assert row.explained and not row.needs_explanation
+    assert row.explained and not row.needs_explanation and row.explanation_required
+
+
+def test_tariff_list_cumulates_pl_from_2019_and_reads_the_history_in_one_query(
+    agreements, copenhagen, make_offer, economist, system
+):
+    for year, rate in ((2020, "2.8"), (2021, "1.9"), (2022, "2.9")):
+        services.price_index_set(actor=system, year=year, rate_pct=Decimal(rate), source="KL (test)")
+    agreement = Agreement.objects.select_related("rulebook", "region").get(rulebook__key="hovedstaden-2021-2022")
+
+    def offer_with(name, tariffs_ore):
+        offer = make_offer(copenhagen, name=name)
+        basis = registry_services.service_create(actor=system, offer=offer, name="Basistakst")
+        for year, amount in tariffs_ore.items():
+            Tariff.objects.create(service=basis, year=year, amount_ore=amount, origin="published")
+
+    # From 2019: caps 2,467.20, 2,514.0768, 2,586.9850272. 2021 rose 3.31 % against 1.9 % but is under the cap.
+    offer_with("A Fra 2019", {2019: 240_000, 2020: 242_000, 2021: 250_000, 2022: 260_000})
+    offer_with("B Fra 2021", {2021: 250_000, 2022: 256_000})  # cap 2,500 × 1.029 = 2,572.50: under
+    with CaptureQueriesContext(connection) as two_rows:
+        listing = tariff_list(actor=economist, agreement=agreement, year=2022)
+    first, second = listing.rows
+    assert (first.growth.cap_from_year, first.growth.cap_kr, first.over_cap) == (
+        2019, Decimal("2586.9850272"), True)
+    assert first.needs_explanation and first.growth.notes == ()
+    assert (second.growth.cap_from_year, second.growth.cap_kr, second.over_cap) == (2021, Decimal("2572.5"), False)
+    assert second.growth.notes == ("loft fra 2021; basisåret 2019 findes ikke",)
+    year_2021 = tariff_list(actor=economist, agreement=agreement, year=2021).rows[0]
+    assert year_2021.increase_pct == Decimal("3.31") and not year_2021.over_cap
+    assert [row.tariff.service.offer.name for row in tariff_list(
+        actor=economist, agreement=agreement, year=2022, flag="unexplained").rows] == ["A Fra 2019"]
+    offer_with("D Nul", {2021: 0, 2022: 0})  # a tariff of 0 kr. has no growth and no cap
+    zero = tariff_list(actor=economist, agreement=agreement, year=2022).rows[2]
+    assert zero.growth is None and zero.increase_pct is None and not zero.flagged and zero.previous.amount_ore == 0
+    Tariff.objects.filter(service__offer__name="D Nul").delete()
+    for index in range(10):
+        offer_with(f"C{index}", {2019: 200_000, 2020: 205_000, 2022: 215_000})
+    with CaptureQueriesContext(connection) as twelve_rows:
+        assert len(tariff_list(actor=economist, agreement=agreement, year=2022).rows) == 12
+    assert len(twelve_rows) == len(two_rows) <= 4  # the rules in force, the year's tariffs, their history, the P/L
 
 
 def test_pl_examples_are_loaded_flagged(db, system):

@@ -33,9 +33,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def world(agreements, region_syd, esbjerg, odense, secretariat_syd, make_offer, make_user, actor_of, system):
+def world(agreements, region_syd, region_hovedstaden, esbjerg, odense, copenhagen, secretariat_syd, make_offer,
+          make_user, actor_of, system):
     """Syddanmark on a demo agreement for last year and this; Esbjerg's Engen with a calculated tariff that rises
-    above P/L, Odense's Solsikken with a published one that does too; a user per role that matters here."""
+    above P/L, Odense's Solsikken with a published one that does too (Syddanmark's P/L cap is on the total
+    expenses, so neither is flagged); Hovedstaden on a demo agreement for the same years, where Copenhagen's Lærken
+    rises above its cap and needs an explanation; a user per role that matters here."""
     rulebook = Agreement.objects.get(rulebook__key="syddanmark-2019-2020").rulebook
     agreement = registry_services.agreement_create(
         actor=system, region=region_syd, name=f"Demoaftale {LAST_YEAR}–{THIS_YEAR}, Syddanmark", year_from=LAST_YEAR,
@@ -48,11 +51,18 @@ def world(agreements, region_syd, esbjerg, odense, secretariat_syd, make_offer, 
     solsikken_basis = registry_services.service_create(actor=system, offer=solsikken, name="Døgnophold")
     kastanjen = make_offer(odense, name="Dagtilbuddet Kastanjen", offer_type="day", paragraphs=("sel-104",))
     kastanjen_basis = registry_services.service_create(actor=system, offer=kastanjen, name="Dagtilbud")
+    hovedstaden = registry_services.agreement_create(
+        actor=system, region=region_hovedstaden, name=f"Demoaftale {LAST_YEAR}–{THIS_YEAR}, Hovedstaden",
+        year_from=LAST_YEAR, year_to=THIS_YEAR, is_demo=True,
+        rulebook=Agreement.objects.get(rulebook__key="hovedstaden-2021-2022").rulebook)
+    laerken = make_offer(copenhagen, name="Bofællesskabet Lærken")
+    laerken_basis = registry_services.service_create(actor=system, offer=laerken, name="Basistakst")
     users = {
         "economist": make_user(esbjerg, Role.ECONOMIST, username="oekonom-esbjerg"),
         "caseworker": make_user(esbjerg, Role.CASEWORKER, username="sagsbehandler-esbjerg"),
         "odense_economist": make_user(odense, Role.ECONOMIST, username="oekonom-odense"),
         "secretariat": make_user(secretariat_syd, Role.SECRETARIAT, username="sekretariat-syd"),
+        "kbh_economist": make_user(copenhagen, Role.ECONOMIST, username="oekonom-kbh"),
     }
     economist = actor_of(users["economist"])
     services.price_index_set(actor=system, year=THIS_YEAR, rate_pct=Decimal("2.5"), source="KL (test)")
@@ -73,7 +83,11 @@ def world(agreements, region_syd, esbjerg, odense, secretariat_syd, make_offer, 
     Tariff.objects.create(service=solsikken_basis, year=THIS_YEAR, amount_ore=330_000, origin="published")
     Tariff.objects.create(service=kastanjen_basis, year=LAST_YEAR, amount_ore=80_000, origin="published")
     Tariff.objects.create(service=kastanjen_basis, year=THIS_YEAR, amount_ore=81_000, origin="published")
+    # Hovedstaden's 2019 base year is not on record: the cap is last year's 2,400 kr. × 1.025 = 2,460 kr.
+    Tariff.objects.create(service=laerken_basis, year=LAST_YEAR, amount_ore=240_000, origin="published")
+    Tariff.objects.create(service=laerken_basis, year=THIS_YEAR, amount_ore=259_000, origin="published")
     return {
+        "hovedstaden": hovedstaden, "laerken_tariff": Tariff.objects.get(service=laerken_basis, year=THIS_YEAR),
         "agreement": agreement, "engen": engen, "solsikken": solsikken, "kastanjen": kastanjen, "users": users,
         "engen_tariff": Tariff.objects.get(service=engen_basis, year=THIS_YEAR),
         "engen_hours_tariff": Tariff.objects.get(service=engen_hours, year=THIS_YEAR),
@@ -95,8 +109,8 @@ def _rows(html: str) -> dict[int, str]:
     return {int(pk): row for pk, row in re.findall(r'<tr id="tariff-row-(\d+)"[^>]*>(.*?)</tr>', html, re.S)}
 
 
-def _list(client, world, **params):
-    return client.get(reverse("tariffs:tariff_list"), {"agreement": world["agreement"].pk, "year": THIS_YEAR,
+def _list(client, world, agreement="agreement", **params):
+    return client.get(reverse("tariffs:tariff_list"), {"agreement": world[agreement].pk, "year": THIS_YEAR,
                                                        **params})
 
 
@@ -112,14 +126,31 @@ def test_every_tariff_page_needs_a_login(client, world):
         assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
 
 
-def test_the_list_flags_rises_above_pl_and_offers_the_operators_economist_the_form(as_user, world):
+def test_hovedstaden_flags_a_rise_above_the_cap_and_offers_the_operators_economist_the_form(as_user, world):
+    html = _list(as_user("kbh_economist"), world, agreement="hovedstaden").content.decode()
+    laerken = _rows(html)[world["laerken_tariff"].pk]
+    assert "pris- og lønniveauet i 2019" in html and "skal forklares" in html  # the rulebook's rule, once
+    assert "7,92 %" in laerken and "over P/L: forklaring mangler" in laerken and "Skriv forklaring" in laerken
+    assert f"loft 2.460,00 kr. (takst {LAST_YEAR} × P/L {THIS_YEAR})" in laerken
+    assert f"loft fra {LAST_YEAR}; basisåret 2019 findes ikke" in laerken
+    # Esbjerg's economist sees the flag but may not explain Copenhagen's tariff.
+    other = _rows(_list(as_user("economist"), world, agreement="hovedstaden").content.decode())
+    assert "forklaring mangler" in other[world["laerken_tariff"].pk]
+    assert "Skriv forklaring" not in other[world["laerken_tariff"].pk]
+    unexplained = _rows(_list(as_user("caseworker"), world, agreement="hovedstaden",
+                              flag="unexplained").content.decode())
+    assert set(unexplained) == {world["laerken_tariff"].pk}
+
+
+def test_syddanmark_shows_the_growth_but_flags_no_tariff_its_cap_is_on_the_total_expenses(as_user, world):
     html = _list(as_user("economist"), world).content.decode()
     rows = _rows(html)
     engen, solsikken = rows[world["engen_tariff"].pk], rows[world["solsikken_tariff"].pk]
     assert f"P/L {THIS_YEAR}:" in html and "<strong>2,50 %</strong>" in html
-    assert "over P/L: forklaring mangler" in engen and "over P/L: forklaring mangler" in solsikken
-    assert "Skriv forklaring" in engen  # Esbjerg's economist explains Esbjerg's tariff
-    assert "Skriv forklaring" not in solsikken  # but not Odense's
+    assert "samlede udgifter, ikke den enkelte takst" in html
+    assert "10,00 %" in solsikken  # 3,000 → 3,300 kr. against a P/L of 2.5 %
+    for row in (engen, solsikken):
+        assert "over P/L" not in row and "forklaring" not in row.lower() and "loft" not in row
     assert format_kr(world["engen_tariff"].amount_ore) in engen and "2.000,00 kr." in engen
     assert 'badge-warn">skal indberettes' not in html  # Syddanmark's rules have no report threshold
     kastanjen = next(row for row in rows.values() if "Dagtilbuddet Kastanjen" in row)
@@ -127,16 +158,17 @@ def test_the_list_flags_rises_above_pl_and_offers_the_operators_economist_the_fo
 
 
 def test_others_see_the_flags_and_the_explanation_but_no_form(as_user, world, actor_of):
-    services.tariff_explanation_record(actor=actor_of(world["users"]["economist"]), tariff=world["engen_tariff"],
-                                       text="Ny nattevagt efter tilsynets påbud.")
-    html = _list(as_user("caseworker"), world).content.decode()
-    engen = _rows(html)[world["engen_tariff"].pk]
-    assert "over P/L, forklaret" in engen and "Ny nattevagt efter tilsynets påbud." in engen
+    services.tariff_explanation_record(actor=actor_of(world["users"]["kbh_economist"]),
+                                       tariff=world["laerken_tariff"], text="Ny nattevagt efter tilsynets påbud.")
+    html = _list(as_user("caseworker"), world, agreement="hovedstaden").content.decode()
+    laerken = _rows(html)[world["laerken_tariff"].pk]
+    assert "over P/L, forklaret" in laerken and "Ny nattevagt efter tilsynets påbud." in laerken
     assert "Skriv forklaring" not in html and "Ret forklaringen" not in html
 
 
 @pytest.mark.parametrize(("params", "expected"), [
-    ({"flag": "unexplained"}, {"engen", "engen_hours", "solsikken"}),
+    ({"flag": "unexplained"}, set()),  # Syddanmark asks no explanation of a single tariff
+    ({"flag": "over_pl"}, set()),
     ({"flag": "report"}, set()),
     ({"offer_type": "day"}, {"kastanjen"}),
     ({"operator": "odense"}, {"solsikken", "kastanjen"}),
@@ -160,10 +192,10 @@ def test_last_year_has_no_previous_tariffs_to_flag(as_user, world):
 def test_an_htmx_request_gets_only_the_rows(as_user, world):
     client = as_user("caseworker")
     response = client.get(reverse("tariffs:tariff_list"), {"agreement": world["agreement"].pk, "year": THIS_YEAR,
-                                                           "flag": "unexplained"}, HTTP_HX_REQUEST="true")
+                                                           "offer_type": "residential"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html and 'id="tariff-table"' in html
-    assert "3 takster" in html and "flag=unexplained" in html  # the export links follow the filters
+    assert "3 takster" in html and "offer_type=residential" in html  # the export links follow the filters
     assert "HX-Request" in response["Vary"]
 
 
@@ -196,13 +228,22 @@ def test_the_breakdown_shows_budget_occupancy_elements_checks_and_a_way_back(as_
                  "Takstgrundlag / døgntakst", "Månedstakst", "Budgetteret belægning", "97,00 %",
                  "gennemsnit af de to foregående års faktiske belægning", "Inden for rammerne",
                  "Overhead 6,00 % af direkte omkostninger; regelbogen har ingen norm.", "Esbjerg Kommune i alt",
-                 "over P/L: forklaring mangler", "Ekstra støtte (timer)"):
+                 "Ekstra støtte (timer)"):
         assert text in html, text
+    assert "over P/L" not in html and "Loft " not in html  # Syddanmark: no cap on the single tariff
+    assert "P/L-loftet gælder de samlede udgifter, ikke den enkelte takst" in html
     assert format_kr(tariff.amount_ore) in html and format_kr(tariff.monthly_ore) in html
     assert f'href="/takster/?agreement={world["agreement"].pk}&amp;year={THIS_YEAR}"' in html
     assert "Budget {}".format(THIS_YEAR) not in html  # a caseworker cannot budget; the economist can
     economist_html = as_user("economist").get(reverse("tariffs:tariff_detail", args=[tariff.pk])).content.decode()
     assert reverse("tariffs:budget", args=[world["engen"].pk, THIS_YEAR]) in economist_html
+
+
+def test_the_breakdown_of_a_hovedstaden_tariff_shows_its_cap_and_basis(as_user, world):
+    html = as_user("caseworker").get(reverse("tariffs:tariff_detail",
+                                             args=[world["laerken_tariff"].pk])).content.decode()
+    assert f"Loft {THIS_YEAR}: 2.460,00 kr. (takst {LAST_YEAR} × P/L {THIS_YEAR})." in html
+    assert "over P/L: forklaring mangler" in html and f"loft fra {LAST_YEAR}; basisåret 2019 findes ikke" in html
 
 
 def test_an_hour_tariff_is_divided_by_hours_and_a_published_one_has_no_basis(as_user, world):
@@ -218,8 +259,8 @@ def test_an_hour_tariff_is_divided_by_hours_and_a_published_one_has_no_basis(as_
 
 
 def test_the_operators_economist_explains_a_rise_from_the_list_with_htmx(as_user, world):
-    tariff = world["engen_tariff"]
-    response = as_user("economist").post(reverse("tariffs:tariff_explanation", args=[tariff.pk]),
+    tariff = world["laerken_tariff"]
+    response = as_user("kbh_economist").post(reverse("tariffs:tariff_explanation", args=[tariff.pk]),
                                          {"text": "Ny nattevagt efter tilsynets påbud."}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="tariff-row-{tariff.pk}"')
@@ -230,8 +271,8 @@ def test_the_operators_economist_explains_a_rise_from_the_list_with_htmx(as_user
 
 
 def test_without_javascript_the_explanation_page_saves_and_returns_to_the_breakdown(as_user, world):
-    tariff = world["engen_tariff"]
-    client = as_user("economist")
+    tariff = world["laerken_tariff"]
+    client = as_user("kbh_economist")
     assert "Forklaring på stigningen" in client.get(reverse("tariffs:tariff_explanation",
                                                            args=[tariff.pk])).content.decode()
     response = client.post(reverse("tariffs:tariff_explanation", args=[tariff.pk]),
@@ -241,25 +282,32 @@ def test_without_javascript_the_explanation_page_saves_and_returns_to_the_breakd
     assert "Huslejen er steget efter renoveringen." in response.content.decode()
 
 
-@pytest.mark.parametrize("user", ["odense_economist", "caseworker", "secretariat"])
+@pytest.mark.parametrize("user", ["economist", "odense_economist", "caseworker", "secretariat"])
 def test_only_the_operators_staff_may_explain(as_user, world, user):
-    response = as_user(user).post(reverse("tariffs:tariff_explanation", args=[world["engen_tariff"].pk]),
+    response = as_user(user).post(reverse("tariffs:tariff_explanation", args=[world["laerken_tariff"].pk]),
                                   {"text": "Ny nattevagt efter tilsynets påbud."})
     assert response.status_code == 403 and "Kun driftsherrens" in response.content.decode()
     assert not TariffExplanation.objects.exists()
 
 
-def test_a_tariff_within_pl_needs_no_explanation(as_user, world):
+def test_no_explanation_where_the_rulebook_asks_none(as_user, world):
     kastanjen = Tariff.objects.get(service__offer=world["kastanjen"], year=THIS_YEAR)
     response = as_user("odense_economist").post(reverse("tariffs:tariff_explanation", args=[kastanjen.pk]),
                                                 {"text": "Ingen grund, men vi prøver."})
+    assert response.status_code == 403 and not TariffExplanation.objects.exists()
+    # Engen rises above P/L, but Syddanmark's cap is on the total expenses: nothing to explain per tariff.
+    client = as_user("economist")
+    page = client.get(reverse("tariffs:tariff_explanation", args=[world["engen_tariff"].pk])).content.decode()
+    assert "der skal ingen forklaring til" in page and "Gem forklaring" not in page
+    response = client.post(reverse("tariffs:tariff_explanation", args=[world["engen_tariff"].pk]),
+                           {"text": "Ny nattevagt efter tilsynets påbud."})
     assert response.status_code == 403 and not TariffExplanation.objects.exists()
 
 
 @pytest.mark.parametrize("htmx", [True, False])
 def test_a_too_short_explanation_is_refused_beside_the_field(as_user, world, htmx):
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    response = as_user("economist").post(reverse("tariffs:tariff_explanation", args=[world["engen_tariff"].pk]),
+    response = as_user("kbh_economist").post(reverse("tariffs:tariff_explanation", args=[world["laerken_tariff"].pk]),
                                          {"text": "Dyrere"}, **headers)
     html = response.content.decode()
     assert response.status_code == (200 if htmx else 400)  # htmx swaps only 2xx: the row returns with the error
@@ -499,10 +547,10 @@ def test_the_pl_api_lists_and_the_secretariat_sets(as_user, world):
 
 
 def test_the_explanation_api(as_user, world):
-    url = f"/api/tariffs/{world['engen_tariff'].pk}/explanation"
+    url = f"/api/tariffs/{world['laerken_tariff'].pk}/explanation"
     assert as_user("odense_economist").post(url, {"text": "Ny nattevagt efter påbud."},
                                             content_type="application/json").status_code == 403
-    client = as_user("economist")
+    client = as_user("kbh_economist")
     short = client.post(url, {"text": "dyrt"}, content_type="application/json")
     assert short.status_code == 400 and short.json()["field"] == "text"
     assert not TariffExplanation.objects.exists()
@@ -512,6 +560,10 @@ def test_the_explanation_api(as_user, world):
     refused = as_user("odense_economist").post(f"/api/tariffs/{within.pk}/explanation",
                                                {"text": "Ingen grund, men alligevel."}, content_type="application/json")
     assert refused.status_code == 400 and refused.json()["field"] == "tariff_id"
+    syddanmark = as_user("economist").post(f"/api/tariffs/{world['engen_tariff'].pk}/explanation",
+                                           {"text": "Ny nattevagt efter påbud."}, content_type="application/json")
+    assert syddanmark.status_code == 400 and "regelbogen kræver forklaret" in syddanmark.json()["message"]
+    assert TariffExplanation.objects.count() == 1
 
 
 def test_the_budget_api_saves_and_calculates(as_user, world):

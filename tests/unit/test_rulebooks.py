@@ -361,6 +361,22 @@ MALFORMED = {
         "true_up.reserve_use_within_years",
         'kun når mode er "reserve"',
     ),
+    "P/L cap without what it applies to": (
+        (
+            'growth_cap_applies_to = { value = "total_expenses", source = { doc = "seed-002", section = "Styring '
+            'af udgifterne", quote = "de samlede udgifter på det specialiserede socialområde i Syddanmark skal '
+            'falde, minimum fastholdes i forhold til 2016 i alle kommuner og regionen" } }\n'
+        ),
+        "",
+        "tariffs.growth_cap_applies_to",
+        'growth_cap "pl" kræver growth_cap_applies_to',
+    ),
+    "no P/L cap but what it applies to": (
+        'growth_cap = { value = "pl",',
+        'growth_cap = { value = "none",',
+        "tariffs.growth_cap_applies_to",
+        'kun når growth_cap er "pl"',
+    ),
     "report category not in the agreement": (
         '["hoejt_specialiseret", "klynge", "lokal", "landsdaekkende", "sikret"]',
         '["hoejt_specialiseret", "lokal"]',

@@ -1,10 +1,13 @@
-"""Budgeted occupancy and P/L growth: the rules issue 3 names, as pure functions (categorisation: its own file)."""
+"""Budgeted occupancy and the overhead share: the rules issue 3 names, as pure functions.
+
+Tariff growth against P/L (test_growth_engine.py) and categorisation (test_categorisation_engine.py) have their own
+files."""
 from decimal import Decimal
 
 import pytest
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
-from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
+from rammeaftale.engine.indexation import overhead_share_pct
 from rammeaftale.engine.tariff import TariffInputError
 from rammeaftale.rulebooks import rulebook_load
 
@@ -28,19 +31,6 @@ def test_bounds_from_the_rulebook():
     assert budgeted_occupancy_check(value_pct=Decimal("91"), min_pct=short_low, max_pct=high).within_bounds
     with pytest.raises(TariffInputError):
         budgeted_occupancy_check(value_pct=Decimal("101"), min_pct=low, max_pct=high)
-
-
-def test_growth_above_pl_and_the_sjaelland_report_threshold():
-    sjaelland = rulebook_load(key="sjaelland-2025-2026")
-    check = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2110"), pl_pct=Decimal("2.8"),
-                                rulebook=sjaelland, offer_type="residential")
-    assert not tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2110"), pl_pct=Decimal("2.8"),
-                                   rulebook=sjaelland, offer_type="day").report_required
-    assert check.increase_pct == Decimal("5.50") and check.exceeds_pl and check.report_required
-    within = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2050"), pl_pct=Decimal("2.8"))
-    assert within.increase_pct == Decimal("2.50") and not within.exceeds_pl and not within.report_required
-    missing = tariff_growth_check(previous_kr=Decimal("2000"), current_kr=Decimal("2050"), pl_pct=None)
-    assert "mangler" in missing.message_da()
 
 
 def test_overhead_share_against_the_hovedstaden_norm():

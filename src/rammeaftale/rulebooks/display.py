@@ -48,6 +48,8 @@ CODE_NAMES_DA = {
     "reserve": "Overskud kan hensættes",
     "pl": "Højst pris- og lønfremskrivning (P/L)",
     "none": "Intet loft",
+    "per_tariff": "Den enkelte takst (udgiften pr. dag i tilbuddet)",
+    "total_expenses": "Kommunernes og regionens samlede udgifter, ikke den enkelte takst",
     "monthly": "Månedlig",
     "in_advance": "Forud",
     "in_arrears": "Bagud",

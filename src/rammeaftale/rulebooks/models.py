@@ -273,6 +273,9 @@ class TrueUp(_Frozen):
 
 class Tariffs(_Frozen):
     growth_cap: Param[Literal["pl", "none"]] = Field(title="Loft for takststigning")
+    growth_cap_applies_to: Param[Literal["per_tariff", "total_expenses"]] | None = Field(
+        default=None, title="Pris- og lønloftet gælder"
+    )
     growth_cap_base_year: Param[Year] | None = Field(default=None, title="Basisår for pris- og lønloftet")
     growth_deviation_needs_explanation: Param[Flag] = Field(title="Stigning over loftet skal forklares")
     overhead_norm_pct: Param[Percent] | None = Field(
@@ -295,6 +298,19 @@ class Tariffs(_Frozen):
 
     @model_validator(mode="after")
     def _pairs(self) -> "Tariffs":
+        if self.growth_cap.value == "pl" and self.growth_cap_applies_to is None:
+            raise rule_error(
+                key="growth_cap_applies_to",
+                problem=(
+                    'mangler: growth_cap "pl" kræver growth_cap_applies_to (per_tariff eller total_expenses) '
+                    "(growth_cap pl needs it)"
+                ),
+            )
+        if self.growth_cap.value != "pl" and self.growth_cap_applies_to is not None:
+            raise rule_error(
+                key="growth_cap_applies_to",
+                problem=('bruges kun når growth_cap er "pl" (only with growth_cap pl)'),
+            )
         if self.growth_cap_base_year is not None and self.growth_cap.value != "pl":
             raise rule_error(
                 key="growth_cap_base_year",

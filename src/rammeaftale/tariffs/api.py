@@ -40,10 +40,18 @@ class TariffRowOut(Schema):
     tariff_ore: int
     monthly_tariff: str | None
     previous_tariff: str | None
-    increase_pct: str | None
-    exceeds_pl: bool
+    increase_pct: str | None = Field(description="Stigning fra året før i %, afrundet til to decimaler (visning)")
+    cap: str | None = Field(description="Loftet for årets takst efter regelbogen (kr.); null uden loft pr. takst")
+    cap_basis: str = Field(description="cumulative, year_on_year, total_expenses eller none")
+    cap_from_year: int | None
+    cap_pl_years: list[int]
+    pl_missing_years: list[int]
+    over_cap: bool = Field(description="Taksten er over loftet (sammenlignet uafrundet)")
+    explanation_required: bool = Field(description="Over loftet, og regelbogen kræver en forklaring")
+    needs_explanation: bool = Field(description="Forklaring kræves og er ikke skrevet")
     report_required: bool
     explained: bool
+    notes: list[str]
     calculation: dict | None
 
 
@@ -52,6 +60,7 @@ class TariffListOut(Schema):
     year: int
     pl_pct: str | None
     pl_is_example: bool | None
+    growth_rule: str
     rows: list[TariffRowOut]
 
 
@@ -86,6 +95,7 @@ def tariff_list_get(request, agreement: int, year: int):
         "agreement": listing.agreement.name, "year": listing.year,
         "pl_pct": str(listing.price_index.rate_pct) if listing.price_index else None,
         "pl_is_example": listing.price_index.is_example if listing.price_index else None,
+        "growth_rule": listing.rule_da,
         "rows": [
             {
                 "tariff_id": row.tariff.pk, "offer_id": row.tariff.service.offer_id,
@@ -94,14 +104,26 @@ def tariff_list_get(request, agreement: int, year: int):
                 "tariff": str(ore_to_kr(row.tariff.amount_ore)), "tariff_ore": row.tariff.amount_ore,
                 "monthly_tariff": str(ore_to_kr(row.tariff.monthly_ore)) if row.tariff.monthly_ore is not None else None,
                 "previous_tariff": str(ore_to_kr(row.previous.amount_ore)) if row.previous else None,
-                "increase_pct": str(row.increase_pct) if row.increase_pct is not None else None,
-                "exceeds_pl": row.exceeds_pl, "report_required": row.report_required, "explained": row.explained,
+                "increase_pct": _text(row.increase_pct), **_growth_out(row),
+                "report_required": row.report_required, "explained": row.explained,
                 "calculation": next((s for s in row.tariff.calculation.result["services"]
                                      if s["service_id"] == row.tariff.service_id), None)
                 if row.tariff.calculation else None,
             }
             for row in listing.rows
         ],
+    }
+
+
+def _growth_out(row) -> dict:
+    growth = row.growth
+    return {
+        "cap": _text(growth.cap_kr_display) if growth else None, "cap_basis": growth.cap_basis if growth else "none",
+        "cap_from_year": growth.cap_from_year if growth else None,
+        "cap_pl_years": list(growth.cap_pl_years) if growth else [],
+        "pl_missing_years": list(growth.pl_missing_years) if growth else [],
+        "over_cap": row.over_cap, "explanation_required": row.explanation_required,
+        "needs_explanation": row.needs_explanation, "notes": list(growth.notes) if growth else [],
     }
 
 
@@ -184,9 +206,10 @@ class ExplanationOut(Schema):
 def explanation_post(request, tariff_id: int, payload: ExplanationIn):
     actor = actor_from_user(request.user)
     row = selectors.tariff_list_row(actor=actor, tariff_id=tariff_id)
-    if not row.exceeds_pl:
-        raise DomainError("Taksten stiger ikke mere end P/L; der skal ingen forklaring til.", field="tariff_id",
-                          message_en="The tariff does not rise above P/L.")
+    if not row.explanation_required:
+        raise DomainError("Taksten stiger ikke over et loft, som regelbogen kræver forklaret; der skal ingen "
+                          "forklaring til.", field="tariff_id",
+                          message_en="The tariff is not above a cap the rulebook requires explained.")
     explanation = services.tariff_explanation_record(actor=actor, tariff=row.tariff, text=payload.text)
     return {"tariff_id": tariff_id, "year": row.tariff.year, "text": explanation.text,
             "written_at": explanation.written_at}

@@ -7,7 +7,7 @@ import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from rammeaftale.core.money import format_kr, ore_to_kr
+from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
 from rammeaftale.registry.models import OfferType, ServiceUnit
 from rammeaftale.tariffs.selectors import TariffList
 
@@ -18,10 +18,14 @@ MONEY = '#,##0.00 "kr."'
 
 def _flags(row) -> str:
     flags = []
-    if row.exceeds_pl:
-        flags.append("over P/L" + (" (forklaret)" if row.explained else " – forklaring mangler"))
+    if row.over_cap:
+        explained = (" (forklaret)" if row.explained else " – forklaring mangler") if row.explanation_required else ""
+        flags.append(f"over P/L{explained}: loft {format_kr(kr_to_ore(row.growth.cap_kr_display))} "
+                     f"({row.growth.basis_da()})")
     if row.report_required:
         flags.append("skal indberettes")
+    if row.growth is not None:
+        flags.extend(row.growth.notes)
     return "; ".join(flags)
 
 
@@ -39,8 +43,9 @@ def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
     sheet.write(1, 0, f"P/L {year}: " + (f"{pl.rate_pct} %" + (" (eksempeltal)" if pl.is_example else "")
                                            if pl else "mangler i P/L-tabellen"))
     sheet.write(2, 0, f"Dannet {timezone.localtime():%d.%m.%Y %H:%M}")
+    sheet.write(3, 0, tariff_list.rule_da)
     headers = ["Tilbud", "Driftsherre", "Tilbudstype", "Ydelse", "Enhed", f"Takst {year - 1}", f"Takst {year}",
-               "Månedstakst", "Ændring %", "Bemærkning", "Forklaring"]
+               "Månedstakst", "Ændring %", f"Loft {year}", "Bemærkning", "Forklaring"]
     top = 4
     rows = tariff_list.rows
     for index, row in enumerate(rows, start=top + 1):
@@ -57,8 +62,10 @@ def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
             sheet.write_number(index, 7, ore_to_kr(tariff.monthly_ore), money)
         if row.increase_pct is not None:
             sheet.write_number(index, 8, row.increase_pct, pct)
-        sheet.write(index, 9, _flags(row))
-        sheet.write(index, 10, tariff.explanation.text if row.explained else "")
+        if row.growth is not None and row.growth.cap_kr is not None:
+            sheet.write_number(index, 9, row.growth.cap_kr_display, money)
+        sheet.write(index, 10, _flags(row))
+        sheet.write(index, 11, tariff.explanation.text if row.explained else "")
     sheet.add_table(top, 0, top + max(len(rows), 1), len(headers) - 1, {
         "columns": [{"header": header, "header_format": bold} for header in headers], "style": "Table Style Light 9",
         "name": "Takstoversigt",
@@ -66,8 +73,8 @@ def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
     sheet.freeze_panes(top + 1, 1)
     sheet.set_column(0, 1, 34)
     sheet.set_column(2, 4, 18)
-    sheet.set_column(5, 8, 14)
-    sheet.set_column(9, 10, 40)
+    sheet.set_column(5, 9, 14)
+    sheet.set_column(10, 11, 40)
     _breakdown_sheet(book, tariff_list, bold=bold, money=money)
     book.close()
     return buffer.getvalue()

@@ -13,7 +13,13 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.engine.indexation import overhead_share_pct, tariff_growth_check
+from rammeaftale.engine.indexation import (
+    GrowthRules,
+    YearGrowth,
+    growth_rules_of,
+    overhead_share_pct,
+    tariff_growth_series,
+)
 from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Service
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.rulebooks.values import month_day_parse
@@ -29,7 +35,7 @@ from rammeaftale.tariffs.models import (
 )
 from rammeaftale.tariffs.services import budgeted_occupancy_suggest
 
-FLAG_FILTERS = {
+FLAG_FILTERS = {  # the codes stay "over_pl" and "unexplained" in addresses; the cap is the rulebook's P/L cap
     "over_pl": "Over P/L",
     "unexplained": "Over P/L uden forklaring",
     "report": "Skal indberettes",
@@ -47,19 +53,35 @@ def _require_login(actor: Actor) -> None:
 class TariffRow:
     tariff: Tariff
     previous: Tariff | None
-    increase_pct: Decimal | None
-    exceeds_pl: bool
-    report_required: bool
+    growth: YearGrowth | None  # the engine's year for this tariff; None for a tariff of 0 kr.
     explained: bool
     may_explain: bool = False  # the acting user may record (or change) the explanation
 
     @property
+    def increase_pct(self) -> Decimal | None:
+        """The growth from last year rounded to two decimals, for display (the flags use the exact growth)."""
+        return self.growth.growth_pct_display if self.growth else None
+
+    @property
+    def over_cap(self) -> bool:
+        return bool(self.growth and self.growth.over_cap)
+
+    @property
+    def explanation_required(self) -> bool:
+        """Over the cap where the rulebook requires an explanation (Hovedstaden), explained or not."""
+        return bool(self.growth and self.growth.needs_explanation)
+
+    @property
     def needs_explanation(self) -> bool:
-        return self.exceeds_pl and not self.explained
+        return self.explanation_required and not self.explained
+
+    @property
+    def report_required(self) -> bool:
+        return bool(self.growth and self.growth.report_required)
 
     @property
     def flagged(self) -> bool:
-        return self.exceeds_pl or self.report_required
+        return self.over_cap or self.report_required
 
 
 @dataclass(frozen=True)
@@ -68,7 +90,12 @@ class TariffList:
     year: int
     price_index: PriceIndex | None
     rows: list[TariffRow]
-    rules: RulesInForce | None = None  # the rules in force on the year's 1 January (may be carried on)
+    rules: GrowthRules
+    in_force: RulesInForce | None = None  # the rules in force on the year's 1 January (may be carried on)
+
+    @property
+    def rule_da(self) -> str:
+        return self.rules.description_da()
 
     @property
     def provisional(self) -> int:
@@ -77,22 +104,41 @@ class TariffList:
     @property
     def approval_deadline(self) -> date | None:
         """The day the year's tariffs were due (the rulebook's deadline in the year before)."""
-        deadline = self.rules.rulebook.tariffs.approval_deadline if self.rules else None
+        deadline = self.in_force.rulebook.tariffs.approval_deadline if self.in_force else None
         return None if deadline is None else date(self.year - 1, *month_day_parse(deadline.value))
 
 
-def _row(*, actor: Actor, tariff: Tariff, previous: Tariff | None, pl_pct: Decimal | None, rulebook) -> TariffRow:
-    check = None
-    if previous is not None and previous.amount_ore > 0:
-        check = tariff_growth_check(previous_kr=ore_to_kr(previous.amount_ore), current_kr=ore_to_kr(tariff.amount_ore),
-                                    pl_pct=pl_pct, rulebook=rulebook, offer_type=tariff.service.offer.offer_type)
-    exceeds_pl = bool(check and check.exceeds_pl)
+def _growth_rules(rulebook) -> GrowthRules:
+    return growth_rules_of(rulebook) if rulebook is not None else GrowthRules(cap="none")
+
+
+def _history_from(rules: GrowthRules, year: int) -> int:
+    """The first year a row's growth needs: last year, or the cap's base year where the cap cumulates from it."""
+    if rules.per_tariff_cap and rules.base_year is not None:
+        return min(rules.base_year, year - 1)
+    return year - 1
+
+
+def _pl_rates(first: int, year: int) -> dict[int, PriceIndex]:
+    return {index.year: index for index in PriceIndex.objects.filter(year__gt=first, year__lte=year)}
+
+
+def _row(*, actor: Actor, tariff: Tariff, history: dict[int, Tariff], pl_pct: dict[int, Decimal],
+         rules: GrowthRules) -> TariffRow:
+    """`history` is the service's earlier tariffs by year (as far back as the cap needs)."""
+    growth = None
+    if tariff.amount_ore > 0:
+        # A tariff of 0 kr. is no level to grow from or to: it is left out of the series.
+        series = {year: ore_to_kr(t.amount_ore) for year, t in history.items() if t.amount_ore > 0}
+        series[tariff.year] = ore_to_kr(tariff.amount_ore)
+        growth = tariff_growth_series(tariffs_kr=series, pl_pct=pl_pct, rules=rules,
+                                      offer_type=tariff.service.offer.offer_type)[-1]
     offer = tariff.service.offer
+    required = bool(growth and growth.needs_explanation)
     return TariffRow(
-        tariff=tariff, previous=previous, increase_pct=check.increase_pct if check else None, exceeds_pl=exceeds_pl,
-        report_required=bool(check and check.report_required), explained=hasattr(tariff, "explanation"),
-        may_explain=exceeds_pl and can_manage_tariffs(actor, operator_id=offer.operator_id,
-                                                      region_id=offer.municipality.region_id),
+        tariff=tariff, previous=history.get(tariff.year - 1), growth=growth, explained=hasattr(tariff, "explanation"),
+        may_explain=required and can_manage_tariffs(actor, operator_id=offer.operator_id,
+                                                    region_id=offer.municipality.region_id),
     )
 
 
@@ -104,15 +150,17 @@ def _tariffs():
 def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: int | None = None,
                 paragraph: str = "", offer_type: str = "", flag: str = "",
                 with_calculations: bool = False) -> TariffList:
-    """Every tariff of the agreement's region for a year, with last year's tariff and the P/L and report flags.
+    """Every tariff of the agreement's region for a year, with last year's tariff and the rulebook's growth flags.
 
-    `flag` narrows to the rows flagged over P/L ("over_pl"), over P/L without an explanation ("unexplained"),
-    to be reported ("report") or any of them ("flagged"). `with_calculations` loads each tariff's stored
-    calculation in the same query (the exports and the API show the breakdowns; the page does not).
+    The growth, the cap and the flags come from `engine.indexation.tariff_growth_series` under the agreement's
+    rulebook; the earlier tariffs every row needs (back to the cap's base year) and the P/L rates are read in one
+    query each. `flag` narrows to the rows over the cap ("over_pl"), over the cap without the explanation the
+    rulebook requires ("unexplained"), to be reported ("report") or any of them ("flagged"). `with_calculations`
+    loads each tariff's stored calculation in the same query (the exports and the API show the breakdowns).
     """
     _require_login(actor)
-    rules = rules_in_force(region=agreement.region_id, on=date(year, 1, 1))
-    rulebook = rules.rulebook
+    in_force = rules_in_force(region=agreement.region, on=date(year, 1, 1))
+    rulebook = in_force.rulebook
     tariffs = (
         _tariffs().filter(year=year, service__offer__municipality__region_id=agreement.region_id)
         .order_by("service__offer__name", "service__kind", "service__name")
@@ -125,22 +173,25 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
         tariffs = tariffs.filter(service__offer__paragraphs__code=paragraph).distinct()
     if offer_type:
         tariffs = tariffs.filter(service__offer__offer_type=offer_type)
-    tariffs = list(tariffs)
-    previous = {
-        t.service_id: t for t in Tariff.objects.filter(year=year - 1, service_id__in=[t.service_id for t in tariffs])
-    }
-    price_index = PriceIndex.objects.filter(year=year).first()
-    pl_pct = price_index.rate_pct if price_index else None
-    rows = [_row(actor=actor, tariff=tariff, previous=previous.get(tariff.service_id), pl_pct=pl_pct, rulebook=rulebook)
+    rules = _growth_rules(rulebook)
+    first = _history_from(rules, year)
+    history: dict[int, dict[int, Tariff]] = {}
+    for earlier in Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
+                                         year__lt=year).only("id", "service_id", "year", "amount_ore"):
+        history.setdefault(earlier.service_id, {})[earlier.year] = earlier
+    pl = _pl_rates(first, year)
+    pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
+    rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct, rules=rules)
             for tariff in tariffs]
     keep = {
-        "over_pl": lambda row: row.exceeds_pl, "unexplained": lambda row: row.needs_explanation,
+        "over_pl": lambda row: row.over_cap, "unexplained": lambda row: row.needs_explanation,
         "report": lambda row: row.report_required, "flagged": lambda row: row.flagged,
         "provisional": lambda row: row.tariff.is_provisional,
     }.get(flag)
     if keep is not None:
         rows = [row for row in rows if keep(row)]
-    return TariffList(agreement=agreement, year=year, price_index=price_index, rows=rows, rules=rules)
+    return TariffList(agreement=agreement, year=year, price_index=pl.get(year), rows=rows, rules=rules,
+                      in_force=in_force)
 
 
 def tariff_get(*, actor: Actor, tariff_id: int) -> Tariff:
@@ -176,10 +227,12 @@ def tariff_list_row(*, actor: Actor, tariff_id: int) -> TariffRow:
     """The tariff list's row for one tariff (the explanation form swaps it in place)."""
     tariff = tariff_get(actor=actor, tariff_id=tariff_id)
     _, rulebook = _rulebook_for(tariff.service.offer.municipality.region_id, tariff.year)
-    price_index = PriceIndex.objects.filter(year=tariff.year).first()
-    return _row(actor=actor, tariff=tariff, rulebook=rulebook,
-                previous=Tariff.objects.filter(service_id=tariff.service_id, year=tariff.year - 1).first(),
-                pl_pct=price_index.rate_pct if price_index else None)
+    rules = _growth_rules(rulebook)
+    first = _history_from(rules, tariff.year)
+    history = {t.year: t for t in Tariff.objects.filter(service_id=tariff.service_id, year__gte=first,
+                                                         year__lt=tariff.year)}
+    pl_pct = {year: index.rate_pct for year, index in _pl_rates(first, tariff.year).items()}
+    return _row(actor=actor, tariff=tariff, history=history, pl_pct=pl_pct, rules=rules)
 
 
 # The breakdown page.

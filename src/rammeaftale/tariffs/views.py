@@ -121,7 +121,7 @@ def tariff_list_export(request, fmt: str):
 
 @page_view
 def tariff_explanation(request, tariff_id: int):
-    """The explanation of a rise above P/L: from the list (htmx swaps the row) or on its own page without JS."""
+    """The explanation of a rise above the rulebook's cap: from the list (htmx swaps the row) or its own page."""
     actor = actor_for_request(request)
     with missing_as_404():
         row = selectors.tariff_list_row(actor=actor, tariff_id=tariff_id)
@@ -131,7 +131,7 @@ def tariff_explanation(request, tariff_id: int):
     if request.method == "POST":
         if not row.may_explain:
             raise PermissionDenied("Kun driftsherrens økonomi- og driftsmedarbejdere kan forklare en takststigning, "
-                                   "og kun når taksten stiger mere end P/L.")
+                                   "og kun når taksten stiger over et loft, som regelbogen kræver forklaret.")
         if form.is_valid():
             try:
                 services.tariff_explanation_record(actor=actor, tariff=row.tariff, text=form.cleaned_data["text"])

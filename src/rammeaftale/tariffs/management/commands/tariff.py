@@ -1,4 +1,4 @@
-"""`rammeaftale tariff calculate BUDGET.json` and `rammeaftale tariff true-up ACCOUNTS.json`: JSON in, JSON out;
+"""`rammeaftale tariff calculate|true-up|growth FILE.json`: the tariff engine's JSON in, JSON out;
 `rammeaftale tariff provisional --year 2027`: the year's provisional tariffs in the database."""
 import json
 import sys
@@ -9,13 +9,16 @@ from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError
+from rammeaftale.engine.growth_json import tariff_growth_json
 from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
 from rammeaftale.tariffs.services import tariffs_provisional_ensure
 
+ACTIONS = {"calculate": tariff_calculate_json, "true-up": true_up_calculate_json, "growth": tariff_growth_json}
+
 
 class Command(BaseCommand):
-    help = ("Takstberegning og efterregulering fra JSON (formater: docs/engine-json.md); foreløbige takster for et "
-            "år i databasen.")
+    help = ("Takstberegning, efterregulering og takststigning mod P/L fra JSON (formater: docs/engine-json.md); "
+            "foreløbige takster for et år i databasen.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -23,6 +26,8 @@ class Command(BaseCommand):
         calculate.add_argument("file", help="budget som JSON (- for standard input)")
         true_up = sub.add_parser("true-up", help="beregn efterregulering ud fra et regnskab")
         true_up.add_argument("file", help="regnskab som JSON (- for standard input)")
+        growth = sub.add_parser("growth", help="takststigning pr. år mod P/L-loftet efter regelbogen")
+        growth.add_argument("file", help="takstrække og P/L-tabel som JSON (- for standard input)")
         provisional = sub.add_parser(
             "provisional", help="dan årets foreløbige takster (sidste års takst × P/L) for ydelser uden godkendt takst")
         provisional.add_argument("--year", type=int, required=True, help="takståret, fx 2027")
@@ -40,7 +45,7 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             self._fail(EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}"))
         try:
-            result = tariff_calculate_json(data) if action == "calculate" else true_up_calculate_json(data)
+            result = ACTIONS[action](data)
         except EngineInputError as exc:
             self._fail(exc)
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
