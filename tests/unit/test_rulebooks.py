@@ -506,7 +506,24 @@ def test_notice_months_and_budgeted_bounds():
         rulebook.notice_months("castle")
     assert rulebook.budgeted_occupancy_bounds(short_stay=False) == (Decimal(95), Decimal(100))
     assert rulebook.budgeted_occupancy_bounds(short_stay=True) == (Decimal(90), Decimal(100))
-    assert rulebook.monthly_conversion_fraction() == Fraction(365, 12)
+    assert rulebook.monthly_conversion_fraction(2022) == Fraction(365, 12)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_monthly_conversion_in_a_leap_year_is_its_own_parameter(key):
+    # Correction (issue 10 d): a leap year's monthly tariff follows `tariffs.monthly_conversion_leap_year`.
+    rulebook = rulebook_load(key=key)
+    assert rulebook.monthly_conversion_fraction(2023) == Fraction(365, 12)
+    assert rulebook.monthly_conversion_fraction(2024) == Fraction(366, 12)
+    assert rulebook.monthly_conversion_fraction(2000) == Fraction(366, 12)  # divisible by 400: a leap year
+    assert rulebook.monthly_conversion_fraction(2100) == Fraction(365, 12)  # by 100, not 400: not one
+    assert "Hadruplund 2020" in rulebook.tariffs.monthly_conversion_leap_year.assumed
+
+
+def test_a_leap_year_rulebook_value_steers_the_conversion(tmp_path):
+    path = _variant(tmp_path, key="syddanmark-2017", old='monthly_conversion_leap_year = { value = "366/12"',
+                    new='monthly_conversion_leap_year = { value = "365/12"')
+    assert rulebook_load_path(path=path).monthly_conversion_fraction(2016) == Fraction(365, 12)
 
 
 def test_occupancy_deviation_of_5_points_or_more_is_reportable():

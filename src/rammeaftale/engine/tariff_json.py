@@ -9,7 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
-from rammeaftale.engine.tariff import ServiceBudget, TariffInputError, Unit, tariff_calculate
+from rammeaftale.engine.tariff import ServiceBudget, TariffInputError, Unit, days_per_month_text, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.rulebooks import RulebookError, rulebook_load
 
@@ -153,9 +153,9 @@ def tariff_calculate_json(data: Any) -> dict:
             checks.append({"service": service.name, "check": "budgeted_occupancy",
                            "ok": occupancy.within_bounds and not occupancy.above_recommended,
                            "needs_approval": not occupancy.within_bounds, "message": occupancy.message_da()})
+    conversion = rulebook.monthly_conversion_fraction(budget.year)
     try:
-        result = tariff_calculate(services=services, year=budget.year,
-                                  monthly_conversion=rulebook.monthly_conversion_fraction())
+        result = tariff_calculate(services=services, year=budget.year, monthly_conversion=conversion)
     except TariffInputError as exc:
         raise EngineInputError(field=exc.field, message=str(exc)) from exc
     if norm is not None:
@@ -169,7 +169,7 @@ def tariff_calculate_json(data: Any) -> dict:
                                "message": f"Overhead {share} % af direkte omkostninger; normen er {norm.value} %."})
     return {
         "rulebook": rulebook.key, "rulebook_version": rulebook.version, "year": budget.year, "offer": budget.offer,
-        "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
+        "monthly_conversion": days_per_month_text(conversion),
         "services": [
             {
                 "name": tariff.name, "kind": tariff.kind, "unit": str(tariff.unit), "basis": str(tariff.basis_kr),

@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 from django.db import transaction
 from django.utils import timezone
@@ -188,7 +187,7 @@ def true_up_estimate(*, lines: list[ServiceBudget], year: int, rulebook, occupie
     day_lines = [line for line in lines if line.service.unit == Unit.DAY and line.places]
     if not day_lines or not capacity_days:
         return TrueUpEstimate(outlook=TrueUpOutlook.UNKNOWN, result_ore=None, to_tariff_ore=None, tariff_year=None)
-    conversion = Fraction(rulebook.tariffs.monthly_conversion.value)
+    conversion = rulebook.monthly_conversion_fraction(year)
     try:
         result = tariff_calculate(services=[engine_service_budget(line) for line in day_lines], year=year,
                                   monthly_conversion=conversion)

@@ -1,5 +1,6 @@
 """Typed, validated rulebook: every parameter a value with its source or the reason it is assumed."""
 
+from calendar import isleap
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -279,6 +280,9 @@ class Tariffs(_Frozen):
         default=None, title="Mål for overheadprocent (gennemsnit)"
     )
     monthly_conversion: Param[FractionText] = Field(title="Omregning fra døgntakst til månedstakst (dage)")
+    monthly_conversion_leap_year: Param[FractionText] = Field(
+        title="Omregning fra døgntakst til månedstakst i skudår (dage)"
+    )
     basis_service_split_from: Param[IsoDate] | None = Field(
         default=None, title="Takst delt i basistakst og ydelsestakst fra"
     )
@@ -502,6 +506,7 @@ class Rulebook(_Frozen):
             return False
         return offer_type in offer_types.value and increase_pct > threshold.value
 
-    def monthly_conversion_fraction(self) -> Fraction:
-        """Days per month for a daily tariff to become monthly (365/12 unless the rulebook says else)."""
-        return Fraction(self.tariffs.monthly_conversion.value)
+    def monthly_conversion_fraction(self, year: int) -> Fraction:
+        """Days per month for a daily tariff of `year` to become monthly; a leap year has its own parameter."""
+        rules = self.tariffs
+        return Fraction((rules.monthly_conversion_leap_year if isleap(year) else rules.monthly_conversion).value)

@@ -384,7 +384,7 @@ def _daily_tariff(offer: Offer, year: int, rulebook) -> tuple[Decimal | None, st
         return None, "Tilbuddet har ingen døgntakst; skriv den."
     amount = ore_to_kr(tariff.amount_ore)
     if tariff.service.unit == "month" and rulebook is not None:
-        conversion = rulebook.monthly_conversion_fraction()
+        conversion = rulebook.monthly_conversion_fraction(tariff.year)
         amount = (amount * conversion.denominator / conversion.numerator).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return amount, f"{tariff.service.name}, takst {tariff.year}"
 

@@ -16,7 +16,7 @@ from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
 from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
 from rammeaftale.engine.indexation import overhead_share_pct
-from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
+from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, days_per_month_text, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.registry.models import Offer, Service
 from rammeaftale.registry.selectors import agreement_for
@@ -335,9 +335,10 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
             entry["approval"] = {"reason": approval.reason, "approved_by": approval.approved_by,
                                  "approved_on": approval.approved_on.isoformat()}
         checks.append(entry)
+    conversion = rulebook.monthly_conversion_fraction(year)
     try:
         result = tariff_calculate(services=[engine_service_budget(line) for line in lines], year=year,
-                                  monthly_conversion=rulebook.monthly_conversion_fraction())
+                                  monthly_conversion=conversion)
     except TariffInputError as exc:
         raise DomainError(str(exc), field=exc.field.replace("services[", "lines[")) from exc
     services = []
@@ -376,7 +377,7 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
         ))
     stored = {
         "rulebook": rulebook.key, "rulebook_version": rulebook.version,
-        "year": year, "checks": checks, "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
+        "year": year, "checks": checks, "monthly_conversion": days_per_month_text(conversion),
         "overhead_norm_pct": None if norm is None else str(norm.value), "services": services,
     }
     return stored, tariffs
