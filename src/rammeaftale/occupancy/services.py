@@ -325,15 +325,30 @@ def report_line_explain(*, actor: Actor, line: OccupancyReportLine, assessment: 
     return line
 
 
+REPORT_TEXT_LABELS = {"assessment": "vurdering af efterregulering", "challenges": "udfordringer",
+                      "initiatives": "initiativer"}
+
+
+def report_texts(report: OccupancyReport) -> tuple[str, ...]:
+    """What the report's rulebook asks of an offer over the threshold (`occupancy.report_texts`), in its order."""
+    return rulebook_of(report.agreement.rulebook).occupancy.report_texts.value
+
+
+def report_texts_da(texts: tuple[str, ...]) -> str:
+    """«vurdering af efterregulering, udfordringer og initiativer»: the texts as one Danish phrase."""
+    labels = [REPORT_TEXT_LABELS[text] for text in texts]
+    return " og ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
+
+
 def missing_explanations(report: OccupancyReport) -> list[str]:
-    """What an over-threshold line still lacks, one Danish sentence per line (row number as on the page)."""
+    """What an over-threshold line still lacks of the texts the rulebook asks for, one Danish sentence per line
+    (row number as on the page)."""
+    texts = report_texts(report)
     problems = []
     for row, line in enumerate(report.lines.select_related("offer").order_by("-over_threshold", "offer__name"), 1):
         if not line.over_threshold:
             continue
-        missing = [label for label, value in (("vurdering af efterregulering", line.assessment),
-                                              ("udfordringer", line.challenges),
-                                              ("initiativer", line.initiatives)) if not value.strip()]
+        missing = [REPORT_TEXT_LABELS[text] for text in texts if not getattr(line, text).strip()]
         if missing:
             problems.append(
                 f"Række {row}, «{line.offer.name}»: belægningen {_da(line.actual_pct)} % afviger "
@@ -363,8 +378,8 @@ def report_submit(*, actor: Actor, report: OccupancyReport, today: date | None =
     problems = missing_explanations(report)
     if problems:
         raise DomainError(
-            "Indberetningen kan ikke sendes: tilbud over tærsklen skal have vurdering, udfordringer og initiativer. "
-            + " ".join(problems),
+            f"Indberetningen kan ikke sendes: tilbud over tærsklen skal have {report_texts_da(report_texts(report))}, "
+            "som rammeaftalen beder om. " + " ".join(problems),
             field="lines", message_en="offers over the threshold lack the required explanation",
         )
     before = model_snapshot(report)

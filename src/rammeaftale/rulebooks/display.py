@@ -38,6 +38,11 @@ OFFER_TYPE_NAMES_DA = {
     "outpatient": "Ambulant tilbud",
     "education": "Undervisningstilbud",
 }
+REPORT_TEXT_NAMES_DA = {
+    "assessment": "Vurdering af, om afvigelsen medfører en efterregulering med betydning for taksten",
+    "challenges": "Udfordringer med belægningen",
+    "initiatives": "Igangsatte initiativer",
+}
 CODE_NAMES_DA = {
     "thresholds": "Tærskelværdier",
     "manual": "Konkret vurdering",
@@ -58,6 +63,7 @@ CODE_NAMES_DA = {
     ),
     **CATEGORY_NAMES_DA,
     **OFFER_TYPE_NAMES_DA,
+    **REPORT_TEXT_NAMES_DA,
 }
 
 

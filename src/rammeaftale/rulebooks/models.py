@@ -23,6 +23,7 @@ from rammeaftale.rulebooks.values import (
     Percent,
     PositiveCount,
     RegionCode,
+    ReportTextCode,
     Text,
     Year,
     month_day_parse,
@@ -211,10 +212,12 @@ class Occupancy(_Frozen):
     deviation_mode: Param[Literal["percentage_points", "relative"]] = Field(title="Måling af afvigelsen")
     report_categories: Param[tuple[CategoryCode, ...]] = Field(title="Kategorier der indberetter belægning")
     reports: Param[tuple[ReportPeriod, ...]] = Field(title="Indberetning af belægning")
+    report_texts: Param[tuple[ReportTextCode, ...]] = Field(title="Oplysninger om tilbud over afvigelsestærsklen")
 
     @model_validator(mode="after")
     def _distinct(self) -> "Occupancy":
         _unique(self.report_categories.value, key="report_categories.value")
+        _unique(self.report_texts.value, key="report_texts.value")
         _unique(tuple(report.name for report in self.reports.value), key="reports.value")
         return self
 
