@@ -132,13 +132,12 @@ def tariff_calculate_json(data: Any) -> dict:
     services, checks = [], []
     for index, service in enumerate(budget.services):
         costs = service.costs
-        overhead_pct = costs.overhead_pct
-        if costs.overhead is None and overhead_pct is None and norm is not None:
-            overhead_pct = norm.value  # no overhead given: the agreement's norm applies
+        # No overhead given is no overhead, as on the budget page: the norm is "et gennemsnitligt mål for
+        # kommunerne under ét" (seed 003), a target across offers, checked below, never a value put in a budget.
         services.append(ServiceBudget(
             name=service.name, kind=service.kind, unit=Unit(service.unit), salaries_kr=costs.salaries,
             property_kr=costs.property, other_direct_kr=costs.other_direct, overhead_kr=costs.overhead,
-            overhead_pct=overhead_pct, depreciation_kr=costs.depreciation,
+            overhead_pct=costs.overhead_pct, depreciation_kr=costs.depreciation,
             capital_book_value_kr=costs.capital_book_value, interest_rate_pct=costs.interest_rate_pct,
             pension_kr=costs.civil_servant_pension, other_income_kr=service.other_income, true_up_kr=service.true_up,
             places=service.places or 0, budgeted_occupancy_pct=service.budgeted_occupancy_pct or Decimal(0),
