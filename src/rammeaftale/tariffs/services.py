@@ -458,15 +458,17 @@ def true_up_record(*, actor: Actor, offer: Offer, data: TrueUpInput) -> TrueUpRe
 
 @transaction.atomic
 def reserve_use(*, actor: Actor, offer: Offer, year: int, amount_kr: Decimal, text: str) -> list[ReserveEntry]:
-    """Use reserved surplus, drawing on the oldest unexpired reserves first; never more than the balance."""
+    """Use the offer's reserved surplus, drawing on its oldest unexpired reserves first; never more than the
+    offer's balance (another offer's reserve is not this offer's to use)."""
     _require_tariffs(actor, offer)
     from rammeaftale.tariffs.selectors import reserve_open_entries
 
     amount = kr_to_ore(amount_kr)
-    open_entries = reserve_open_entries(operator_id=offer.operator_id, year=year)
+    open_entries = reserve_open_entries(offer_id=offer.pk, year=year)
     balance = sum(remaining for _, remaining in open_entries)
     if amount <= 0 or amount > balance:
-        raise DomainError(f"Der kan højst bruges {ore_to_kr(balance)} kr. af de hensatte midler.", field="amount_kr")
+        raise DomainError(f"Der kan højst bruges {ore_to_kr(balance)} kr. af {offer.name}s hensatte midler.",
+                          field="amount_kr")
     if not text.strip():
         raise DomainError("Skriv, hvad de hensatte midler bruges til.", field="text")
     uses = []
