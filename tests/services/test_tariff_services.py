@@ -61,6 +61,26 @@ def test_occupancy_outside_the_bounds_needs_an_approval(hovedstaden_offer, econo
     assert Tariff.objects.get(service=basis, year=2022).amount_ore > 255467
 
 
+def test_the_approval_is_asked_only_where_the_rulebook_says_deviation_needs_approval(hovedstaden_offer, economist):
+    from rammeaftale.registry.services import rulebook_of
+    from rammeaftale.rulebooks import Param
+
+    offer, basis = hovedstaden_offer
+    budget = services.tariff_budget_save(
+        actor=economist, offer=offer, year=2022, lines=[_illustrative_line(basis, budgeted_occupancy_pct=Decimal(92))]
+    ).budget
+    rulebook = rulebook_of(budget.rulebook)
+    lines = list(budget.lines.select_related("service"))
+    with pytest.raises(DomainError, match="godkendelse"):
+        services.tariff_calculation_build(rulebook=rulebook, year=2022, short_stay=False, lines=lines, approvals={})
+    free = rulebook.model_copy(update={"budgeted_occupancy": rulebook.budgeted_occupancy.model_copy(update={
+        "deviation_needs_approval": Param[bool](value=False, assumed="test: no approval needed")})})
+    stored, tariffs = services.tariff_calculation_build(rulebook=free, year=2022, short_stay=False, lines=lines,
+                                                        approvals={})
+    check = next(c for c in stored["checks"] if c["check"] == "budgeted_occupancy")
+    assert (check["ok"], check["approved"]) == (False, False) and tariffs[0].amount_ore > 255467
+
+
 def test_budgeted_occupancy_defaults_to_the_average_of_two_years(hovedstaden_offer, economist):
     offer, basis = hovedstaden_offer
     services.actual_occupancy_set(actor=economist, offer=offer, year=2019, occupancy_pct=Decimal("96"))

@@ -151,7 +151,9 @@ def tariff_calculate_json(data: Any) -> dict:
             )
             checks.append({"service": service.name, "check": "budgeted_occupancy",
                            "ok": occupancy.within_bounds and not occupancy.above_recommended,
-                           "needs_approval": not occupancy.within_bounds, "message": occupancy.message_da()})
+                           "needs_approval": not occupancy.within_bounds
+                           and rulebook.budgeted_occupancy.deviation_needs_approval.value,
+                           "message": occupancy.message_da()})
     conversion = rulebook.monthly_conversion_fraction(budget.year)
     try:
         result = tariff_calculate(services=services, year=budget.year, monthly_conversion=conversion)

@@ -323,7 +323,8 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
         check = _occupancy_check(line, rulebook=rulebook, short_stay=short_stay)
         approval = approvals.get(line.service_id)
         approved = approval is not None and approval.value_pct == line.budgeted_occupancy_pct
-        if not check.within_bounds and not approved:
+        # "Ovenstående kan kun fraviges efter konkret godkendelse" where the rulebook says so.
+        if not check.within_bounds and not approved and rulebook.budgeted_occupancy.deviation_needs_approval.value:
             raise DomainError(
                 f"{line.service.name}: {check.message_da()} Registrér godkendelsen (begrundelse, person, dato) først.",
                 field=f"lines[{index}].budgeted_occupancy_pct",
