@@ -510,7 +510,8 @@ def test_the_contract_shows_the_masked_cpr_to_those_who_may_not_read_it(world):
     # Copenhagen pays: outside Syddanmark, so the template is «Ikke Rammeaftale» with the payment agreement.
     for expected in ("Standardkontrakt for køb af plads – Ikke Rammeaftale",
                      "Leverandøren er omfattet af styringsaftalen Nej: betalingskommunen ligger uden for Region "
-                     "Syddanmark", "Kontraktskabelon Ikke Rammeaftale", "Individuel betalingsaftale Betalingsaftale KBH-12",
+                     "Syddanmark", "Kontraktskabelon Ikke Rammeaftale",
+                     "Individuel betalingsaftale Betalingsaftale KBH-12",
                      "Følger styringsaftalens takstprincipper Ja"):
         assert expected in text, (expected, text)
     assert "Borgeren" in text and "Ikke relevant (voksen)" in text

@@ -75,7 +75,8 @@ def _tariffs(services: list[dict]) -> dict:
     from decimal import Decimal
 
     return {s["name"]: (s["tariff"], s["monthly_tariff"],
-                        [(b["element"], Decimal(b["amount"]), b["per_unit"]) for b in s["breakdown"]]) for s in services}
+                        [(b["element"], Decimal(b["amount"]), b["per_unit"]) for b in s["breakdown"]])
+            for s in services}
 
 
 @pytest.mark.parametrize("overhead", ["as in the example", "missing on the basis service"])

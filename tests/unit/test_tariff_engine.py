@@ -107,6 +107,7 @@ def test_monthly_tariff_of_a_leap_year_through_the_json_engine():
     assert normal["services"][0]["monthly_tariff"] == "77704.55"  # 2,554.67 × 365/12
     daily = Decimal(leap["services"][0]["tariff"])
     assert daily == Decimal("2547.69")  # 10,630,000 kr over 12 × 366 × 95 % = 4,172.4 days
-    assert leap["services"][0]["monthly_tariff"] == str((daily * 366 / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    monthly = (daily * 366 / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert leap["services"][0]["monthly_tariff"] == str(monthly)
     assert leap["services"][0]["monthly_tariff"] == "77704.55"  # a month costs the same: 1/12 of the year
     assert days_per_month_text(Fraction(366, 12)) == "366/12" and days_per_month_text(Fraction(365, 12)) == "365/12"

@@ -2,7 +2,8 @@
 
 The fields follow the standard contract for purchases of places (research/domain_rules.md § 6): citizen, custody,
 acting and paying municipality with EAN and contact, supplier with EAN or CVR, coverage by the Styringsaftale (the
-template «Rammeaftale» or «Ikke Rammeaftale», and outside it the individual payment agreement), services with legal basis and tariff, payment terms and notice, each term with its source in the rulebook.
+template «Rammeaftale» or «Ikke Rammeaftale», and outside it the individual payment agreement), services with legal
+basis and tariff, payment terms and notice, each term with its source in the rulebook.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
