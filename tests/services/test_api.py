@@ -178,6 +178,8 @@ def test_agreement_detail_lists_the_rulebook_parameters_with_source_or_assumptio
     for parameter in detail["parameters"]:
         assert parameter["path"] and parameter["label_da"] and parameter["value_display"]
         assert parameter["source"] is not None or parameter["assumed"], parameter["path"]
+    informational = {parameter["path"] for parameter in detail["parameters"] if parameter["informational"]}
+    assert "tariffs.monthly_conversion" not in informational
 
 
 def test_unknown_agreement_is_answered_in_danish(caseworker):

@@ -32,20 +32,22 @@ from tests.conftest import PASSWORD
 YEAR = 2020  # the Syddanmark 2019–2020 rulebook has the two reports (seed-000, "Opfølgning på belægningen")
 
 
-def _offer(make_offer, system, agreements, operator, *, name, places, occupied, budgeted_pct="95"):
+def _offer(make_offer, system, agreements, operator, *, name, places, occupied, budgeted_pct="95", year=YEAR):
     offer = make_offer(operator, name=name, places=places)
-    OfferCategory.objects.create(offer=offer, year=YEAR, category="klynge", reason="test")
+    if year < 2020:  # make_offer's capacity starts in 2020
+        registry_services.offer_capacity_set(actor=system, offer=offer, valid_from=date(year, 1, 1), places=places)
+    OfferCategory.objects.create(offer=offer, year=year, category="klynge", reason="test")
     basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
-    Tariff.objects.create(service=basis, year=YEAR, amount_ore=200_000, origin=TariffOrigin.PUBLISHED)
-    syd = next(a for a in agreements if a.region.code == "1083" and a.year_from == 2019)
-    budget = TariffBudget.objects.create(offer=offer, year=YEAR, rulebook=syd.rulebook)
+    Tariff.objects.create(service=basis, year=year, amount_ore=200_000, origin=TariffOrigin.PUBLISHED)
+    syd = next(a for a in agreements if a.region.code == "1083" and a.year_from <= year <= a.year_to)
+    budget = TariffBudget.objects.create(offer=offer, year=year, rulebook=syd.rulebook)
     ServiceBudget.objects.create(budget=budget, service=basis, salaries_ore=600_000_000, places=places,
                                  budgeted_occupancy_pct=Decimal(budgeted_pct))
     for index in range(occupied):
         placement_request(actor=system, request=PlacementRequest(
             offer=offer, paying_municipality=operator, acting_municipality=operator, citizen_name=f"Borger {index}",
             cpr=f"0101{80 + index}1234",
-            start_date=date(YEAR, 1, 1), planned_end=None, custody="", contact_name="Sagsbehandler"),
+            start_date=date(year, 1, 1), planned_end=None, custody="", contact_name="Sagsbehandler"),
             reserve=True, over_occupancy_reason="")
     return offer
 
@@ -123,11 +125,45 @@ def test_over_threshold_without_text_cannot_be_submitted(world, syd_agreement, o
         report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 20))
     message = error.value.message_da
     assert "Række 1, «Bostedet Æblehaven»: belægningen 80,00 % afviger 15,00 procentpoint" in message
+    assert "skal have vurdering af efterregulering, udfordringer og initiativer, som rammeaftalen beder om" in message
     assert "mangler: vurdering af efterregulering, udfordringer, initiativer." in message
     assert "Pæretræet" not in message
+    # Seed 000 (2019–2020) asks for the challenges and the initiatives too: the assessment alone is not enough.
+    report_line_explain(actor=world["odense_economist"], line=report.lines.get(over_threshold=True),
+                        assessment="affects_tariff", challenges="", initiatives="")
+    with pytest.raises(DomainError, match="mangler: udfordringer, initiativer\\.") as error:
+        report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 20))
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and not AuditEvent.objects.filter(
         event_type="occupancy_report.submitted").exists()
+
+
+def test_report_texts_are_those_the_rulebook_asks_for_2017_only_the_assessment(
+        agreements, odense, make_offer, make_user, actor_of, system, client):
+    # Correction (issue 10 c): seed 002 (2017) asks only "om det vurderes, at afvigelsen medfører en
+    # efterregulering …"; the challenges and initiatives of seed 000 are not required, nor shown.
+    _offer(make_offer, system, agreements, odense, name="Bostedet Kastanjen", places=10, occupied=8, year=2017)
+    user = make_user(odense, Role.ECONOMIST, username="oekonomi-2017")
+    economist = actor_of(user)
+    agreement = next(a for a in agreements if a.region.code == "1083" and a.year_from == 2017)
+    report = report_draft(actor=economist, agreement=agreement, operator=odense, code="2017-Q1")
+    line = report.lines.get(over_threshold=True)
+    client.force_login(user)
+    page = client.get(f"/belaegning/indberetning/{report.pk}/").content.decode()
+    assert f'name="line-{line.pk}-assessment"' in page
+    assert f'name="line-{line.pk}-challenges"' not in page and f'name="line-{line.pk}-initiatives"' not in page
+    assert "udfordringer med belægningen" not in page
+    with pytest.raises(DomainError) as error:
+        report_submit(actor=economist, report=report, today=date(2017, 4, 20))
+    assert "skal have vurdering af efterregulering, som rammeaftalen beder om" in error.value.message_da
+    assert "mangler: vurdering af efterregulering." in error.value.message_da
+    assert not AuditEvent.objects.filter(event_type="occupancy_report.submitted").exists()
+    response = client.post(f"/belaegning/indberetning/{report.pk}/",
+                           {"step": "submit", f"line-{line.pk}-assessment": "no_effect"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    line = report.lines.get(over_threshold=True)  # submitting recomputes the lines; the texts stay with the offer
+    assert report.status == ReportStatus.SUBMITTED and (line.assessment, line.challenges) == ("no_effect", "")
 
 
 def _explain(world, report):
@@ -218,6 +254,7 @@ def test_api_draft_explain_submit_and_compiled(world, syd_agreement):
                               content_type="application/json")
     assert response.status_code == 200, response.content
     report = response.json()
+    assert report["required_texts"] == ["assessment", "challenges", "initiatives"]  # seed 000
     line = next(line for line in report["lines"] if line["over_threshold"])
     response = economist.post(f"/api/occupancy/reports/{report['id']}/submit")
     assert response.status_code == 400 and response.json()["field"] == "lines"

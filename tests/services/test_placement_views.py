@@ -76,7 +76,7 @@ def client_for(user) -> Client:
 
 
 def buy(world, *, cpr=CPR, start=date(YEAR, 1, 1), end=None, reserve=True, services_=(), custody="",
-        payer=None) -> Placement:
+        payer=None, **payment_agreement) -> Placement:
     from rammeaftale.accounts.actor import actor_from_user
     return services.placement_request(
         actor=actor_from_user(world["users"]["caseworker"]), reserve=reserve,
@@ -84,7 +84,7 @@ def buy(world, *, cpr=CPR, start=date(YEAR, 1, 1), end=None, reserve=True, servi
             offer=world["offer"], paying_municipality=payer or world["esbjerg"], citizen_name="Anna Andersen",
             cpr=cpr, start_date=start, planned_end=end, citizen_address="Strandvejen 3, 6700 Esbjerg",
             custody=custody, contact_name="Sara Sagsbehandler", contact_phone="76161616",
-            contact_email="sara@esbjerg.dk", services=tuple(services_),
+            contact_email="sara@esbjerg.dk", services=tuple(services_), **payment_agreement,
         ),
     )
 
@@ -211,6 +211,31 @@ def test_a_caseworker_buys_a_place_through_the_form(world):
     assert f"Placering {placement.reference} er oprettet, og pladsen er reserveret." in html
     assert "010116-****" in html and CHILD_CPR not in html and "Fælles" in html
     assert AuditEvent.objects.filter(event_type="placement.reserved", object_id=str(placement.pk)).count() == 1
+
+
+def test_buying_for_a_payer_outside_the_region_asks_for_the_payment_agreement_on_the_form(world):
+    """Issue 10 b: Copenhagen pays for a place in a Syddanmark offer: not covered by the Styringsaftale, and the
+    Syddanmark rulebook requires an individual payment agreement; the form says so and nothing is written."""
+    client = client_for(world["users"]["caseworker"])
+    url = f'{reverse("placements:placement_buy")}?offer={world["offer"].pk}'
+    assert "Individuel betalingsaftale" in text_of(client.get(url))
+    data = {"citizen_name": "Bo Barn", "cpr": "010116-4321", "paying_municipality": world["copenhagen"].pk,
+            "services": [world["basis"].pk], "start_date": f"{YEAR}-01-01", "reserve": "on"}
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and not Placement.objects.exists()
+    assert "kræver ved hvert køb en konkret og individuel betalingsaftale" in text_of(refused)
+    assert refused.context["form"].errors["payment_agreement"]
+    response = client.post(url, {**data, "payment_agreement": "Betalingsaftale KBH-12 (takst og underskud)",
+                                 "payment_agreement_follows_tariff_principles": "false"})
+    placement = Placement.objects.get()
+    assert response.status_code == 302
+    assert (placement.covered_by_agreement, placement.payment_agreement_follows_tariff_principles) == (False, False)
+    html = text_of(client.get(response["Location"]))
+    assert "Omfattet af styringsaftalen</dt><dd id=\"agreement-coverage\">Nej: betalingskommunen ligger uden for " \
+           "Region Syddanmark" in html
+    assert "Standardkontrakt, Ikke Rammeaftale" in html
+    assert "Betalingsaftale KBH-12 (takst og underskud)" in html
+    assert "Følger styringsaftalens takstprincipper: Nej" in html
 
 
 def test_the_vacancy_follows_the_start_date(world):
@@ -465,6 +490,7 @@ def test_the_contract_pdf_holds_the_standard_contract_with_the_full_cpr_as_a_log
         "Sara Sagsbehandler, tlf. 76161616, sara@esbjerg.dk",
         "Kommunalt tilbud", "Odense Kommune", f"EAN-nr. {odense.ean}", "CVR-nr. 35209115",
         "Botilbuddet Solsikken", "Solsikkevej 1, 5200 Odense V", "Tilbudsportalen-id 100101",
+        "Standardkontrakt for køb af plads – Rammeaftale", "Kontraktskabelon Rammeaftale",
         "Leverandøren er omfattet af styringsaftalen Ja", "Region Syddanmark", f"Demoaftale {YEAR}, Syddanmark",
         "SEL § 108", f"Takst {YEAR}", "Døgnophold", "2.314,50 kr.", "70.400,00 kr.", "Ekstra støtte", "525,00 kr.",
         f"1. januar {YEAR}", f"1. januar {YEAR + 1}",
@@ -480,10 +506,18 @@ def test_the_contract_pdf_holds_the_standard_contract_with_the_full_cpr_as_a_log
 
 
 def test_the_contract_shows_the_masked_cpr_to_those_who_may_not_read_it(world):
-    placement = buy(world, payer=world["copenhagen"])
+    placement = buy(world, payer=world["copenhagen"], payment_agreement="Betalingsaftale KBH-12",
+                    payment_agreement_follows_tariff_principles=True)
     text = pdf_text(client_for(world["users"]["economist"]).get(
         reverse("placements:placement_contract", args=[placement.pk])).content)
     assert "010190-**** (maskeret)" in text and "010190-1234" not in text
+    # Copenhagen pays: outside Syddanmark, so the template is «Ikke Rammeaftale» with the payment agreement.
+    for expected in ("Standardkontrakt for køb af plads – Ikke Rammeaftale",
+                     "Leverandøren er omfattet af styringsaftalen Nej: betalingskommunen ligger uden for Region "
+                     "Syddanmark", "Kontraktskabelon Ikke Rammeaftale",
+                     "Individuel betalingsaftale Betalingsaftale KBH-12",
+                     "Følger styringsaftalens takstprincipper Ja"):
+        assert expected in text, (expected, text)
     assert "Borgeren" in text and "Ikke relevant (voksen)" in text
     assert "Betalings- og handlekommune er samme kommune Nej" in text and "København Kommune" in text
     assert "Ikke registreret i placeringen" in text  # the paying municipality's contact is not on the placement
@@ -557,6 +591,23 @@ def test_the_api_buys_a_place_and_refuses_bad_input_in_danish(world):
         "requested", "Odense", "010190-****")
     assert [s["name"] for s in data["services"]] == ["Døgnophold", "Ekstra støtte"]
     assert "cpr" not in data and CPR not in created.content.decode()
+    assert (data["covered_by_agreement"], data["contract_variant"], data["payment_agreement"]) == (
+        True, "Rammeaftale", "")
+
+    outside = {**body, "cpr": "0202902345", "paying_municipality_id": world["copenhagen"].pk}
+    refused = api_post(caseworker, "", outside)
+    assert refused.status_code == 400 and refused.json()["field"] == "payment_agreement"
+    assert "individuel betalingsaftale" in refused.json()["message"]
+    unsure = api_post(caseworker, "", {**outside, "payment_agreement": "Aftale 12"})
+    assert unsure.json()["field"] == "payment_agreement_follows_tariff_principles"
+    assert Placement.objects.count() == 1
+    created = api_post(caseworker, "", {**outside, "payment_agreement": "Aftale 12",
+                                        "payment_agreement_follows_tariff_principles": True})
+    assert created.status_code == 201
+    data = created.json()
+    assert (data["covered_by_agreement"], data["contract_variant"], data["agreement_coverage_note"]) == (
+        False, "Ikke Rammeaftale", "betalingskommunen ligger uden for Region Syddanmark")
+    assert (data["payment_agreement"], data["payment_agreement_follows_tariff_principles"]) == ("Aftale 12", True)
 
 
 def test_the_api_runs_every_action_and_logs_cpr_reads(world):

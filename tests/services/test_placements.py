@@ -242,3 +242,99 @@ def test_notice_given_shortens_nothing_the_notice_set(offer, esbjerg, people):
     with pytest.raises(DomainError, match="tidligst være 01.10.2026"):
         services.placement_end_date_set(actor=people["esbjerg_caseworker"], placement=placement,
                                         end_date=date(YEAR, 8, 1), reason="Før tid", today=date(YEAR, 7, 1))
+# --- the Styringsaftale: private offers and buyers outside the region (issue 10 b) --------------------------------
+
+
+def _request(offer, payer, *, cpr=CPR, **extra):
+    return PlacementRequest(offer=offer, paying_municipality=payer, citizen_name="Anna Andersen", cpr=cpr,
+                            start_date=date(2020, 3, 1), custody="", contact_name="Sagsbehandler", **extra)
+
+
+@pytest.fixture
+def offer_2020(offer):
+    """The Syddanmark offer with a tariff in 2020, a year the Syddanmark 2019–2020 agreement covers."""
+    Tariff.objects.create(service=offer.services.get(), year=2020, amount_ore=230_000, origin=TariffOrigin.PUBLISHED)
+    return offer
+
+
+def test_a_purchase_within_the_region_from_a_public_offer_is_covered(offer_2020, esbjerg, people):
+    placement = placement_request(actor=people["esbjerg_caseworker"], request=_request(offer_2020, esbjerg))
+    assert (placement.covered_by_agreement, placement.agreement_coverage_note, placement.contract_variant) == (
+        True, "", "Rammeaftale")
+    with pytest.raises(DomainError, match="omfattet af styringsaftalen; en individuel betalingsaftale hører kun til"
+                       ) as error:
+        placement_request(actor=people["esbjerg_caseworker"], request=_request(
+            offer_2020, esbjerg, cpr="0202902345", payment_agreement="Aftale 7",
+            payment_agreement_follows_tariff_principles=True))
+    assert error.value.field == "payment_agreement" and Placement.objects.count() == 1
+
+
+def test_a_private_offer_is_not_covered_and_its_payment_agreement_is_recorded(
+        agreements, region_syd, esbjerg, make_offer, system, people):
+    from rammeaftale.registry.services import private_operator_create
+
+    operator = private_operator_create(actor=system, name="Opholdsstedet Lærkereden ApS", cvr="35209115",
+                                       region=region_syd)
+    private = make_offer(operator, name="Lærkereden", places=3)
+    basis = registry_services.service_create(actor=system, offer=private, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=2020, amount_ore=250_000, origin=TariffOrigin.PUBLISHED)
+    without = placement_request(actor=people["esbjerg_caseworker"], request=_request(private, esbjerg))
+    assert (without.covered_by_agreement, without.agreement_coverage_note, without.contract_variant) == (
+        False, "tilbuddet er privat", "Ikke Rammeaftale")
+    assert without.payment_agreement == ""  # within the region: no rulebook requires one
+    with pytest.raises(DomainError, match="Skriv betalingsaftalen eller dens reference") as error:
+        placement_request(actor=people["esbjerg_caseworker"], request=_request(
+            private, esbjerg, cpr="0303903456", payment_agreement_follows_tariff_principles=True))
+    assert error.value.field == "payment_agreement" and Placement.objects.count() == 1
+    recorded = placement_request(actor=people["esbjerg_caseworker"], request=_request(
+        private, esbjerg, cpr="0202902345", payment_agreement="Kontrakt 2020-17 med Lærkereden ApS",
+        payment_agreement_follows_tariff_principles=False))
+    assert (recorded.payment_agreement, recorded.payment_agreement_follows_tariff_principles) == (
+        "Kontrakt 2020-17 med Lærkereden ApS", False)
+    event = AuditEvent.objects.filter(event_type="placement.reserved").latest("pk")
+    assert event.after["payment_agreement"] == "Kontrakt 2020-17 med Lærkereden ApS"
+
+
+def test_a_buyer_outside_the_region_needs_the_individual_payment_agreement_the_rulebook_requires(
+        offer_2020, copenhagen, people):
+    caseworker = people["copenhagen_caseworker"]
+    with pytest.raises(DomainError) as error:
+        placement_request(actor=caseworker, request=_request(offer_2020, copenhagen))
+    assert error.value.field == "payment_agreement"
+    assert error.value.message_da.startswith(
+        "Købet er ikke omfattet af styringsaftalen (betalingskommunen ligger uden for Region Syddanmark). "
+        "Rammeaftale 2019–2020, Syddanmark kræver ved hvert køb en konkret og individuel betalingsaftale")
+    with pytest.raises(DomainError, match="følger styringsaftalens takstprincipper") as error:
+        placement_request(actor=caseworker, request=_request(offer_2020, copenhagen, payment_agreement="Aftale 12"))
+    assert error.value.field == "payment_agreement_follows_tariff_principles"
+    with pytest.raises(DomainError, match="kræver ved hvert køb") as error:
+        placement_request(actor=caseworker, request=_request(
+            offer_2020, copenhagen, payment_agreement=" ", payment_agreement_follows_tariff_principles=True))
+    assert error.value.field == "payment_agreement"
+    with pytest.raises(DomainError, match="Højst 2000 tegn") as error:
+        placement_request(actor=caseworker, request=_request(
+            offer_2020, copenhagen, payment_agreement="x" * 2001, payment_agreement_follows_tariff_principles=True))
+    assert not Placement.objects.exists()
+    assert not AuditEvent.objects.filter(event_type__startswith="placement").exists()
+    placement = placement_request(actor=caseworker, request=_request(
+        offer_2020, copenhagen, payment_agreement="Betalingsaftale 12: underskud deles efter forbrug",
+        payment_agreement_follows_tariff_principles=True))
+    assert (placement.covered_by_agreement, placement.contract_variant) == (False, "Ikke Rammeaftale")
+    assert placement.agreement_coverage_note == "betalingskommunen ligger uden for Region Syddanmark"
+    assert placement.payment_agreement_follows_tariff_principles is True
+
+
+def test_the_buyers_rulebook_requires_it_when_buying_outside_its_region(agreements, copenhagen, esbjerg, make_offer,
+                                                                         system, people):
+    """Seed 000: "I forhold til køb og salg uden for Syddanmark …": Esbjerg buying in Copenhagen needs the
+    agreement too, though the Hovedstaden rulebook says nothing about it."""
+    offer = make_offer(copenhagen, name="Bofællesskabet Engen", places=2)
+    basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=2022, amount_ore=255_467, origin=TariffOrigin.PUBLISHED)
+    request = PlacementRequest(offer=offer, paying_municipality=esbjerg, citizen_name="Anna Andersen", cpr=CPR,
+                               start_date=date(2022, 3, 1))
+    coverage = services.agreement_coverage(offer=offer, payer=esbjerg, on=date(2022, 3, 1))
+    assert coverage.payment_agreement_required_by == "Rammeaftale 2019–2020, Syddanmark"
+    with pytest.raises(DomainError, match="Rammeaftale 2019–2020, Syddanmark kræver ved hvert køb"):
+        placement_request(actor=people["esbjerg_caseworker"], request=request)
+    assert not Placement.objects.exists()

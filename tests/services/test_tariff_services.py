@@ -13,8 +13,8 @@ from rammeaftale.engine.true_up import TrueUpInput
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import Agreement, OfferCategory, RulebookVersion
 from rammeaftale.tariffs import services
-from rammeaftale.tariffs.models import Tariff, TariffCalculation
-from rammeaftale.tariffs.selectors import reserve_balance_ore, reserve_warnings, tariff_list
+from rammeaftale.tariffs.models import ReserveEntry, Tariff, TariffCalculation
+from rammeaftale.tariffs.selectors import offer_tariffs, reserve_balance_ore, reserve_warnings, tariff_list
 
 
 @pytest.fixture
@@ -63,6 +63,26 @@ def test_occupancy_outside_the_bounds_needs_an_approval(hovedstaden_offer, econo
     assert Tariff.objects.get(service=basis, year=2022).amount_ore > 255467
 
 
+def test_the_approval_is_asked_only_where_the_rulebook_says_deviation_needs_approval(hovedstaden_offer, economist):
+    from rammeaftale.registry.services import rulebook_of
+    from rammeaftale.rulebooks import Param
+
+    offer, basis = hovedstaden_offer
+    budget = services.tariff_budget_save(
+        actor=economist, offer=offer, year=2022, lines=[_illustrative_line(basis, budgeted_occupancy_pct=Decimal(92))]
+    ).budget
+    rulebook = rulebook_of(budget.rulebook)
+    lines = list(budget.lines.select_related("service"))
+    with pytest.raises(DomainError, match="godkendelse"):
+        services.tariff_calculation_build(rulebook=rulebook, year=2022, short_stay=False, lines=lines, approvals={})
+    free = rulebook.model_copy(update={"budgeted_occupancy": rulebook.budgeted_occupancy.model_copy(update={
+        "deviation_needs_approval": Param[bool](value=False, assumed="test: no approval needed")})})
+    stored, tariffs = services.tariff_calculation_build(rulebook=free, year=2022, short_stay=False, lines=lines,
+                                                        approvals={})
+    check = next(c for c in stored["checks"] if c["check"] == "budgeted_occupancy")
+    assert (check["ok"], check["approved"]) == (False, False) and tariffs[0].amount_ore > 255467
+
+
 def test_budgeted_occupancy_defaults_to_the_average_of_two_years(hovedstaden_offer, economist):
     offer, basis = hovedstaden_offer
     services.actual_occupancy_set(actor=economist, offer=offer, year=2019, occupancy_pct=Decimal("96"))
@@ -99,17 +119,44 @@ def test_true_up_reserve_enters_t_plus_2_and_the_ledger_warns_before_expiry(
         year=2021, cost_based_budget_kr=Decimal(8_000_000), cost_based_accounts_kr=Decimal(7_648_000),
         other_tariff_income_kr=Decimal(8_418_000)))
     assert (record.kept_ore, record.to_tariff_ore, record.enters_tariff_year) == (40_000_000, -37_000_000, 2023)
-    assert reserve_balance_ore(operator_id=offer.operator_id, year=2023) == 40_000_000
+    assert reserve_balance_ore(offer_id=offer.pk, year=2023) == 40_000_000
     budget = services.tariff_budget_save(actor=economist, offer=offer, year=2023,
                                          lines=[_illustrative_line(basis, true_up_kr=None)])
     assert budget.budget.lines.get().true_up_ore == -37_000_000 and "Efterregulering fra 2021" in budget.notes[0]
     services.reserve_use(actor=economist, offer=offer, year=2024, amount_kr=Decimal(300_000), text="Kompetenceudvikling")
-    assert reserve_balance_ore(operator_id=offer.operator_id, year=2025) == 10_000_000
-    assert reserve_warnings(operator_id=offer.operator_id, year=2025) == [
+    assert reserve_balance_ore(offer_id=offer.pk, year=2025) == 10_000_000
+    assert reserve_warnings(offer_id=offer.pk, year=2025) == [
         "Hensat overskud fra 2021: 100000.00 kr. skal være brugt senest i 2026."]
-    assert reserve_balance_ore(operator_id=offer.operator_id, year=2027) == 0
+    assert reserve_balance_ore(offer_id=offer.pk, year=2027) == 0
     with pytest.raises(DomainError, match="højst bruges"):
         services.reserve_use(actor=economist, offer=offer, year=2025, amount_kr=Decimal(100_001), text="For meget")
+
+
+def test_reserves_are_kept_per_offer(hovedstaden_offer, economist, make_offer, copenhagen, system, client, make_user):
+    """Correction (issue 10 e): a reserved surplus is the offer's; the operator's other offer neither sees it in
+    its balance nor draws on it."""
+    offer, _ = hovedstaden_offer
+    other = make_offer(copenhagen, name="Aflastningen Kilden", places=6)
+    services.true_up_record(actor=economist, offer=offer, data=TrueUpInput(
+        year=2021, cost_based_budget_kr=Decimal(8_000_000), cost_based_accounts_kr=Decimal(7_648_000),
+        other_tariff_income_kr=Decimal(8_418_000)))
+    assert offer.operator_id == other.operator_id
+    assert reserve_balance_ore(offer_id=offer.pk, year=2022) == 40_000_000
+    assert reserve_balance_ore(offer_id=other.pk, year=2022) == 0
+    assert reserve_warnings(offer_id=other.pk, year=2025) == []
+    with pytest.raises(DomainError, match="højst bruges 0.00 kr. af Aflastningen Kildens hensatte midler") as error:
+        services.reserve_use(actor=economist, offer=other, year=2022, amount_kr=Decimal(1), text="Lån fra naboen")
+    assert error.value.field == "amount_kr"
+    assert not ReserveEntry.objects.filter(offer=other).exists()
+    services.reserve_use(actor=economist, offer=offer, year=2022, amount_kr=Decimal(100_000), text="Efteruddannelse")
+    assert reserve_balance_ore(offer_id=offer.pk, year=2022) == 30_000_000
+    shown = offer_tariffs(actor=economist, offer_id=offer.pk, this_year=2026)
+    assert (shown.reserve_balance_ore, shown.reserve_warnings) == (
+        30_000_000, ["Hensat overskud fra 2021: 300000.00 kr. skal være brugt senest i 2026."])
+    assert offer_tariffs(actor=economist, offer_id=other.pk, this_year=2026).reserve_balance_ore is None
+    client.force_login(make_user(copenhagen, Role.ECONOMIST))
+    assert 'id="reserve"' in client.get(f"/takster/tilbud/{offer.pk}/").content.decode()
+    assert 'id="reserve"' not in client.get(f"/takster/tilbud/{other.pk}/").content.decode()
 
 
 def test_tariff_list_flags_growth_above_pl_until_explained(hovedstaden_offer, economist, system):

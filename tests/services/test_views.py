@@ -333,6 +333,9 @@ def test_the_agreement_page_shows_each_rule_with_its_source_or_assumption(client
     # An assumed rule is marked as such, with the reason.
     assumed = html.split('data-path="occupancy.deviation_mode"', 1)[1].split("</tr>", 1)[0]
     assert "rule--assumed" in html and "Antaget:" in assumed and "procentpoint" in assumed
+    # An informational rule is marked so (issue 10 item 6); a rule the code reads is not.
+    covers = html.split('data-path="market.styringsaftale_covers"', 1)[1].split("</tr>", 1)[0]
+    assert "til orientering" in covers and "til orientering" not in sourced
 
 
 def test_a_source_with_a_web_address_is_a_link(client, agreements, esbjerg, make_user):

@@ -203,19 +203,26 @@ def test_sjaelland_expense_report_and_market_rules():
     assert rulebook.occupancy.reports.assumed
 
 
-def test_research_values_are_assumed_outside_the_region_they_were_quoted_for():
-    # The occupancy clause (research § 1.3) has KKR Sjælland wording: a source only for Sjælland.
+def test_research_clauses_no_seed_attributes_to_the_region_are_assumed():
+    # Correction (issue 10 f): the budgeted-occupancy clause (research § 1.3) is KKR Sjælland's only by inference
+    # [I], and no seed says the "Håndtering af overskud" clause (research § 1.4) is Hovedstaden's: assumed in every
+    # rulebook, the clause, its URL and the quote kept in the reason.
+    sections = ("method", "min_pct", "max_pct", "recommended_max_pct", "short_stay_min_pct",
+                "deviation_needs_approval")
     for key in KEYS:
-        param = rulebook_load(key=key).budgeted_occupancy.min_pct
-        if key == "sjaelland-2025-2026":
-            assert param.source.doc == "clause-anvendt-belaegningsprocent"
-            assert document_sources()[param.source.doc].via == "research-domain-rules"
-        else:
-            assert param.assumed and "§ 1.3" in param.assumed
-    for key in KEYS:
-        assert rulebook_load(
-            key=key
-        ).occupancy.deviation_mode.assumed  # the seeds never say points or relative
+        rulebook = rulebook_load(key=key)
+        for name in sections:
+            param = getattr(rulebook.budgeted_occupancy, name)
+            assert param.source is None and "§ 1.3" in param.assumed, (key, name)
+            assert "anvendt-belægningsprocent-i-takstberegningen" in param.assumed, (key, name)
+        assert rulebook.occupancy.deviation_mode.assumed  # the seeds never say points or relative
+    true_up = rulebook_load(key="hovedstaden-2021-2022").true_up
+    for param in (true_up.mode, true_up.limit_pct, true_up.reserve_use_within_years):
+        assert param.source is None and "håndtering-af-overskud" in param.assumed
+    assert "»Hensatte overskud skal anvendes inden for 5 år" in true_up.reserve_use_within_years.assumed
+    cited = {row.source.doc for key in KEYS for row in rulebook_parameters(rulebook_load(key=key)) if row.source}
+    assert not cited & {"clause-anvendt-belaegningsprocent", "clause-haandtering-af-overskud"}
+    assert "clause-syddanmark-overskudsmodel" in cited  # research quotes it as Syddanmark's; seed 002 bilag 19
 
 
 # --- round trip ---------------------------------------------------------------------------------------------
@@ -515,7 +522,24 @@ def test_notice_months_and_budgeted_bounds():
         rulebook.notice_months("castle")
     assert rulebook.budgeted_occupancy_bounds(short_stay=False) == (Decimal(95), Decimal(100))
     assert rulebook.budgeted_occupancy_bounds(short_stay=True) == (Decimal(90), Decimal(100))
-    assert rulebook.monthly_conversion_fraction() == Fraction(365, 12)
+    assert rulebook.monthly_conversion_fraction(2022) == Fraction(365, 12)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_monthly_conversion_in_a_leap_year_is_its_own_parameter(key):
+    # Correction (issue 10 d): a leap year's monthly tariff follows `tariffs.monthly_conversion_leap_year`.
+    rulebook = rulebook_load(key=key)
+    assert rulebook.monthly_conversion_fraction(2023) == Fraction(365, 12)
+    assert rulebook.monthly_conversion_fraction(2024) == Fraction(366, 12)
+    assert rulebook.monthly_conversion_fraction(2000) == Fraction(366, 12)  # divisible by 400: a leap year
+    assert rulebook.monthly_conversion_fraction(2100) == Fraction(365, 12)  # by 100, not 400: not one
+    assert "Hadruplund 2020" in rulebook.tariffs.monthly_conversion_leap_year.assumed
+
+
+def test_a_leap_year_rulebook_value_steers_the_conversion(tmp_path):
+    path = _variant(tmp_path, key="syddanmark-2017", old='monthly_conversion_leap_year = { value = "366/12"',
+                    new='monthly_conversion_leap_year = { value = "365/12"')
+    assert rulebook_load_path(path=path).monthly_conversion_fraction(2016) == Fraction(365, 12)
 
 
 def test_occupancy_deviation_of_5_points_or_more_is_reportable():
@@ -561,7 +585,7 @@ def test_values_are_displayed_in_danish():
     assert hov["occupancy.reports"].value_display == "Ingen"
     sja = _params("sjaelland-2025-2026")
     assert sja["tariffs.expense_increase_report_offer_types"].value_display == "Døgn- og botilbud"
-    assert sja["budgeted_occupancy.min_pct"].source.via == "research-domain-rules"
+    assert syd["true_up.mode"].source.via == "research-domain-rules"
 
 
 # --- boundaries ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The tariff engine: worked examples and properties (tariff × budgeted days gives back the basis within rounding)."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
@@ -11,6 +11,7 @@ from rammeaftale.engine.tariff import (
     ServiceBudget,
     TariffInputError,
     Unit,
+    days_per_month_text,
     service_tariff_calculate,
     tariff_calculate,
 )
@@ -89,3 +90,24 @@ def test_tariff_times_budgeted_days_reproduces_the_basis_within_rounding(salarie
     tariff = service_tariff_calculate(budget=budget, year=year, monthly_conversion=MONTHLY)
     assert abs(tariff.unit_tariff_kr * tariff.units - tariff.basis_kr) <= Decimal("0.005") * tariff.units
     assert sum(line.per_unit_kr for line in tariff.breakdown) + tariff.rounding_kr == tariff.unit_tariff_kr
+
+
+def test_monthly_tariff_of_a_leap_year_through_the_json_engine():
+    """Issue 10 d: the same budget in 2024 (366 days) gets the rulebook's leap-year conversion, 366/12."""
+    import json
+    from pathlib import Path
+
+    from rammeaftale.engine.tariff_json import tariff_calculate_json
+
+    budget = json.loads((Path(__file__).resolve().parents[2] / "docs" / "examples" / "budget-hovedstaden-2022.json")
+                        .read_text(encoding="utf-8"))
+    normal = tariff_calculate_json(budget)
+    leap = tariff_calculate_json({**budget, "year": 2024})
+    assert (normal["monthly_conversion"], leap["monthly_conversion"]) == ("365/12", "366/12")
+    assert normal["services"][0]["monthly_tariff"] == "77704.55"  # 2,554.67 × 365/12
+    daily = Decimal(leap["services"][0]["tariff"])
+    assert daily == Decimal("2547.69")  # 10,630,000 kr over 12 × 366 × 95 % = 4,172.4 days
+    monthly = (daily * 366 / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert leap["services"][0]["monthly_tariff"] == str(monthly)
+    assert leap["services"][0]["monthly_tariff"] == "77704.55"  # a month costs the same: 1/12 of the year
+    assert days_per_month_text(Fraction(366, 12)) == "366/12" and days_per_month_text(Fraction(365, 12)) == "365/12"

@@ -63,7 +63,8 @@ class GrowthRules:
 
 def growth_rules_of(rulebook: Rulebook) -> GrowthRules:
     rules = rulebook.tariffs
-    report_pct, report_types = rules.expense_increase_report_pct, rules.expense_increase_report_offer_types
+    report_pct = rulebook.tariffs.expense_increase_report_pct
+    report_types = rulebook.tariffs.expense_increase_report_offer_types
     return GrowthRules(
         cap=rules.growth_cap.value,
         applies_to=rules.growth_cap_applies_to.value if rules.growth_cap_applies_to else None,

@@ -5,8 +5,8 @@ langsigtede omkostninger"): tariff basis = direct costs + overhead + depreciatio
 + civil-servant pension − income that is not tariff income ± true-up from year t−2, divided by
 places × days in the year × budgeted occupancy (or, for hour-based services, by budgeted citizen-facing hours).
 Rounding points: the unit tariff is rounded half up to øre; the monthly tariff is the rounded daily tariff times the
-rulebook's conversion (e.g. 365/12), rounded half up to øre. The per-unit breakdown is rounded per line and a
-rounding line makes the lines add up to the tariff exactly.
+rulebook's conversion for the year (e.g. 365/12, in a leap year its own parameter), rounded half up to øre. The
+per-unit breakdown is rounded per line and a rounding line makes the lines add up to the tariff exactly.
 """
 import calendar
 from dataclasses import dataclass
@@ -64,6 +64,14 @@ def round_ore(amount: Decimal) -> Decimal:
 
 def days_in_year(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
+
+
+def days_per_month_text(conversion: Fraction) -> str:
+    """A conversion as the rulebooks write it, over twelve months where it is one: 365/12, 366/12 (not 61/2)."""
+    per_year = conversion * 12
+    if per_year.denominator == 1:
+        return f"{per_year.numerator}/12"
+    return f"{conversion.numerator}/{conversion.denominator}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
-from rammeaftale.engine.tariff import ServiceBudget, TariffInputError, Unit, tariff_calculate
+from rammeaftale.engine.tariff import ServiceBudget, TariffInputError, Unit, days_per_month_text, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.rulebooks import RulebookError, rulebook_load
 
@@ -132,13 +132,12 @@ def tariff_calculate_json(data: Any) -> dict:
     services, checks = [], []
     for index, service in enumerate(budget.services):
         costs = service.costs
-        overhead_pct = costs.overhead_pct
-        if costs.overhead is None and overhead_pct is None and norm is not None:
-            overhead_pct = norm.value  # no overhead given: the agreement's norm applies
+        # No overhead given is no overhead, as on the budget page: the norm is "et gennemsnitligt mål for
+        # kommunerne under ét" (seed 003), a target across offers, checked below, never a value put in a budget.
         services.append(ServiceBudget(
             name=service.name, kind=service.kind, unit=Unit(service.unit), salaries_kr=costs.salaries,
             property_kr=costs.property, other_direct_kr=costs.other_direct, overhead_kr=costs.overhead,
-            overhead_pct=overhead_pct, depreciation_kr=costs.depreciation,
+            overhead_pct=costs.overhead_pct, depreciation_kr=costs.depreciation,
             capital_book_value_kr=costs.capital_book_value, interest_rate_pct=costs.interest_rate_pct,
             pension_kr=costs.civil_servant_pension, other_income_kr=service.other_income, true_up_kr=service.true_up,
             places=service.places or 0, budgeted_occupancy_pct=service.budgeted_occupancy_pct or Decimal(0),
@@ -152,10 +151,12 @@ def tariff_calculate_json(data: Any) -> dict:
             )
             checks.append({"service": service.name, "check": "budgeted_occupancy",
                            "ok": occupancy.within_bounds and not occupancy.above_recommended,
-                           "needs_approval": not occupancy.within_bounds, "message": occupancy.message_da()})
+                           "needs_approval": not occupancy.within_bounds
+                           and rulebook.budgeted_occupancy.deviation_needs_approval.value,
+                           "message": occupancy.message_da()})
+    conversion = rulebook.monthly_conversion_fraction(budget.year)
     try:
-        result = tariff_calculate(services=services, year=budget.year,
-                                  monthly_conversion=rulebook.monthly_conversion_fraction())
+        result = tariff_calculate(services=services, year=budget.year, monthly_conversion=conversion)
     except TariffInputError as exc:
         raise EngineInputError(field=exc.field, message=str(exc)) from exc
     if norm is not None:
@@ -169,7 +170,7 @@ def tariff_calculate_json(data: Any) -> dict:
                                "message": f"Overhead {share} % af direkte omkostninger; normen er {norm.value} %."})
     return {
         "rulebook": rulebook.key, "rulebook_version": rulebook.version, "year": budget.year, "offer": budget.offer,
-        "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
+        "monthly_conversion": days_per_month_text(conversion),
         "services": [
             {
                 "name": tariff.name, "kind": tariff.kind, "unit": str(tariff.unit), "basis": str(tariff.basis_kr),

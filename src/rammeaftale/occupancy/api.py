@@ -23,6 +23,7 @@ from rammeaftale.occupancy.services import (
     report_draft,
     report_line_explain,
     report_submit,
+    report_texts,
 )
 from rammeaftale.registry.models import Organisation
 
@@ -39,6 +40,7 @@ def _report_json(report: OccupancyReport) -> dict:
         "deadline": report.deadline.isoformat(), "status": report.status, "late": report.is_late,
         "submitted_on": report.submitted_on.isoformat() if report.submitted_on else None,
         "threshold_pct": pct_text(report.threshold_pct), "deviation_mode": report.deviation_mode,
+        "required_texts": list(report_texts(report)),
         "lines": [dict(line_json(line, reported=report.status == "submitted"), id=line.pk)
                   for line in report_lines(report)],
     }

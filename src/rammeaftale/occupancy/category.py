@@ -84,7 +84,7 @@ def _daily_tariff(offer: Offer, year: int, rulebook) -> tuple[Decimal | None, st
         amount_ore, tariff_year, service, label = tariff.amount_ore, tariff.year, tariff.service, ""
     amount = ore_to_kr(amount_ore)
     if service.unit == "month" and rulebook is not None:
-        conversion = rulebook.monthly_conversion_fraction()
+        conversion = rulebook.monthly_conversion_fraction(tariff_year)
         amount = (amount * conversion.denominator / conversion.numerator).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return amount, f"{service.name}, takst {tariff_year}{label}"
 

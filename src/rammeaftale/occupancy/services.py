@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 from django.db import transaction
 from django.utils import timezone
@@ -200,7 +199,7 @@ def true_up_estimate(*, lines: list[ServiceBudget], year: int, rulebook, occupie
     day_lines = [line for line in lines if line.service.unit == Unit.DAY and line.places]
     if not day_lines or not capacity_days:
         return TrueUpEstimate(outlook=TrueUpOutlook.UNKNOWN, result_ore=None, to_tariff_ore=None, tariff_year=None)
-    conversion = Fraction(rulebook.tariffs.monthly_conversion.value)
+    conversion = rulebook.monthly_conversion_fraction(year)
     try:
         result = tariff_calculate(services=[engine_service_budget(line) for line in day_lines], year=year,
                                   monthly_conversion=conversion)
@@ -338,15 +337,30 @@ def report_line_explain(*, actor: Actor, line: OccupancyReportLine, assessment: 
     return line
 
 
+REPORT_TEXT_LABELS = {"assessment": "vurdering af efterregulering", "challenges": "udfordringer",
+                      "initiatives": "initiativer"}
+
+
+def report_texts(report: OccupancyReport) -> tuple[str, ...]:
+    """What the report's rulebook asks of an offer over the threshold (`occupancy.report_texts`), in its order."""
+    return rulebook_of(report.agreement.rulebook).occupancy.report_texts.value
+
+
+def report_texts_da(texts: tuple[str, ...]) -> str:
+    """«vurdering af efterregulering, udfordringer og initiativer»: the texts as one Danish phrase."""
+    labels = [REPORT_TEXT_LABELS[text] for text in texts]
+    return " og ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
+
+
 def missing_explanations(report: OccupancyReport) -> list[str]:
-    """What an over-threshold line still lacks, one Danish sentence per line (row number as on the page)."""
+    """What an over-threshold line still lacks of the texts the rulebook asks for, one Danish sentence per line
+    (row number as on the page)."""
+    texts = report_texts(report)
     problems = []
     for row, line in enumerate(report.lines.select_related("offer").order_by("-over_threshold", "offer__name"), 1):
         if not line.over_threshold:
             continue
-        missing = [label for label, value in (("vurdering af efterregulering", line.assessment),
-                                              ("udfordringer", line.challenges),
-                                              ("initiativer", line.initiatives)) if not value.strip()]
+        missing = [REPORT_TEXT_LABELS[text] for text in texts if not getattr(line, text).strip()]
         if missing:
             problems.append(
                 f"Række {row}, «{line.offer.name}»: belægningen {_da(line.actual_pct)} % afviger "
@@ -376,8 +390,8 @@ def report_submit(*, actor: Actor, report: OccupancyReport, today: date | None =
     problems = missing_explanations(report)
     if problems:
         raise DomainError(
-            "Indberetningen kan ikke sendes: tilbud over tærsklen skal have vurdering, udfordringer og initiativer. "
-            + " ".join(problems),
+            f"Indberetningen kan ikke sendes: tilbud over tærsklen skal have {report_texts_da(report_texts(report))}, "
+            "som rammeaftalen beder om. " + " ".join(problems),
             field="lines", message_en="offers over the threshold lack the required explanation",
         )
     before = model_snapshot(report)

@@ -26,6 +26,7 @@ from rammeaftale.occupancy.services import (
     report_draft,
     report_line_explain,
     report_submit,
+    report_texts,
 )
 from rammeaftale.registry.models import Agreement, Organisation
 from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
@@ -74,16 +75,17 @@ def report_start(request, agreement_id: int, code: str):
     return redirect("occupancy:report", report_id=report.pk)
 
 
-def _save_lines(request, actor, lines) -> int:
+def _save_lines(request, actor, lines, *, texts: tuple[str, ...]) -> int:
+    """The texts the rulebook asks for, as posted; a text it does not ask for is not on the page and stays as is."""
     saved = 0
     for line in lines:
         if not line.over_threshold:
             continue
         prefix = f"line-{line.pk}-"
-        values = {name: request.POST.get(prefix + name, "").replace("\x00", "").strip()
-                  for name in ("assessment", "challenges", "initiatives")}
-        if (values["assessment"], values["challenges"], values["initiatives"]) != (
-                line.assessment, line.challenges, line.initiatives):
+        current = {name: getattr(line, name) for name in ("assessment", "challenges", "initiatives")}
+        values = {**current, **{name: request.POST.get(prefix + name, "").replace("\x00", "").strip()
+                                for name in texts}}
+        if values != current:
             report_line_explain(actor=actor, line=line, **values)
             saved += 1
     return saved
@@ -107,7 +109,8 @@ def report(request, report_id: int):
                              code=occupancy_report.code)
                 messages.info(request, "Tallene er beregnet igen ud fra placeringerne.")
             else:
-                _save_lines(request, actor, report_lines(occupancy_report))
+                _save_lines(request, actor, report_lines(occupancy_report),
+                            texts=report_texts(occupancy_report))
                 if action == "submit":
                     submitted = report_submit(actor=actor, report=occupancy_report)
                     if submitted.is_late:
@@ -129,7 +132,7 @@ def report(request, report_id: int):
         line.chart_svg = charts.get(line.offer_id, "")
     return render(request, "occupancy/report.html", {
         "report": occupancy_report, "lines": lines, "editable": editable,
-        "assessments": Assessment.choices,
+        "assessments": Assessment.choices, "texts": report_texts(occupancy_report),
         "missing": missing_explanations(occupancy_report) if editable else [],
         "over": sum(1 for line in lines if line.over_threshold),
     })

@@ -69,6 +69,10 @@ class PlacementOut(Schema):
     end_date: date | None
     holds_until: date | None = Field(description="Første dag, pladsen er ledig igen (null: løbende).")
     covered_by_agreement: bool
+    agreement_coverage_note: str = Field(description="Hvorfor købet ikke er omfattet af styringsaftalen (tom: omfattet).")
+    contract_variant: str = Field(description="Standardkontraktens skabelon: «Rammeaftale» eller «Ikke Rammeaftale».")
+    payment_agreement: str = Field(description="Køb uden for styringsaftalen: den individuelle betalingsaftale.")
+    payment_agreement_follows_tariff_principles: bool | None
     over_occupancy_reason: str
     cancelled_reason: str
     services: list[PlacementServiceOut]
@@ -142,6 +146,11 @@ class PlacementIn(Schema):
     contact_phone: str = Field("", max_length=30)
     contact_email: str = Field("", max_length=254)
     service_ids: list[int] = Field(default_factory=list, description="Tom: tilbuddets basisydelser.")
+    payment_agreement: str = Field("", max_length=2000, description=(
+        "Kun ved køb uden for styringsaftalen (privat tilbud, betalingskommune uden for tilbuddets region): aftalen "
+        "eller dens reference; påkrævet, hvor regelbogen kræver en individuel betalingsaftale."))
+    payment_agreement_follows_tariff_principles: bool | None = Field(
+        None, description="Følger betalingsaftalen styringsaftalens takstprincipper? Påkrævet med en betalingsaftale.")
     reserve: bool = Field(True, description="Reservér pladsen nu (ellers en anmodning, driftsherren bekræfter).")
     over_occupancy_reason: str = Field("", max_length=1000)
 
@@ -286,7 +295,8 @@ def placement_create(request, payload: PlacementIn):
             offer=offer, paying_municipality=payer, citizen_name=payload.citizen_name, cpr=payload.cpr,
             start_date=payload.start_date, planned_end=payload.planned_end, citizen_address=payload.citizen_address,
             custody=payload.custody, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
-            contact_email=payload.contact_email, services=tuple(chosen),
+            contact_email=payload.contact_email, services=tuple(chosen), payment_agreement=payload.payment_agreement,
+            payment_agreement_follows_tariff_principles=payload.payment_agreement_follows_tariff_principles,
         ),
     )
     return Status(201, _detail(actor, placement))

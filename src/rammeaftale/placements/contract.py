@@ -1,8 +1,9 @@
 """The national standard contract (standardkontrakt) of a placement: its data, and the PDF (WeasyPrint, PDF/UA).
 
 The fields follow the standard contract for purchases of places (research/domain_rules.md § 6): citizen, custody,
-acting and paying municipality with EAN and contact, supplier with EAN or CVR, coverage by the Styringsaftale,
-services with legal basis and tariff, payment terms and notice, each term with its source in the rulebook.
+acting and paying municipality with EAN and contact, supplier with EAN or CVR, coverage by the Styringsaftale (the
+template «Rammeaftale» or «Ikke Rammeaftale», and outside it the individual payment agreement), services with legal
+basis and tariff, payment terms and notice, each term with its source in the rulebook.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -72,6 +73,10 @@ class Contract:
     supplier_kind: str
     offer_address: str
     covered_by_agreement: bool
+    variant: str  # «Rammeaftale» or «Ikke Rammeaftale», the two templates of the standard contract
+    coverage_note: str
+    payment_agreement: str
+    payment_agreement_follows_tariff_principles: bool | None
     agreement_name: str
     region_name: str
     legal_basis: list[str]
@@ -147,7 +152,9 @@ def placement_contract(*, actor: Actor, placement: Placement, masked: bool = Fal
         same_municipality=same,
         supplier=_party(offer.operator), supplier_kind=SUPPLIER_KINDS_DA.get(offer.operator.kind, ""),
         offer_address=", ".join(part for part in (offer.address, f"{offer.postcode} {offer.city}".strip()) if part),
-        covered_by_agreement=placement.covered_by_agreement,
+        covered_by_agreement=placement.covered_by_agreement, variant=placement.contract_variant,
+        coverage_note=placement.agreement_coverage_note, payment_agreement=placement.payment_agreement,
+        payment_agreement_follows_tariff_principles=placement.payment_agreement_follows_tariff_principles,
         agreement_name=agreement.name if agreement else "",
         region_name=str(offer.municipality.region),
         legal_basis=[f"{p.label} – {p.title}" for p in offer.paragraphs.all()],

@@ -154,7 +154,11 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
                         reference=f"D{region.code}-{len(rows) + 1:06d}", offer=offer, acting_municipality=payer, paying_municipality=payer,
                         citizen_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                         cpr_encrypted=cpr_encrypt(cpr), cpr_index=cpr_index(cpr), cpr_masked=cpr_mask(cpr),
-                        birth_date=born, start_date=start, covered_by_agreement=True,
+                        birth_date=born, start_date=start,
+                        # The demo buys within the region; a private offer is outside the Styringsaftale.
+                        covered_by_agreement=offer.operator.kind != OrganisationKind.PRIVATE_OPERATOR,
+                        agreement_coverage_note=("tilbuddet er privat"
+                                                 if offer.operator.kind == OrganisationKind.PRIVATE_OPERATOR else ""),
                         is_internal=payer.pk == offer.operator_id, contact_name="Demo-sagsbehandler",
                     )
                     if end <= today:

@@ -52,6 +52,14 @@ class PlacementBuyForm(DomainErrorForm):
     contact_phone = forms.CharField(label="Telefon", max_length=30, required=False,
                                     widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
     contact_email = forms.EmailField(label="E-mail", required=False)
+    payment_agreement = forms.CharField(
+        label="Individuel betalingsaftale", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kun ved køb uden for styringsaftalen (privat tilbud, eller betalingskommune uden for tilbuddets "
+                  "region): hvad køber og sælger har aftalt om underskudsdeling, takst og afregning, eller aftalens "
+                  "reference.")
+    payment_agreement_follows_tariff_principles = forms.TypedChoiceField(
+        label="Følger betalingsaftalen styringsaftalens takstprincipper?", required=False,
+        choices=(("", "–"), ("true", "Ja"), ("false", "Nej")), coerce=lambda value: value == "true", empty_value=None)
     reserve = forms.BooleanField(label="Reservér pladsen nu", required=False, initial=True,
                                  help_text="Uden flueben sendes en anmodning, som driftsherren bekræfter.")
 

@@ -72,6 +72,19 @@ class Placement(models.Model):
         help_text="Hvem hos driftsherren der accepterede, og hvornår; tom, når varslet er overholdt.",
     )
     covered_by_agreement = models.BooleanField("omfattet af styringsaftalen", default=True)
+    agreement_coverage_note = models.CharField(
+        "hvorfor ikke omfattet af styringsaftalen", max_length=300, blank=True,
+        help_text="Fx «tilbuddet er privat» eller «betalingskommunen ligger uden for Region Syddanmark».",
+    )
+    # Seed 000, "Særligt for Styringsaftalen": a purchase outside the region carries "en konkret og individuel
+    # betalingsaftale" (underskudsdeling, takst, afregning), which "skal tage udgangspunkt i takstprincipperne".
+    payment_agreement = models.TextField(
+        "individuel betalingsaftale", blank=True,
+        help_text="Køb uden for styringsaftalen: hvad køber og sælger har aftalt, eller aftalens reference.",
+    )
+    payment_agreement_follows_tariff_principles = models.BooleanField(
+        "betalingsaftalen følger styringsaftalens takstprincipper", null=True, blank=True,
+    )
     over_occupancy_reason = models.TextField("begrundelse for overbelægning", blank=True)
     cancelled_reason = models.TextField("begrundelse for annullering", blank=True)
     is_internal = models.BooleanField(
@@ -94,6 +107,11 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.offer.name})"
+
+    @property
+    def contract_variant(self) -> str:
+        """The standard contract's template: «Rammeaftale» when the Styringsaftale covers the purchase."""
+        return "Rammeaftale" if self.covered_by_agreement else "Ikke Rammeaftale"
 
     @property
     def holds_until(self):

@@ -125,10 +125,85 @@ class PlacementRequest:
     contact_email: str = ""
     services: tuple[Service, ...] = ()  # none given: the offer's basis services
     acting_municipality: Organisation | None = None  # none given: the actor's municipality
+    payment_agreement: str = ""  # a purchase outside the Styringsaftale: what buyer and seller agreed
+    payment_agreement_follows_tariff_principles: bool | None = None
 
 
 TEXT_LIMITS = {"citizen_name": 200, "citizen_address": 300, "contact_name": 200, "contact_phone": 30,
-               "contact_email": 254}
+               "contact_email": 254, "payment_agreement": 2000}
+
+
+@dataclass(frozen=True)
+class AgreementCoverage:
+    """Whether the Styringsaftale covers a purchase, why not, and whether an individual payment agreement is due."""
+
+    covered: bool
+    reason_da: str  # "" when covered
+    payment_agreement_required_by: str  # the agreement whose rulebook requires one; "" when none does
+
+    @property
+    def payment_agreement_required(self) -> bool:
+        return bool(self.payment_agreement_required_by)
+
+
+def agreement_coverage(*, offer: Offer, payer: Organisation, on: date) -> AgreementCoverage:
+    """Seed 000, "Særligt for Styringsaftalen": the Styringsaftale "alene regulerer køb og salg inden for
+    Syddanmark", and it covers the municipal and regional offers of the region, not private ones. So a purchase is
+    covered when the operator is not private and the paying municipality lies in the offer's region (the region's
+    rules in force on the start day govern it, carried on if its agreement has lapsed). A purchase across the
+    region's border needs "en konkret og individuel betalingsaftale" where the seller's or the buyer's rules say so
+    (`market.outside_region_payment_agreement_required`)."""
+    region = offer.municipality.region
+    reasons = []
+    if offer.operator.kind == OrganisationKind.PRIVATE_OPERATOR:
+        reasons.append("tilbuddet er privat")
+    outside = payer.region_id != offer.municipality.region_id
+    if outside:
+        reasons.append(f"betalingskommunen ligger uden for {region}")
+    required_by = ""
+    if outside:
+        for region_id in (offer.municipality.region_id, payer.region_id):  # the seller's rules, then the buyer's
+            try:
+                rules = rules_in_force(region=region_id, on=on)
+            except DomainError:
+                continue
+            rule = rules.rulebook.market.outside_region_payment_agreement_required if rules.rulebook.market else None
+            if rule is not None and rule.value:
+                required_by = rules.agreement.name
+                break
+    return AgreementCoverage(covered=not reasons, reason_da="; ".join(reasons),
+                             payment_agreement_required_by=required_by)
+
+
+def _check_payment_agreement(request: "PlacementRequest", coverage: AgreementCoverage) -> None:
+    """The individual payment agreement belongs to purchases outside the Styringsaftale, and is required where a
+    rulebook says so: its text (or reference) and whether it follows the Styringsaftale's tariff principles."""
+    text = request.payment_agreement.strip()
+    follows = request.payment_agreement_follows_tariff_principles
+    if coverage.covered:
+        if text or follows is not None:
+            raise DomainError(
+                "Købet er omfattet af styringsaftalen; en individuel betalingsaftale hører kun til køb uden for den "
+                "(privat tilbud eller betalingskommune uden for tilbuddets region).", field="payment_agreement",
+                message_en="the purchase is covered by the Styringsaftale: no individual payment agreement",
+            )
+        return
+    if coverage.payment_agreement_required and not text:
+        raise DomainError(
+            f"Købet er ikke omfattet af styringsaftalen ({coverage.reason_da}). {coverage.payment_agreement_required_by} "
+            "kræver ved hvert køb en konkret og individuel betalingsaftale om bl.a. underskudsdeling, takst og "
+            "afregning: skriv aftalen eller dens reference.", field="payment_agreement",
+            message_en="a purchase across the region's border needs an individual payment agreement",
+        )
+    if follows is not None and not text:
+        raise DomainError("Skriv betalingsaftalen eller dens reference.", field="payment_agreement",
+                          message_en="the payment agreement's text or reference is missing")
+    if text and follows is None:
+        raise DomainError(
+            "Angiv, om betalingsaftalen følger styringsaftalens takstprincipper (ja eller nej).",
+            field="payment_agreement_follows_tariff_principles",
+            message_en="say whether the payment agreement follows the Styringsaftale's tariff principles",
+        )
 
 
 def _check_text(request: "PlacementRequest") -> None:
@@ -190,6 +265,8 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
             + ", ".join(str(item.service.pk) for item in missing),
         )
     rules_for_offer(offer, start)  # an offer outside every agreement cannot be settled
+    coverage = agreement_coverage(offer=offer, payer=payer, on=start)
+    _check_payment_agreement(request, coverage)
     placement = Placement.objects.create(
         reference=f"tmp-{uuid4().hex[:16]}", offer=offer, acting_municipality=acting,
         paying_municipality=payer, citizen_name=request.citizen_name.strip(),
@@ -197,7 +274,9 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         cpr_masked=cpr_mask(cpr), birth_date=cpr_birth_date(cpr), custody=request.custody,
         contact_name=request.contact_name, contact_phone=request.contact_phone, contact_email=request.contact_email,
         start_date=request.start_date, planned_end=request.planned_end,
-        covered_by_agreement=True,  # the region's rules govern (carried on, if its agreement has lapsed)
+        covered_by_agreement=coverage.covered, agreement_coverage_note=coverage.reason_da,
+        payment_agreement=request.payment_agreement.strip(),
+        payment_agreement_follows_tariff_principles=request.payment_agreement_follows_tariff_principles,
         is_internal=payer.pk == offer.operator_id,  # the operator's own citizen: counted in occupancy, not invoiced
         created_by_id=actor.user_id,
     )

@@ -105,6 +105,8 @@ def placement_buy(request):
                     planned_end=data["planned_end"], citizen_address=data["citizen_address"],
                     custody=data["custody"], contact_name=data["contact_name"], contact_phone=data["contact_phone"],
                     contact_email=data["contact_email"], services=tuple(data["services"]),
+                    payment_agreement=data["payment_agreement"],
+                    payment_agreement_follows_tariff_principles=data["payment_agreement_follows_tariff_principles"],
                 ),
             )
         except NotAllowed:

@@ -102,6 +102,7 @@ class RulebookParameterOut(Schema):
     value_display: str
     source: ParameterSourceOut | None = Field(description="Kilden; mangler den, står begrundelsen i `assumed`.")
     assumed: str | None
+    informational: bool = Field(description="Til orientering: vises, men ingen beregning eller kontrol bruger den.")
 
 
 class AgreementDetailOut(AgreementOut):

@@ -10,10 +10,19 @@ from rammeaftale.rulebooks.loader import (
     rulebook_load_path,
     rulebook_to_data,
 )
-from rammeaftale.rulebooks.models import Param, ReportPeriod, Rulebook, Source
+from rammeaftale.rulebooks.models import (
+    INFORMATIONAL,
+    Param,
+    ReportPeriod,
+    Rulebook,
+    Source,
+    parameter_is_informational,
+    parameter_paths,
+)
 from rammeaftale.rulebooks.sources import SourceDocument, document_sources
 
 __all__ = [
+    "INFORMATIONAL",
     "Param",
     "ParameterSource",
     "ReportPeriod",
@@ -23,6 +32,8 @@ __all__ = [
     "Source",
     "SourceDocument",
     "document_sources",
+    "parameter_is_informational",
+    "parameter_paths",
     "rulebook_checksum",
     "rulebook_from_data",
     "rulebook_keys",

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rammeaftale.rulebooks.models import MonthsByOfferType, Param, ReportPeriod, Rulebook
+from rammeaftale.rulebooks.models import MonthsByOfferType, Param, ReportPeriod, Rulebook, parameter_is_informational
 from rammeaftale.rulebooks.sources import document_sources
 from rammeaftale.rulebooks.values import month_day_parse
 
@@ -38,6 +38,11 @@ OFFER_TYPE_NAMES_DA = {
     "outpatient": "Ambulant tilbud",
     "education": "Undervisningstilbud",
 }
+REPORT_TEXT_NAMES_DA = {
+    "assessment": "Vurdering af, om afvigelsen medfører en efterregulering med betydning for taksten",
+    "challenges": "Udfordringer med belægningen",
+    "initiatives": "Igangsatte initiativer",
+}
 CODE_NAMES_DA = {
     "thresholds": "Tærskelværdier",
     "manual": "Konkret vurdering",
@@ -60,6 +65,7 @@ CODE_NAMES_DA = {
     ),
     **CATEGORY_NAMES_DA,
     **OFFER_TYPE_NAMES_DA,
+    **REPORT_TEXT_NAMES_DA,
 }
 
 
@@ -86,6 +92,7 @@ class RulebookParameter:
     value_display: str
     source: ParameterSource | None
     assumed: str | None
+    informational: bool = False  # only shown to users; no calculation or check reads it
 
 
 def rulebook_parameters(rulebook: Rulebook) -> list[RulebookParameter]:
@@ -109,6 +116,7 @@ def rulebook_parameters(rulebook: Rulebook) -> list[RulebookParameter]:
                     value_display=value_display(name=name, value=param.value),
                     source=_source_of(param=param, documents=documents),
                     assumed=param.assumed,
+                    informational=parameter_is_informational(section=section_name, name=name),
                 )
             )
     return rows

@@ -1,5 +1,6 @@
 """Typed, validated rulebook: every parameter a value with its source or the reason it is assumed."""
 
+from calendar import isleap
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -22,6 +23,7 @@ from rammeaftale.rulebooks.values import (
     Percent,
     PositiveCount,
     RegionCode,
+    ReportTextCode,
     Text,
     Year,
     month_day_parse,
@@ -29,6 +31,11 @@ from rammeaftale.rulebooks.values import (
 )
 
 T = TypeVar("T")
+
+# A parameter that is only shown to users (the agreement's rulebook page, the API): no code decides anything by it.
+# tests/unit/test_rulebook_usage.py fails for a parameter that no code reads unless it is marked so, and for one
+# that is marked so but read. Mark with `Field(..., json_schema_extra=INFORMATIONAL)`.
+INFORMATIONAL = {"informational": True}
 
 
 def _known_document(value: str) -> str:
@@ -210,10 +217,12 @@ class Occupancy(_Frozen):
     deviation_mode: Param[Literal["percentage_points", "relative"]] = Field(title="Måling af afvigelsen")
     report_categories: Param[tuple[CategoryCode, ...]] = Field(title="Kategorier der indberetter belægning")
     reports: Param[tuple[ReportPeriod, ...]] = Field(title="Indberetning af belægning")
+    report_texts: Param[tuple[ReportTextCode, ...]] = Field(title="Oplysninger om tilbud over afvigelsestærsklen")
 
     @model_validator(mode="after")
     def _distinct(self) -> "Occupancy":
         _unique(self.report_categories.value, key="report_categories.value")
+        _unique(self.report_texts.value, key="report_texts.value")
         _unique(tuple(report.name for report in self.reports.value), key="reports.value")
         return self
 
@@ -282,8 +291,11 @@ class Tariffs(_Frozen):
         default=None, title="Mål for overheadprocent (gennemsnit)"
     )
     monthly_conversion: Param[FractionText] = Field(title="Omregning fra døgntakst til månedstakst (dage)")
+    monthly_conversion_leap_year: Param[FractionText] = Field(
+        title="Omregning fra døgntakst til månedstakst i skudår (dage)"
+    )
     basis_service_split_from: Param[IsoDate] | None = Field(
-        default=None, title="Takst delt i basistakst og ydelsestakst fra"
+        default=None, title="Takst delt i basistakst og ydelsestakst fra", json_schema_extra=INFORMATIONAL
     )
     expense_increase_report_pct: Param[Percent] | None = Field(
         default=None, title="Udgiftsstigning der skal indberettes (over %)"
@@ -391,32 +403,49 @@ class Market(_Frozen):
     """Further rules of the market that a seed states; every key is optional."""
 
     styringsaftale_covers: Param[Text] | None = Field(
-        default=None, title="Tilbud omfattet af styringsaftalen"
+        default=None, title="Tilbud omfattet af styringsaftalen", json_schema_extra=INFORMATIONAL
     )
     outside_region_payment_agreement_required: Param[Flag] | None = Field(
         default=None, title="Individuel betalingsaftale ved køb og salg uden for regionen"
     )
     regional_takeover_notice_by: Param[IsoDate] | None = Field(
-        default=None, title="Frist for at meddele overtagelse af regionalt tilbud"
+        default=None, title="Frist for at meddele overtagelse af regionalt tilbud", json_schema_extra=INFORMATIONAL
     )
     regional_takeover_by: Param[IsoDate] | None = Field(
-        default=None, title="Overtagelse af regionalt tilbud senest"
+        default=None, title="Overtagelse af regionalt tilbud senest", json_schema_extra=INFORMATIONAL
     )
     standard_contract_mandatory: Param[Flag] | None = Field(
-        default=None, title="Standardkontrakt er obligatorisk"
+        default=None, title="Standardkontrakt er obligatorisk", json_schema_extra=INFORMATIONAL
     )
     check_public_vacancies_before_private: Param[Flag] | None = Field(
         default=None, title="Ledige offentlige pladser afstemmes før køb hos private"
     )
     ask_others_before_single_person_offer: Param[Flag] | None = Field(
-        default=None, title="Andre kommuner spørges før oprettelse af enkeltmandstilbud"
+        default=None, title="Andre kommuner spørges før oprettelse af enkeltmandstilbud", json_schema_extra=INFORMATIONAL
     )
     discuss_closures_across_municipalities: Param[Flag] | None = Field(
-        default=None, title="Lukning drøftes tværkommunalt før beslutning"
+        default=None, title="Lukning drøftes tværkommunalt før beslutning", json_schema_extra=INFORMATIONAL
     )
     special_education_min_using_municipalities: Param[PositiveCount] | None = Field(
-        default=None, title="Specialundervisning koordineres ved mindst (brugerkommuner)"
+        default=None, title="Specialundervisning koordineres ved mindst (brugerkommuner)", json_schema_extra=INFORMATIONAL
     )
+
+
+def parameter_is_informational(*, section: str, name: str) -> bool:
+    """Whether a parameter (e.g. section "market", name "styringsaftale_covers") is only shown to users."""
+    extra = _section_model(section).model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and extra.get("informational") is True
+
+
+def parameter_paths() -> list[tuple[str, str]]:
+    """Every parameter of the Rulebook model as (section, name), in the model's order (identity keys excluded)."""
+    return [(section, name) for section in Rulebook.model_fields if section != "rulebook"
+            for name in _section_model(section).model_fields]
+
+
+def _section_model(section: str) -> type[BaseModel]:
+    annotation = Rulebook.model_fields[section].annotation
+    return next(kind for kind in getattr(annotation, "__args__", (annotation,)) if kind is not type(None))
 
 
 def _reject_float(**values: object) -> None:
@@ -499,6 +528,7 @@ class Rulebook(_Frozen):
             return False
         return offer_type in offer_types.value and increase_pct > threshold.value
 
-    def monthly_conversion_fraction(self) -> Fraction:
-        """Days per month for a daily tariff to become monthly (365/12 unless the rulebook says else)."""
-        return Fraction(self.tariffs.monthly_conversion.value)
+    def monthly_conversion_fraction(self, year: int) -> Fraction:
+        """Days per month for a daily tariff of `year` to become monthly; a leap year has its own parameter."""
+        rules = self.tariffs
+        return Fraction((rules.monthly_conversion_leap_year if isleap(year) else rules.monthly_conversion).value)

@@ -11,6 +11,8 @@ from pydantic_core import PydanticCustomError
 CategoryCode = Literal["hoejt_specialiseret", "klynge", "lokal", "landsdaekkende", "sikret"]
 OfferTypeCode = Literal["residential", "day", "outpatient", "education"]
 OFFER_TYPES: tuple[OfferTypeCode, ...] = ("residential", "day", "outpatient", "education")
+# What an offer over the occupancy deviation threshold is reported with (the fields of an occupancy report line).
+ReportTextCode = Literal["assessment", "challenges", "initiatives"]
 
 REGION_NAMES = {
     1081: "Nordjylland",

@@ -211,7 +211,8 @@ class TrueUpRecord(models.Model):
 
 
 class ReserveEntry(models.Model):
-    """The reserve ledger (Hovedstaden): surplus reserved (+) and uses (−) drawn on it, oldest first, until it expires."""
+    """The reserve ledger of an offer (Hovedstaden): its surplus reserved (+) and its uses (−) drawn on it, oldest
+    first, until it expires. Balances and uses are per offer; `operator` is the offer's, kept for the ledger's order."""
 
     operator = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="reserve_entries")
     offer = models.ForeignKey("registry.Offer", on_delete=models.PROTECT, related_name="reserve_entries")

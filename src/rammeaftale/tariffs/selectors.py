@@ -465,6 +465,9 @@ class OfferTariffs:
     services: list[Service]
     may_manage: bool
     may_decide_category: bool
+    this_year: int = 0
+    reserve_balance_ore: int | None = None  # the offer's reserved surplus this year; None: none to show
+    reserve_warnings: list[str] = field(default_factory=list)
 
 
 def offer_tariffs(*, actor: Actor, offer_id: int, this_year: int | None = None) -> OfferTariffs:
@@ -479,36 +482,43 @@ def offer_tariffs(*, actor: Actor, offer_id: int, this_year: int | None = None) 
     budgets = {b.year: b for b in TariffBudget.objects.filter(offer=offer).prefetch_related("calculations")}
     categories = {c.year: c for c in OfferCategory.objects.filter(offer=offer)}
     years = sorted({t.year for t in tariffs} | set(budgets) | {this_year, this_year + 1}, reverse=True)
+    may_manage = can_manage_tariffs(actor, operator_id=offer.operator_id, region_id=offer.municipality.region_id)
+    has_reserve = may_manage and ReserveEntry.objects.filter(offer=offer).exists()
     return OfferTariffs(
-        offer=offer, services=budget_services(offer),
+        offer=offer, services=budget_services(offer), this_year=this_year,
+        reserve_balance_ore=reserve_balance_ore(offer_id=offer.pk, year=this_year) if has_reserve else None,
+        reserve_warnings=reserve_warnings(offer_id=offer.pk, year=this_year) if has_reserve else [],
         years=[OfferTariffYear(year=year, budget=budgets.get(year), category=categories.get(year),
                                tariffs=sorted((t for t in tariffs if t.year == year),
                                               key=lambda t: (t.service.kind, t.service.name)))
                for year in years],
-        may_manage=can_manage_tariffs(actor, operator_id=offer.operator_id, region_id=offer.municipality.region_id),
-        may_decide_category=category_may_decide(actor, offer),
+        may_manage=may_manage, may_decide_category=category_may_decide(actor, offer),
     )
 
 
-def reserve_open_entries(*, operator_id: int, year: int) -> list[tuple[ReserveEntry, int]]:
-    """Reserved surpluses not expired before `year` with what remains of each, oldest expiry first."""
+def reserve_open_entries(*, offer_id: int, year: int) -> list[tuple[ReserveEntry, int]]:
+    """The offer's reserved surpluses not expired before `year` with what remains of each, oldest expiry first.
+
+    A reserve is the offer's: the clause reserves "overskud på op til 5 pct. af takstberegningsgrundlaget", the
+    basis of that offer's tariff, so one offer's surplus neither shows in nor is drawn on by another's ledger.
+    """
     reserves = (
-        ReserveEntry.objects.filter(operator_id=operator_id, amount_ore__gt=0, expires_year__gte=year)
+        ReserveEntry.objects.filter(offer_id=offer_id, amount_ore__gt=0, expires_year__gte=year)
         .annotate(used=Sum("uses__amount_ore"))
         .order_by("expires_year", "id")
     )
     return [(r, r.amount_ore + (r.used or 0)) for r in reserves if r.amount_ore + (r.used or 0) > 0]
 
 
-def reserve_balance_ore(*, operator_id: int, year: int) -> int:
-    return sum(remaining for _, remaining in reserve_open_entries(operator_id=operator_id, year=year))
+def reserve_balance_ore(*, offer_id: int, year: int) -> int:
+    return sum(remaining for _, remaining in reserve_open_entries(offer_id=offer_id, year=year))
 
 
-def reserve_warnings(*, operator_id: int, year: int) -> list[str]:
-    """Reserved surplus that must be used this year or next (the 5-year rule), oldest first."""
+def reserve_warnings(*, offer_id: int, year: int) -> list[str]:
+    """The offer's reserved surplus that must be used this year or next (the 5-year rule), oldest first."""
     return [
         f"Hensat overskud fra {entry.surplus_year}: {ore_to_kr(remaining)} kr. skal være brugt senest i "
         f"{entry.expires_year}."
-        for entry, remaining in reserve_open_entries(operator_id=operator_id, year=year)
+        for entry, remaining in reserve_open_entries(offer_id=offer_id, year=year)
         if entry.expires_year <= year + 1
     ]

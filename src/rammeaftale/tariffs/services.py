@@ -17,7 +17,7 @@ from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budg
 from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
 from rammeaftale.engine.indexation import overhead_share_pct
 from rammeaftale.engine.provisional import provisional_tariff_ore
-from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
+from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, days_per_month_text, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.registry.models import Offer, Service
 from rammeaftale.registry.rules import RulesInForce, rulebook_of, rules_in_force
@@ -321,7 +321,8 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
         check = _occupancy_check(line, rulebook=rulebook, short_stay=short_stay)
         approval = approvals.get(line.service_id)
         approved = approval is not None and approval.value_pct == line.budgeted_occupancy_pct
-        if not check.within_bounds and not approved:
+        # "Ovenstående kan kun fraviges efter konkret godkendelse" where the rulebook says so.
+        if not check.within_bounds and not approved and rulebook.budgeted_occupancy.deviation_needs_approval.value:
             raise DomainError(
                 f"{line.service.name}: {check.message_da()} Registrér godkendelsen (begrundelse, person, dato) først.",
                 field=f"lines[{index}].budgeted_occupancy_pct",
@@ -333,9 +334,10 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
             entry["approval"] = {"reason": approval.reason, "approved_by": approval.approved_by,
                                  "approved_on": approval.approved_on.isoformat()}
         checks.append(entry)
+    conversion = rulebook.monthly_conversion_fraction(year)
     try:
         result = tariff_calculate(services=[engine_service_budget(line) for line in lines], year=year,
-                                  monthly_conversion=rulebook.monthly_conversion_fraction())
+                                  monthly_conversion=conversion)
     except TariffInputError as exc:
         raise DomainError(str(exc), field=exc.field.replace("services[", "lines[")) from exc
     services = []
@@ -374,7 +376,7 @@ def tariff_calculation_build(*, rulebook, year: int, short_stay: bool,
         ))
     stored = {
         "rulebook": rulebook.key, "rulebook_version": rulebook.version,
-        "year": year, "checks": checks, "monthly_conversion": str(rulebook.tariffs.monthly_conversion.value),
+        "year": year, "checks": checks, "monthly_conversion": days_per_month_text(conversion),
         "overhead_norm_pct": None if norm is None else str(norm.value), "services": services,
     }
     return stored, tariffs
@@ -459,15 +461,17 @@ def true_up_record(*, actor: Actor, offer: Offer, data: TrueUpInput) -> TrueUpRe
 
 @transaction.atomic
 def reserve_use(*, actor: Actor, offer: Offer, year: int, amount_kr: Decimal, text: str) -> list[ReserveEntry]:
-    """Use reserved surplus, drawing on the oldest unexpired reserves first; never more than the balance."""
+    """Use the offer's reserved surplus, drawing on its oldest unexpired reserves first; never more than the
+    offer's balance (another offer's reserve is not this offer's to use)."""
     _require_tariffs(actor, offer)
     from rammeaftale.tariffs.selectors import reserve_open_entries
 
     amount = kr_to_ore(amount_kr)
-    open_entries = reserve_open_entries(operator_id=offer.operator_id, year=year)
+    open_entries = reserve_open_entries(offer_id=offer.pk, year=year)
     balance = sum(remaining for _, remaining in open_entries)
     if amount <= 0 or amount > balance:
-        raise DomainError(f"Der kan højst bruges {ore_to_kr(balance)} kr. af de hensatte midler.", field="amount_kr")
+        raise DomainError(f"Der kan højst bruges {ore_to_kr(balance)} kr. af {offer.name}s hensatte midler.",
+                          field="amount_kr")
     if not text.strip():
         raise DomainError("Skriv, hvad de hensatte midler bruges til.", field="text")
     uses = []

@@ -188,7 +188,8 @@ def _context(*, region: Organisation, municipalities: list[Organisation], years:
              seed: int) -> PlanContext:
     conversion = {}
     for year in years:
-        conversion[year] = rules_in_force(region=region, on=date(year, 1, 1)).rulebook.monthly_conversion_fraction()
+        conversion[year] = rules_in_force(region=region, on=date(year, 1, 1)).rulebook.monthly_conversion_fraction(
+            year)
     return PlanContext(
         region_id=region.pk, region_code=region.code,
         municipalities=tuple(Place(id=m.pk, code=m.code, name=m.name, inhabitants=_inhabitants(m, years[0]))
@@ -261,7 +262,7 @@ def _budgets_plan(planned: list, services_of: dict[int, list[tuple[Service, obje
             places = _places_on(p.capacities, date(year, 1, 1))
             occupancy = demo_budgets.budgeted_occupancy(plan, year)
             low, high = rulebook.budgeted_occupancy_bounds(short_stay=p.is_short_stay)
-            conversion = rulebook.monthly_conversion_fraction()
+            conversion = rulebook.monthly_conversion_fraction(year)
             lines, approvals, flagged = [], {}, set()
             for service, service_plan in pairs:
                 amounts = {t.year: t.amount_ore for t in service_plan.tariffs}
