@@ -40,9 +40,12 @@ def _offer(system, make_offer, operator, *, name, places, tariffs):
 
 
 def buy(system, offer, payer, *, cpr, start, end=None):
+    outside = payer.region_id != offer.municipality.region_id  # seed 000: an individual payment agreement then
     return placement_request(actor=system, request=PlacementRequest(
         offer=offer, paying_municipality=payer, acting_municipality=payer, citizen_name="Borger", cpr=cpr,
-        start_date=start, planned_end=end, custody="", contact_name="Sagsbehandler"), reserve=True)
+        start_date=start, planned_end=end, custody="", contact_name="Sagsbehandler",
+        payment_agreement="Betalingsaftale efter takstprincipperne" if outside else "",
+        payment_agreement_follows_tariff_principles=True if outside else None), reserve=True)
 
 
 @pytest.fixture

@@ -19,18 +19,7 @@ SRC = Path(models.__file__).resolve().parents[1]
 # Parameters that should steer behaviour and do not yet: not informational, and listed here with what would read
 # them so the list is the open work. The test fails when one of them becomes read (remove it here) and when any
 # other parameter is read by no code (read it, or mark it informational if it is only shown).
-NOT_YET_WIRED = {
-    "categorisation.categories": "the category decision should refuse a category the agreement does not use",
-    "categorisation.locked_for_year": "the category lock (registry.services) applies it without reading it",
-    "budgeted_occupancy.method": "the budget's default occupancy is always the two-year average, the only value",
-    "tariffs.open_tariff_list_required": "settlement should bill only tariffs on the open list (Sjælland)",
-    "payment.invoicing": "settlement runs monthly, the only value",
-    "new_places_model.startup_subscription_max_years": "no economic model for new places yet",
-    "new_places_model.deficit_guarantee_max_pct": "no economic model for new places yet",
-    "new_places_model.guarantee_steps_pct": "no economic model for new places yet",
-    "new_places_model.sharing": "no economic model for new places yet",
-    "market.check_public_vacancies_before_private": "buying from a private offer should show public vacancies first",
-}
+NOT_YET_WIRED: dict[str, str] = {}  # empty: every parameter is read, or marked informational with its reason
 
 
 def _code() -> str:

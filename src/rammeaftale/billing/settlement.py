@@ -42,10 +42,12 @@ from rammeaftale.placements.services import charge_end
 from rammeaftale.registry.models import Organisation, Service
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
+from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from rammeaftale.tariffs.timeline import MissingTariff, TariffSpan, tariff_spans, tariffs_missing
 
 CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
 RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
+INVOICING_DA = {"monthly": "månedlig"}  # the rulebook's payment.invoicing values
 
 
 def month_add(year: int, month: int, months: int) -> tuple[int, int]:
@@ -354,6 +356,7 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
     payment = rules.rulebook.payment
     due_days, claim_months = payment.due_days_max.value, payment.claim_limit_months.value
     timing = "forud" if payment.timing.value == "in_advance" else "bagud"
+    invoicing = INVOICING_DA[payment.invoicing.value]
     claim_limit = months_before(issue_date, claim_months)
     names = dict(Service.objects.filter(pk__in={c.service_id for c in inputs.charges}).values_list("pk", "name"))
     placements = placements_by_id(inputs.placement_ids)
@@ -409,14 +412,35 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
                 plan_line(line, correction=True)
     problems = _missing_for_einvoice(seller, [planned.buyer for planned in invoices.values()]
                                      + [credit.invoice.buyer for credit in credits.values()])
+    warnings = [rules.warning_da] if rules.warning_da else []
+    if rules.rulebook.tariffs.open_tariff_list_required.value:
+        warnings += _without_open_basis(inputs, [p.line for planned in invoices.values() for p in planned.lines])
     return SettlementPlan(
         seller=seller, year=year, month=month, issue_date=issue_date,
         due_date=issue_date + timedelta(days=due_days),
-        payment_terms=f"Netto {due_days} dage efter modtagelse; månedlig afregning {timing}.",
+        payment_terms=f"Netto {due_days} dage efter modtagelse; {invoicing} afregning {timing}.",
         invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
         credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
-        missing_tariffs=_distinct_missing(missing), warnings=[rules.warning_da] if rules.warning_da else [],
+        missing_tariffs=_distinct_missing(missing), warnings=warnings,
     )
+
+
+def _without_open_basis(inputs: _Inputs, lines: list[SettlementLine]) -> list[str]:
+    """Where the rules settle "alene ud fra en takstoversigt, der er baseret på et åbent og gennemsigtigt
+    beregningsgrundlag" (Sjælland 2025–26): the tariffs priced here that show no basis of calculation in the
+    system (neither calculated from a budget nor provisional from one), named so the operator can calculate them."""
+    tariff_ids = {span.tariff_id for line in lines if (span := _span_of(inputs, line)) and span.tariff_id}
+    if not tariff_ids:
+        return []
+    closed = list(Tariff.objects.filter(pk__in=tariff_ids, calculation__isnull=True)
+                  .exclude(origin=TariffOrigin.PROVISIONAL).select_related("service__offer")
+                  .order_by("service__offer__name", "service__name"))
+    if not closed:
+        return []
+    names = ", ".join(f"«{t.service.name}» ({t.service.offer.name}, {t.year})" for t in closed[:10])
+    more = f" og {len(closed) - 10} flere" if len(closed) > 10 else ""
+    return [f"Regelbogen kræver afregning alene efter en åben takstoversigt: {len(closed)} takster i kørslen har "
+            f"intet beregningsgrundlag i systemet: {names}{more}. Driftsherren beregner dem fra budgettet."]
 
 
 def _distinct_missing(missing: list[MissingTariff]) -> list[MissingTariff]:

@@ -33,7 +33,7 @@ from rammeaftale.registry.models import (
     ServiceUnit,
     TargetGroup,
 )
-from rammeaftale.registry.rules import rulebook_of
+from rammeaftale.registry.rules import rulebook_of, rules_in_force
 
 REFERENCE_POPULATION_YEAR = 2024
 POPULATION_SOURCE = "Danmarks Statistik FOLK1AM 2024M01"
@@ -379,13 +379,25 @@ def offer_category_set(
     *, actor: Actor, offer: Offer, year: int, category: str, reason: str = "", suggested_category: str = "",
     suggestion_reason: str = "",
 ) -> OfferCategory:
-    """The year's category, a manual assessment (with the rulebook's suggestion beside it); once set, it is locked
-    for the year: "Tilbud kan ikke ændre kategori i løbet af året" (seed 002, Særligt for Styringsaftalen)."""
+    """The year's category, a manual assessment (with the rulebook's suggestion beside it), one of the categories
+    the agreement uses; once set it is locked for the year where the rulebook says so: "Tilbud kan ikke ændre
+    kategori i løbet af året" (seed 002, Særligt for Styringsaftalen)."""
     _require_manage(actor, offer)
     if category not in Category.values:
         raise DomainError(f"Ukendt kategori «{category}».", field="category")
+    used, locked = tuple(Category.values), True  # without an agreement's rules: any category, locked for the year
+    try:
+        rules = rules_in_force(region=offer.municipality.region_id, on=date(year, 1, 1)).rulebook.categorisation
+    except DomainError:
+        pass
+    else:
+        used, locked = rules.categories.value, rules.locked_for_year.value
+    if category not in used:
+        names = ", ".join(Category(code).label for code in used)
+        raise DomainError(f"Rammeaftalen bruger ikke kategorien «{Category(category).label}» for {year}; den bruger: "
+                          f"{names}.", field="category", message_en="the agreement does not use this category")
     existing = OfferCategory.objects.filter(offer=offer, year=year).first()
-    if existing is not None and existing.decided_at is not None and existing.category != category:
+    if locked and existing is not None and existing.decided_at is not None and existing.category != category:
         raise DomainError(
             f"Kategorien for {year} er låst ({existing.get_category_display()}); et tilbud kan ikke skifte kategori i "
             "løbet af året. En ny kategori gælder fra næste år.", field="category",

@@ -370,11 +370,19 @@ class Payment(_Frozen):
 
 
 class NewPlacesModel(_Frozen):
-    startup_subscription_max_years: Param[PositiveCount] = Field(title="Abonnementsordning i opstart, højst")
-    deficit_guarantee_max_pct: Param[Percent] = Field(title="Højeste underskudsdækning/garanti (%)")
-    guarantee_steps_pct: Param[tuple[Percent, ...]] = Field(title="Årlig aftrapning af garantien (%)")
+    """Hovedstaden's economic model for new places; shown to users until the economy (issue 14) computes it."""
+
+    startup_subscription_max_years: Param[PositiveCount] = Field(
+        title="Abonnementsordning i opstart, højst", json_schema_extra=INFORMATIONAL
+    )
+    deficit_guarantee_max_pct: Param[Percent] = Field(
+        title="Højeste underskudsdækning/garanti (%)", json_schema_extra=INFORMATIONAL
+    )
+    guarantee_steps_pct: Param[tuple[Percent, ...]] = Field(
+        title="Årlig aftrapning af garantien (%)", json_schema_extra=INFORMATIONAL
+    )
     sharing: Param[Literal["interested_municipalities_or_population_share"]] = Field(
-        title="Deling af underskudsdækningen"
+        title="Deling af underskudsdækningen", json_schema_extra=INFORMATIONAL
     )
 
     @model_validator(mode="after")
@@ -418,7 +426,8 @@ class Market(_Frozen):
         default=None, title="Standardkontrakt er obligatorisk", json_schema_extra=INFORMATIONAL
     )
     check_public_vacancies_before_private: Param[Flag] | None = Field(
-        default=None, title="Ledige offentlige pladser afstemmes før køb hos private"
+        default=None, title="Ledige offentlige pladser afstemmes før køb hos private",
+        json_schema_extra=INFORMATIONAL,  # shown until the vacancy exchange (issue 13) steers the purchase with it
     )
     ask_others_before_single_person_offer: Param[Flag] | None = Field(
         default=None, title="Andre kommuner spørges før oprettelse af enkeltmandstilbud", json_schema_extra=INFORMATIONAL

@@ -102,7 +102,7 @@ def actual_occupancy_set(*, actor: Actor, offer: Offer, year: int, occupancy_pct
     return record
 
 
-def budgeted_occupancy_suggest(*, offer: Offer, year: int) -> Decimal | None:
+def _two_previous_years(offer: Offer, year: int) -> Decimal | None:
     """The average of the two most recent closed years before `year` with an actual occupancy on record."""
     actuals = list(
         ActualOccupancy.objects.filter(offer=offer, year__lt=year).order_by("-year").values_list("occupancy_pct", flat=True)[:2]
@@ -110,6 +110,18 @@ def budgeted_occupancy_suggest(*, offer: Offer, year: int) -> Decimal | None:
     if len(actuals) < 2:
         return None
     return budgeted_occupancy_default(actual_pcts=(Decimal(actuals[0]), Decimal(actuals[1])))
+
+
+BUDGETED_OCCUPANCY_METHODS = {"average_two_previous_years": _two_previous_years}  # the rulebook's `method` values
+
+
+def budgeted_occupancy_suggest(*, offer: Offer, year: int) -> Decimal | None:
+    """The budgeted occupancy by the method of the year's rules (`budgeted_occupancy.method`), or None."""
+    try:
+        method = _rules_of_year(offer, year).rulebook.budgeted_occupancy.method.value
+    except DomainError:
+        return None
+    return BUDGETED_OCCUPANCY_METHODS[method](offer, year)
 
 
 @dataclass

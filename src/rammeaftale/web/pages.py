@@ -7,16 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from rammeaftale.accounts.actor import Actor
-from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 
 PER_PAGE = 50
 
 
 def page_view(view: Callable) -> Callable:
-    """Login required; a NotAllowed from a selector or service becomes the Danish 403 page with its message.
+    """Login required; a NotAllowed from a selector or service becomes the Danish 403 page with its message, and
+    any other DomainError a view did not answer itself (e.g. a day no agreement's rules govern) the Danish 400 page
+    with its message: never a server error.
 
     The responses vary on HX-Request, so a browser never serves a cached partial as a whole page (or back).
     """
@@ -28,6 +31,10 @@ def page_view(view: Callable) -> Callable:
             response = view(request, *args, **kwargs)
         except NotAllowed as error:
             raise PermissionDenied(error.message_da) from error
+        except NotFound as error:
+            raise Http404(error.message_da) from error
+        except DomainError as error:
+            response = render(request, "400.html", {"message": error.message_da}, status=400)
         patch_vary_headers(response, ["HX-Request"])
         return response
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('placements', '0001_initial'),
+        ('placements', '0002_notice_terms_early_end'),
     ]
 
     operations = [
