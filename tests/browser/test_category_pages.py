@@ -30,9 +30,12 @@ def world(transactional_db, agreements, esbjerg, odense, copenhagen, secretariat
     for payer, cpr, start, end in ((esbjerg, "0101801234", date(SALES, 1, 1), None),
                                    (odense, "0101811234", date(SALES, 1, 1), None),
                                    (copenhagen, "0101821234", date(SALES, 7, 1), date(SALES, 10, 1))):
+        outside = payer.region_id != offer.municipality.region_id  # seed 000: an individual payment agreement then
         placement_request(actor=system, request=PlacementRequest(
             offer=offer, paying_municipality=payer, acting_municipality=payer, citizen_name="Borger", cpr=cpr,
-            start_date=start, planned_end=end, custody="", contact_name="Sagsbehandler"), reserve=True)
+            start_date=start, planned_end=end, custody="", contact_name="Sagsbehandler",
+            payment_agreement="Betalingsaftale efter takstprincipperne" if outside else "",
+            payment_agreement_follows_tariff_principles=True if outside else None), reserve=True)
     make_user(secretariat_syd, Role.SECRETARIAT, username="sekretariat", first_name="Signe", last_name="Sekretær")
     return {"offer": offer}
 

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.placements.demo import demo_placements_build
 from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
-from rammeaftale.registry.models import Organisation, OrganisationKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from tests.browser.test_pages import log_in
 
 pytestmark = [pytest.mark.browser]

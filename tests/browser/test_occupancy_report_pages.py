@@ -11,7 +11,7 @@ from rammeaftale.occupancy.demo import demo_reports_build
 from rammeaftale.occupancy.models import OccupancyReport
 from rammeaftale.placements.demo import demo_placements_build
 from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
-from rammeaftale.registry.models import Organisation, OrganisationKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from tests.browser.test_pages import log_in
 
 pytestmark = [pytest.mark.browser]

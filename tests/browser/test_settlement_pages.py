@@ -80,7 +80,8 @@ def test_the_month_is_issued_seen_by_the_buyer_and_corrected_next_month(page: Pa
 
     # The place ended on 20 January after all: March credits January and February and invoices 19 days again.
     placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
-                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering")
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering",
+                                              today=date(YEAR, 3, 2), operator_agreement="Aftalt med Odense 2.3.")
     page.goto(f"{live_server.url}/afregning/?month={YEAR}-03")
     expect(page.locator("main")).to_contain_text("Kreditnota til Esbjerg Kommune")
     expect(page.locator("main")).to_contain_text("rettelse")

@@ -1,20 +1,22 @@
-"""The tariff pages in a real browser on the demo region: the operator's economist finds the flags, opens a
-breakdown, records an explanation and recalculates a budget; the secretariat reads the list and keeps the P/L
-table; the exports download as XLSX and PDF."""
+"""The tariff pages in a real browser on the demo regions: in Hovedstaden (a cap per tariff that needs explaining)
+the operator's economist finds the flags, opens a breakdown and records an explanation; in Syddanmark (a cap on the
+total expenses) the economist recalculates a budget and the secretariat reads the list, next year's provisional
+tariffs and keeps the P/L table; the exports download as XLSX and PDF."""
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.models import User
 from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
-from rammeaftale.tariffs.models import PriceIndex, TariffExplanation
+from rammeaftale.tariffs.models import PriceIndex, Tariff, TariffExplanation
 from tests.browser.test_pages import log_in
+from tests.conftest import TODAY
 
 pytestmark = [pytest.mark.browser]
 
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPLANATION = "Ny nattevagt efter tilsynets påbud fra 1. januar."
 
@@ -28,27 +30,38 @@ def demo(transactional_db, settings):
                       year_from=THIS_YEAR - 2, year_to=THIS_YEAR)
 
 
-def open_tariffs(page: Page) -> None:
+@pytest.fixture
+def demo_hovedstaden(transactional_db, settings):
+    """The same demo in Hovedstaden, whose rulebook caps each tariff and asks for an explanation above the cap."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return demo_build(actor=Actor.system(username="demo"), region_codes=["1084"], seed=1,
+                      year_from=THIS_YEAR - 2, year_to=THIS_YEAR)
+
+
+def open_tariffs(page: Page, region: str = "Syddanmark") -> None:
     page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Takster").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Takstoversigt {THIS_YEAR}")
-    expect(page.locator(".lead")).to_contain_text("Syddanmark")  # the user's own region by default
+    expect(page.locator(".lead")).to_contain_text(region)  # the user's own region by default
 
 
-def check_download(page: Page, live_server, link_name: str, content_type: str, suffix: str, magic: bytes) -> None:
+def check_download(page: Page, live_server, link_name: str, content_type: str, suffix: str, magic: bytes,
+                   region: str = "syddanmark") -> None:
     link = page.get_by_role("link", name=link_name)
     response = page.request.get(live_server.url + link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == content_type
     with page.expect_download() as info:
         link.click()
     download = info.value
-    assert download.suggested_filename == f"takstoversigt-syddanmark-{THIS_YEAR}.{suffix}"
+    assert download.suggested_filename == f"takstoversigt-{region}-{THIS_YEAR}.{suffix}"
     with open(download.path(), "rb") as file:
         assert file.read(len(magic)) == magic
 
 
-def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_server, demo, screenshot_dir):
+def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_server, demo_hovedstaden,
+                                                          screenshot_dir):
+    own_name = str(User.objects.get(username="oekonomi").organisation)  # the demo's buying municipality
     log_in(page, live_server, "oekonomi", DEMO_PASSWORD)
-    open_tariffs(page)
+    open_tariffs(page, "Hovedstaden")
     rows = page.locator("#tariff-table tbody tr")
     expect(page.locator("#tariff-table")).to_contain_text("over P/L: forklaring mangler")
     all_rows = rows.count()
@@ -60,8 +73,8 @@ def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_serve
     assert 0 < rows.count() < all_rows
     page.screenshot(path=screenshot_dir / "takster-markeret.png", full_page=True)
 
-    # The economist of Esbjerg explains one of Esbjerg's tariffs, in place.
-    own = rows.filter(has_text="Esbjerg Kommune").filter(has=page.get_by_text("Skriv forklaring")).first
+    # The municipality's economist explains one of its own tariffs, in place.
+    own = rows.filter(has_text=own_name).filter(has=page.get_by_text("Skriv forklaring")).first
     row_id = own.get_attribute("id")
     own.get_by_text("Skriv forklaring").click()
     own.get_by_role("textbox").fill("Dyrt")
@@ -74,8 +87,8 @@ def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_serve
     expect(row).to_contain_text(EXPLANATION)
     assert page.evaluate("window.sameDocument") is True
     assert TariffExplanation.objects.filter(text=EXPLANATION, tariff_id=int(row.get_attribute("data-tariff"))).exists()
-    # Another operator's flagged tariff shows no form to Esbjerg's economist.
-    other = rows.filter(has_not_text="Esbjerg Kommune").first
+    # Another operator's flagged tariff shows no form to this municipality's economist.
+    other = rows.filter(has_not_text=own_name).first
     expect(other).to_contain_text("forklaring mangler")
     expect(other.get_by_text("Skriv forklaring")).to_have_count(0)
 
@@ -88,13 +101,13 @@ def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_serve
         expect(breakdown).to_contain_text(element)
     expect(page.locator("#explanation-text")).to_contain_text(EXPLANATION)
     expect(page.get_by_role("heading", name="Kontrol af overhead")).to_be_visible()
-    expect(page.locator("#operator-overhead")).to_contain_text("Esbjerg Kommune i alt")
+    expect(page.locator("#operator-overhead")).to_contain_text(f"{own_name} i alt")
     page.screenshot(path=screenshot_dir / "takst-specifikation.png", full_page=True)
     page.get_by_role("link", name="Tilbage til takstoversigten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Takstoversigt {THIS_YEAR}")
 
-    check_download(page, live_server, "Excel (XLSX)", XLSX, "xlsx", b"PK")
-    check_download(page, live_server, "PDF", "application/pdf", "pdf", b"%PDF-")
+    check_download(page, live_server, "Excel (XLSX)", XLSX, "xlsx", b"PK", region="hovedstaden")
+    check_download(page, live_server, "PDF", "application/pdf", "pdf", b"%PDF-", region="hovedstaden")
 
 
 def test_the_economist_recalculates_a_budget_and_lands_on_the_breakdown(page: Page, live_server, demo):
@@ -124,11 +137,18 @@ def test_the_secretariat_reads_the_list_and_keeps_the_pl_table(page: Page, live_
     log_in(page, live_server, "sekretariat", DEMO_PASSWORD)
     open_tariffs(page)
     table = page.locator("#tariff-table")
-    expect(table).to_contain_text("over P/L, forklaret")
-    expect(table).to_contain_text("forklaring mangler")
-    expect(table.locator(".explanation").first).not_to_be_empty()
-    expect(table.get_by_text("Skriv forklaring")).to_have_count(0)  # explaining is the operator's task
+    # Syddanmark caps the municipalities' total expenses, not each tariff: no tariff waits for an explanation.
+    expect(page.locator("#growth-rule")).to_contain_text("samlede udgifter")
+    expect(table).not_to_contain_text("forklaring mangler")
+    expect(table.get_by_text("Skriv forklaring")).to_have_count(0)
     check_download(page, live_server, "PDF", "application/pdf", "pdf", b"%PDF-")
+
+    # Next year: every tariff is provisional (this year's × the P/L) until the operators' approved tariffs arrive.
+    page.get_by_label("År", exact=True).select_option(str(THIS_YEAR + 1))
+    expect(page).to_have_url(re.compile(rf"[?&]year={THIS_YEAR + 1}"))
+    expect(page.locator("#tariff-table")).to_contain_text("foreløbig")  # the rows change in place
+    page.reload()
+    expect(page.locator("#provisional-notice")).to_contain_text("foreløbige takster")
 
     page.get_by_role("link", name="P/L-tabel").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("P/L-tabel")
@@ -147,4 +167,8 @@ def test_the_secretariat_reads_the_list_and_keeps_the_pl_table(page: Page, live_
     expect(added).to_contain_text("2,90 %")
     expect(added).not_to_contain_text("eksempeltal")
     assert not PriceIndex.objects.get(year=THIS_YEAR + 1).is_example
+    # The provisional tariffs of that year follow the P/L the secretariat entered.
+    provisional = Tariff.objects.filter(year=THIS_YEAR + 1, origin="provisional").select_related("service").first()
+    this_year = Tariff.objects.get(service=provisional.service, year=THIS_YEAR)
+    assert f"P/L {THIS_YEAR + 1} 2,90 %" in provisional.note and provisional.amount_ore != this_year.amount_ore
     page.screenshot(path=screenshot_dir / "pl-tabel.png", full_page=True)

@@ -4,15 +4,8 @@ from django.forms import MultiWidget
 from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role, User
-from rammeaftale.registry.models import (
-    LegalParagraph,
-    Offer,
-    OfferCapacity,
-    Organisation,
-    OrganisationKind,
-    RulebookVersion,
-    TargetGroup,
-)
+from rammeaftale.registry.models import LegalParagraph, Offer, OfferCapacity, RulebookVersion, TargetGroup
+from rammeaftale.parties.models import Organisation, OrganisationKind
 
 VALID_CVR = "12345607"
 VALID_EAN = "5790001234560"
@@ -74,12 +67,12 @@ def _events(event_type: str):
 
 def test_admin_add_change_and_delete_of_an_organisation_are_audited(admin_client, steward, region_syd,
                                                                      secretariat_syd):
-    page = admin_client.get("/admin/registry/organisation/add/")
+    page = admin_client.get("/admin/parties/organisation/add/")
     data = form_data(page) | {
         "kind": OrganisationKind.PRIVATE_OPERATOR, "name": "Opholdsstedet Lærkereden ApS", "region": region_syd.pk,
         "cvr": VALID_CVR, "ean": VALID_EAN, "postcode": "6700", "city": "Esbjerg",
     }
-    response = admin_client.post("/admin/registry/organisation/add/", data)
+    response = admin_client.post("/admin/parties/organisation/add/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     organisation = Organisation.objects.get(cvr=VALID_CVR)
     (created,) = _events("admin.organisation.created")
@@ -88,7 +81,7 @@ def test_admin_add_change_and_delete_of_an_organisation_are_audited(admin_client
     assert created.actor_id == steward.pk and created.actor_organisation_id == secretariat_syd.pk
     assert created.organisation_id == organisation.pk and created.object_id == str(organisation.pk)
 
-    url = f"/admin/registry/organisation/{organisation.pk}/change/"
+    url = f"/admin/parties/organisation/{organisation.pk}/change/"
     data = form_data(admin_client.get(url)) | {
         "name": "Opholdsstedet Lærkereden", "populations-TOTAL_FORMS": 1, "populations-0-year": 2025,
         "populations-0-inhabitants": 12, "populations-0-source": "optalt",
@@ -102,7 +95,7 @@ def test_admin_add_change_and_delete_of_an_organisation_are_audited(admin_client
 
 def test_admin_delete_of_an_organisation_records_what_was_deleted(admin_client, reference):
     laesoe = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, code="825")
-    response = admin_client.post(f"/admin/registry/organisation/{laesoe.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"/admin/parties/organisation/{laesoe.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Organisation.objects.filter(pk=laesoe.pk).exists()
     (deleted,) = _events("admin.organisation.deleted")
@@ -116,7 +109,7 @@ def test_an_organisation_with_an_audit_trail_is_kept(admin_client, system, regio
 
     operator = private_operator_create(actor=system, name="Bostedet Åen ApS", cvr=VALID_CVR, region=region_syd)
     events = AuditEvent.objects.count()
-    response = admin_client.post(f"/admin/registry/organisation/{operator.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"/admin/parties/organisation/{operator.pk}/delete/", {"post": "yes"})
     assert response.status_code == 200 and "revisionshændelse" in response.content.decode()
     assert Organisation.objects.filter(pk=operator.pk).exists() and AuditEvent.objects.count() == events
 
@@ -131,11 +124,11 @@ def test_an_organisation_with_an_audit_trail_is_kept(admin_client, system, regio
 )
 def test_invalid_cvr_or_ean_shows_the_danish_error_and_writes_nothing(admin_client, region_syd, cvr, ean, messages):
     organisations, events = Organisation.objects.count(), AuditEvent.objects.count()
-    data = form_data(admin_client.get("/admin/registry/organisation/add/")) | {
+    data = form_data(admin_client.get("/admin/parties/organisation/add/")) | {
         "kind": OrganisationKind.PRIVATE_OPERATOR, "name": "Forkert ApS", "region": region_syd.pk, "cvr": cvr,
         "ean": ean,
     }
-    response = admin_client.post("/admin/registry/organisation/add/", data)
+    response = admin_client.post("/admin/parties/organisation/add/", data)
     assert response.status_code == 200
     html = response.content.decode()
     for message in messages:
@@ -144,9 +137,9 @@ def test_invalid_cvr_or_ean_shows_the_danish_error_and_writes_nothing(admin_clie
 
 
 def test_an_added_region_belongs_to_itself(admin_client):
-    data = form_data(admin_client.get("/admin/registry/organisation/add/")) | {
+    data = form_data(admin_client.get("/admin/parties/organisation/add/")) | {
         "kind": OrganisationKind.REGION, "code": "1099", "name": "Prøve"}
-    assert admin_client.post("/admin/registry/organisation/add/", data).status_code == 302
+    assert admin_client.post("/admin/parties/organisation/add/", data).status_code == 302
     region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1099")
     assert region.region_id == region.pk
     assert _events("admin.organisation.created").get().after["region_id"] == region.pk
@@ -287,7 +280,7 @@ def test_every_registered_model_admin_is_audited_or_read_only():
 
     registered = {model._meta.label: type(model_admin) for model, model_admin in admin.site._registry.items()}
     assert set(registered) >= {
-        "registry.Organisation", "registry.Population", "registry.RulebookVersion", "registry.Agreement",
+        "parties.Organisation", "parties.Population", "registry.RulebookVersion", "registry.Agreement",
         "registry.LegalParagraph", "registry.TargetGroup", "registry.Offer", "tariffs.Tariff", "accounts.User",
         "accounts.AuditEvent",
     }
@@ -298,11 +291,11 @@ def test_every_registered_model_admin_is_audited_or_read_only():
 
 def test_every_admin_list_and_form_renders(admin_client, agreements, odense, make_offer):
     offer = make_offer(odense)
-    pages = ["/admin/", f"/admin/registry/offer/{offer.pk}/change/", f"/admin/registry/organisation/{odense.pk}/change/",
+    pages = ["/admin/", f"/admin/registry/offer/{offer.pk}/change/", f"/admin/parties/organisation/{odense.pk}/change/",
              f"/admin/registry/agreement/{agreements[0].pk}/change/", "/admin/registry/offer/?q=Solsikken",
-             "/admin/registry/organisation/?kind__exact=municipality", "/admin/accounts/auditevent/?q=offer"]
-    for model in ("organisation", "population", "rulebookversion", "agreement", "legalparagraph", "targetgroup",
-                  "offer"):
+             "/admin/parties/organisation/?kind__exact=municipality", "/admin/accounts/auditevent/?q=offer"]
+    pages.append("/admin/parties/organisation/")
+    for model in ("rulebookversion", "agreement", "legalparagraph", "targetgroup", "offer"):
         pages.append(f"/admin/registry/{model}/")
     pages += ["/admin/tariffs/tariff/", "/admin/tariffs/tariff/add/", "/admin/accounts/user/",
               "/admin/accounts/user/add/", "/admin/accounts/auditevent/", "/admin/registry/offer/add/"]

@@ -10,7 +10,8 @@ from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.registry import services
-from rammeaftale.registry.models import Offer, OfferCapacity, Organisation, Population
+from rammeaftale.registry.models import Offer, OfferCapacity
+from rammeaftale.parties.models import Organisation, Population
 from rammeaftale.tariffs.models import Tariff
 from tests.conftest import PASSWORD
 

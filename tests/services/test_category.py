@@ -18,7 +18,8 @@ from rammeaftale.occupancy.sales import offer_sales
 from rammeaftale.placements import services as placement_services
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
-from rammeaftale.registry.models import OfferCategory, Organisation, OrganisationKind
+from rammeaftale.registry.models import OfferCategory
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import TODAY
 

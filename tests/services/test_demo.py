@@ -26,10 +26,9 @@ from rammeaftale.registry.models import (
     OfferCapacity,
     OfferCategory,
     OfferType,
-    Organisation,
-    OrganisationKind,
     Service,
 )
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import Tariff, TariffBudget, TariffCalculation
 

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.engine.tariff import days_in_year
-from rammeaftale.registry.models import Offer, Organisation, OrganisationKind
+from rammeaftale.registry.models import Offer
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import (
     ActualOccupancy,

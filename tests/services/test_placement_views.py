@@ -15,7 +15,8 @@ from rammeaftale.placements import services
 from rammeaftale.placements.models import Placement, PlacementStatus, RegisteredHours
 from rammeaftale.placements.services import PlacementRequest
 from rammeaftale.registry import services as registry_services
-from rammeaftale.registry.models import Agreement, Offer, Organisation
+from rammeaftale.registry.models import Agreement, Offer
+from rammeaftale.parties.models import Organisation
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import PASSWORD
 

@@ -16,7 +16,7 @@ class User(AbstractUser):
     """A person acting for exactly one organisation; what they may do comes from their roles."""
 
     organisation = models.ForeignKey(
-        "registry.Organisation",
+        "parties.Organisation",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -55,11 +55,11 @@ class AuditEvent(models.Model):
     )
     actor_username = models.CharField("brugernavn", max_length=150)
     actor_organisation = models.ForeignKey(
-        "registry.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "parties.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name="brugerens organisation",
     )
     organisation = models.ForeignKey(
-        "registry.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "parties.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name="berørt organisation",
     )
     event_type = models.CharField("hændelse", max_length=64, db_index=True)

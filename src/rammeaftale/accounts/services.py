@@ -5,7 +5,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role, User, UserRole
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.registry.models import OPERATOR_KINDS, Organisation, OrganisationKind
+from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind
 
 
 def _roles_validate(*, organisation: Organisation, roles: list[str]) -> None:

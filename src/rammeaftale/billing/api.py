@@ -11,7 +11,7 @@ from rammeaftale.billing.settlement import month_parse, settlement_issue, settle
 from rammeaftale.core import clock
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.registry.models import Organisation
+from rammeaftale.parties.models import Organisation
 
 router = Router(tags=["Afregning"])
 

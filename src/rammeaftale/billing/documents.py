@@ -11,7 +11,7 @@ from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.einvoice import model as einvoice
 from rammeaftale.einvoice.oioubl import credit_note_to_oioubl, invoice_to_oioubl
-from rammeaftale.registry.models import Organisation
+from rammeaftale.parties.models import Organisation
 
 UNIT_DA = {"day": "døgn", "month": "måned", "hour": "timer"}
 

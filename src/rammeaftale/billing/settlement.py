@@ -39,7 +39,8 @@ from rammeaftale.engine.settlement import (
 )
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
 from rammeaftale.placements.services import charge_end
-from rammeaftale.registry.models import Organisation, Service
+from rammeaftale.registry.models import Service
+from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
 from rammeaftale.tariffs.models import Tariff, TariffOrigin

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # /api/docs serves Swagger UI from the package's bundled static files, not a CDN
+    "rammeaftale.parties",
     "rammeaftale.accounts",
     "rammeaftale.registry",
     "rammeaftale.tariffs",

@@ -20,14 +20,8 @@ from rammeaftale.engine.occupancy import Period, occupancy_frame, occupancy_pct,
 from rammeaftale.occupancy.inputs import occupancy_capacities_frame, occupancy_stays_frame
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement
 from rammeaftale.placements.services import charge_end
-from rammeaftale.registry.models import (
-    Category,
-    LegalParagraph,
-    Offer,
-    OfferCategory,
-    Organisation,
-    TargetGroup,
-)
+from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferCategory, TargetGroup
+from rammeaftale.parties.models import Organisation
 
 YEAR_MIN = 2000
 DEFAULT_YEARS = 5

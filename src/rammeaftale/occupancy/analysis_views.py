@@ -26,7 +26,7 @@ from rammeaftale.occupancy.analysis_exports import (
     analysis_xlsx,
     export_filename,
 )
-from rammeaftale.registry.models import Organisation
+from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.selectors import region_list
 from rammeaftale.web.pages import int_param, page_view
 

@@ -25,7 +25,7 @@ from rammeaftale.occupancy.services import (
     report_submit,
     report_texts,
 )
-from rammeaftale.registry.models import Organisation
+from rammeaftale.parties.models import Organisation
 
 router = Router(tags=["Belægning"])
 router.add_router("/analysis", analysis_router)

@@ -14,7 +14,7 @@ import polars as pl
 
 from rammeaftale.engine.occupancy import CAPACITY_SCHEMA, STAY_SCHEMA, Period, occupancy_frame, periods_frame
 from rammeaftale.occupancy.inputs import charged_stays, occupancy_capacities_frame
-from rammeaftale.registry.models import Organisation
+from rammeaftale.parties.models import Organisation
 
 
 @dataclass(frozen=True)

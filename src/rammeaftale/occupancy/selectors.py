@@ -20,7 +20,8 @@ from rammeaftale.occupancy.services import (
     reporting_offers,
     reporting_period,
 )
-from rammeaftale.registry.models import Agreement, Offer, Organisation
+from rammeaftale.registry.models import Agreement, Offer
+from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.rules import rulebook_of, rules_in_force
 
 YEAR_MIN, YEAR_MAX = 2000, 2100

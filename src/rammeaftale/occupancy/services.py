@@ -20,7 +20,8 @@ from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calcul
 from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus, TrueUpOutlook
 from rammeaftale.registry.demo.catalogue import REGION_CODES
-from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Organisation
+from rammeaftale.registry.models import Agreement, Offer, OfferCategory
+from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.rules import rulebook_of, rules_in_force
 from rammeaftale.registry.selectors import region_resolve
 from rammeaftale.rulebooks.models import ReportPeriod

@@ -28,7 +28,8 @@ from rammeaftale.occupancy.services import (
     report_submit,
     report_texts,
 )
-from rammeaftale.registry.models import Agreement, Organisation
+from rammeaftale.registry.models import Agreement
+from rammeaftale.parties.models import Organisation
 from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
 from rammeaftale.web.pages import int_param, missing_as_404, page_view
 

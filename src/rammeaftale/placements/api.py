@@ -17,7 +17,7 @@ from rammeaftale.placements import contract, selectors, services
 from rammeaftale.placements.models import Custody, Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.api import OrganisationRef
-from rammeaftale.registry.models import OrganisationKind
+from rammeaftale.parties.models import OrganisationKind
 
 router = Router(tags=["Placeringer"])
 

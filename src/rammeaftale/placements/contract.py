@@ -15,7 +15,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError
 from rammeaftale.placements import selectors, services
 from rammeaftale.placements.models import Custody, Placement
-from rammeaftale.registry.models import Organisation, OrganisationKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.rulebooks import RulebookParameter
 
 CPR_READ_REASON = "Standardkontrakt"

@@ -23,7 +23,8 @@ from rammeaftale.core.errors import NotAllowed
 from rammeaftale.engine.notice import notice_end
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
 from rammeaftale.placements.models import Placement, PlacementService, PlacementStatus
-from rammeaftale.registry.models import Offer, Organisation, OrganisationKind, ServiceKind
+from rammeaftale.registry.models import Offer, ServiceKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import rules_in_force
 
 # Typical stay lengths in days (low, high) per offer type; an assumption for the demo only.

@@ -5,7 +5,8 @@ from django import forms
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.placements.models import Custody, PlacementService
-from rammeaftale.registry.models import Offer, Organisation, ServiceKind
+from rammeaftale.registry.models import Offer, ServiceKind
+from rammeaftale.parties.models import Organisation
 
 
 class DateInput(forms.DateInput):

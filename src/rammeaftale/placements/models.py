@@ -2,7 +2,8 @@
 from django.conf import settings
 from django.db import models
 
-from rammeaftale.registry.models import Offer, Organisation, Service
+from rammeaftale.registry.models import Offer, Service
+from rammeaftale.parties.models import Organisation
 
 
 class PlacementStatus(models.TextChoices):

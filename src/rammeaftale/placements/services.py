@@ -27,7 +27,8 @@ from rammeaftale.placements.models import (
     PlacementStatus,
     RegisteredHours,
 )
-from rammeaftale.registry.models import Offer, Organisation, OrganisationKind, Service, ServiceKind
+from rammeaftale.registry.models import Offer, Service, ServiceKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.tariffs.timeline import tariffs_missing
 

@@ -22,7 +22,8 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.placements import contract, forms, selectors, services
 from rammeaftale.placements.models import Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
-from rammeaftale.registry.models import OrganisationKind, ServiceUnit
+from rammeaftale.registry.models import ServiceUnit
+from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.tariffs.timeline import tariffs_missing, tariffs_on
 from rammeaftale.web.pages import int_param, missing_as_404, page_view, paginate, query_without, text_param, wants_partial
 

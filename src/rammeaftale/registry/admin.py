@@ -10,13 +10,11 @@ from rammeaftale.registry.models import (
     Offer,
     OfferCapacity,
     OfferCategory,
-    Organisation,
-    OrganisationKind,
-    Population,
     RulebookVersion,
     Service,
     TargetGroup,
 )
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.services import OfferInput, offer_input_validate, organisation_validate_ids
 
 

@@ -14,7 +14,8 @@ from rammeaftale.accounts.permissions import can_import_offers
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.registry import importing, selectors, services
-from rammeaftale.registry.models import Category, Offer, Organisation, OrganisationKind, Population
+from rammeaftale.registry.models import Category, Offer
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.rules import rulebook_of
 
 router = Router(tags=["Register"])

@@ -14,12 +14,10 @@ from rammeaftale.registry.models import (
     Offer,
     OfferCapacity,
     OfferCategory,
-    Organisation,
-    OrganisationKind,
-    Population,
     Service,
     TargetGroup,
 )
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 
 

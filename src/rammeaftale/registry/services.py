@@ -16,7 +16,6 @@ from rammeaftale.accounts.permissions import can_manage_offer
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.ids import IdentifierError, cvr_clean, ean_clean
 from rammeaftale.registry.models import (
-    OPERATOR_KINDS,
     Agreement,
     Category,
     LegalParagraph,
@@ -24,15 +23,13 @@ from rammeaftale.registry.models import (
     OfferCapacity,
     OfferCategory,
     OfferType,
-    Organisation,
-    OrganisationKind,
-    Population,
     RulebookVersion,
     Service,
     ServiceKind,
     ServiceUnit,
     TargetGroup,
 )
+from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind, Population
 from rammeaftale.registry.rules import rulebook_of, rules_in_force
 
 REFERENCE_POPULATION_YEAR = 2024

@@ -214,7 +214,7 @@ class ReserveEntry(models.Model):
     """The reserve ledger of an offer (Hovedstaden): its surplus reserved (+) and its uses (−) drawn on it, oldest
     first, until it expires. Balances and uses are per offer; `operator` is the offer's, kept for the ledger's order."""
 
-    operator = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="reserve_entries")
+    operator = models.ForeignKey("parties.Organisation", on_delete=models.PROTECT, related_name="reserve_entries")
     offer = models.ForeignKey("registry.Offer", on_delete=models.PROTECT, related_name="reserve_entries")
     surplus_year = models.PositiveSmallIntegerField("overskuddets år")
     amount_ore = models.BigIntegerField("beløb (øre)")

@@ -32,12 +32,11 @@ from rammeaftale.registry.models import (
     Offer,
     OfferCapacity,
     OfferCategory,
-    Organisation,
-    OrganisationKind,
     RulebookVersion,
     Service,
     TargetGroup,
 )
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import rules_in_force, rulebook_of
 from rammeaftale.registry.selectors import population_of
 from rammeaftale.tariffs.models import (

@@ -10,7 +10,8 @@ from stdnum import ean
 from rammeaftale.core.money import kr_to_ore
 from rammeaftale.registry.demo import catalogue as cat
 from rammeaftale.registry.demo.published import PublishedTariff, published_pools
-from rammeaftale.registry.models import OrganisationKind, ServiceKind, ServiceUnit
+from rammeaftale.registry.models import ServiceKind, ServiceUnit
+from rammeaftale.parties.models import OrganisationKind
 
 KRONE = Decimal(1)
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)  # the eighth digit has weight 1; the weighted sum must be divisible by 11

@@ -38,16 +38,8 @@ from rammeaftale.registry.importing.columns import (
     yes_no_read,
 )
 from rammeaftale.registry.importing.files import FileProblem, table_read, template_build
-from rammeaftale.registry.models import (
-    OPERATOR_KINDS,
-    LegalParagraph,
-    Offer,
-    Organisation,
-    OrganisationKind,
-    ServiceKind,
-    ServiceUnit,
-    TargetGroup,
-)
+from rammeaftale.registry.models import LegalParagraph, Offer, ServiceKind, ServiceUnit, TargetGroup
+from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from rammeaftale.billing.settlement import month_parse, settlement_issue, settle
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.placements.models import Placement
-from rammeaftale.registry.models import Organisation
+from rammeaftale.parties.models import Organisation
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from rammeaftale.core.errors import DomainError
 from rammeaftale.occupancy.demo import demo_reports_build
 from rammeaftale.placements.demo import demo_placements_build
 from rammeaftale.registry.demo import DEMO_PASSWORD, REGION_CODES, demo_build, demo_region_code
-from rammeaftale.registry.models import Organisation, OrganisationKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 
 COUNT_LABELS_DA = (
     ("offers", "tilbud"),
