@@ -24,6 +24,7 @@ system-packages:
 	scripts/ensure-system-packages
 
 test: $(STAMP) system-packages
+	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

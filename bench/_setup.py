@@ -25,9 +25,10 @@ def national_demo_with_placements(*, seed: int, first_day, today, year_from: int
     import time
 
     from rammeaftale.accounts.actor import Actor
-    from rammeaftale.placements.demo import demo_placements_build
-    from rammeaftale.registry.demo import REGION_CODES, demo_build
-    from rammeaftale.registry.models import Organisation, OrganisationKind
+    from rammeaftale.demo.build import demo_build
+    from rammeaftale.demo.catalogue import REGION_CODES
+    from rammeaftale.demo.placements import demo_placements_build
+    from rammeaftale.parties.models import Organisation, OrganisationKind
 
     started = time.perf_counter()
     actor = Actor.system(username="bench")

@@ -29,7 +29,8 @@ def main() -> None:
     from django.db import connection
 
     from rammeaftale.accounts.actor import Actor
-    from rammeaftale.registry.demo import REGION_CODES, demo_build
+    from rammeaftale.demo.build import demo_build
+    from rammeaftale.demo.catalogue import REGION_CODES
 
     test_database = None
     if on_postgres:

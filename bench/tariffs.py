@@ -25,8 +25,9 @@ def main() -> None:
 
     from rammeaftale.accounts.actor import Actor
     from rammeaftale.core.money import ore_to_kr
+    from rammeaftale.demo.build import demo_build
+    from rammeaftale.demo.catalogue import REGION_CODES
     from rammeaftale.engine.tariff import ServiceBudget, Unit, days_in_year, tariff_calculate
-    from rammeaftale.registry.demo import REGION_CODES, demo_build
     from rammeaftale.registry.models import OfferCapacity
     from rammeaftale.tariffs.models import Tariff
 

@@ -7,9 +7,9 @@ import pytest
 from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.services import user_create
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph, TargetGroup
-from rammeaftale.parties.models import Organisation, OrganisationKind
 
 PASSWORD = "test-adgangskode-42"
 

@@ -6,14 +6,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from rammeaftale.accounts.actor import Actor
-from rammeaftale.placements.demo import demo_placements_build
-from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
+from rammeaftale.demo.build import demo_build
+from rammeaftale.demo.catalogue import DEMO_PASSWORD
+from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from tests.browser.test_pages import log_in
+from tests.conftest import TODAY
 
 pytestmark = [pytest.mark.browser]
 
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -24,7 +26,7 @@ def demo(transactional_db, settings):
     actor = Actor.system(username="demo")
     demo_build(actor=actor, region_codes=["1083"], seed=1, year_from=THIS_YEAR - 1, year_to=THIS_YEAR)
     region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1083")
-    demo_placements_build(actor=actor, regions=[region], seed=1, first_day=date(THIS_YEAR - 1, 1, 1))
+    demo_placements_build(actor=actor, regions=[region], seed=1, first_day=date(THIS_YEAR - 1, 1, 1), today=TODAY)
     return region
 
 

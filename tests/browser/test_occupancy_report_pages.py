@@ -7,16 +7,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from rammeaftale.accounts.actor import Actor
-from rammeaftale.occupancy.demo import demo_reports_build
+from rammeaftale.demo.build import demo_build
+from rammeaftale.demo.catalogue import DEMO_PASSWORD
+from rammeaftale.demo.placements import demo_placements_build
+from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.occupancy.models import OccupancyReport
-from rammeaftale.placements.demo import demo_placements_build
-from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from tests.browser.test_pages import log_in
+from tests.conftest import TODAY
 
 pytestmark = [pytest.mark.browser]
 
-TODAY = date.today()
 YEAR = TODAY.year if TODAY >= date(TODAY.year, 4, 1) else TODAY.year - 1  # the latest first quarter that has ended
 CODE = f"{YEAR}-Q1"
 

@@ -1,7 +1,6 @@
 """Each role in a real browser: logs in through the form and sees exactly the pages, links and data it may."""
 import re
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -11,11 +10,11 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.registry import services
 from rammeaftale.registry.models import Agreement
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TODAY
 
 pytestmark = [pytest.mark.browser]
 
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 NOTE = "Ny afdeling åbner i efteråret"
 IMPORT_HEADER = (
     "tilbudsportalen_id;tilbudsnavn;driftsherre_kode;beliggenhedskommune;tilbudstype;paragraffer;pladser;"

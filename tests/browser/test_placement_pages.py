@@ -1,7 +1,6 @@
 """Buying a place in a real browser: Esbjerg's caseworker buys a place in Odense's offer, the operator confirms and
 registers the move-in, the caseworker reads the CPR number (logged) and gives notice; Copenhagen sees nothing."""
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -13,10 +12,11 @@ from rammeaftale.registry import services
 from rammeaftale.registry.models import Agreement
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.browser.test_pages import log_in
+from tests.conftest import TODAY
 
 pytestmark = [pytest.mark.browser]
 
-YEAR = date.today().year
+YEAR = TODAY.year
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_buying_a_place_from_request_to_notice(page: Page, browser: Browser, bro
     expect(page.locator("#masked-cpr")).to_have_text("010190-****")
     expect(page.locator("#full-cpr")).to_have_count(0)
 
-    today = date.today()
+    today = TODAY
     ends = notice_end(given_on=today, months=3, running_month=True)
     expect(page.locator("#notice-preview")).to_contain_text("løbende måned + 3 måneder")
     page.get_by_label("Opsagt den").fill(today.isoformat())

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import User
-from rammeaftale.registry.demo import DEMO_PASSWORD, demo_build
+from rammeaftale.demo.build import demo_build
+from rammeaftale.demo.catalogue import DEMO_PASSWORD
 from rammeaftale.tariffs.models import PriceIndex, Tariff, TariffExplanation
 from tests.browser.test_pages import log_in
 from tests.conftest import TODAY

@@ -4,8 +4,8 @@ from django.forms import MultiWidget
 from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role, User
-from rammeaftale.registry.models import LegalParagraph, Offer, OfferCapacity, RulebookVersion, TargetGroup
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from rammeaftale.registry.models import LegalParagraph, Offer, OfferCapacity, RulebookVersion, TargetGroup
 
 VALID_CVR = "12345607"
 VALID_EAN = "5790001234560"

@@ -9,11 +9,11 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.parties.models import Organisation, Population
 from rammeaftale.registry import services
 from rammeaftale.registry.models import Offer, OfferCapacity
-from rammeaftale.parties.models import Organisation, Population
 from rammeaftale.tariffs.models import Tariff
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TODAY
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def market(odense, esbjerg, copenhagen, system, make_offer):
                         offer_type="day", places=20, tilbudsportalen_id="4711")
     make_offer(copenhagen, name="Botilbuddet Havnen", paragraphs=("sel-107",), target_groups=("sindslidelse",),
                places=8)
-    services.offer_category_set(actor=system, offer=engen, year=date.today().year, category="klynge")
+    services.offer_category_set(actor=system, offer=engen, year=TODAY.year, category="klynge")
     basis = services.service_create(actor=system, offer=engen, name="Basisydelse")
     Tariff.objects.create(service=basis, year=2026, amount_ore=234_550, monthly_ore=7_134_229, origin="published")
     return {"engen": engen, "kysten": kysten}
@@ -152,11 +152,11 @@ def test_organisations_filter_by_kind_and_region_with_population_in_few_queries(
 
 
 def test_population_is_the_newest_year_not_after_this_year(odense, caseworker):
-    Population.objects.create(organisation=odense, year=date.today().year - 1, inhabitants=210_000, source="test")
-    Population.objects.create(organisation=odense, year=date.today().year + 1, inhabitants=999_999, source="test")
+    Population.objects.create(organisation=odense, year=TODAY.year - 1, inhabitants=210_000, source="test")
+    Population.objects.create(organisation=odense, year=TODAY.year + 1, inhabitants=999_999, source="test")
     rows = session(caseworker).get("/api/organisations", {"kind": "municipality"}).json()
     row = next(row for row in rows if row["id"] == odense.pk)
-    assert (row["population"], row["population_year"]) == (210_000, date.today().year - 1)
+    assert (row["population"], row["population_year"]) == (210_000, TODAY.year - 1)
 
 
 def test_regions_carry_population_and_number_of_municipalities(region_syd, caseworker):

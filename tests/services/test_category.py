@@ -15,11 +15,11 @@ from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.occupancy.category import category_assessment
 from rammeaftale.occupancy.sales import offer_sales
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements import services as placement_services
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import OfferCategory
-from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import TODAY
 
@@ -228,7 +228,7 @@ def test_the_page_shows_last_years_sales_and_the_suggestion(as_user, world, oden
 
 
 def test_next_years_page_says_this_year_is_still_running(as_user, world):
-    this_year = date.today().year  # whichever day it is, this year has not ended
+    this_year = TODAY.year  # whichever day it is, this year has not ended
     html = as_user("secretariat").get(_url(world, year=this_year + 1)).content.decode()
     assert f"Salg i {this_year}" in html and f"{this_year} er ikke slut" in html
     assert f"{SALES} er ikke slut" not in as_user("secretariat").get(_url(world)).content.decode()
@@ -299,7 +299,7 @@ def test_the_page_needs_a_login_and_a_sane_year(client, as_user, world):
 
 def test_the_offers_tariff_page_links_to_the_category_page(as_user, world):
     html = as_user("secretariat").get(reverse("tariffs:offer_tariffs", args=[world["engen"].pk])).content.decode()
-    assert reverse("tariffs:category", args=[world["engen"].pk, date.today().year + 1]) in html
+    assert reverse("tariffs:category", args=[world["engen"].pk, TODAY.year + 1]) in html
 
 
 # The API.

@@ -3,7 +3,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -17,8 +16,9 @@ from stdnum.dk import cvr
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, Role, User
-from rammeaftale.registry.demo import demo_digest
-from rammeaftale.registry.demo.published import DAY_ACTIVITY, HOUR, RESIDENTIAL_ADULT, published_range_kr
+from rammeaftale.demo.build import demo_digest
+from rammeaftale.demo.published import DAY_ACTIVITY, HOUR, RESIDENTIAL_ADULT, published_range_kr
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.models import (
     Agreement,
     Category,
@@ -28,12 +28,12 @@ from rammeaftale.registry.models import (
     OfferType,
     Service,
 )
-from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import Tariff, TariffBudget, TariffCalculation
+from tests.conftest import TODAY
 
 YEARS = (2023, 2024, 2025, 2026)
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 CALCULATED_YEARS = [year for year in (THIS_YEAR - 1, THIS_YEAR) if year in YEARS]
 VARIATION = Decimal("0.05")
 REGION_NAMES = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")

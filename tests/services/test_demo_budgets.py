@@ -10,8 +10,8 @@ from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.engine.tariff import days_in_year
-from rammeaftale.registry.models import Offer
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from rammeaftale.registry.models import Offer
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
@@ -24,8 +24,9 @@ from rammeaftale.tariffs.models import (
 )
 from rammeaftale.tariffs.selectors import tariff_list
 from rammeaftale.tariffs.services import tariff_budget_calculate
+from tests.conftest import TODAY
 
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 YEARS = (THIS_YEAR - 3, THIS_YEAR)  # the command's own default years end in 2026; these follow the clock
 
 

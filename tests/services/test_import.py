@@ -13,10 +13,10 @@ from django.core.management.base import CommandError
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry import services
 from rammeaftale.registry.importing import COLUMNS, ImportRowError, offers_import, offers_import_template
 from rammeaftale.registry.models import Offer, OfferCapacity, OfferCategory, Service
-from rammeaftale.parties.models import Organisation, OrganisationKind
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples" / "import"

@@ -22,11 +22,11 @@ from rammeaftale.occupancy.analysis import (
     occupancy_analysis,
 )
 from rammeaftale.occupancy.analysis_exports import analysis_pdf, analysis_xlsx
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.models import Placement
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import OfferCategory
-from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.selectors import region_resolve
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import PASSWORD

@@ -8,6 +8,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.registry import services
 from rammeaftale.registry.models import LegalParagraph, Offer, OfferCapacity
 from rammeaftale.registry.selectors import OfferFilters, offer_detail, offer_list
+from tests.conftest import TODAY
 
 
 def _input(operator, municipality, **changes):
@@ -89,7 +90,7 @@ def test_internal_note_only_for_the_operator_and_the_regions_secretariat(
         "esbjerg caseworker": actor_of(make_user(esbjerg, Role.CASEWORKER)),
         "copenhagen economist": actor_of(make_user(copenhagen, Role.ECONOMIST)),
     }
-    notes = {name: offer_detail(actor=actor, offer_id=offer.pk).internal_note for name, actor in seen.items()}
+    notes = {name: offer_detail(actor=actor, offer_id=offer.pk, on=TODAY).internal_note for name, actor in seen.items()}
     assert notes == {
         "odense operator": "Personalemangel i weekenden",
         "odense caseworker": "Personalemangel i weekenden",
@@ -102,7 +103,7 @@ def test_internal_note_only_for_the_operator_and_the_regions_secretariat(
 def test_offer_list_filters(odense, esbjerg, region_syd, system, make_offer):
     make_offer(odense, name="Solsikken", paragraphs=("sel-108",), target_groups=("autisme",))
     make_offer(esbjerg, name="Havblik", paragraphs=("sel-104",), offer_type="day", target_groups=("hjerneskade",))
-    names = lambda **f: [o.name for o in offer_list(actor=system, filters=OfferFilters(**f))]  # noqa: E731
+    names = lambda **f: [o.name for o in offer_list(actor=system, filters=OfferFilters(**f), on=TODAY)]  # noqa: E731
     assert names() == ["Havblik", "Solsikken"]
     assert names(paragraph="sel-104") == ["Havblik"]
     assert names(target_group="autisme") == ["Solsikken"]
@@ -120,4 +121,4 @@ def test_reading_requires_a_logged_in_actor(odense, make_offer):
 
     make_offer(odense)
     with pytest.raises(NotAllowed):
-        offer_list(actor=ANONYMOUS)
+        offer_list(actor=ANONYMOUS, on=TODAY)

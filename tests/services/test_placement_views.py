@@ -11,16 +11,16 @@ from django.urls import reverse
 from stdnum import ean as stdnum_ean
 
 from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.parties.models import Organisation
 from rammeaftale.placements import services
 from rammeaftale.placements.models import Placement, PlacementStatus, RegisteredHours
 from rammeaftale.placements.services import PlacementRequest
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import Agreement, Offer
-from rammeaftale.parties.models import Organisation
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TODAY
 
-YEAR = date.today().year
+YEAR = TODAY.year
 CPR = "0101901234"
 CHILD_CPR = "0101164321"  # born 1 January 2016
 

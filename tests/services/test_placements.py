@@ -7,10 +7,16 @@ from django.db import connection, connections
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
-from rammeaftale.placements import services
+from rammeaftale.placements import selectors, services
 from rammeaftale.placements.models import Placement, PlacementStatus
-from rammeaftale.placements.selectors import PlacementFilters, offer_vacancy, placement_get, placement_list
-from rammeaftale.placements.services import PlacementRequest, charged_until, placement_request
+from rammeaftale.placements.selectors import (
+    PlacementFilters,
+    charged_until,
+    offer_vacancy,
+    placement_get,
+    placement_list,
+)
+from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 
@@ -203,7 +209,7 @@ def test_an_end_before_the_notice_allows_is_refused_with_the_earliest_date(offer
     services.placement_activate(actor=people["odense_operator"], placement=placement)
     today = date(YEAR, 6, 10)
     # Residential, Syddanmark: running month + 3 months from today → the earliest end is 1 October.
-    assert services.earliest_end(placement=placement, today=today) == date(YEAR, 10, 1)
+    assert selectors.earliest_end(placement=placement, today=today) == date(YEAR, 10, 1)
     with pytest.raises(DomainError, match="tidligst være 01.10.2026") as error:
         services.placement_end_date_set(actor=people["esbjerg_caseworker"], placement=placement,
                                         end_date=date(YEAR, 7, 1), reason="Borgeren flytter", today=today)

@@ -2,9 +2,9 @@
 from django.db.models import Sum
 
 from rammeaftale.accounts.models import AuditEvent
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry import services
 from rammeaftale.registry.models import LegalParagraph
-from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 
 
 def test_reference_data_has_every_municipality_and_region(reference):

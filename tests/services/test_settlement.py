@@ -6,7 +6,14 @@ from stdnum import ean
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, Role
-from rammeaftale.billing.models import AccountMapping, Invoice, InvoiceKind, InvoiceLine, PaymentAccount, SettlementRun
+from rammeaftale.billing.models import (
+    AccountMapping,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    PaymentAccount,
+    SettlementRun,
+)
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.placements import services as placement_services

@@ -12,7 +12,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.engine.true_up import TrueUpInput
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import Agreement, OfferCategory, RulebookVersion
-from rammeaftale.tariffs import services
+from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.models import ReserveEntry, Tariff, TariffCalculation
 from rammeaftale.tariffs.selectors import offer_tariffs, reserve_balance_ore, reserve_warnings, tariff_list
 
@@ -217,7 +217,7 @@ def test_tariff_list_cumulates_pl_from_2019_and_reads_the_history_in_one_query(
 
 def test_pl_examples_are_loaded_flagged(db, system):
     assert services.price_index_load_examples(actor=system) == 2
-    assert services.price_index_for(2020).rate_pct == Decimal("2.80") and services.price_index_for(2020).is_example
+    assert selectors.price_index_for(2020).rate_pct == Decimal("2.80") and selectors.price_index_for(2020).is_example
     assert services.price_index_load_examples(actor=system) == 0
 
 

@@ -4,7 +4,6 @@ category page: tests/services/test_category.py). Each form: success, the wrong r
 Danish message beside the field, nothing written on error."""
 import io
 import re
-from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -17,7 +16,6 @@ from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import Agreement
 from rammeaftale.tariffs import services
 from rammeaftale.tariffs.models import (
-    ActualOccupancy,
     OccupancyApproval,
     PriceIndex,
     ServiceBudget,
@@ -26,8 +24,9 @@ from rammeaftale.tariffs.models import (
     TariffCalculation,
     TariffExplanation,
 )
+from tests.conftest import TODAY
 
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 LAST_YEAR = THIS_YEAR - 1
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,9 +13,9 @@ from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.registry import services
 from rammeaftale.registry.models import Agreement, Offer
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TODAY
 
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 NOTE = "Ny afdeling åbner i efteråret"
 
 
@@ -350,7 +350,7 @@ def test_a_demo_agreement_says_so(client, demo_agreement, esbjerg, make_user):
     login(client, make_user(esbjerg, Role.CASEWORKER))
     html = client.get(reverse("registry:agreement_detail", args=[demo_agreement.pk])).content.decode()
     assert "Demoaftale." in html and "Reglerne fra 2019–2020 bruges som eksempel." in html
-    assert "Rammeaftale 2019–2020, Syddanmark, version 1" in html
+    assert "Rammeaftale 2019–2020, Syddanmark, version 2" in html
 
 
 def test_a_missing_agreement_is_a_404(client, agreements, esbjerg, make_user):

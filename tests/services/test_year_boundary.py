@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from stdnum import ean
 
-from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.billing.models import Invoice, InvoiceKind, PaymentAccount, SettlementRun
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.accounts.models import User
 from rammeaftale.billing.models import Invoice, InvoiceKind, InvoiceLine
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.models import Placement
 from rammeaftale.placements.selectors import offer_vacancy
 from rammeaftale.registry.models import Offer
-from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.tariffs import services as tariff_services
 from rammeaftale.tariffs.models import Tariff, TariffBudget, TariffOrigin
 from tests.conftest import TODAY

@@ -105,3 +105,10 @@ def can_list_placements(actor: Actor) -> bool:
 def can_use_billing(actor: Actor) -> bool:
     return actor.is_superuser or (actor.organisation_id is not None
                                   and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR))
+
+
+def can_report_occupancy(actor: Actor, *, operator_id: int) -> bool:
+    """The operator's economists (and administrators) draft and submit its occupancy report."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == operator_id and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR)

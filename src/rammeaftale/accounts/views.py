@@ -6,7 +6,7 @@ from django.shortcuts import render
 from rammeaftale.accounts import selectors
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.models import AuditEvent
-from rammeaftale.web.pages import page_view, paginate, query_without, text_param, wants_partial
+from rammeaftale.http import page_view, paginate, query_without, text_param, wants_partial
 
 
 @dataclass(frozen=True)

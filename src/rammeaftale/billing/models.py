@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from rammeaftale.registry.models import LegalParagraph, Service
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import LegalParagraph, Service
 
 
 class AccountMapping(models.Model):

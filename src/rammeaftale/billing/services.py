@@ -10,8 +10,8 @@ from rammeaftale.accounts.audit import audit_record, model_snapshot
 from rammeaftale.accounts.permissions import can_see_invoices_of
 from rammeaftale.billing.models import AccountMapping, PaymentAccount
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import LegalParagraph
 
 ACCOUNT_CODES_SOURCE = (
     "Budget- og regnskabssystem for kommuner, hovedkonto 5 og 3 (funktionerne 5.38.42, 5.38.45, 5.38.50, 5.38.52 m.fl.); "

@@ -28,6 +28,7 @@ from rammeaftale.billing.models import (
 from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import format_kr
+from rammeaftale.engine.notice import charge_end
 from rammeaftale.engine.settlement import (
     Charge,
     HoursRecord,
@@ -37,14 +38,19 @@ from rammeaftale.engine.settlement import (
     line_late_part,
     settlement_month,
 )
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
-from rammeaftale.placements.services import charge_end
-from rammeaftale.registry.models import Service
 from rammeaftale.parties.models import Organisation
+from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
+from rammeaftale.registry.models import Service
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
-from rammeaftale.tariffs.timeline import MissingTariff, TariffSpan, tariff_spans, tariffs_missing
+from rammeaftale.tariffs.timeline import (
+    MissingTariff,
+    TariffSpan,
+    tariff_spans,
+    tariffs_missing,
+    uncovered_from,
+)
 
 CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
 RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
@@ -173,18 +179,6 @@ def placements_by_id(ids) -> dict[int, Placement]:
     return placements
 
 
-def _uncovered(spans: list[TariffSpan], start: date, end: date) -> date | None:
-    """The first day in [start, end) that no span covers."""
-    day = start
-    for span in spans:
-        if span.valid_to <= day:
-            continue
-        if span.valid_from > day:
-            break
-        day = span.valid_to
-    return day if day < end else None
-
-
 @dataclass
 class MonthLines:
     lines: list[SettlementLine]
@@ -199,7 +193,7 @@ def _lines_for_month(inputs: _Inputs, year: int, month: int) -> MonthLines:
         start, end = max(charge.charge_from, first), min(charge.charge_to or after, after)
         if start >= end:
             continue
-        gap = _uncovered(inputs.spans.get(charge.service_id, []), start, end)
+        gap = uncovered_from(inputs.spans.get(charge.service_id, []), start, end)
         if gap is not None:
             gaps[charge.service_id] = min(gaps.get(charge.service_id, gap), gap)
             continue

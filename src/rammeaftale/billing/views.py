@@ -12,10 +12,9 @@ from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_l
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.http import missing_as_404, page_view
 from rammeaftale.parties.models import Organisation
 from rammeaftale.rulebooks.display import MONTHS_DA
-from rammeaftale.web.pages import missing_as_404, page_view
-
 
 
 def _month(request) -> tuple[int, int]:

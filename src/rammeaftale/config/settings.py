@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rammeaftale.placements",
     "rammeaftale.billing",
     "rammeaftale.occupancy",
+    "rammeaftale.demo",
     "rammeaftale.web",
 ]
 

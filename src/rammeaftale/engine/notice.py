@@ -1,4 +1,5 @@
-"""Notice periods: when a placement's notice runs out ("løbende måned + N måneder"), as a half-open end date."""
+"""Notice periods: when a placement's notice runs out ("løbende måned + N måneder"), as a half-open end date, and
+the first day a placement is no longer charged."""
 import calendar
 from datetime import date, timedelta
 
@@ -24,3 +25,13 @@ def notice_end(*, given_on: date, months: int, running_month: bool) -> date:
     year, month = index // 12, index % 12 + 1
     last_day = min(given_on.day, calendar.monthrange(year, month)[1])
     return date(year, month, last_day) + timedelta(days=1)
+
+def charge_end(*, end_date: date | None, planned_end: date | None, notice_end: date | None,
+               moved_out_on: date | None, notice_full_tariff: bool | None) -> date | None:
+    """The first day not charged: the end, the planned end or the end of the notice; moving out ends the charge
+    only where no notice runs, or where the rules in force when notice was given (`Placement.notice_full_tariff`,
+    recorded then) do not charge the full tariff during notice."""
+    ends = [day for day in (end_date, planned_end, notice_end) if day]
+    if moved_out_on and (notice_end is None or notice_full_tariff is False):
+        ends.append(moved_out_on)
+    return min(ends) if ends else None

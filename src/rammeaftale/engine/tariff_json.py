@@ -9,7 +9,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
-from rammeaftale.engine.tariff import ServiceBudget, TariffInputError, Unit, days_per_month_text, tariff_calculate
+from rammeaftale.engine.tariff import (
+    ServiceBudget,
+    TariffInputError,
+    Unit,
+    days_per_month_text,
+    tariff_calculate,
+)
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
 from rammeaftale.rulebooks import RulebookError, rulebook_load
 

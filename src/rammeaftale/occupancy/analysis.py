@@ -16,12 +16,12 @@ from django.db.models import F
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.engine.notice import charge_end
 from rammeaftale.engine.occupancy import Period, occupancy_frame, occupancy_pct, pct_text, periods_frame
 from rammeaftale.occupancy.inputs import occupancy_capacities_frame, occupancy_stays_frame
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement
-from rammeaftale.placements.services import charge_end
-from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferCategory, TargetGroup
 from rammeaftale.parties.models import Organisation
+from rammeaftale.placements.models import CHARGED_STATUSES, Placement
+from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferCategory, TargetGroup
 
 YEAR_MIN = 2000
 DEFAULT_YEARS = 5
@@ -324,11 +324,10 @@ def purchase_matrix(*, region: Organisation, year: int, today: date) -> Purchase
 
 
 def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, year_to: int,
-                       purchase_year: int | None = None, today: date | None = None) -> OccupancyAnalysis:
+                       purchase_year: int | None = None, today: date) -> OccupancyAnalysis:
     """The analysis of the region's offers (offers located in its municipalities) over [year_from, year_to]."""
     if not actor.is_authenticated:
         raise NotAllowed("Du skal være logget ind.", message_en="Authentication required.")
-    today = today or date.today()
     year_from, year_to = analysis_years(year_from, year_to, today=today)
     if purchase_year is None:
         purchase_year = default_purchase_year(year_from, year_to, today=today)

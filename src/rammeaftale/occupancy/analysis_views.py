@@ -3,14 +3,15 @@
 Every logged-in user may read it for any region: the figures are aggregate, with no citizen data.
 """
 from dataclasses import dataclass
-from datetime import date
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.http import int_param, page_view
 from rammeaftale.occupancy.analysis import (
     MAX_YEARS,
     TOP_PURCHASES,
@@ -28,7 +29,6 @@ from rammeaftale.occupancy.analysis_exports import (
 )
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.selectors import region_list
-from rammeaftale.web.pages import int_param, page_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS_OFFERED = 15  # the year selects go this far back
@@ -46,7 +46,7 @@ def _analysis(request) -> Request:
     """The region (default the user's, else the first) and years asked for; a bad year is named and the default
     span shown instead."""
     actor = actor_for_request(request)
-    today = date.today()
+    today = clock.today()
     regions = list(region_list(actor=actor))
     if not regions:
         raise Http404("Ingen regioner.")
@@ -80,7 +80,7 @@ def _analysis(request) -> Request:
 @page_view
 def analysis(request):
     found = _analysis(request)
-    this_year = date.today().year
+    this_year = clock.today().year
     context = {
         "regions": found.regions, "analysis": found.analysis, "errors": found.errors, "query": found.query,
         "year_choices": list(range(this_year, this_year - YEARS_OFFERED, -1)), "max_years": MAX_YEARS,

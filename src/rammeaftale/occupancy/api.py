@@ -3,11 +3,13 @@ report, the same JSON as `rammeaftale occupancy report`), the analysis and the c
 from ninja import Router, Schema
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.core import clock
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.occupancy import pct_text
 from rammeaftale.occupancy.api_analysis import router as analysis_router
 from rammeaftale.occupancy.api_category import router as category_router
 from rammeaftale.occupancy.models import OccupancyReport
+from rammeaftale.occupancy.reporting import agreement_resolve, period_parse, report_texts
 from rammeaftale.occupancy.selectors import (
     compiled_report,
     compiled_report_json,
@@ -17,14 +19,7 @@ from rammeaftale.occupancy.selectors import (
     report_lines,
     reports_of_operator,
 )
-from rammeaftale.occupancy.services import (
-    agreement_resolve,
-    period_parse,
-    report_draft,
-    report_line_explain,
-    report_submit,
-    report_texts,
-)
+from rammeaftale.occupancy.services import report_draft, report_line_explain, report_submit
 from rammeaftale.parties.models import Organisation
 
 router = Router(tags=["Belægning"])
@@ -51,7 +46,8 @@ def compiled(request, agreement: str, period: str):
     """`agreement`: the agreement's id, or the region (syddanmark, 1083); `period`: e.g. 2025-Q1."""
     year, _ = period_parse(period)
     found = agreement_resolve(agreement, year=year)
-    return compiled_report_json(compiled_report(actor=actor_from_user(request.user), agreement=found, code=period))
+    return compiled_report_json(compiled_report(actor=actor_from_user(request.user), agreement=found, code=period,
+                                                today=clock.today()))
 
 
 @router.get("/reports", summary="Den indloggede organisations egne indberetninger")
@@ -101,13 +97,13 @@ def explain(request, report_id: int, line_id: int, data: ExplainIn):
 @router.post("/reports/{report_id}/submit", summary="Indsend indberetningen (efter fristen: modtaget og markeret)")
 def submit(request, report_id: int):
     actor = actor_from_user(request.user)
-    report_submit(actor=actor, report=report_get(actor=actor, report_id=report_id))
+    report_submit(actor=actor, report=report_get(actor=actor, report_id=report_id), today=clock.today())
     return _report_json(report_get(actor=actor, report_id=report_id))
 
 
 @router.get("/offers/{offer_id}", summary="Et tilbuds belægning pr. kvartal, år til dato og år mod budgettet")
 def offer(request, offer_id: int, year: int):
-    data = offer_occupancy_year(actor=actor_from_user(request.user), offer_id=offer_id, year=year)
+    data = offer_occupancy_year(actor=actor_from_user(request.user), offer_id=offer_id, year=year, today=clock.today())
     return {
         "offer_id": data.offer.pk, "offer": data.offer.name, "year": data.year,
         "budgeted_pct": pct_text(data.budgeted_pct), "threshold_pct": pct_text(data.threshold_pct),

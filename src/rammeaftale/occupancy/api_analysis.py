@@ -1,9 +1,9 @@
 """REST API for the capacity and occupancy analysis: the page's figures as JSON (percentages as strings)."""
-from datetime import date
 
 from ninja import Router
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.occupancy.analysis import analysis_json, analysis_years, occupancy_analysis
 from rammeaftale.registry.selectors import region_resolve
@@ -16,7 +16,7 @@ def analysis(request, region: str, year_from: str = "", year_to: str = "", purch
     """`region`: the region's code (1083), name (syddanmark) or id; `year_from`/`year_to`: the span (default the
     last five years up to this one, this year counted to today); `purchase_year`: the year of the purchases across
     municipalities (default the latest full year in the span)."""
-    today = date.today()
+    today = clock.today()
     found = region_resolve(region)
     first, last = analysis_years(year_from, year_to, today=today)
     purchase = None

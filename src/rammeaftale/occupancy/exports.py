@@ -7,10 +7,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.occupancy.charts import monthly_charts
 from rammeaftale.occupancy.models import Assessment, TrueUpOutlook
 from rammeaftale.occupancy.selectors import CompiledReport
 from rammeaftale.registry.models import Category
-from rammeaftale.occupancy.charts import monthly_charts
 
 MONEY = '#,##0.00 "kr."'
 CATEGORY_LABELS = dict(Category.choices)

@@ -8,6 +8,7 @@ import polars as pl
 from django.db.models import Q
 
 from rammeaftale.core.chunks import chunks
+from rammeaftale.engine.notice import charge_end
 from rammeaftale.engine.occupancy import (
     CAPACITY_SCHEMA,
     STAY_SCHEMA,
@@ -17,7 +18,6 @@ from rammeaftale.engine.occupancy import (
     periods_frame,
 )
 from rammeaftale.placements.models import CHARGED_STATUSES, Placement
-from rammeaftale.placements.services import charge_end
 from rammeaftale.registry.models import OfferCapacity
 from rammeaftale.tariffs.models import ServiceBudget
 

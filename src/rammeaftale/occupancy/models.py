@@ -10,8 +10,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
-from rammeaftale.registry.models import Agreement, Offer
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import Agreement, Offer
 
 
 class ReportStatus(models.TextChoices):

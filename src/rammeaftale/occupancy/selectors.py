@@ -3,25 +3,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
+from rammeaftale.accounts.permissions import can_report_occupancy
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.occupancy import OccupancyFigure, pct_text, year_periods
 from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus
-from rammeaftale.occupancy.services import (
+from rammeaftale.occupancy.reporting import (
     ReportingPeriod,
-    can_report_for,
     deviation,
     report_line_figures,
     reporting_offers,
     reporting_period,
 )
-from rammeaftale.registry.models import Agreement, Offer
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import Agreement, Offer
 from rammeaftale.registry.rules import rulebook_of, rules_in_force
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -34,7 +32,7 @@ def can_compile(actor: Actor, *, region_id: int) -> bool:
 
 def can_see_report(actor: Actor, report: OccupancyReport) -> bool:
     return (can_compile(actor, region_id=report.agreement.region_id)
-            or actor.organisation_id == report.operator_id or can_report_for(actor, operator_id=report.operator_id))
+            or actor.organisation_id == report.operator_id or can_report_occupancy(actor, operator_id=report.operator_id))
 
 
 def report_get(*, actor: Actor, report_id: int) -> OccupancyReport:
@@ -100,12 +98,11 @@ class CompiledReport:
         return self.as_of > self.period.deadline
 
 
-def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: date | None = None) -> CompiledReport:
+def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: date) -> CompiledReport:
     if not can_compile(actor, region_id=agreement.region_id):
         raise NotAllowed("Kun regionens sekretariat ser den samlede indberetning.",
                          message_en="only the region's secretariat sees the compiled report")
     period = reporting_period(agreement, code)
-    today = today or timezone.localdate()
     offers = reporting_offers(period)
     reports = {report.operator_id: report for report in OccupancyReport.objects.filter(
         agreement=agreement, year=period.year, period=f"Q{period.quarter}").select_related("submitted_by")}
@@ -209,7 +206,7 @@ QUARTER_LABELS = {"Q1": "1. kvartal", "Q2": "2. kvartal", "Q3": "3. kvartal", "Q
 ROW_ORDER = ("Q1", "Q2", "Q3", "Q4", "YTD", "")  # the period name after "2025-": quarters, year to date, the year
 
 
-def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date | None = None) -> OfferOccupancy:
+def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date) -> OfferOccupancy:
     """An offer's occupancy in each quarter, the year to date and the year, against the budgeted (aggregate
     place-days, no citizen: every logged-in user may see it)."""
     if not actor.is_authenticated:
@@ -219,7 +216,6 @@ def offer_occupancy_year(*, actor: Actor, offer_id: int, year: int, today: date 
         raise NotFound("Tilbuddet findes ikke.", message_en="Offer not found.")
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise DomainError(f"Året {year} ligger uden for {YEAR_MIN}–{YEAR_MAX}.", field="year")
-    today = today or timezone.localdate()
     periods = year_periods(year, until=today if today.year == year else None)
     figures = offer_occupancy(periods=periods, offer_ids=[offer.pk])
     budgeted = budgeted_occupancy(year=year, offer_ids=[offer.pk]).get(offer.pk)

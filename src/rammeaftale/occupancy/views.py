@@ -7,10 +7,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.accounts.permissions import can_report_occupancy
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.http import int_param, missing_as_404, page_view
 from rammeaftale.occupancy import exports
 from rammeaftale.occupancy.charts import monthly_charts
 from rammeaftale.occupancy.models import Assessment, ReportStatus
+from rammeaftale.occupancy.reporting import missing_explanations, region_reporting_periods, report_texts
 from rammeaftale.occupancy.selectors import (
     can_compile,
     compiled_report,
@@ -19,26 +23,17 @@ from rammeaftale.occupancy.selectors import (
     report_lines,
     reports_of_operator,
 )
-from rammeaftale.occupancy.services import (
-    can_report_for,
-    missing_explanations,
-    region_reporting_periods,
-    report_draft,
-    report_line_explain,
-    report_submit,
-    report_texts,
-)
-from rammeaftale.registry.models import Agreement
+from rammeaftale.occupancy.services import report_draft, report_line_explain, report_submit
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import Agreement
 from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
-from rammeaftale.web.pages import int_param, missing_as_404, page_view
 
 
 @page_view
 def overview(request):
     """Where each role starts: the operator's reports to draft, or the secretariat's compiled reports."""
     actor = actor_for_request(request)
-    today = date.today()
+    today = clock.today()
     region_id = actor.region_id
     periods = []
     if region_id is not None:
@@ -48,7 +43,7 @@ def overview(request):
     own = {report.code: report for report in reports_of_operator(actor=actor)}
     return render(request, "occupancy/overview.html", {
         "periods": [(period, own.get(period.code)) for period in periods],
-        "can_report": actor.organisation_id is not None and can_report_for(actor, operator_id=actor.organisation_id),
+        "can_report": actor.organisation_id is not None and can_report_occupancy(actor, operator_id=actor.organisation_id),
         "can_compile": region_id is not None and can_compile(actor, region_id=region_id),
         "today": today,
     })
@@ -99,7 +94,7 @@ def report(request, report_id: int):
     with missing_as_404():
         occupancy_report = report_get(actor=actor, report_id=report_id)
     editable = (occupancy_report.status == ReportStatus.DRAFT
-                and can_report_for(actor, operator_id=occupancy_report.operator_id))
+                and can_report_occupancy(actor, operator_id=occupancy_report.operator_id))
     if request.method == "POST":
         if not editable:
             raise NotAllowed("Indberetningen kan ikke ændres.")
@@ -113,7 +108,7 @@ def report(request, report_id: int):
                 _save_lines(request, actor, report_lines(occupancy_report),
                             texts=report_texts(occupancy_report))
                 if action == "submit":
-                    submitted = report_submit(actor=actor, report=occupancy_report)
+                    submitted = report_submit(actor=actor, report=occupancy_report, today=clock.today())
                     if submitted.is_late:
                         messages.warning(request, f"Indberetningen er modtaget efter fristen "
                                                   f"{submitted.deadline:%d.%m.%Y} og er markeret som for sent.")
@@ -145,7 +140,7 @@ def _compiled(request, agreement_id: int, code: str):
     if agreement is None:
         raise Http404("Rammeaftalen findes ikke.")
     try:
-        return compiled_report(actor=actor, agreement=agreement, code=code)
+        return compiled_report(actor=actor, agreement=agreement, code=code, today=clock.today())
     except NotAllowed:
         raise
     except DomainError as error:
@@ -182,11 +177,11 @@ def compiled_export(request, agreement_id: int, code: str, fmt: str):
 def offer_occupancy(request, offer_id: int):
     """One offer's occupancy per quarter, year to date and year against the budgeted, with the monthly chart."""
     actor = actor_for_request(request)
-    today = date.today()
+    today = clock.today()
     year = int_param(request, "year") or today.year
     try:
         with missing_as_404():
-            data = offer_occupancy_year(actor=actor, offer_id=offer_id, year=year)
+            data = offer_occupancy_year(actor=actor, offer_id=offer_id, year=year, today=clock.today())
     except DomainError as error:
         if isinstance(error, NotAllowed):
             raise

@@ -13,11 +13,11 @@ from rammeaftale.accounts.permissions import can_list_placements
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.placements import contract, selectors, services
 from rammeaftale.placements.models import Custody, Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.api import OrganisationRef
-from rammeaftale.parties.models import OrganisationKind
 
 router = Router(tags=["Placeringer"])
 
@@ -221,7 +221,7 @@ def _detail(actor: Actor, placement: Placement) -> Placement:
     except DomainError:
         terms = None
     tariffs = selectors.placement_tariffs(placement=placement, on=max(placement.start_date, today))
-    placement.charged_until = services.charged_until(placement)
+    placement.charged_until = selectors.charged_until(placement)
     placement.notice_rule = terms.notice_rule_da if terms else None
     placement.full_tariff_during_notice = terms.full_tariff_during_notice if terms else None
     placement.rules_warning = terms.rules.warning_da if terms else None
@@ -275,7 +275,7 @@ def placement_create(request, payload: PlacementIn):
     """Ugyldigt CPR-nummer, slutdato før start, ingen takst i startåret eller ingen ledig plads: 400 med dansk
     besked og `field`; intet gemmes."""
     actor = _actor(request)
-    offer = registry_selectors.offer_detail(actor=actor, offer_id=payload.offer_id).offer
+    offer = registry_selectors.offer_detail(actor=actor, offer_id=payload.offer_id, on=clock.today()).offer
     municipalities = registry_selectors.organisation_list(actor=actor, kind=OrganisationKind.MUNICIPALITY)
     payer = municipalities.filter(pk=payload.paying_municipality_id or actor.organisation_id).first()
     if payer is None:

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements import selectors, services
 from rammeaftale.placements.models import Custody, Placement
-from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.rulebooks import RulebookParameter
 
 CPR_READ_REASON = "Standardkontrakt"

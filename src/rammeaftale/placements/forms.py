@@ -4,9 +4,9 @@ from django import forms
 
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
+from rammeaftale.parties.models import Organisation
 from rammeaftale.placements.models import Custody, PlacementService
 from rammeaftale.registry.models import Offer, ServiceKind
-from rammeaftale.parties.models import Organisation
 
 
 class DateInput(forms.DateInput):

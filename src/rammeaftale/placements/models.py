@@ -2,8 +2,8 @@
 from django.conf import settings
 from django.db import models
 
-from rammeaftale.registry.models import Offer, Service
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import Offer, Service
 
 
 class PlacementStatus(models.TextChoices):
@@ -35,7 +35,7 @@ class Placement(models.Model):
     """One citizen's place in an offer, bought by the acting municipality and paid by the paying municipality.
 
     Dates are half-open: the placement holds the place from `start_date` up to, not including, the first of
-    `moved_out_on`, `end_date` and `planned_end`; it is charged up to `charged_until()` (see services).
+    `moved_out_on`, `end_date` and `planned_end`; it is charged up to `charged_until()` (see selectors).
     """
 
     reference = models.CharField("placeringsnummer", max_length=20, unique=True)

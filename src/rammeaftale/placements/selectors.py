@@ -13,7 +13,7 @@ from rammeaftale.accounts.permissions import (
     can_see_placement,
 )
 from rammeaftale.core.errors import NotAllowed, NotFound
-from rammeaftale.engine.notice import notice_end
+from rammeaftale.engine.notice import charge_end, notice_end
 from rammeaftale.placements.models import (
     CHARGED_STATUSES,
     HOLDING_STATUSES,
@@ -196,3 +196,65 @@ def placement_terms(*, placement: Placement, today: date) -> PlacementTerms:
         running_month=rulebook.notice.running_month.value,
         full_tariff_during_notice=full_tariff,
     )
+
+
+# Reads the services build on: the rules of a day, capacity, and what is charged.
+
+
+def rules_for_offer(offer: Offer, on: date) -> RulesInForce:
+    """The rules that govern a placement in the offer on a day (those of the offer's region)."""
+    return rules_in_force(region=offer.municipality.region, on=on)
+
+
+def earliest_end(*, placement: Placement, today: date) -> date:
+    """The earliest end the notice allows: the running notice's end, else the end of notice given today."""
+    if placement.notice_end is not None:
+        return placement.notice_end
+    rulebook = rules_for_offer(placement.offer, today).rulebook
+    return notice_end(given_on=max(today, placement.start_date),
+                         months=rulebook.notice_months(placement.offer.offer_type),
+                         running_month=rulebook.notice.running_month.value)
+
+
+def charged_until(placement: Placement) -> date | None:
+    """The first day not charged for a placement (None: open-ended); see charge_end."""
+    return charge_end(end_date=placement.end_date, planned_end=placement.planned_end,
+                      notice_end=placement.notice_end, moved_out_on=placement.moved_out_on,
+                      notice_full_tariff=placement.notice_full_tariff)
+
+
+@dataclass(frozen=True)
+class CapacityShortfall:
+    day: date
+    places: int
+    held: int
+
+
+def _places_by_date(offer: Offer) -> list[tuple[date, int]]:
+    return list(offer.capacities.order_by("valid_from").values_list("valid_from", "places"))
+
+
+def capacity_shortfall(*, offer: Offer, start: date, end: date | None, exclude_id: int | None = None,
+                       extra: int = 1) -> CapacityShortfall | None:
+    """The first day in [start, end) where holding placements plus `extra` exceed the offer's places, if any.
+
+    Counts change only where a placement starts or stops holding or the capacity changes, so those days are
+    the only ones to check.
+    """
+    holders = Placement.objects.filter(offer=offer, status__in=HOLDING_STATUSES)
+    if exclude_id is not None:
+        holders = holders.exclude(pk=exclude_id)
+    intervals = []
+    for placement in holders:
+        until = placement.holds_until
+        if (end is None or placement.start_date < end) and (until is None or until > start):
+            intervals.append((placement.start_date, until))
+    capacities = _places_by_date(offer)
+    days = {start} | {s for s, _ in intervals if s > start} | {u for _, u in intervals if u and u > start}
+    days |= {valid_from for valid_from, _ in capacities if valid_from > start}
+    for day in sorted(d for d in days if end is None or d < end):
+        places = next((p for valid_from, p in reversed(capacities) if valid_from <= day), 0)
+        held = sum(1 for s, u in intervals if s <= day and (u is None or day < u))
+        if held + extra > places:
+            return CapacityShortfall(day=day, places=places, held=held)
+    return None

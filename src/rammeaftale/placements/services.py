@@ -17,7 +17,15 @@ from rammeaftale.accounts.permissions import (
 )
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.engine.notice import notice_end as notice_end_of
-from rammeaftale.placements.cpr import cpr_birth_date, cpr_clean, cpr_decrypt, cpr_encrypt, cpr_index, cpr_mask
+from rammeaftale.parties.models import Organisation, OrganisationKind
+from rammeaftale.placements.cpr import (
+    cpr_birth_date,
+    cpr_clean,
+    cpr_decrypt,
+    cpr_encrypt,
+    cpr_index,
+    cpr_mask,
+)
 from rammeaftale.placements.models import (
     CHARGED_STATUSES,
     HOLDING_STATUSES,
@@ -27,9 +35,9 @@ from rammeaftale.placements.models import (
     PlacementStatus,
     RegisteredHours,
 )
+from rammeaftale.placements.selectors import capacity_shortfall, charged_until, earliest_end, rules_for_offer
 from rammeaftale.registry.models import Offer, Service, ServiceKind
-from rammeaftale.parties.models import Organisation, OrganisationKind
-from rammeaftale.registry.rules import RulesInForce, rules_in_force
+from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.timeline import tariffs_missing
 
 CPR_FIELDS = ("cpr_encrypted", "cpr_index")  # never copied into audit events
@@ -44,49 +52,6 @@ def _audit(actor: Actor, event_type: str, placement: Placement, *, before: dict 
                  obj=placement, before=before, after=_snapshot(placement), reason=reason)
 
 
-def rules_for_offer(offer: Offer, on: date) -> RulesInForce:
-    """The rules that govern a placement in the offer on a day (those of the offer's region)."""
-    return rules_in_force(region=offer.municipality.region, on=on)
-
-
-# Capacity
-
-
-@dataclass(frozen=True)
-class CapacityShortfall:
-    day: date
-    places: int
-    held: int
-
-
-def _places_by_date(offer: Offer) -> list[tuple[date, int]]:
-    return list(offer.capacities.order_by("valid_from").values_list("valid_from", "places"))
-
-
-def capacity_shortfall(*, offer: Offer, start: date, end: date | None, exclude_id: int | None = None,
-                       extra: int = 1) -> CapacityShortfall | None:
-    """The first day in [start, end) where holding placements plus `extra` exceed the offer's places, if any.
-
-    Counts change only where a placement starts or stops holding or the capacity changes, so those days are
-    the only ones to check.
-    """
-    holders = Placement.objects.filter(offer=offer, status__in=HOLDING_STATUSES)
-    if exclude_id is not None:
-        holders = holders.exclude(pk=exclude_id)
-    intervals = []
-    for placement in holders:
-        until = placement.holds_until
-        if (end is None or placement.start_date < end) and (until is None or until > start):
-            intervals.append((placement.start_date, until))
-    capacities = _places_by_date(offer)
-    days = {start} | {s for s, _ in intervals if s > start} | {u for _, u in intervals if u and u > start}
-    days |= {valid_from for valid_from, _ in capacities if valid_from > start}
-    for day in sorted(d for d in days if end is None or d < end):
-        places = next((p for valid_from, p in reversed(capacities) if valid_from <= day), 0)
-        held = sum(1 for s, u in intervals if s <= day and (u is None or day < u))
-        if held + extra > places:
-            return CapacityShortfall(day=day, places=places, held=held)
-    return None
 
 
 def _hold_place(actor: Actor, placement: Placement, *, over_occupancy_reason: str) -> None:
@@ -393,14 +358,6 @@ def placement_move_out(*, actor: Actor, placement: Placement, moved_out_on: date
     return placement
 
 
-def earliest_end(*, placement: Placement, today: date) -> date:
-    """The earliest end the notice allows: the running notice's end, else the end of notice given today."""
-    if placement.notice_end is not None:
-        return placement.notice_end
-    rulebook = rules_for_offer(placement.offer, today).rulebook
-    return notice_end_of(given_on=max(today, placement.start_date),
-                         months=rulebook.notice_months(placement.offer.offer_type),
-                         running_month=rulebook.notice.running_month.value)
 
 
 @transaction.atomic
@@ -471,22 +428,8 @@ def placements_close_due(*, actor: Actor, today: date) -> int:
     return closed
 
 
-def charged_until(placement: Placement) -> date | None:
-    """The first day not charged for a placement (None: open-ended); see charge_end."""
-    return charge_end(end_date=placement.end_date, planned_end=placement.planned_end,
-                      notice_end=placement.notice_end, moved_out_on=placement.moved_out_on,
-                      notice_full_tariff=placement.notice_full_tariff)
 
 
-def charge_end(*, end_date: date | None, planned_end: date | None, notice_end: date | None,
-               moved_out_on: date | None, notice_full_tariff: bool | None) -> date | None:
-    """The first day not charged: the end, the planned end or the end of the notice; moving out ends the charge
-    only where no notice runs, or where the rules in force when notice was given (`Placement.notice_full_tariff`,
-    recorded then) do not charge the full tariff during notice."""
-    ends = [day for day in (end_date, planned_end, notice_end) if day]
-    if moved_out_on and (notice_end is None or notice_full_tariff is False):
-        ends.append(moved_out_on)
-    return min(ends) if ends else None
 
 
 @transaction.atomic

@@ -16,16 +16,28 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from rammeaftale.accounts.actor import Actor, actor_for_request
-from rammeaftale.accounts.permissions import can_buy_place, can_list_placements, can_manage_placement_as_operator
+from rammeaftale.accounts.permissions import (
+    can_buy_place,
+    can_list_placements,
+    can_manage_placement_as_operator,
+)
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.http import (
+    int_param,
+    missing_as_404,
+    page_view,
+    paginate,
+    query_without,
+    text_param,
+    wants_partial,
+)
+from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.placements import contract, forms, selectors, services
 from rammeaftale.placements.models import Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.models import ServiceUnit
-from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.tariffs.timeline import tariffs_missing, tariffs_on
-from rammeaftale.web.pages import int_param, missing_as_404, page_view, paginate, query_without, text_param, wants_partial
 
 SIDES = (("", "Købt og solgt"), ("bought", "Købt (handle- eller betalingskommune)"), ("sold", "Solgt (driftsherre)"))
 
@@ -66,7 +78,7 @@ def _buy_offer(request, actor: Actor):
     if offer_id is None:
         return None
     with missing_as_404():
-        return registry_selectors.offer_detail(actor=actor, offer_id=offer_id)
+        return registry_selectors.offer_detail(actor=actor, offer_id=offer_id, on=clock.today())
 
 
 def _vacancy_context(detail, start: date) -> dict:
@@ -232,9 +244,9 @@ def _detail_context(actor: Actor, placement: Placement, *, bound: dict | None = 
         "failed": next(iter((bound or {}).values()), None),
         "terms": terms, "terms_problem": terms_problem,
         "bought": bought, "tariff_days": days,
-        "charged_until": services.charged_until(placement),
+        "charged_until": selectors.charged_until(placement),
         "notice_preview": terms.notice_end_if_given(today) if terms and "notice" in actions else None,
-        "earliest_end": services.earliest_end(placement=placement, today=today) if terms and "end_date" in actions
+        "earliest_end": selectors.earliest_end(placement=placement, today=today) if terms and "end_date" in actions
         else None,
         "today": today,
         "as_operator": can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id),

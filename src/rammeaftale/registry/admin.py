@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from rammeaftale.accounts.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin, json_pretty
 from rammeaftale.core.errors import DomainError
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.models import (
     Agreement,
     LegalParagraph,
@@ -14,7 +15,6 @@ from rammeaftale.registry.models import (
     Service,
     TargetGroup,
 )
-from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.services import OfferInput, offer_input_validate, organisation_validate_ids
 
 

@@ -11,11 +11,12 @@ from ninja.responses import Status
 from rammeaftale import rulebooks
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.accounts.permissions import can_import_offers
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry import importing, selectors, services
 from rammeaftale.registry.models import Category, Offer
-from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.rules import rulebook_of
 
 router = Router(tags=["Register"])
@@ -318,13 +319,13 @@ def organisation_list(request, kind: str = "", region: int | None = None):
     """Offentlige stamdata. `kind`: municipality, region, private_operator eller secretariat;
     `region`: regionens id."""
     organisations = selectors.organisation_list(actor=actor_from_user(request.auth), kind=kind, region_id=region)
-    return [_organisation_out(org) for org in _population_annotated(organisations, year=date.today().year)]
+    return [_organisation_out(org) for org in _population_annotated(organisations, year=clock.today().year)]
 
 
 @router.get("/regions", response=list[RegionOut], summary="Regioner med befolkningstal og antal kommuner")
 def region_list(request):
     regions = _population_annotated(
-        selectors.region_list(actor=actor_from_user(request.auth)), year=date.today().year
+        selectors.region_list(actor=actor_from_user(request.auth)), year=clock.today().year
     ).annotate(municipalities=Count("members", filter=Q(members__kind=OrganisationKind.MUNICIPALITY)))
     return [
         {"id": r.pk, "code": r.code, "name": r.name, "display_name": str(r), "population": r.population,
@@ -354,7 +355,7 @@ def agreement_detail(request, agreement_id: int):
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
 def offer_list(request, filters: Query[OfferFiltersIn]):
     return selectors.offer_list(
-        actor=actor_from_user(request.auth),
+        actor=actor_from_user(request.auth), on=clock.today(),
         filters=selectors.OfferFilters(
             region_id=filters.region, operator_id=filters.operator, paragraph=filters.paragraph,
             target_group=filters.target_group, category=filters.category, offer_type=filters.offer_type,
@@ -366,7 +367,7 @@ def offer_list(request, filters: Query[OfferFiltersIn]):
 @router.get("/offers/{int:offer_id}", response=OfferDetailOut,
             summary="Et tilbud med kapacitet, kategorier, ydelser og takster")
 def offer_detail(request, offer_id: int):
-    detail = selectors.offer_detail(actor=actor_from_user(request.auth), offer_id=offer_id)
+    detail = selectors.offer_detail(actor=actor_from_user(request.auth), offer_id=offer_id, on=clock.today())
     offer = detail.offer
     return {
         "id": offer.pk, "name": offer.name, "operator": offer.operator, "municipality": offer.municipality,
@@ -402,7 +403,7 @@ def offer_detail(request, offer_id: int):
 def offer_capacity_set(request, offer_id: int, payload: CapacityIn):
     """Driftsherrens egne brugere (og regionens sekretariat). Findes en kapacitet for datoen, rettes den."""
     actor = actor_from_user(request.auth)
-    offer = selectors.offer_detail(actor=actor, offer_id=offer_id).offer
+    offer = selectors.offer_detail(actor=actor, offer_id=offer_id, on=clock.today()).offer
     return services.offer_capacity_set(
         actor=actor, offer=offer, valid_from=payload.valid_from, places=payload.places, note=payload.note
     )

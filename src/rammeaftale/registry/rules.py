@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from rammeaftale.core.errors import DomainError
-from rammeaftale.registry.models import Agreement, RulebookVersion
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import Agreement, RulebookVersion
 from rammeaftale.rulebooks import rulebook_from_data
 from rammeaftale.rulebooks.models import Rulebook
 

@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_manage_offer, can_see_offer_internals
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry.models import (
     Agreement,
     LegalParagraph,
@@ -17,7 +18,7 @@ from rammeaftale.registry.models import (
     Service,
     TargetGroup,
 )
-from rammeaftale.parties.models import Organisation, OrganisationKind, Population
+from rammeaftale.registry.regions import REGION_ALIASES, REGION_CODES
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 
 
@@ -38,10 +39,9 @@ class OfferFilters:
     year: int | None = None
 
 
-def offer_list(*, actor: Actor, filters: OfferFilters = OfferFilters(), on: date | None = None) -> QuerySet[Offer]:
+def offer_list(*, actor: Actor, on: date, filters: OfferFilters = OfferFilters()) -> QuerySet[Offer]:
     """Offers with their capacity on `on` (default today) and category of the filter year (default this year)."""
     _require_login(actor)
-    on = on or date.today()
     year = filters.year or on.year
     capacity_now = OfferCapacity.objects.filter(offer=OuterRef("pk"), valid_from__lte=on).order_by("-valid_from")
     category_of_year = OfferCategory.objects.filter(offer=OuterRef("pk"), year=year)
@@ -95,9 +95,8 @@ class OfferDetail:
         return self.rules.agreement if self.rules else None
 
 
-def offer_detail(*, actor: Actor, offer_id: int, on: date | None = None) -> OfferDetail:
+def offer_detail(*, actor: Actor, offer_id: int, on: date) -> OfferDetail:
     _require_login(actor)
-    on = on or date.today()
     offer = (
         Offer.objects.select_related("operator", "municipality", "municipality__region")
         .prefetch_related("paragraphs", "target_groups", Prefetch("services", Service.objects.prefetch_related("tariffs")))
@@ -185,8 +184,6 @@ def target_group_list(*, actor: Actor) -> QuerySet[TargetGroup]:
 
 def region_resolve(text: str) -> Organisation:
     """A region by id, official code (1083) or name (syddanmark, Region Sjælland)."""
-    from rammeaftale.registry.demo.catalogue import REGION_ALIASES, REGION_CODES  # the demo package imports us
-
     value = (text or "").strip()
     key = value.lower().removeprefix("region ").strip()
     code = REGION_CODES.get(REGION_ALIASES.get(key, key), key)

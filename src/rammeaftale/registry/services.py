@@ -15,6 +15,7 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_manage_offer
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.ids import IdentifierError, cvr_clean, ean_clean
+from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind, Population
 from rammeaftale.registry.models import (
     Agreement,
     Category,
@@ -29,7 +30,6 @@ from rammeaftale.registry.models import (
     ServiceUnit,
     TargetGroup,
 )
-from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind, Population
 from rammeaftale.registry.rules import rulebook_of, rules_in_force
 
 REFERENCE_POPULATION_YEAR = 2024

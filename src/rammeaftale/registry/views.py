@@ -1,21 +1,16 @@
 """The registry's pages: the offer list with live filters, an offer, the offer import, and agreements with
 their rulebooks. Thin: read the request, call one selector or service, render."""
-from datetime import date
 from itertools import groupby
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from rammeaftale import rulebooks
-from rammeaftale.accounts.actor import Actor, actor_for_request
+from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.permissions import can_import_offers
-from rammeaftale.core.errors import NotAllowed
-from rammeaftale.registry import importing, selectors
-from rammeaftale.registry.models import Category, LegalParagraph, OfferType, TargetGroup
-from rammeaftale.registry.rules import rulebook_of
-from rammeaftale.web.pages import (
+from rammeaftale.core import clock
+from rammeaftale.http import (
     int_param,
     missing_as_404,
     page_view,
@@ -24,6 +19,10 @@ from rammeaftale.web.pages import (
     text_param,
     wants_partial,
 )
+from rammeaftale.registry import importing, selectors
+from rammeaftale.registry.models import Category, OfferType
+from rammeaftale.registry.rules import rulebook_of
+
 
 def _filters_from(request, *, year: int) -> selectors.OfferFilters:
     offer_type = request.GET.get("offer_type", "")
@@ -51,10 +50,10 @@ def _category_years(agreements, *, this_year: int) -> list[int]:
 @page_view
 def offer_list(request):
     actor = actor_for_request(request)
-    this_year = date.today().year
+    this_year = clock.today().year
     year = int_param(request, "year") or this_year
     filters = _filters_from(request, year=year)
-    page = paginate(request, selectors.offer_list(actor=actor, filters=filters))
+    page = paginate(request, selectors.offer_list(actor=actor, filters=filters, on=clock.today()))
     context = {"page": page, "filters": filters, "query": query_without(request, "page")}
     if wants_partial(request):
         return render(request, "registry/_offer_results.html", context)
@@ -74,7 +73,7 @@ def offer_list(request):
 def offer_detail(request, offer_id: int):
     actor = actor_for_request(request)
     with missing_as_404():
-        detail = selectors.offer_detail(actor=actor, offer_id=offer_id)
+        detail = selectors.offer_detail(actor=actor, offer_id=offer_id, on=clock.today())
     services = [(service, detail.tariffs_by_service.get(service.pk, [])) for service in detail.services]
     return render(request, "registry/offer_detail.html", {"detail": detail, "offer": detail.offer,
                                                           "services": services})

@@ -5,7 +5,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rammeaftale.rulebooks.models import MonthsByOfferType, Param, ReportPeriod, Rulebook, parameter_is_informational
+from rammeaftale.rulebooks.models import (
+    MonthsByOfferType,
+    Param,
+    ReportPeriod,
+    Rulebook,
+    parameter_is_informational,
+)
 from rammeaftale.rulebooks.sources import document_sources
 from rammeaftale.rulebooks.values import month_day_parse
 

@@ -13,6 +13,7 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_default
 from rammeaftale.engine.indexation import (
     GrowthRules,
     YearGrowth,
@@ -33,7 +34,6 @@ from rammeaftale.tariffs.models import (
     TariffBudget,
     TariffCalculation,
 )
-from rammeaftale.tariffs.services import budgeted_occupancy_suggest
 
 FLAG_FILTERS = {  # the codes stay "over_pl" and "unexplained" in addresses; the cap is the rulebook's P/L cap
     "over_pl": "Over P/L",
@@ -320,6 +320,10 @@ def may_make_provisional(*, actor: Actor, year: int) -> bool:
     return can_maintain_price_index(actor) and PriceIndex.objects.filter(year=year).exists()
 
 
+def price_index_for(year: int) -> PriceIndex | None:
+    return PriceIndex.objects.filter(year=year).first()
+
+
 def price_index_list(*, actor: Actor) -> PriceIndexTable:
     """The P/L table is shared by all and readable by every logged-in user; the secretariats keep it."""
     _require_login(actor)
@@ -328,6 +332,28 @@ def price_index_list(*, actor: Actor) -> PriceIndexTable:
 
 
 # Budgets.
+
+def _two_previous_years(offer: Offer, year: int) -> Decimal | None:
+    """The average of the two most recent closed years before `year` with an actual occupancy on record."""
+    actuals = list(
+        ActualOccupancy.objects.filter(offer=offer, year__lt=year).order_by("-year").values_list("occupancy_pct", flat=True)[:2]
+    )
+    if len(actuals) < 2:
+        return None
+    return budgeted_occupancy_default(actual_pcts=(Decimal(actuals[0]), Decimal(actuals[1])))
+
+
+BUDGETED_OCCUPANCY_METHODS = {"average_two_previous_years": _two_previous_years}  # the rulebook's `method` values
+
+
+def budgeted_occupancy_suggest(*, offer: Offer, year: int) -> Decimal | None:
+    """The budgeted occupancy by the method of the year's rules (`budgeted_occupancy.method`), or None."""
+    rules = _rules_of_year(offer.municipality.region_id, year)
+    if rules is None:
+        return None
+    return BUDGETED_OCCUPANCY_METHODS[rules.rulebook.budgeted_occupancy.method.value](offer, year)
+
+
 
 
 def offer_for_tariffs(*, actor: Actor, offer_id: int) -> Offer:
@@ -470,14 +496,13 @@ class OfferTariffs:
     reserve_warnings: list[str] = field(default_factory=list)
 
 
-def offer_tariffs(*, actor: Actor, offer_id: int, this_year: int | None = None) -> OfferTariffs:
+def offer_tariffs(*, actor: Actor, offer_id: int, this_year: int) -> OfferTariffs:
     """An offer's tariffs, budgets and categories per year (this year and next always listed)."""
     _require_login(actor)
     offer = Offer.objects.select_related("operator", "municipality", "municipality__region").filter(
         pk=offer_id).first()
     if offer is None:
         raise NotFound("Tilbuddet findes ikke.", message_en="Offer not found.")
-    this_year = this_year or date.today().year
     tariffs = list(Tariff.objects.filter(service__offer=offer).select_related("service", "calculation", "explanation"))
     budgets = {b.year: b for b in TariffBudget.objects.filter(offer=offer).prefetch_related("calculations")}
     categories = {c.year: c for c in OfferCategory.objects.filter(offer=offer)}

@@ -6,19 +6,24 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
 from django.db import transaction
-from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
-from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check, budgeted_occupancy_default
-from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
+from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
 from rammeaftale.engine.provisional import provisional_tariff_ore
-from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, days_per_month_text, tariff_calculate
-from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
+from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
+from rammeaftale.engine.tariff import (
+    TariffInputError,
+    Unit,
+    days_in_year,
+    days_per_month_text,
+    tariff_calculate,
+)
+from rammeaftale.engine.true_up import TrueUpInput, true_up_calculate
 from rammeaftale.registry.models import Offer, Service
 from rammeaftale.registry.rules import RulesInForce, rulebook_of, rules_in_force
 from rammeaftale.tariffs.models import (
@@ -35,6 +40,7 @@ from rammeaftale.tariffs.models import (
     TariffOrigin,
     TrueUpRecord,
 )
+from rammeaftale.tariffs.selectors import budgeted_occupancy_suggest
 from rammeaftale.tariffs.timeline import tariff_at_year_end
 
 
@@ -85,10 +91,6 @@ def price_index_load_examples(*, actor: Actor) -> int:
     return loaded
 
 
-def price_index_for(year: int) -> PriceIndex | None:
-    return PriceIndex.objects.filter(year=year).first()
-
-
 @transaction.atomic
 def actual_occupancy_set(*, actor: Actor, offer: Offer, year: int, occupancy_pct: Decimal) -> ActualOccupancy:
     _require_tariffs(actor, offer)
@@ -100,28 +102,6 @@ def actual_occupancy_set(*, actor: Actor, offer: Offer, year: int, occupancy_pct
     audit_record(actor=actor, event_type="occupancy.actual_set", organisation_id=offer.operator_id, obj=offer,
                  after=model_snapshot(record))
     return record
-
-
-def _two_previous_years(offer: Offer, year: int) -> Decimal | None:
-    """The average of the two most recent closed years before `year` with an actual occupancy on record."""
-    actuals = list(
-        ActualOccupancy.objects.filter(offer=offer, year__lt=year).order_by("-year").values_list("occupancy_pct", flat=True)[:2]
-    )
-    if len(actuals) < 2:
-        return None
-    return budgeted_occupancy_default(actual_pcts=(Decimal(actuals[0]), Decimal(actuals[1])))
-
-
-BUDGETED_OCCUPANCY_METHODS = {"average_two_previous_years": _two_previous_years}  # the rulebook's `method` values
-
-
-def budgeted_occupancy_suggest(*, offer: Offer, year: int) -> Decimal | None:
-    """The budgeted occupancy by the method of the year's rules (`budgeted_occupancy.method`), or None."""
-    try:
-        method = _rules_of_year(offer, year).rulebook.budgeted_occupancy.method.value
-    except DomainError:
-        return None
-    return BUDGETED_OCCUPANCY_METHODS[method](offer, year)
 
 
 @dataclass

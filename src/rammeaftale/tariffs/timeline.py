@@ -99,7 +99,7 @@ class MissingTariff:
         return f"«{self.service.name}» ({self.service.offer.name}) fra {self.first_day:%d.%m.%Y}: {self.reason_da}"
 
 
-def _uncovered_from(spans: list[TariffSpan], start: date, end: date) -> date | None:
+def uncovered_from(spans: list[TariffSpan], start: date, end: date) -> date | None:
     """The first day in [start, end) no span covers, or None."""
     day = start
     for span in spans:
@@ -135,7 +135,7 @@ def tariffs_missing(*, service_ids: Iterable[int], first_day: date, last_day: da
     for service_id in service_ids:
         for year in range(first_day.year, (last_day - date.resolution).year + 1):
             start, end = max(first_day, date(year, 1, 1)), min(last_day, date(year + 1, 1, 1))
-            gap = _uncovered_from(spans.get(service_id, []), start, end)
+            gap = uncovered_from(spans.get(service_id, []), start, end)
             if gap is not None:
                 gaps.append((service_id, year, gap))
     if not gaps:

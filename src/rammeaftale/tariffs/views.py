@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
+from rammeaftale.http import int_param, missing_as_404, page_view, wants_partial
 from rammeaftale.registry.models import OfferType
 from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
 from rammeaftale.tariffs import selectors, services
@@ -27,7 +28,6 @@ from rammeaftale.tariffs.forms import (
     ServiceBudgetForm,
     budget_error_place,
 )
-from rammeaftale.web.pages import int_param, missing_as_404, page_view, wants_partial
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -202,7 +202,8 @@ def price_index_page(request):
 @page_view
 def offer_tariffs(request, offer_id: int):
     with missing_as_404():
-        overview = selectors.offer_tariffs(actor=actor_for_request(request), offer_id=offer_id)
+        overview = selectors.offer_tariffs(actor=actor_for_request(request), offer_id=offer_id,
+                                           this_year=clock.today().year)
     return render(request, "tariffs/offer_tariffs.html", {"o": overview, "offer": overview.offer})
 
 

@@ -14,6 +14,7 @@ from rammeaftale.accounts.permissions import can_import_offers, can_manage_offer
 from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.ids import IdentifierError, cvr_clean, ean_clean
+from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind
 from rammeaftale.registry import services
 from rammeaftale.registry.importing.columns import (
     COLUMN_NAMES,
@@ -39,7 +40,6 @@ from rammeaftale.registry.importing.columns import (
 )
 from rammeaftale.registry.importing.files import FileProblem, table_read, template_build
 from rammeaftale.registry.models import LegalParagraph, Offer, ServiceKind, ServiceUnit, TargetGroup
-from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from rammeaftale.billing.models import Invoice
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
-from rammeaftale.placements.models import Placement
 from rammeaftale.parties.models import Organisation
+from rammeaftale.placements.models import Placement
 
 
 class Command(BaseCommand):

@@ -6,9 +6,10 @@ from datetime import date
 from django.core.management.base import BaseCommand
 
 from rammeaftale.accounts.actor import Actor
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
+from rammeaftale.occupancy.reporting import agreement_resolve, period_parse
 from rammeaftale.occupancy.selectors import compiled_report, compiled_report_json
-from rammeaftale.occupancy.services import agreement_resolve, period_parse
 
 
 class Command(BaseCommand):
@@ -35,9 +36,9 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(compiled_report_json(compiled), ensure_ascii=False, indent=1))
 
     @staticmethod
-    def _day(text: str | None) -> date | None:
+    def _day(text: str | None) -> date:
         if not text:
-            return None
+            return clock.today()
         try:
             return date.fromisoformat(text)
         except ValueError as error:

@@ -3,18 +3,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rammeaftale.accounts.models import Role
-from rammeaftale.registry.demo import published as pools
+from rammeaftale.demo import published as pools
 from rammeaftale.registry.models import Category, OfferType, ServiceKind, ServiceUnit
-
-# Region name as typed on the command line -> official region code; "sjælland" and the codes work too.
-REGION_CODES = {
-    "nordjylland": "1081",
-    "midtjylland": "1082",
-    "syddanmark": "1083",
-    "hovedstaden": "1084",
-    "sjaelland": "1085",
-}
-REGION_ALIASES = {"sjælland": "sjaelland", **{code: name for name, code in REGION_CODES.items()}}
+from rammeaftale.registry.regions import REGION_ALIASES, REGION_CODES  # noqa: F401 (the demo's region names)
 
 # The region's own rulebook where one exists; Nordjylland and Midtjylland borrow Syddanmark's for the demo.
 DEMO_RULEBOOKS = {

@@ -8,14 +8,14 @@ from fractions import Fraction
 from stdnum import ean
 
 from rammeaftale.core.money import kr_to_ore
-from rammeaftale.registry.demo import catalogue as cat
-from rammeaftale.registry.demo.published import PublishedTariff, published_pools
-from rammeaftale.registry.models import ServiceKind, ServiceUnit
+from rammeaftale.demo import catalogue as cat
+from rammeaftale.demo.published import PublishedTariff, published_pools
 from rammeaftale.parties.models import OrganisationKind
+from rammeaftale.registry.models import ServiceKind, ServiceUnit
 
 KRONE = Decimal(1)
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)  # the eighth digit has weight 1; the weighted sum must be divisible by 11
-EAN_PREFIX = "57900"  # synthetic: GS1 Denmark's 57x range, not a number GS1 has issued (see data/DEMO.md)
+EAN_PREFIX = "57900"  # synthetic: GS1 Denmark's 57x range, not a number GS1 has issued (see demo/DEMO.md)
 EAN_KIND_DIGIT = {
     OrganisationKind.MUNICIPALITY: "1", OrganisationKind.REGION: "2", OrganisationKind.PRIVATE_OPERATOR: "3",
 }

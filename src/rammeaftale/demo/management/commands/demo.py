@@ -8,9 +8,10 @@ from django.db import transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
-from rammeaftale.occupancy.demo import demo_reports_build
-from rammeaftale.placements.demo import demo_placements_build
-from rammeaftale.registry.demo import DEMO_PASSWORD, REGION_CODES, demo_build, demo_region_code
+from rammeaftale.demo.build import demo_build, demo_region_code
+from rammeaftale.demo.catalogue import DEMO_PASSWORD, REGION_CODES
+from rammeaftale.demo.placements import demo_placements_build
+from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
 
 COUNT_LABELS_DA = (

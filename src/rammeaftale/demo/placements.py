@@ -21,10 +21,10 @@ from rammeaftale.billing.models import PaymentAccount
 from rammeaftale.billing.services import account_mapping_defaults_load
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.engine.notice import notice_end
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
 from rammeaftale.placements.models import Placement, PlacementService, PlacementStatus
 from rammeaftale.registry.models import Offer, ServiceKind
-from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.rules import rules_in_force
 
 # Typical stay lengths in days (low, high) per offer type; an assumption for the demo only.
@@ -117,10 +117,9 @@ def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -
 
 @transaction.atomic
 def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: int, first_day: date,
-                          today: date | None = None) -> PlacementsReport:
+                          today: date) -> PlacementsReport:
     if not actor.is_superuser:
         raise NotAllowed("Kun platformens administrator kan bygge demodata.")
-    today = today or date.today()
     report = PlacementsReport()
     account_mapping_defaults_load(actor=actor)
     for region in regions:

@@ -14,11 +14,9 @@ from rammeaftale.accounts.models import Role, User
 from rammeaftale.accounts.services import user_create
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import kr_to_ore, ore_to_kr
-from rammeaftale.engine.tariff import days_in_year
-from rammeaftale.registry import services
-from rammeaftale.registry.demo import budgets as demo_budgets
-from rammeaftale.registry.demo import catalogue as cat
-from rammeaftale.registry.demo.plan import (
+from rammeaftale.demo import budgets as demo_budgets
+from rammeaftale.demo import catalogue as cat
+from rammeaftale.demo.plan import (
     Place,
     PlanContext,
     RegionPlan,
@@ -26,6 +24,9 @@ from rammeaftale.registry.demo.plan import (
     pl_rates,
     synthetic_ean,
 )
+from rammeaftale.engine.tariff import days_in_year
+from rammeaftale.parties.models import Organisation, OrganisationKind
+from rammeaftale.registry import services
 from rammeaftale.registry.models import (
     Agreement,
     LegalParagraph,
@@ -36,8 +37,7 @@ from rammeaftale.registry.models import (
     Service,
     TargetGroup,
 )
-from rammeaftale.parties.models import Organisation, OrganisationKind
-from rammeaftale.registry.rules import rules_in_force, rulebook_of
+from rammeaftale.registry.rules import rulebook_of, rules_in_force
 from rammeaftale.registry.selectors import population_of
 from rammeaftale.tariffs.models import (
     ActualOccupancy,
@@ -161,7 +161,7 @@ def _agreements_ensure(*, actor: Actor, region: Organisation, years: tuple[int, 
 
 
 def _eans_assign(region: Organisation, municipalities: list[Organisation]) -> int:
-    """Synthetic GLNs for the region and its municipalities where they have none (see data/DEMO.md)."""
+    """Synthetic GLNs for the region and its municipalities where they have none (see demo/DEMO.md)."""
     taken = set(Organisation.objects.exclude(ean="").values_list("ean", flat=True))
     missing = [org for org in [region, *municipalities] if not org.ean]
     for organisation in missing:

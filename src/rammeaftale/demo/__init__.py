@@ -1,4 +1,4 @@
-"""Deterministic demo data: a realistic region (or the whole country) built from one seed.
+"""Deterministic demo data (a Django app of its own, above every other app; `build.demo_build` is the entry): a realistic region (or the whole country) built from one seed.
 
 `demo_build` plans a region as plain data from `random.Random(f"rammeaftale-demo:{seed}:{region code}")`
 (no global random, no clock; the P/L-like index has its own seeded stream) and writes it in one
@@ -17,26 +17,5 @@ This year's and last year's tariffs are calculated from demo budgets (`budgets.p
 `tariffs.services.tariff_calculation_build` as `tariff_budget_calculate`, and stored in bulk with their budgets,
 approvals, actual occupancy and explanations; the demo's P/L-like rates go into the P/L table as examples.
 
-How prices, numbers and names are drawn is in `registry/data/DEMO.md`.
+How prices, numbers and names are drawn is in `demo/DEMO.md`.
 """
-from rammeaftale.registry.demo.build import (
-    DemoReport,
-    RegionReport,
-    UserReport,
-    demo_build,
-    demo_digest,
-    demo_region_code,
-)
-from rammeaftale.registry.demo.catalogue import DEMO_PASSWORD, REGION_CODES, SCALES
-
-__all__ = [
-    "DEMO_PASSWORD",
-    "REGION_CODES",
-    "SCALES",
-    "DemoReport",
-    "RegionReport",
-    "UserReport",
-    "demo_build",
-    "demo_digest",
-    "demo_region_code",
-]

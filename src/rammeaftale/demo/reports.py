@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.occupancy.models import Assessment, OccupancyReportLine
-from rammeaftale.occupancy.services import region_reporting_periods, report_draft, report_submit, reporting_offers
+from rammeaftale.occupancy.reporting import region_reporting_periods, reporting_offers
+from rammeaftale.occupancy.services import report_draft, report_submit
 from rammeaftale.parties.models import Organisation
 
 LEFT_FOR_THE_BROWSER = "461"  # Odense: the demo login oekonomi-odense submits its own report

@@ -6,7 +6,7 @@ Pure: no database, no clock. For each offer the planner draws, from its own stre
 and for each calculated year whether the tariff rises above P/L (and whether that is already explained). The
 target tariff of a year is last year's tariff grown by P/L minus a small margin, or by P/L plus an excess for the
 offers picked to rise above it; the budget is that target times the budgeted days (or hours), split into the cost
-lines, so the engine lands on the target to within an øre. How the shares are chosen: `registry/data/DEMO.md`.
+lines, so the engine lands on the target to within an øre. How the shares are chosen: `demo/DEMO.md`.
 """
 import random
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""What the page views share: reading GET parameters, pagination, and domain errors as 403/404 pages."""
+"""What the page views share: reading GET parameters, pagination, and domain errors as Danish 400, 403 and 404 pages."""
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import wraps
@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 
 PER_PAGE = 50
