@@ -64,6 +64,18 @@ def test_rulebooks_check_command_names_file_key_and_problem(tmp_path):
         call_command("rulebooks", "check", str(bad))
     message = str(error.value)
     assert "syddanmark-2017.toml" in message and "high_min_daily_tariff_kr" in message
+    assert error.value.returncode == 2
+
+
+def test_a_rulebook_with_a_missing_parameter_is_named_and_exits_2(tmp_path):
+    bad = tmp_path / "syddanmark-2017.toml"
+    source = (rulebooks.loader.DATA_DIR / "syddanmark-2017.toml").read_text(encoding="utf-8")
+    kept = [line for line in source.splitlines() if not line.startswith("claim_limit_months")]
+    bad.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("rulebooks", "check", str(bad))
+    assert "payment.claim_limit_months" in str(error.value) and "mangler" in str(error.value)
+    assert error.value.returncode == 2
 
 
 def test_rulebooks_check_command_accepts_a_good_rulebook(capsys):

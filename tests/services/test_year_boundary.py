@@ -273,3 +273,23 @@ def test_a_calculation_replaces_the_provisional_tariff_and_next_years_follows(wo
     assert approved.amount_ore == 228_311  # 4.000.000 / (5 × 365 × 0,96) = 2.283,105… → 2.283,11 kr.
     event = AuditEvent.objects.filter(event_type="tariff.calculated").latest("pk")
     assert event.after["replaced_provisional_ore"] == {str(basis.pk): 239_258}
+
+
+def test_a_month_far_outside_every_agreement_is_refused_in_danish_on_page_api_and_console(world, client, capsys):
+    from django.core.management.base import CommandError
+
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+    page = client.get("/afregning/?month=2060-01")
+    assert page.status_code == 400
+    assert "Ingen rammeaftale for Region Syddanmark gælder den 01.01.2060" in page.content.decode()
+    api = client.get("/api/billing/settlement/2060-01")
+    assert api.status_code == 400 and api.json()["field"] == "date" and api.json()["code"] == "no_agreement"
+    with pytest.raises(CommandError) as stopped:
+        call_command("settlement", "run", "--month", "2060-01", "--issue")
+    assert stopped.value.returncode == 2
+    [seller] = json.loads(capsys.readouterr().out)["sellers"]
+    assert "Ingen rammeaftale for Region Syddanmark gælder den 01.01.2060" in seller["error"]
+    with pytest.raises(CommandError) as preview:
+        call_command("settlement", "run", "--month", "2060-01")
+    assert preview.value.returncode == 2 and "gælder den 01.01.2060" in str(preview.value)
+    assert not SettlementRun.objects.exists() and not Invoice.objects.exists()

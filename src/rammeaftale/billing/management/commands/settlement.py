@@ -60,7 +60,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"month": f"{year}-{month:02d}", "issued": options["issue"],
                                           "sellers": results}, ensure_ascii=False, indent=1))
         except DomainError as error:
-            raise CommandError(error.message_da) from error
+            raise CommandError(error.message_da, returncode=2) from error  # bad input: exit 2
         failed = [r["seller"] for r in results if r.get("error")]
         if failed:
             raise CommandError(f"{len(failed)} sælgere blev ikke afregnet (se «error» ovenfor): {', '.join(failed)}.",

@@ -42,6 +42,6 @@ class Command(BaseCommand):
                 for agreement in agreements:
                     self.stdout.write(f"{agreement.name}: {agreement.rulebook}")
         except rulebooks.RulebookError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc  # bad input: exit 2, as the JSON commands
         except DomainError as exc:
-            raise CommandError(exc.message_da) from exc
+            raise CommandError(exc.message_da, returncode=2) from exc
