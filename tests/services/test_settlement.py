@@ -268,3 +268,18 @@ def test_hours_and_an_add_on_service_are_invoiced_with_the_basis(world, system):
     from rammeaftale.einvoice.validate import oioubl_validate
 
     assert oioubl_validate(invoice_oioubl(invoice)) == []
+
+
+def test_the_12_month_claim_counts_day_by_day_on_the_invoice_and_in_the_posting_file(world):
+    from rammeaftale.billing.documents import posting_csv
+
+    # Issued 20 December the year after: help on 10–19 December is more than 12 months old, 20–31 December is not.
+    result = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR - 1, month=12,
+                              issue_date=date(YEAR, 12, 20))
+    [invoice] = result.invoices
+    [line] = invoice.lines.all()
+    assert (line.quantity, line.rate_ore) == (22, 230_000)
+    assert (line.late_claim, line.late_days, line.late_amount_ore) == (True, 10, 10 * 230_000)
+    assert invoice.has_late_claims and "10 dage ydet for mere end 12 måneder siden" in line.description
+    row = posting_csv(Invoice.objects.filter(pk=invoice.pk)).decode("utf-8-sig").splitlines()[1].split(";")
+    assert row[-2:] == ["10", "23000,00"]

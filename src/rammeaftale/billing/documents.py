@@ -80,7 +80,7 @@ def invoice_oioubl(invoice: Invoice) -> bytes:
 
 POSTING_COLUMNS = ("Fakturanr.", "Type", "Fakturadato", "Forfald", "Sælger", "Sælgers EAN", "Køber", "Placering",
                    "Ydelse", "Fra", "Til og med", "Antal", "Enhed", "Takst (kr.)", "Beløb (kr.)", "Kontostreng",
-                   "Krav ældre end 12 mdr.")
+                   "Dage ældre end 12 mdr.", "Heraf beløb for de dage (kr.)")
 
 
 def posting_rows(invoices) -> list[list]:
@@ -95,7 +95,7 @@ def posting_rows(invoices) -> list[list]:
                 invoice.seller_ean, str(invoice.buyer), line.placement.reference, line.service.name,
                 line.period_from, line.period_to - timedelta(days=1), quantity, UNIT_DA[line.unit],
                 ore_to_kr(line.rate_ore), ore_to_kr(sign * line.amount_ore), line.account_code,
-                "Ja" if line.late_claim else "",
+                line.late_days or "", ore_to_kr(sign * line.late_amount_ore) if line.late_days else "",
             ])
     return rows
 
@@ -129,7 +129,7 @@ def posting_xlsx(invoices, *, title: str) -> bytes:
         })
         for index, row in enumerate(rows, start=3):
             for column, value in enumerate(row):
-                if column in (13, 14):
+                if column in (13, 14) or (column == 17 and isinstance(value, Decimal)):
                     sheet.write_number(index, column, value, money)
                 elif hasattr(value, "strftime"):
                     sheet.write_datetime(index, column, value, day)
