@@ -3,7 +3,7 @@ submitting (late accepted and marked; over the threshold needs text), the secret
 import base64
 import json
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 
 import pytest
@@ -12,6 +12,8 @@ from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.money import kr_to_ore
+from rammeaftale.engine.tariff import days_in_year
 from rammeaftale.occupancy.models import ReportStatus, TrueUpOutlook
 from rammeaftale.occupancy.reporting import agreement_resolve, deviation, period_parse, reporting_period
 from rammeaftale.occupancy.selectors import compiled_report, compiled_report_json, report_get
@@ -19,7 +21,7 @@ from rammeaftale.occupancy.services import report_draft, report_line_explain, re
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import OfferCategory
-from rammeaftale.tariffs.models import ServiceBudget, Tariff, TariffBudget, TariffOrigin
+from rammeaftale.tariffs.models import ServiceBudget, Tariff, TariffBudget, TariffChange, TariffOrigin
 from tests.conftest import PASSWORD, TODAY
 
 YEAR = 2020  # the Syddanmark 2019–2020 rulebook has the two reports (seed-000, "Opfølgning på belægningen")
@@ -31,7 +33,10 @@ def _offer(make_offer, system, agreements, operator, *, name, places, occupied, 
         registry_services.offer_capacity_set(actor=system, offer=offer, valid_from=date(year, 1, 1), places=places)
     OfferCategory.objects.create(offer=offer, year=year, category="klynge", reason="test")
     basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
-    Tariff.objects.create(service=basis, year=year, amount_ore=200_000, origin=TariffOrigin.PUBLISHED)
+    # The tariff charged is the budget's own (6,000,000 kr. over places × days × budgeted occupancy), as calculated.
+    units = Decimal(places) * days_in_year(year) * Decimal(budgeted_pct) / 100
+    tariff_kr = (Decimal(6_000_000) / units).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    Tariff.objects.create(service=basis, year=year, amount_ore=kr_to_ore(tariff_kr), origin=TariffOrigin.PUBLISHED)
     syd = next(a for a in agreements if a.region.code == "1083" and a.year_from <= year <= a.year_to)
     budget = TariffBudget.objects.create(offer=offer, year=year, rulebook=syd.rulebook)
     ServiceBudget.objects.create(budget=budget, service=basis, salaries_ore=600_000_000, places=places,
@@ -110,6 +115,19 @@ def test_draft_figures_threshold_and_expected_true_up(world, syd_agreement, oden
                                                                                 False)
     assert "Klyngen Vest" not in lines  # Esbjerg's offer is Esbjerg's to report
     assert AuditEvent.objects.filter(event_type="occupancy_report.drafted").count() == 1
+
+
+def test_the_expected_true_up_prices_the_days_at_the_tariffs_charged(world, syd_agreement, odense):
+    """The tariff timeline, not the budget's own tariff: a mid-year rise of the tariff charged shrinks the deficit."""
+    basis = world["under"].services.get()
+    first = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    before = first.lines.get(offer=world["under"]).expected_result_ore
+    rate = Tariff.objects.get(service=basis, year=YEAR).amount_ore
+    TariffChange.objects.create(service=basis, valid_from=date(YEAR, 7, 1), amount_ore=rate + 10_000, reason="Rettet")
+    again = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    after = again.lines.get(offer=world["under"]).expected_result_ore
+    # 184 days from 1 July at 100 kr. more, for the projected 8 of 10 places: 8 × 184 × 100 kr. = 147,200 kr.
+    assert after - before == 14_720_000
 
 
 def test_over_threshold_without_text_cannot_be_submitted(world, syd_agreement, odense):

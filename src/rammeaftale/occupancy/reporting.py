@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import DomainError
-from rammeaftale.core.money import kr_to_ore
+from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.engine.occupancy import Period
 from rammeaftale.engine.tariff import TariffInputError, Unit, days_in_year, tariff_calculate
 from rammeaftale.engine.true_up import TariffIncome, TrueUpInput, true_up_calculate
@@ -21,7 +21,8 @@ from rammeaftale.registry.rules import rulebook_of, rules_in_force
 from rammeaftale.registry.selectors import region_resolve
 from rammeaftale.rulebooks.models import ReportPeriod
 from rammeaftale.tariffs.models import ServiceBudget
-from rammeaftale.tariffs.services import engine_service_budget
+from rammeaftale.tariffs.selectors import engine_service_budget
+from rammeaftale.tariffs.timeline import TariffSpan, tariff_spans
 
 # Drafting and submitting
 
@@ -186,13 +187,15 @@ def deviation(*, actual_pct: Decimal, budgeted_pct: Decimal, mode: str) -> Decim
 
 
 def true_up_estimate(*, lines: list[ServiceBudget], year: int, rulebook, occupied_days: int,
-                     capacity_days: int) -> TrueUpEstimate:
+                     capacity_days: int, spans: dict[int, list[TariffSpan]] | None = None) -> TrueUpEstimate:
     """The year's tariff result if the occupancy so far holds for the rest of the year, through the tariff engine.
 
-    The offer's budget lines for the year (with their service) give each day service's cost-based budget and tariff; occupied days for the
-    whole year are projected from the period's occupancy (occupied ÷ capacity place-days × places × days in the
-    year); costs are taken as budgeted, so the result comes from occupancy alone. The true-up engine then applies
-    the rulebook's model (what the operator may keep, what enters the tariff of year t+2).
+    The offer's budget lines for the year (with their service) give each day service's cost-based budget; occupied
+    days for the whole year are projected from the period's occupancy (occupied ÷ capacity place-days × places × days
+    in the year) and priced at the tariff in force on each day (`spans`, the tariff timeline: the year's tariff and
+    any mid-year change; the budget's own tariff where the service has none on record); costs are taken as
+    budgeted, so the result comes from occupancy and the tariffs charged. The true-up engine then applies the
+    rulebook's model (what the operator may keep, what enters the tariff of year t+2).
     """
     day_lines = [line for line in lines if line.service.unit == Unit.DAY and line.places]
     if not day_lines or not capacity_days:
@@ -206,8 +209,13 @@ def true_up_estimate(*, lines: list[ServiceBudget], year: int, rulebook, occupie
     share = Decimal(occupied_days) / Decimal(capacity_days)
     income, budget = [], Decimal(0)
     for line, service in zip(day_lines, result.services, strict=True):
-        projected_days = share * line.places * days_in_year(year)
-        income.append(TariffIncome(occupied_days=projected_days, tariff_kr=service.unit_tariff_kr))
+        charged = [span for span in (spans or {}).get(line.service_id, []) if span.valid_from.year == year]
+        if charged:
+            income += [TariffIncome(occupied_days=share * line.places * (span.valid_to - span.valid_from).days,
+                                    tariff_kr=ore_to_kr(span.amount_ore)) for span in charged]
+        else:
+            income.append(TariffIncome(occupied_days=share * line.places * days_in_year(year),
+                                       tariff_kr=service.unit_tariff_kr))
         budget += service.basis_kr
     rules = rulebook.true_up
     outcome = true_up_calculate(
@@ -238,6 +246,8 @@ def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[Oc
                      .select_related("service", "budget").order_by("service_id")):
             budget_lines.setdefault(line.budget.offer_id, []).append(line)
     budgeted = budgeted_occupancy(year=period.year, offer_ids=ids)
+    spans = tariff_spans(service_ids={line.service_id for offer_lines in budget_lines.values() for line in offer_lines},
+                         first_day=date(period.year, 1, 1), last_day=date(period.year + 1, 1, 1))
     lines = []
     for offer in offers:
         figure = figures.get((offer.pk, period.code))
@@ -250,7 +260,7 @@ def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[Oc
         over = (actual is not None and plan is not None
                 and rulebook.occupancy_deviation_is_reportable(budgeted_pct=plan, actual_pct=actual))
         estimate = true_up_estimate(lines=budget_lines.get(offer.pk, []), year=period.year, rulebook=rulebook,
-                                    occupied_days=occupied, capacity_days=capacity)
+                                    occupied_days=occupied, capacity_days=capacity, spans=spans)
         places = figures.get((offer.pk, "last_day"))
         lines.append(OccupancyReportLine(
             offer=offer, category=categories.get(offer.pk, ""), places=places.capacity_days if places else 0,

@@ -21,6 +21,8 @@ from rammeaftale.engine.indexation import (
     overhead_share_pct,
     tariff_growth_series,
 )
+from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
+from rammeaftale.engine.tariff import Unit
 from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Service
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.rulebooks.values import month_day_parse
@@ -332,6 +334,21 @@ def price_index_list(*, actor: Actor) -> PriceIndexTable:
 
 
 # Budgets.
+def engine_service_budget(line: ServiceBudget) -> EngineServiceBudget:
+    """A stored budget line as the tariff engine reads it (kroner as Decimal)."""
+    return EngineServiceBudget(
+        name=line.service.name, kind=line.service.kind, unit=Unit(line.service.unit),
+        salaries_kr=ore_to_kr(line.salaries_ore), property_kr=ore_to_kr(line.property_ore),
+        other_direct_kr=ore_to_kr(line.other_direct_ore),
+        overhead_kr=None if line.overhead_ore is None else ore_to_kr(line.overhead_ore),
+        overhead_pct=line.overhead_pct, depreciation_kr=ore_to_kr(line.depreciation_ore),
+        capital_book_value_kr=ore_to_kr(line.capital_book_value_ore), interest_rate_pct=line.interest_rate_pct,
+        pension_kr=ore_to_kr(line.pension_ore), other_income_kr=ore_to_kr(line.other_income_ore),
+        true_up_kr=ore_to_kr(line.true_up_ore), places=line.places,
+        budgeted_occupancy_pct=line.budgeted_occupancy_pct or Decimal(0), budgeted_hours=line.budgeted_hours or Decimal(0),
+    )
+
+
 
 def _two_previous_years(offer: Offer, year: int) -> Decimal | None:
     """The average of the two most recent closed years before `year` with an actual occupancy on record."""

@@ -15,10 +15,8 @@ from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
 from rammeaftale.engine.provisional import provisional_tariff_ore
-from rammeaftale.engine.tariff import ServiceBudget as EngineServiceBudget
 from rammeaftale.engine.tariff import (
     TariffInputError,
-    Unit,
     days_in_year,
     days_per_month_text,
     tariff_calculate,
@@ -40,7 +38,7 @@ from rammeaftale.tariffs.models import (
     TariffOrigin,
     TrueUpRecord,
 )
-from rammeaftale.tariffs.selectors import budgeted_occupancy_suggest
+from rammeaftale.tariffs.selectors import budgeted_occupancy_suggest, engine_service_budget
 from rammeaftale.tariffs.timeline import tariff_at_year_end
 
 
@@ -231,20 +229,6 @@ def tariff_budget_save(*, actor: Actor, offer: Offer, year: int, lines: list[Ser
                  before={"lines": before} if not created else None,
                  after={"year": year, "lines": [model_snapshot(line) for line in budget.lines.all()]})
     return BudgetResult(budget=budget, notes=notes)
-
-
-def engine_service_budget(line: ServiceBudget) -> EngineServiceBudget:
-    return EngineServiceBudget(
-        name=line.service.name, kind=line.service.kind, unit=Unit(line.service.unit),
-        salaries_kr=ore_to_kr(line.salaries_ore), property_kr=ore_to_kr(line.property_ore),
-        other_direct_kr=ore_to_kr(line.other_direct_ore),
-        overhead_kr=None if line.overhead_ore is None else ore_to_kr(line.overhead_ore),
-        overhead_pct=line.overhead_pct, depreciation_kr=ore_to_kr(line.depreciation_ore),
-        capital_book_value_kr=ore_to_kr(line.capital_book_value_ore), interest_rate_pct=line.interest_rate_pct,
-        pension_kr=ore_to_kr(line.pension_ore), other_income_kr=ore_to_kr(line.other_income_ore),
-        true_up_kr=ore_to_kr(line.true_up_ore), places=line.places,
-        budgeted_occupancy_pct=line.budgeted_occupancy_pct or Decimal(0), budgeted_hours=line.budgeted_hours or Decimal(0),
-    )
 
 
 @transaction.atomic
