@@ -53,7 +53,8 @@ def main() -> None:
     print(json.dumps({
         "benchmark": "demo_national", "database": connection.vendor, "seed": args.seed,
         "seconds": round(seconds, 2), "offers_per_region": {r.name: r.counts["offers"] for r in report.built},
-        **totals, "python": platform.python_version(),
+        **totals, "provisional_tariffs": report.provisional.created if report.provisional else 0,
+        "python": platform.python_version(),
     }, ensure_ascii=False))
 
 
