@@ -2,8 +2,12 @@
 
 Formats and worked examples: docs/engine-json.md and docs/examples/.
 """
+import json
+import sys
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal, TextIO
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -102,6 +106,23 @@ class EngineInputError(Exception):
 
     def as_dict(self) -> dict:
         return {"error": {"field": self.field, "message": self.message}}
+
+
+def json_file_run(file: str, calculate: Callable[[Any], dict], *, stdin: TextIO | None = None) -> tuple[dict, int]:
+    """What the JSON console commands share: read `file` (`-`: standard input), parse it, `calculate`; the answer
+    and the exit code, 0, or 2 with `{"error": {"field", "message"}}` for bad input."""
+    try:
+        text = (stdin or sys.stdin).read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        return EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})").as_dict(), 2
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}").as_dict(), 2
+    try:
+        return calculate(data), 0
+    except EngineInputError as exc:
+        return exc.as_dict(), 2
 
 
 def _path(location: tuple) -> str:

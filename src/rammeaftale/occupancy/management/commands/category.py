@@ -1,12 +1,11 @@
 """`rammeaftale category suggest SALES.json`: the rulebook's category suggestion from sales figures, JSON in and out."""
 import json
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
 from rammeaftale.engine.category_json import category_suggest_json
-from rammeaftale.engine.tariff_json import EngineInputError
+from rammeaftale.engine.tariff_json import json_file_run
 
 
 class Command(BaseCommand):
@@ -18,20 +17,7 @@ class Command(BaseCommand):
         suggest.add_argument("file", help="salg som JSON (- for standard input)")
 
     def handle(self, *args, action, file, **options):
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        except OSError as exc:
-            self._fail(EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})"))
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            self._fail(EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}"))
-        try:
-            result = category_suggest_json(data)
-        except EngineInputError as exc:
-            self._fail(exc)
-        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
-
-    def _fail(self, error: EngineInputError) -> None:
-        self.stdout.write(json.dumps(error.as_dict(), ensure_ascii=False, indent=2))
-        sys.exit(2)
+        answer, code = json_file_run(file, category_suggest_json)
+        self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
+        if code:
+            sys.exit(code)

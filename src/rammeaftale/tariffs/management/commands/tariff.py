@@ -2,7 +2,6 @@
 `rammeaftale tariff provisional --year 2027`: the year's provisional tariffs in the database."""
 import json
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -10,7 +9,12 @@ from django.db import transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError
 from rammeaftale.engine.growth_json import tariff_growth_json
-from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
+from rammeaftale.engine.tariff_json import (
+    EngineInputError,
+    json_file_run,
+    tariff_calculate_json,
+    true_up_calculate_json,
+)
 from rammeaftale.tariffs.services import tariffs_provisional_ensure
 
 ACTIONS = {"calculate": tariff_calculate_json, "true-up": true_up_calculate_json, "growth": tariff_growth_json}
@@ -36,19 +40,10 @@ class Command(BaseCommand):
         if action == "provisional":
             self._provisional(options["year"])
             return
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        except OSError as exc:
-            self._fail(EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})"))
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            self._fail(EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}"))
-        try:
-            result = ACTIONS[action](data)
-        except EngineInputError as exc:
-            self._fail(exc)
-        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+        answer, code = json_file_run(file, ACTIONS[action])
+        self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
+        if code:
+            sys.exit(code)
 
     def _provisional(self, year: int) -> None:
         try:
