@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from rammeaftale.accounts.actor import Actor, actor_from_user
-from rammeaftale.accounts.models import Role
+from rammeaftale.accounts.models import Role, User, UserRole
 from rammeaftale.accounts.services import user_create
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry import services as registry_services
@@ -79,6 +79,19 @@ def make_user(db):
             actor=Actor.system(), username=username or f"bruger{next(counter)}", password=PASSWORD,
             organisation=organisation, roles=list(roles) or [Role.CASEWORKER], **extra,
         )
+
+    return make
+
+
+@pytest.fixture
+def make_superuser(db):
+    """make_superuser(username, organisation=None, *roles) -> a platform superuser, made the one way there is:
+    Django's `create_superuser`, which `rammeaftale createsuperuser` calls (no service makes one)."""
+
+    def make(username: str, organisation: Organisation | None = None, *roles: str):
+        user = User.objects.create_superuser(username=username, password=PASSWORD, organisation=organisation)
+        UserRole.objects.bulk_create([UserRole(user=user, role=role) for role in roles])
+        return user
 
     return make
 

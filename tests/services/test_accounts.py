@@ -1,6 +1,9 @@
 """Users, roles and the audit trail: who may create whom, and every write leaves an event in its transaction."""
+import inspect
+
 import pytest
-from django.db import transaction
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import AuditOutsideTransaction, audit_record
@@ -23,10 +26,34 @@ def test_an_administrator_creates_users_only_in_own_organisation(esbjerg, odense
     user_create(actor=admin, username="ny", password="x-long-password", organisation=esbjerg, roles=[Role.CASEWORKER])
     with pytest.raises(NotAllowed):
         user_create(actor=admin, username="fremmed", password="x", organisation=odense, roles=[Role.CASEWORKER])
-    with pytest.raises(NotAllowed):
-        user_create(actor=admin, username="super", password="x", organisation=esbjerg, roles=[Role.CASEWORKER],
-                    is_superuser=True)
-    assert not User.objects.filter(username__in=["fremmed", "super"]).exists()
+    assert not User.objects.filter(username="fremmed").exists()
+
+
+def test_no_service_makes_a_superuser_or_django_admin_staff(esbjerg, system):
+    """Issue 11: a platform superuser is made by `rammeaftale createsuperuser` only (failed before: user_create
+    took is_superuser/is_staff, and the demo passed them for `admin`)."""
+    assert not {"is_superuser", "is_staff"} & set(inspect.signature(user_create).parameters)
+    with pytest.raises(TypeError):
+        user_create(actor=system, username="super", password="x-long-password", organisation=esbjerg,
+                    roles=[Role.ADMINISTRATOR], is_superuser=True)
+    user = user_create(actor=system, username="chef", password="x-long-password", organisation=esbjerg,
+                       roles=[Role.ADMINISTRATOR])
+    assert not user.is_superuser and not user.is_staff
+    assert not User.objects.filter(username="super").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_django_admin_staff_without_superuser_cannot_be_stored(reference):
+    """Django admin is for platform superusers only: the database refuses is_staff without is_superuser."""
+    with pytest.raises(IntegrityError):
+        User.objects.create_user(username="halv", password="x-long-password", is_staff=True)
+    assert not User.objects.filter(username="halv").exists()
+
+
+def test_createsuperuser_makes_the_platform_superuser(reference):
+    call_command("createsuperuser", "--noinput", "--username", "platform", "--email", "drift@example.org")
+    user = User.objects.get(username="platform")
+    assert user.is_superuser and user.is_staff and user.organisation is None
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ VALID_EAN = "5790001234560"
 
 
 @pytest.fixture
-def steward(secretariat_syd, make_user) -> User:
-    """A platform data steward: staff and superuser, acting for the Syddanmark secretariat."""
-    return make_user(secretariat_syd, Role.ADMINISTRATOR, username="forvalter", is_staff=True, is_superuser=True)
+def steward(secretariat_syd, make_superuser) -> User:
+    """A platform data steward: a superuser (so staff), acting for the Syddanmark secretariat."""
+    return make_superuser("forvalter", secretariat_syd, Role.ADMINISTRATOR)
 
 
 @pytest.fixture

@@ -14,11 +14,14 @@ from django.db import transaction
 from stdnum import ean
 from stdnum.dk import cvr
 
-from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.accounts.models import AuditEvent, Role, User
+from rammeaftale.accounts.selectors import audit_event_list
 from rammeaftale.demo.build import demo_digest
 from rammeaftale.demo.published import DAY_ACTIVITY, HOUR, RESIDENTIAL_ADULT, published_range_kr
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from rammeaftale.placements.models import Placement
+from rammeaftale.placements.selectors import may_read_full_cpr, placement_list
 from rammeaftale.registry.models import (
     Agreement,
     Category,
@@ -154,8 +157,16 @@ def _assert_demo_users() -> None:
         user = User.objects.get(username=username)
         assert user.role_codes == {role} and user.organisation.name == organisation
         assert user.check_password("demo1234")
+    # Issue 11: the demo's `admin` administers its secretariat and is no platform superuser (failed before: it was
+    # made with is_staff and is_superuser, and so read every citizen's full CPR number and all of Django admin).
     admin = User.objects.get(username="admin")
-    assert admin.is_staff and admin.is_superuser
+    assert not admin.is_staff and not admin.is_superuser
+    admin_actor = actor_from_user(admin)
+    placements = Placement.objects.all()
+    assert placements.exists() and not placement_list(actor=admin_actor).exists()
+    assert not any(may_read_full_cpr(actor=admin_actor, placement=placement) for placement in placements)
+    trail = audit_event_list(actor=admin_actor)
+    assert trail.exists() and set(trail.values_list("organisation_id", flat=True)) <= {admin.organisation_id, None}
 
 
 @pytest.mark.django_db

@@ -664,9 +664,10 @@ def test_the_openapi_schema_lists_the_placement_endpoints(world):
 # --- admin ----------------------------------------------------------------------------------------------------------
 
 
-def test_the_admin_shows_placements_without_the_encrypted_cpr_and_audits_changes(world, make_user, secretariat_syd):
+def test_the_admin_shows_placements_without_the_encrypted_cpr_and_audits_changes(world, make_superuser,
+                                                                                  secretariat_syd):
     placement = buy(world)
-    steward = make_user(secretariat_syd, Role.ADMINISTRATOR, username="forvalter", is_staff=True, is_superuser=True)
+    steward = make_superuser("forvalter", secretariat_syd, Role.ADMINISTRATOR)
     client = client_for(steward)
     listing = client.get(reverse("admin:placements_placement_changelist"))
     assert listing.status_code == 200 and placement.reference in listing.content.decode()

@@ -123,9 +123,13 @@ def test_the_navigation_shows_what_the_role_may_use(client, request, make_user, 
     assert 'action="/logout/"' in page and ">Log ud</button>" in page
 
 
-def test_staff_see_the_django_admin_link(client, esbjerg, make_user):
-    login(client, make_user(esbjerg, Role.ADMINISTRATOR, is_staff=True))
+def test_only_platform_superusers_see_and_open_the_django_admin(client, esbjerg, make_user, make_superuser):
+    login(client, make_superuser("platform"))
     assert 'href="/admin/"' in client.get(reverse("registry:offer_list")).content.decode()
+    assert client.get("/admin/").status_code == 200
+    login(client, make_user(esbjerg, Role.ADMINISTRATOR))
+    assert 'href="/admin/"' not in client.get(reverse("registry:offer_list")).content.decode()
+    assert client.get("/admin/").status_code == 302  # Django admin's own login page
 
 
 # Offer list

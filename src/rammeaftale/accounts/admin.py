@@ -55,9 +55,12 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "email")}),
         ("Organisation", {"fields": ("organisation",)}),
-        ("Platformen", {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        ("Platformen", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("Datoer", {"fields": ("last_login", "date_joined")}),
     )
+    # A platform superuser (the only one with Django admin) is made by `rammeaftale createsuperuser`, never here;
+    # permissions are not granted per user either (roles decide, and only superusers use this admin).
+    readonly_fields = ("is_staff", "is_superuser")
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
         ("Organisation", {"fields": ("organisation",)}),

@@ -13,7 +13,11 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    """A person acting for exactly one organisation; what they may do comes from their roles."""
+    """A person acting for exactly one organisation; what they may do comes from their roles.
+
+    `is_superuser` marks a platform superuser, made only by `rammeaftale createsuperuser`; Django admin is theirs
+    alone, so `is_staff` (admin access) is never set without it (a database constraint).
+    """
 
     organisation = models.ForeignKey(
         "parties.Organisation",
@@ -27,6 +31,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "bruger"
         verbose_name_plural = "brugere"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(is_staff=False) | models.Q(is_superuser=True),
+                                   name="user_staff_only_superuser"),
+        ]
 
     @property
     def role_codes(self) -> frozenset[str]:

@@ -1,4 +1,7 @@
-"""Writes to accounts: users and their roles, each audited."""
+"""Writes to accounts: users and their roles, each audited.
+
+No service here makes a platform superuser (or Django admin staff): that is `rammeaftale createsuperuser` only.
+"""
 from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
@@ -25,13 +28,12 @@ def _roles_validate(*, organisation: Organisation, roles: list[str]) -> None:
 @transaction.atomic
 def user_create(
     *, actor: Actor, username: str, password: str, organisation: Organisation, roles: list[str],
-    first_name: str = "", last_name: str = "", email: str = "", is_staff: bool = False, is_superuser: bool = False,
+    first_name: str = "", last_name: str = "", email: str = "",
 ) -> User:
-    """A user of one organisation; an organisation's administrator creates its users, the platform any."""
+    """A user of one organisation, never a superuser; an organisation's administrator creates its users, the
+    platform any."""
     if not (actor.is_superuser or (actor.organisation_id == organisation.pk and actor.has_role(Role.ADMINISTRATOR))):
         raise NotAllowed("Kun organisationens administrator kan oprette brugere.")
-    if (is_staff or is_superuser) and not actor.is_superuser:
-        raise NotAllowed("Kun platformens administrator kan oprette administratorer af platformen.")
     if not username.strip():
         raise DomainError("Brugernavn mangler.", field="username")
     if User.objects.filter(username=username).exists():
@@ -39,15 +41,13 @@ def user_create(
     _roles_validate(organisation=organisation, roles=roles)
     user = User(
         username=username, organisation=organisation, first_name=first_name, last_name=last_name, email=email,
-        is_staff=is_staff, is_superuser=is_superuser,
     )
     user.set_password(password)
     user.save()
     UserRole.objects.bulk_create([UserRole(user=user, role=role) for role in sorted(set(roles))])
     audit_record(
         actor=actor, event_type="user.created", organisation_id=organisation.pk, obj=user,
-        after={"username": username, "organisation": organisation.pk, "roles": sorted(set(roles)),
-               "is_staff": is_staff, "is_superuser": is_superuser},
+        after={"username": username, "organisation": organisation.pk, "roles": sorted(set(roles))},
     )
     return user
 

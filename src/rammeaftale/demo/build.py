@@ -469,11 +469,11 @@ def _users_ensure(*, actor: Actor, region: Organisation, year: int, create: bool
         if not create:
             continue
         organisation = places[demo_user.place]
-        is_admin = demo_user.role == Role.ADMINISTRATOR
+        # The demo's `admin` is its organisation's administrator, not a platform superuser: it must not read
+        # every citizen's CPR number (a superuser is made only by `rammeaftale createsuperuser`).
         user_create(
             actor=actor, username=demo_user.username, password=cat.DEMO_PASSWORD, organisation=organisation,
             roles=[demo_user.role], first_name=demo_user.first_name, last_name=demo_user.last_name,
-            is_staff=is_admin, is_superuser=is_admin,
         )
         reports.append(UserReport(demo_user.username, Role(demo_user.role).label, str(organisation),
                                   created=True))
