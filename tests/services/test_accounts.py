@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import AuditOutsideTransaction, audit_record
 from rammeaftale.accounts.models import AuditEvent, Role, User
-from rammeaftale.accounts.selectors import audit_event_list, user_list
+from rammeaftale.accounts.selectors import audit_event_list, user_get, user_list
 from rammeaftale.accounts.services import user_create, user_roles_set
-from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 
 
 def test_user_create_records_roles_and_an_audit_event(esbjerg, system):
@@ -101,10 +101,56 @@ def test_audit_trail_is_for_administrators_of_the_organisation_only(esbjerg, ode
 
 def test_user_list_shows_only_own_organisation(esbjerg, odense, make_user, actor_of):
     admin = actor_of(make_user(esbjerg, Role.ADMINISTRATOR, username="esbjerg-admin"))
-    make_user(odense, Role.CASEWORKER, username="odense-bruger")
+    odense_user = make_user(odense, Role.CASEWORKER, username="odense-bruger")
     assert list(user_list(actor=admin).values_list("username", flat=True)) == ["esbjerg-admin"]
+    with pytest.raises(NotFound):
+        user_get(actor=admin, user_id=odense_user.pk)
     with pytest.raises(NotAllowed):
         user_list(actor=actor_of(make_user(odense, Role.CASEWORKER)))
+
+
+def test_an_administrator_changes_roles_only_in_own_organisation(esbjerg, odense, make_user, make_superuser,
+                                                                 actor_of):
+    admin = actor_of(make_user(esbjerg, Role.ADMINISTRATOR))
+    own, foreign = make_user(esbjerg, Role.CASEWORKER), make_user(odense, Role.CASEWORKER)
+    user_roles_set(actor=admin, user=own, roles=[Role.ECONOMIST])
+    with pytest.raises(NotAllowed):
+        user_roles_set(actor=admin, user=foreign, roles=[Role.ECONOMIST])
+    steward = make_superuser("forvalter", esbjerg, Role.ADMINISTRATOR)
+    with pytest.raises(NotAllowed):  # a platform superuser in the organisation is the platform's, not its admin's
+        user_roles_set(actor=admin, user=steward, roles=[Role.CASEWORKER])
+    assert foreign.role_codes == {"caseworker"} and steward.role_codes == {"administrator"}
+
+
+def test_an_administrator_without_an_organisation_reads_no_audit_and_no_users(esbjerg, make_user, actor_of,
+                                                                             make_superuser):
+    """Failed before: the selectors filtered on organisation None, so such an administrator read every event that
+    concerns no organisation (reference data, the demo build, unknown usernames' failed logins) and every
+    user without one (platform superusers)."""
+    make_superuser("platform")
+    stray = make_user(esbjerg, Role.ADMINISTRATOR, username="uden-organisation")
+    stray.organisation = None
+    stray.save()
+    actor = actor_of(stray)
+    assert actor.organisation_id is None and actor.has_role(Role.ADMINISTRATOR)
+    assert AuditEvent.objects.filter(organisation=None, actor_organisation=None).exists()
+    with pytest.raises(NotAllowed):
+        audit_event_list(actor=actor)
+    with pytest.raises(NotAllowed):
+        user_list(actor=actor)
+
+
+def test_an_administrator_reads_no_foreign_audit_event(esbjerg, odense, make_user, actor_of, make_offer, system):
+    """Odense's own events (a user created, an offer written) stay out of Esbjerg's trail, and the other way."""
+    esbjerg_admin = actor_of(make_user(esbjerg, Role.ADMINISTRATOR))
+    odense_admin = actor_of(make_user(odense, Role.ADMINISTRATOR))
+    make_offer(odense, name="Odenses tilbud")
+    make_offer(esbjerg, name="Esbjergs tilbud")
+    for admin, own, foreign in ((esbjerg_admin, esbjerg, odense), (odense_admin, odense, esbjerg)):
+        events = audit_event_list(actor=admin)
+        assert events.filter(organisation=own).exists()
+        assert not events.filter(organisation=foreign).exclude(actor_organisation=own).exists()
+        assert not events.filter(actor_organisation=foreign).exists()
 
 
 def test_the_anonymous_actor_has_no_organisation_and_no_rights():

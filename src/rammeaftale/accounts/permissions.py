@@ -26,7 +26,21 @@ def can_import_offers(actor: Actor) -> bool:
 
 
 def can_browse_audit(actor: Actor) -> bool:
-    return actor.has_role(Role.ADMINISTRATOR)
+    """An organisation's administrators read its audit trail (the selector scopes it); the platform reads all.
+    An administrator without an organisation reads nothing: no organisation's events are «its own»."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id is not None and actor.has_role(Role.ADMINISTRATOR)
+
+
+def can_manage_users(actor: Actor, *, organisation_id: int | None) -> bool:
+    """An organisation's administrators list its users, create them, set their roles and lift their login
+    lockouts; never another organisation's, and never platform superusers (made only by
+    `rammeaftale createsuperuser`)."""
+    if actor.is_superuser:
+        return True
+    return (organisation_id is not None and actor.organisation_id == organisation_id
+            and actor.has_role(Role.ADMINISTRATOR))
 
 
 def can_manage_tariffs(actor: Actor, *, operator_id: int, region_id: int | None) -> bool:

@@ -3,8 +3,8 @@ from django.db.models import Q, QuerySet
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, User
-from rammeaftale.accounts.permissions import can_browse_audit
-from rammeaftale.core.errors import NotAllowed
+from rammeaftale.accounts.permissions import can_browse_audit, can_manage_users
+from rammeaftale.core.errors import NotAllowed, NotFound
 
 
 def audit_event_list(*, actor: Actor, event_type: str = "", text: str = "") -> QuerySet[AuditEvent]:
@@ -25,10 +25,19 @@ def audit_event_list(*, actor: Actor, event_type: str = "", text: str = "") -> Q
 
 def user_list(*, actor: Actor) -> QuerySet[User]:
     """An organisation's administrator sees its users; nobody sees another organisation's staff list."""
-    if not actor.has_role("administrator"):
+    if not can_manage_users(actor, organisation_id=actor.organisation_id):
         raise NotAllowed("Kun administratorer kan se brugerlisten.")
     users = User.objects.select_related("organisation").prefetch_related("user_roles").order_by("username")
     return users if actor.is_superuser else users.filter(organisation_id=actor.organisation_id)
+
+
+def user_get(*, actor: Actor, user_id: int) -> User:
+    """One user the actor manages; another organisation's user is «not found», not «not allowed»."""
+    user = user_list(actor=actor).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("Brugeren findes ikke.", message_en="User not found.")
+    return user
+
 
 
 def audit_event_types(*, actor: Actor) -> list[str]:

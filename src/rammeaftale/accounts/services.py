@@ -7,6 +7,7 @@ from django.db import transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role, User, UserRole
+from rammeaftale.accounts.permissions import can_manage_users
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind
 
@@ -32,7 +33,7 @@ def user_create(
 ) -> User:
     """A user of one organisation, never a superuser; an organisation's administrator creates its users, the
     platform any."""
-    if not (actor.is_superuser or (actor.organisation_id == organisation.pk and actor.has_role(Role.ADMINISTRATOR))):
+    if not can_manage_users(actor, organisation_id=organisation.pk):
         raise NotAllowed("Kun organisationens administrator kan oprette brugere.")
     if not username.strip():
         raise DomainError("Brugernavn mangler.", field="username")
@@ -54,7 +55,8 @@ def user_create(
 
 @transaction.atomic
 def user_roles_set(*, actor: Actor, user: User, roles: list[str]) -> User:
-    if not (actor.is_superuser or (actor.organisation_id == user.organisation_id and actor.has_role(Role.ADMINISTRATOR))):
+    if not can_manage_users(actor, organisation_id=user.organisation_id) or (
+            user.is_superuser and not actor.is_superuser):
         raise NotAllowed("Kun organisationens administrator kan ændre roller.")
     _roles_validate(organisation=user.organisation, roles=roles)
     before = sorted(user.role_codes)
@@ -63,3 +65,4 @@ def user_roles_set(*, actor: Actor, user: User, roles: list[str]) -> User:
     audit_record(actor=actor, event_type="user.roles_changed", organisation_id=user.organisation_id, obj=user,
                  before={"roles": before}, after={"roles": sorted(set(roles))})
     return user
+
