@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBasicAuth, SessionAuth
 
 from rammeaftale.accounts.api import router as accounts_router
+from rammeaftale.accounts.login_throttle import login_failures_clear
 from rammeaftale.billing.api import router as billing_router
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.occupancy.api import router as occupancy_router
@@ -33,12 +34,17 @@ class ScriptBasicAuth(HttpBasicAuth):
     Needs no CSRF token: the credentials travel in every request's header. The API never answers with a
     `WWW-Authenticate: Basic` challenge, so browsers never show a login dialog and never cache these credentials
     (which they would then attach to cross-site requests).
+
+    Throttled like the login form (accounts/login_throttle.py): `authenticate(request, ...)` passes through the
+    lockout check and records each failure; a locked-out username answers 429 `login_locked_out` with
+    Retry-After, and a success clears its failures.
     """
 
     def authenticate(self, request, username: str, password: str):
         user = authenticate(request, username=username, password=password)
         if user is None:
             return None
+        login_failures_clear(request, username=username)
         request.user = user  # routers that read request.user see the script's user as well
         return user
 
@@ -53,7 +59,8 @@ api = NinjaAPI(
         "med HTTP Basic (brugernavn og adgangskode) fra scripts.\n\n"
         "**Fejl** har formen `{\"code\", \"field\", \"message\", \"detail\"}`: `message` er dansk, `detail` engelsk "
         "eller valideringens detaljer. 400 ugyldige data, 401 ikke logget ind, 403 ingen adgang, 422 forkert "
-        "format.\n\n"
+        "format, 429 `login_locked_out`: for mange forkerte adgangskoder for brugernavnet fra denne adresse "
+        "(vent det antal sekunder, `Retry-After` siger).\n\n"
         "**Beløb** står både som tekst i kroner med to decimaler (`…_kr`) og som heltal i øre (`…_ore`), aldrig "
         "som kommatal."
     ),

@@ -260,6 +260,26 @@ def test_a_wrong_login_shows_the_danish_error(page: Page, live_server, world):
     expect(page.get_by_role("navigation", name="Hovedmenu")).to_have_count(0)
 
 
+def test_five_wrong_passwords_lock_the_login_until_the_administrator_lifts_it(page: Page, live_server, world):
+    """Issue 11: the right password after five wrong ones does not log in (Danish lockout page); the
+    organisation's administrator lifts the lockout on «Brugere»."""
+    for attempt in range(5):
+        log_in(page, live_server, "caseworker", password=f"forkert-{attempt}")
+    expect(page.get_by_role("heading", name="Login midlertidigt spærret")).to_be_visible()
+    log_in(page, live_server, "caseworker")
+    expect(page.get_by_role("heading", name="Login midlertidigt spærret")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Hovedmenu")).to_have_count(0)
+    log_in(page, live_server, "administrator")
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Brugere").click()
+    row = page.locator("#user-table tbody tr", has_text="caseworker")
+    expect(row).to_contain_text("Login spærret til kl.")
+    row.get_by_role("button", name="Ophæv spærring").click()
+    expect(page.get_by_text("Spærringen af «caseworker» er ophævet")).to_be_visible()
+    page.get_by_role("button", name="Log ud").click()
+    log_in(page, live_server, "caseworker")
+    expect(page).to_have_url(f"{live_server.url}/tilbud/")
+
+
 def test_logging_out(page: Page, live_server, world):
     log_in(page, live_server, "caseworker")
     expect(page).to_have_url(f"{live_server.url}/tilbud/")

@@ -1,7 +1,10 @@
 """Reads from accounts: the audit trail and users, scoped to the acting user's organisation."""
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from rammeaftale.accounts.actor import Actor
+from rammeaftale.accounts.login_throttle import login_lockouts
 from rammeaftale.accounts.models import AuditEvent, User
 from rammeaftale.accounts.permissions import can_browse_audit, can_manage_users
 from rammeaftale.core.errors import NotAllowed, NotFound
@@ -38,6 +41,12 @@ def user_get(*, actor: Actor, user_id: int) -> User:
         raise NotFound("Brugeren findes ikke.", message_en="User not found.")
     return user
 
+
+def user_lockouts(*, actor: Actor, users: list[User]) -> dict[int, datetime]:
+    """Which of these users (the actor's own) are locked out of logging in now, and until when."""
+    managed = [user for user in users if can_manage_users(actor, organisation_id=user.organisation_id)]
+    until = login_lockouts(usernames=[user.username for user in managed])
+    return {user.pk: until[user.username] for user in managed if user.username in until}
 
 
 def audit_event_types(*, actor: Actor) -> list[str]:

@@ -1,4 +1,4 @@
-"""Writes to accounts: users and their roles, each audited.
+"""Writes to accounts: users, their roles and their login lockouts, each audited.
 
 No service here makes a platform superuser (or Django admin staff): that is `rammeaftale createsuperuser` only.
 """
@@ -6,6 +6,7 @@ from django.db import transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
+from rammeaftale.accounts.login_throttle import login_lockouts_reset
 from rammeaftale.accounts.models import Role, User, UserRole
 from rammeaftale.accounts.permissions import can_manage_users
 from rammeaftale.core.errors import DomainError, NotAllowed
@@ -66,3 +67,13 @@ def user_roles_set(*, actor: Actor, user: User, roles: list[str]) -> User:
                  before={"roles": before}, after={"roles": sorted(set(roles))})
     return user
 
+
+@transaction.atomic
+def user_login_unlock(*, actor: Actor, user: User) -> int:
+    """Lifts the user's login lockout (every address) before the cool-off ends; returns the records cleared."""
+    if not can_manage_users(actor, organisation_id=user.organisation_id):
+        raise NotAllowed("Kun organisationens administrator kan ophæve en spærring.")
+    cleared = login_lockouts_reset(username=user.username)
+    audit_record(actor=actor, event_type="login.unlocked", organisation_id=user.organisation_id, obj=user,
+                 after={"username": user.username, "records_cleared": cleared})
+    return cleared

@@ -1,9 +1,11 @@
 """The accounts pages: the audit trail (who changed what, before and after) and the organisation's users."""
 from dataclasses import dataclass
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from rammeaftale.accounts import selectors
+from rammeaftale.accounts import selectors, services
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.models import AuditEvent
 from rammeaftale.http import page_view, paginate, query_without, text_param, wants_partial
@@ -51,5 +53,19 @@ def audit_list(request):
 
 @page_view
 def user_list(request):
-    users = selectors.user_list(actor=actor_for_request(request))
-    return render(request, "accounts/user_list.html", {"users": users})
+    actor = actor_for_request(request)
+    users = list(selectors.user_list(actor=actor))
+    lockouts = selectors.user_lockouts(actor=actor, users=users)
+    rows = [(person, lockouts.get(person.pk)) for person in users]
+    return render(request, "accounts/user_list.html", {"rows": rows})
+
+
+@require_POST
+@page_view
+def user_unlock(request, user_id: int):
+    """Lifts a user's login lockout (audited); back to the users page with a message."""
+    actor = actor_for_request(request)
+    user = selectors.user_get(actor=actor, user_id=user_id)
+    services.user_login_unlock(actor=actor, user=user)
+    messages.success(request, f"Spærringen af «{user.username}» er ophævet; brugeren kan logge ind igen.")
+    return redirect("accounts:user_list")

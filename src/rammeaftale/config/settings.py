@@ -1,6 +1,7 @@
 """Django settings, read from the environment so one build serves SQLite and PostgreSQL alike."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -133,3 +134,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RAMMEAFTALE_LOG_LEVEL", "WARNING")},
 }
+
+# Login throttling (django-axes), for the login form, Django admin and the API's HTTP Basic alike: after
+# RAMMEAFTALE_LOGIN_FAILURE_LIMIT failed logins for one username from one address, that pair is locked out for
+# RAMMEAFTALE_LOGIN_COOLOFF_MINUTES (even the right password is refused); a successful login clears its failures.
+# Every failure and lockout is also an audit event (accounts/login_throttle.py); an administrator can unlock.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last: turns a lockout into the Danish page or the API's JSON
+AUTHENTICATION_BACKENDS = [
+    "rammeaftale.accounts.login_throttle.LoginThrottleBackend",  # first: a locked-out login is never checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("RAMMEAFTALE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RAMMEAFTALE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries during the lockout neither count nor prolong it
+AXES_HANDLER = "rammeaftale.accounts.login_throttle.AuditedAxesHandler"
+AXES_LOCKOUT_CALLABLE = "rammeaftale.accounts.login_throttle.lockout_response"
+AXES_ENABLE_ADMIN = False  # a lockout is lifted by the audited unlock (Brugere, `rammeaftale users unlock`) only
