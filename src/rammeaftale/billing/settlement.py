@@ -483,7 +483,10 @@ def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: in
     Idempotent: a month already issued returns its run and writes nothing. All or nothing: a missing EAN or a
     day without a tariff stops the whole run with a Danish message.
     """
-    Organisation.objects.select_for_update().filter(pk=seller.pk).first()  # one run per seller at a time
+    # One run per seller at a time. NO KEY UPDATE, not UPDATE: other sellers' runs that invoice this seller as
+    # buyer check their foreign keys with a key-share lock on its row at commit, which UPDATE would block (two
+    # sellers invoicing each other then deadlocked on PostgreSQL).
+    Organisation.objects.select_for_update(no_key=True).filter(pk=seller.pk).first()
     existing = SettlementRun.objects.filter(seller=seller, year=year, month=month).first()
     if existing is not None:
         if not can_run_settlement(actor, seller_id=seller.pk):
