@@ -39,7 +39,14 @@ from rammeaftale.engine.settlement import (
     settlement_month,
 )
 from rammeaftale.parties.models import Organisation
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
+from rammeaftale.placements.models import (
+    CHARGED_STATUSES,
+    CONSENTED,
+    Placement,
+    PlacementService,
+    RegisteredHours,
+)
+from rammeaftale.placements.selectors import placements_awaiting_consent
 from rammeaftale.registry.models import Service
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
@@ -128,7 +135,7 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     """
     rows = (
         PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
-                                        placement__start_date__lt=last_day)
+                                        placement__payer_consent__in=CONSENTED, placement__start_date__lt=last_day)
         .filter(Q(placement__end_date__isnull=True) | Q(placement__end_date__gt=first_day))
     )
     if seller is not None:
@@ -273,6 +280,7 @@ class SettlementPlan:
     problems: list[str] = field(default_factory=list)
     missing_tariffs: list[MissingTariff] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. rules carried on past their agreement's years
+    awaiting_consent: list[Placement] = field(default_factory=list)  # not charged until the payer accepts
 
     @property
     def total_ore(self) -> int:
@@ -408,6 +416,10 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
     problems = _missing_for_einvoice(seller, [planned.buyer for planned in invoices.values()]
                                      + [credit.invoice.buyer for credit in credits.values()])
     warnings = [rules.warning_da] if rules.warning_da else []
+    awaiting = placements_awaiting_consent(seller_id=seller.pk, first_day=month_start(year, month),
+                                           last_day=month_start(*month_add(year, month, 1)))
+    if awaiting:
+        warnings.append(_awaiting_consent_da(awaiting))
     if rules.rulebook.tariffs.open_tariff_list_required.value:
         warnings += _without_open_basis(inputs, [p.line for planned in invoices.values() for p in planned.lines])
     return SettlementPlan(
@@ -416,8 +428,19 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
         payment_terms=f"Netto {due_days} dage efter modtagelse; {invoicing} afregning {timing}.",
         invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
         credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
-        missing_tariffs=_distinct_missing(missing), warnings=warnings,
+        missing_tariffs=_distinct_missing(missing), warnings=warnings, awaiting_consent=awaiting,
     )
+
+
+def _awaiting_consent_da(awaiting: list[Placement]) -> str:
+    """The placements of the month that are not charged because the paying municipality has not accepted yet; they
+    hold no place and do not stop the run. Named by reference and the municipalities, never the citizen."""
+    names = "; ".join(f"{p.reference} ({p.offer.name}, fra {p.start_date:%d.%m.%Y}; {p.acting_municipality} køber, "
+                      f"{p.paying_municipality} betaler)" for p in awaiting[:20])
+    more = f" og {len(awaiting) - 20} flere" if len(awaiting) > 20 else ""
+    count = "1 placering venter" if len(awaiting) == 1 else f"{len(awaiting)} placeringer venter"
+    return (f"{count} på betalingskommunens accept og afregnes ikke, før den er givet: {names}{more}. Accepteres "
+            "de senere, kommer dagene med i den næste afregning.")
 
 
 def _without_open_basis(inputs: _Inputs, lines: list[SettlementLine]) -> list[str]:
