@@ -62,7 +62,7 @@ class PlacementBuyForm(DomainErrorForm):
         label="Følger betalingsaftalen styringsaftalens takstprincipper?", required=False,
         choices=(("", "–"), ("true", "Ja"), ("false", "Nej")), coerce=lambda value: value == "true", empty_value=None)
     payer_justification = forms.CharField(
-        label="Begrundelse til betalingskommunen", max_length=2000, required=False,
+        label="Begrundelse til den kommune, der skal betale", max_length=2000, required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kun når en anden kommune skal betale: købet sendes da til den som en anmodning og gælder først, "
                   "når den accepterer (indtil da holdes ingen plads). Betalingskommunen ser begrundelsen, men intet om "
