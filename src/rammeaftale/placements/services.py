@@ -350,6 +350,24 @@ def _lock_request(actor: Actor, placement: Placement) -> Placement:
     return placement
 
 
+def _answer(actor: Actor, placement: Placement, consent: str, note: str, *, field: str) -> dict:
+    """Record who answered, when and with what note; returns the snapshot from before."""
+    if len(note) > 500:
+        raise DomainError("Højst 500 tegn.", field=field)
+    before = _consent_snapshot(placement)
+    placement.payer_consent = consent
+    placement.payer_consent_by_id = actor.user_id
+    placement.payer_consent_at = timezone.now()
+    placement.payer_consent_note = note
+    return before
+
+
+def _audit_answer(actor: Actor, event_type: str, placement: Placement, *, before: dict, note: str) -> None:
+    """The answer concerns the acting municipality; the payer sees it as the actor's organisation."""
+    audit_record(actor=actor, event_type=event_type, organisation_id=placement.acting_municipality_id,
+                 obj=placement, before=before, after=_consent_snapshot(placement), reason=note)
+
+
 @dataclass(frozen=True)
 class ConsentAnswer:
     placement: Placement
@@ -373,13 +391,7 @@ def placement_payer_accept(*, actor: Actor, placement: Placement, note: str = ""
     else it stays requested for the operator to confirm, as a purchase without room does."""
     placement = _lock_request(actor, placement)
     note = note.strip()
-    if len(note) > 500:
-        raise DomainError("Højst 500 tegn.", field="note")
-    before = _consent_snapshot(placement)
-    placement.payer_consent = PayerConsent.ACCEPTED
-    placement.payer_consent_by_id = actor.user_id
-    placement.payer_consent_at = timezone.now()
-    placement.payer_consent_note = note
+    before = _answer(actor, placement, PayerConsent.ACCEPTED, note, field="note")
     shortfall = None
     if placement.reserve_on_consent:
         Offer.objects.select_for_update().filter(pk=placement.offer_id).first()  # as _hold_place: one at a time
@@ -388,8 +400,7 @@ def placement_payer_accept(*, actor: Actor, placement: Placement, note: str = ""
         if shortfall is None:
             placement.status = PlacementStatus.RESERVED
     placement.save()
-    audit_record(actor=actor, event_type="placement.payer_accepted", organisation_id=placement.acting_municipality_id,
-                 obj=placement, before=before, after=_consent_snapshot(placement), reason=note)
+    _audit_answer(actor, "placement.payer_accepted", placement, before=before, note=note)
     if placement.status == PlacementStatus.RESERVED:
         _audit(actor, "placement.reserved", placement, before=before)
     return ConsentAnswer(placement=placement, reserved=placement.status == PlacementStatus.RESERVED,
@@ -404,18 +415,11 @@ def placement_payer_decline(*, actor: Actor, placement: Placement, reason: str) 
     if not reason:
         raise DomainError("Angiv en begrundelse for afvisningen; handlekommunens sagsbehandler ser den.",
                           field="reason", message_en="a reason is required")
-    if len(reason) > 500:
-        raise DomainError("Højst 500 tegn.", field="reason")
-    before = _consent_snapshot(placement)
-    placement.payer_consent = PayerConsent.DECLINED
-    placement.payer_consent_by_id = actor.user_id
-    placement.payer_consent_at = timezone.now()
-    placement.payer_consent_note = reason
+    before = _answer(actor, placement, PayerConsent.DECLINED, reason, field="reason")
     placement.status = PlacementStatus.CANCELLED
     placement.cancelled_reason = f"Afvist af betalingskommunen ({placement.paying_municipality}): {reason}"
     placement.save()
-    audit_record(actor=actor, event_type="placement.payer_declined", organisation_id=placement.acting_municipality_id,
-                 obj=placement, before=before, after=_consent_snapshot(placement), reason=reason)
+    _audit_answer(actor, "placement.payer_declined", placement, before=before, note=reason)
     return placement
 
 
