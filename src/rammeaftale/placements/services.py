@@ -391,6 +391,7 @@ def placement_payer_accept(*, actor: Actor, placement: Placement, note: str = ""
     else it stays requested for the operator to confirm, as a purchase without room does."""
     placement = _lock_request(actor, placement)
     note = note.strip()
+    before_reservation = _snapshot(placement)
     before = _answer(actor, placement, PayerConsent.ACCEPTED, note, field="note")
     shortfall = None
     if placement.reserve_on_consent:
@@ -402,7 +403,7 @@ def placement_payer_accept(*, actor: Actor, placement: Placement, note: str = ""
     placement.save()
     _audit_answer(actor, "placement.payer_accepted", placement, before=before, note=note)
     if placement.status == PlacementStatus.RESERVED:
-        _audit(actor, "placement.reserved", placement, before=before)
+        _audit(actor, "placement.reserved", placement, before=before_reservation)
     return ConsentAnswer(placement=placement, reserved=placement.status == PlacementStatus.RESERVED,
                          shortfall_day=shortfall.day if shortfall else None)
 
