@@ -79,6 +79,8 @@ def client_for(user) -> Client:
 def buy(world, *, cpr=CPR, start=date(YEAR, 1, 1), end=None, reserve=True, services_=(), custody="",
         payer=None, **payment_agreement) -> Placement:
     from rammeaftale.accounts.actor import actor_from_user
+    if payer is not None and payer != world["esbjerg"]:  # a request to the payer (issue 11): why it should pay
+        payment_agreement.setdefault("payer_justification", "Opholdskommune efter retssikkerhedslovens § 9, stk. 7")
     return services.placement_request(
         actor=actor_from_user(world["users"]["caseworker"]), reserve=reserve,
         request=PlacementRequest(
@@ -195,7 +197,7 @@ def test_a_caseworker_buys_a_place_through_the_form(world):
     assert form["services"].value() == [world["basis"].pk] and form["reserve"].value() is True
     response = client.post(url, {
         "citizen_name": "Bo Barn", "cpr": "010116-4321", "citizen_address": "Skolevej 1, 6700 Esbjerg",
-        "custody": "joint", "paying_municipality": world["odense"].pk,
+        "custody": "joint", "paying_municipality": world["esbjerg"].pk,
         "services": [world["basis"].pk, world["support"].pk], "start_date": f"{YEAR}-01-01",
         "planned_end": f"{YEAR + 1}-01-01", "contact_name": "Sara Sagsbehandler", "contact_phone": "76161616",
         "contact_email": "sara@esbjerg.dk", "reserve": "on",
@@ -204,7 +206,7 @@ def test_a_caseworker_buys_a_place_through_the_form(world):
     assert response.status_code == 302
     assert response["Location"] == reverse("placements:placement_detail", args=[placement.pk])
     assert (placement.status, placement.acting_municipality, placement.paying_municipality) == (
-        PlacementStatus.RESERVED, world["esbjerg"], world["odense"])
+        PlacementStatus.RESERVED, world["esbjerg"], world["esbjerg"])
     assert placement.cpr_masked == "010116-****" and placement.custody == "joint"
     assert {ps.service for ps in placement.services.all()} == {world["basis"], world["support"]}
     detail = client.get(response["Location"])
@@ -227,7 +229,8 @@ def test_buying_for_a_payer_outside_the_region_asks_for_the_payment_agreement_on
     assert "kræver ved hvert køb en konkret og individuel betalingsaftale" in text_of(refused)
     assert refused.context["form"].errors["payment_agreement"]
     response = client.post(url, {**data, "payment_agreement": "Betalingsaftale KBH-12 (takst og underskud)",
-                                 "payment_agreement_follows_tariff_principles": "false"})
+                                 "payment_agreement_follows_tariff_principles": "false",
+                                 "payer_justification": "Opholdskommune (rsl. § 9, stk. 7)"})
     placement = Placement.objects.get()
     assert response.status_code == 302
     assert (placement.covered_by_agreement, placement.payment_agreement_follows_tariff_principles) == (False, False)
@@ -509,6 +512,8 @@ def test_the_contract_pdf_holds_the_standard_contract_with_the_full_cpr_as_a_log
 def test_the_contract_shows_the_masked_cpr_to_those_who_may_not_read_it(world):
     placement = buy(world, payer=world["copenhagen"], payment_agreement="Betalingsaftale KBH-12",
                     payment_agreement_follows_tariff_principles=True)
+    from rammeaftale.accounts.actor import actor_from_user
+    services.placement_payer_accept(actor=actor_from_user(world["users"]["copenhagen"]), placement=placement)
     text = pdf_text(client_for(world["users"]["economist"]).get(
         reverse("placements:placement_contract", args=[placement.pk])).content)
     assert "010190-**** (maskeret)" in text and "010190-1234" not in text
@@ -585,17 +590,22 @@ def test_the_api_buys_a_place_and_refuses_bad_input_in_danish(world):
     assert api_post(world["users"]["economist"], "", body).status_code == 403
     assert not Placement.objects.exists()
 
-    created = api_post(caseworker, "", {**body, "paying_municipality_id": world["odense"].pk, "reserve": False})
+    unjustified = api_post(caseworker, "", {**body, "paying_municipality_id": world["odense"].pk, "reserve": False})
+    assert unjustified.status_code == 400 and unjustified.json()["field"] == "payer_justification"
+    assert not Placement.objects.exists()
+    created = api_post(caseworker, "", {**body, "paying_municipality_id": world["odense"].pk, "reserve": False,
+                                        "payer_justification": "Opholdskommune (rsl. § 9, stk. 7)"})
     assert created.status_code == 201
     data = created.json()
-    assert (data["status"], data["paying_municipality"]["name"], data["cpr_masked"]) == (
-        "requested", "Odense", "010190-****")
+    assert (data["status"], data["paying_municipality"]["name"], data["cpr_masked"], data["payer_consent"]) == (
+        "requested", "Odense", "010190-****", "pending")
     assert [s["name"] for s in data["services"]] == ["Døgnophold", "Ekstra støtte"]
     assert "cpr" not in data and CPR not in created.content.decode()
     assert (data["covered_by_agreement"], data["contract_variant"], data["payment_agreement"]) == (
         True, "Rammeaftale", "")
 
-    outside = {**body, "cpr": "0202902345", "paying_municipality_id": world["copenhagen"].pk}
+    outside = {**body, "cpr": "0202902345", "paying_municipality_id": world["copenhagen"].pk,
+               "payer_justification": "Opholdskommune (rsl. § 9, stk. 7)"}
     refused = api_post(caseworker, "", outside)
     assert refused.status_code == 400 and refused.json()["field"] == "payment_agreement"
     assert "individuel betalingsaftale" in refused.json()["message"]

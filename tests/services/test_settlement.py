@@ -126,13 +126,70 @@ def test_december_to_january_uses_each_years_tariff_and_old_help_is_flagged(worl
     assert not Invoice.objects.exists()  # a plan writes nothing
 
 
-def test_a_buyer_without_ean_stops_the_whole_run(world):
-    world["esbjerg"].ean = ""
-    world["esbjerg"].save()
-    with pytest.raises(DomainError, match="Esbjerg Kommune har intet EAN-nummer") as error:
+def test_a_seller_without_ean_stops_the_whole_run(world):
+    world["odense"].ean = ""
+    world["odense"].save()
+    with pytest.raises(DomainError, match="Odense Kommune \\(sælger\\) har intet EAN-nummer") as error:
         settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
     assert error.value.code == "missing_party_data"
     assert not SettlementRun.objects.exists() and not InvoiceLine.objects.exists()
+
+
+def test_a_buyer_without_ean_holds_only_its_own_invoice_and_the_next_run_bills_it(world, copenhagen, make_user,
+                                                                                   actor_of):
+    """Issue 11: one buyer's missing EAN stopped the seller's whole month. Now only that buyer's invoice waits
+    (named in the preview), the others are issued, and the next run invoices the held days as corrections."""
+    copenhagen.ean = gln("579800000101")
+    copenhagen.address, copenhagen.postcode, copenhagen.city = "Rådhuspladsen 1", "1550", "København V"
+    copenhagen.save()
+    kbh = actor_of(make_user(copenhagen, Role.CASEWORKER))
+    other = placement_request(actor=kbh, request=PlacementRequest(
+        offer=world["offer"], paying_municipality=copenhagen, citizen_name="Bo Berg", cpr="0202902345",
+        start_date=date(YEAR, 1, 1), payment_agreement="Aftale KBH-3", payment_agreement_follows_tariff_principles=True))
+    world["esbjerg"].ean = ""
+    world["esbjerg"].save()
+    plan = settlement_plan(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    assert plan.problems == [] and [h.buyer for h in plan.held] == [world["esbjerg"]]
+    assert plan.held[0].total_ore == 31 * 234_567
+    assert any(w.startswith("Fakturaen til Esbjerg Kommune (72.715,77 kr.) venter: Esbjerg Kommune har intet "
+                            "EAN-nummer") for w in plan.warnings)
+    january = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    assert [i.buyer for i in january.invoices] == [copenhagen]
+    assert set(InvoiceLine.objects.values_list("placement_id", flat=True)) == {other.pk}
+    # February: Esbjerg still without EAN, its January and February both wait.
+    february = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=2, issue_date=ISSUE)
+    assert [i.buyer for i in february.invoices] == [copenhagen]
+    world["esbjerg"].ean = gln("579800000561")
+    world["esbjerg"].save()
+    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3, issue_date=ISSUE)
+    [esbjerg] = [i for i in march.invoices if i.buyer == world["esbjerg"]]
+    lines = sorted(esbjerg.lines.values_list("period_from", "quantity", "amount_ore"))
+    assert lines == [(date(YEAR, 1, 1), 31, 31 * 234_567), (date(YEAR, 2, 1), 28, 28 * 234_567),
+                     (date(YEAR, 3, 1), 31, 31 * 234_567)]
+    # Copenhagen is not invoiced twice: only March is new for it.
+    [kbh_march] = [i for i in march.invoices if i.buyer == copenhagen]
+    assert list(kbh_march.lines.values_list("period_from", flat=True)) == [date(YEAR, 3, 1)]
+    assert march.credit_notes == []
+
+
+def test_a_held_buyers_credit_note_waits_with_its_invoice(world):
+    """A change back in time to a buyer that now lacks its EAN: neither the credit note nor the new invoice is
+    written; once the EAN is back, the next run credits and re-invoices."""
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering",
+                                              today=date(YEAR, 2, 2), operator_agreement="Aftalt med Odense 2.2.")
+    world["esbjerg"].ean = ""
+    world["esbjerg"].save()
+    february = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=2, issue_date=ISSUE)
+    assert (february.invoices, february.credit_notes) == ([], [])
+    world["esbjerg"].ean = gln("579800000561")
+    world["esbjerg"].save()
+    march = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3, issue_date=ISSUE)
+    [credit] = march.credit_notes
+    [invoice] = march.invoices
+    assert credit.total_ore == 31 * 234_567
+    assert list(invoice.lines.values_list("period_from", "quantity")) == [(date(YEAR, 1, 1), 19)]
 
 
 def test_a_day_without_tariff_stops_the_run(world):

@@ -63,25 +63,45 @@ def can_buy_place(actor: Actor, *, acting_municipality_id: int) -> bool:
     return actor.organisation_id == acting_municipality_id and actor.has_role(Role.CASEWORKER)
 
 
-def can_see_placement(actor: Actor, *, acting_id: int, paying_id: int, operator_id: int) -> bool:
-    """The buying side (acting and paying municipality) and the selling operator; the secretariat sees only
-    aggregates, never a citizen."""
+def can_see_placement(actor: Actor, *, acting_id: int, paying_id: int, operator_id: int,
+                      payer_consented: bool) -> bool:
+    """The buying side (acting and paying municipality) and the selling operator; an organisation on more than one
+    side has the rights of each. The secretariat sees only aggregates, never a citizen.
+
+    Until the paying municipality has consented, the purchase is a request between the two municipalities: only the
+    acting one sees the citizen; the payer sees the request without personal data (`can_answer_payer_consent`), and
+    the operator, whose place is not held yet, sees nothing."""
     if actor.is_superuser:
         return True
-    if actor.organisation_id in (acting_id, paying_id):
-        return actor.has_role(Role.CASEWORKER, Role.ECONOMIST, Role.ADMINISTRATOR)
-    if actor.organisation_id == operator_id:
-        return actor.has_role(Role.OPERATOR, Role.ECONOMIST, Role.ADMINISTRATOR)
-    return False
+    if actor.organisation_id == acting_id and actor.has_role(Role.CASEWORKER, Role.ECONOMIST, Role.ADMINISTRATOR):
+        return True
+    if not payer_consented:
+        return False
+    if actor.organisation_id == paying_id and actor.has_role(Role.CASEWORKER, Role.ECONOMIST, Role.ADMINISTRATOR):
+        return True
+    return actor.organisation_id == operator_id and actor.has_role(Role.OPERATOR, Role.ECONOMIST, Role.ADMINISTRATOR)
 
 
-def can_see_full_cpr(actor: Actor, *, acting_id: int, paying_id: int, operator_id: int) -> bool:
-    """Those who work with the citizen: the buying side's caseworkers and the operator's staff (each read logged)."""
+def can_see_full_cpr(actor: Actor, *, acting_id: int, paying_id: int, operator_id: int,
+                     payer_consented: bool) -> bool:
+    """Those who work with the citizen: the buying side's caseworkers and the operator's staff (each read logged); an
+    organisation on more than one side has the rights of each. Before the payer consents: the acting one only."""
     if actor.is_superuser:
         return True
-    if actor.organisation_id in (acting_id, paying_id):
-        return actor.has_role(Role.CASEWORKER)
+    if actor.organisation_id == acting_id and actor.has_role(Role.CASEWORKER):
+        return True
+    if not payer_consented:
+        return False
+    if actor.organisation_id == paying_id and actor.has_role(Role.CASEWORKER):
+        return True
     return actor.organisation_id == operator_id and actor.has_role(Role.OPERATOR)
+
+
+def can_answer_payer_consent(actor: Actor, *, paying_id: int) -> bool:
+    """The paying municipality's caseworkers, economists and administrators accept or decline a request to pay."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id == paying_id and actor.has_role(Role.CASEWORKER, Role.ECONOMIST, Role.ADMINISTRATOR)
 
 
 def can_manage_placement_as_buyer(actor: Actor, *, acting_id: int) -> bool:

@@ -5,6 +5,11 @@ Issued lines never change. Each run also recomputes the months already invoiced 
 most `CORRECTION_MONTHS` back): where a placement's lines for a month differ from what is invoiced and not credited,
 the old lines are credited on a credit note to the buyer they were sent to, and the right lines are invoiced again
 in this run. A run of a month that exists already creates nothing.
+
+The same recomputation lets one buyer wait without stopping the others: a paying municipality that lacks what an
+e-invoice needs (EAN, address) gets nothing in this run (`HeldInvoice`, named in the preview), and the first run after
+its data are registered invoices the held days as corrections. The seller's own missing data stop the whole run.
+Placements waiting for the paying municipality's accept are never charged (`CONSENTED`) and are named in the preview.
 """
 import calendar
 from collections import defaultdict
@@ -39,7 +44,14 @@ from rammeaftale.engine.settlement import (
     settlement_month,
 )
 from rammeaftale.parties.models import Organisation
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement, PlacementService, RegisteredHours
+from rammeaftale.placements.models import (
+    CHARGED_STATUSES,
+    CONSENTED,
+    Placement,
+    PlacementService,
+    RegisteredHours,
+)
+from rammeaftale.placements.selectors import placements_awaiting_consent
 from rammeaftale.registry.models import Service
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
@@ -128,7 +140,7 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     """
     rows = (
         PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
-                                        placement__start_date__lt=last_day)
+                                        placement__payer_consent__in=CONSENTED, placement__start_date__lt=last_day)
         .filter(Q(placement__end_date__isnull=True) | Q(placement__end_date__gt=first_day))
     )
     if seller is not None:
@@ -260,6 +272,21 @@ class PlannedCredit:
 
 
 @dataclass
+class HeldInvoice:
+    """A buyer's invoice (and credit notes) held back because the buyer lacks what an e-invoice needs. Nothing of it
+    is written; the next run recomputes the months already run and invoices the held days then (as corrections)."""
+
+    buyer: Organisation
+    reasons: list[str]
+    invoice: PlannedInvoice | None
+    credits: list[PlannedCredit]
+
+    @property
+    def total_ore(self) -> int:
+        return (self.invoice.total_ore if self.invoice else 0) - sum(c.total_ore for c in self.credits)
+
+
+@dataclass
 class SettlementPlan:
     seller: Organisation
     year: int
@@ -273,6 +300,8 @@ class SettlementPlan:
     problems: list[str] = field(default_factory=list)
     missing_tariffs: list[MissingTariff] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. rules carried on past their agreement's years
+    awaiting_consent: list[Placement] = field(default_factory=list)  # not charged until the payer accepts
+    held: list[HeldInvoice] = field(default_factory=list)  # buyers without e-invoice data: their invoice waits
 
     @property
     def total_ore(self) -> int:
@@ -405,9 +434,14 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
                 credits.setdefault(old.invoice_id, PlannedCredit(invoice=old.invoice)).lines.append(old)
             for line in target.get(key, []):
                 plan_line(line, correction=True)
-    problems = _missing_for_einvoice(seller, [planned.buyer for planned in invoices.values()]
-                                     + [credit.invoice.buyer for credit in credits.values()])
+    problems = _seller_missing_for_einvoice(seller)
+    held = _hold_buyers_without_data(invoices, credits)
     warnings = [rules.warning_da] if rules.warning_da else []
+    warnings += [_held_da(h) for h in held]
+    awaiting = placements_awaiting_consent(seller_id=seller.pk, first_day=month_start(year, month),
+                                           last_day=month_start(*month_add(year, month, 1)))
+    if awaiting:
+        warnings.append(_awaiting_consent_da(awaiting))
     if rules.rulebook.tariffs.open_tariff_list_required.value:
         warnings += _without_open_basis(inputs, [p.line for planned in invoices.values() for p in planned.lines])
     return SettlementPlan(
@@ -416,8 +450,43 @@ def settlement_plan(*, actor: Actor, seller: Organisation, year: int, month: int
         payment_terms=f"Netto {due_days} dage efter modtagelse; {invoicing} afregning {timing}.",
         invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
         credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
-        missing_tariffs=_distinct_missing(missing), warnings=warnings,
+        missing_tariffs=_distinct_missing(missing), warnings=warnings, awaiting_consent=awaiting, held=held,
     )
+
+
+def _hold_buyers_without_data(invoices: dict[int, PlannedInvoice], credits: dict[int, PlannedCredit]
+                              ) -> list[HeldInvoice]:
+    """Take out the invoices and credit notes of buyers that lack what an e-invoice needs: only their documents wait;
+    the seller's other buyers are invoiced. (Before issue 11 one such buyer stopped the seller's whole month.)"""
+    buyers = {planned.buyer.pk: planned.buyer for planned in invoices.values()}
+    buyers.update({credit.invoice.buyer_id: credit.invoice.buyer for credit in credits.values()})
+    held = []
+    for buyer_id, buyer in sorted(buyers.items(), key=lambda item: item[1].name):
+        reasons = _buyer_missing_for_einvoice(buyer)
+        if not reasons:
+            continue
+        held.append(HeldInvoice(
+            buyer=buyer, reasons=reasons, invoice=invoices.pop(buyer_id, None),
+            credits=[credits.pop(key) for key in [k for k, c in credits.items() if c.invoice.buyer_id == buyer_id]],
+        ))
+    return held
+
+
+def _held_da(held: HeldInvoice) -> str:
+    return (f"Fakturaen til {held.buyer} ({format_kr(held.total_ore)}) venter: {' '.join(held.reasons)} De øvrige "
+            "betalingskommuner faktureres; dagene faktureres i den første kørsel, efter at oplysningerne er "
+            "registreret.")
+
+
+def _awaiting_consent_da(awaiting: list[Placement]) -> str:
+    """The placements of the month that are not charged because the paying municipality has not accepted yet; they
+    hold no place and do not stop the run. Named by reference and the municipalities, never the citizen."""
+    names = "; ".join(f"{p.reference} ({p.offer.name}, fra {p.start_date:%d.%m.%Y}; {p.acting_municipality} køber, "
+                      f"{p.paying_municipality} betaler)" for p in awaiting[:20])
+    more = f" og {len(awaiting) - 20} flere" if len(awaiting) > 20 else ""
+    count = "1 placering venter" if len(awaiting) == 1 else f"{len(awaiting)} placeringer venter"
+    return (f"{count} på betalingskommunens accept og afregnes ikke, før den er givet: {names}{more}. Accepteres "
+            "de senere, kommer dagene med i den næste afregning.")
 
 
 def _without_open_basis(inputs: _Inputs, lines: list[SettlementLine]) -> list[str]:
@@ -448,8 +517,8 @@ def _distinct_missing(missing: list[MissingTariff]) -> list[MissingTariff]:
     return sorted(by_key.values(), key=lambda item: (item.service.offer.name, item.service.name, item.year))
 
 
-def _missing_for_einvoice(seller: Organisation, buyers: list[Organisation]) -> list[str]:
-    """What an OIOUBL invoice needs and the register lacks; the run stops on any of it (all or nothing)."""
+def _seller_missing_for_einvoice(seller: Organisation) -> list[str]:
+    """What the seller's OIOUBL documents need and the register lacks; the run stops on any of it."""
     problems = []
     if not seller.ean:
         problems.append(f"{seller} (sælger) har intet EAN-nummer.")
@@ -459,11 +528,16 @@ def _missing_for_einvoice(seller: Organisation, buyers: list[Organisation]) -> l
         problems.append(f"{seller} (sælger) mangler adresse, postnummer eller by.")
     if not PaymentAccount.objects.filter(organisation=seller).exists():
         problems.append(f"{seller} (sælger) har ingen bankkonto registreret.")
-    for buyer in sorted(set(buyers), key=lambda b: b.name):
-        if not buyer.ean:
-            problems.append(f"{buyer} har intet EAN-nummer; fakturaen kan ikke sendes som e-faktura.")
-        if not (buyer.address and buyer.postcode and buyer.city):
-            problems.append(f"{buyer} mangler adresse, postnummer eller by.")
+    return problems
+
+
+def _buyer_missing_for_einvoice(buyer: Organisation) -> list[str]:
+    """What a buyer's e-invoice needs and the register lacks; only that buyer's documents wait."""
+    problems = []
+    if not buyer.ean:
+        problems.append(f"{buyer} har intet EAN-nummer; fakturaen kan ikke sendes som e-faktura.")
+    if not (buyer.address and buyer.postcode and buyer.city):
+        problems.append(f"{buyer} mangler adresse, postnummer eller by.")
     return problems
 
 
@@ -480,7 +554,8 @@ def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: in
                      issue_date: date) -> SettlementResult:
     """Issue the month: one invoice per buyer (with any corrections) and one credit note per credited invoice.
 
-    Idempotent: a month already issued returns its run and writes nothing. All or nothing: a missing EAN or a
+    Idempotent: a month already issued returns its run and writes nothing. A buyer without EAN or address gets
+    nothing this time (its days follow in the next run); all or nothing otherwise: the seller's missing EAN or a
     day without a tariff stops the whole run with a Danish message.
     """
     # One run per seller at a time. NO KEY UPDATE, not UPDATE: other sellers' runs that invoice this seller as
@@ -502,7 +577,7 @@ def settlement_issue(*, actor: Actor, seller: Organisation, year: int, month: in
             message_en=f"{len(plan.missing_tariffs)} service(s) lack a tariff on charged days")
     if plan.problems:
         raise DomainError(" ".join(plan.problems), field="organisation", code="missing_party_data",
-                          message_en="the seller or a paying municipality lacks what an e-invoice needs")
+                          message_en="the seller lacks what an e-invoice needs")
     run = SettlementRun.objects.create(seller=seller, year=year, month=month, issue_date=plan.issue_date,
                                        issued_by_id=actor.user_id)
     prefix = f"{seller.code or f'O{seller.pk}'}-{year}{month:02d}"

@@ -15,11 +15,13 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.placements import contract, selectors, services
+from rammeaftale.placements.api_consent import router as consent_router
 from rammeaftale.placements.models import Custody, Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.api import OrganisationRef
 
 router = Router(tags=["Placeringer"])
+router.add_router("", consent_router)  # the payer's consent: placements/api_consent.py
 
 MAX_PAGE = 500
 
@@ -75,6 +77,12 @@ class PlacementOut(Schema):
     payment_agreement_follows_tariff_principles: bool | None
     over_occupancy_reason: str
     cancelled_reason: str
+    payer_consent: str = Field(description=(
+        "Betalingskommunens accept: not_needed (handlekommunen betaler), pending (en anmodning; holder ingen plads og "
+        "afregnes ikke), accepted eller declined (købet er annulleret; se payer_consent_note)."))
+    payer_justification: str = Field(description="Handlekommunens begrundelse til betalingskommunen.")
+    payer_consent_at: datetime | None
+    payer_consent_note: str = Field(description="Betalingskommunens bemærkning eller begrundelse for afvisning.")
     services: list[PlacementServiceOut]
     created_at: datetime
 
@@ -151,7 +159,12 @@ class PlacementIn(Schema):
         "eller dens reference; påkrævet, hvor regelbogen kræver en individuel betalingsaftale."))
     payment_agreement_follows_tariff_principles: bool | None = Field(
         None, description="Følger betalingsaftalen styringsaftalens takstprincipper? Påkrævet med en betalingsaftale.")
-    reserve: bool = Field(True, description="Reservér pladsen nu (ellers en anmodning, driftsherren bekræfter).")
+    payer_justification: str = Field("", max_length=2000, description=(
+        "Påkrævet, når en anden kommune end din egen skal betale: købet bliver da en anmodning til betalingskommunen, "
+        "som ser denne begrundelse (men intet om borgeren), før den accepterer eller afviser."))
+    reserve: bool = Field(True, description=(
+        "Reservér pladsen nu (ellers en anmodning, driftsherren bekræfter). Betaler en anden kommune: reservér, når "
+        "den accepterer."))
     over_occupancy_reason: str = Field("", max_length=1000)
 
 
@@ -297,6 +310,7 @@ def placement_create(request, payload: PlacementIn):
             custody=payload.custody, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
             contact_email=payload.contact_email, services=tuple(chosen), payment_agreement=payload.payment_agreement,
             payment_agreement_follows_tariff_principles=payload.payment_agreement_follows_tariff_principles,
+            payer_justification=payload.payer_justification,
         ),
     )
     return Status(201, _detail(actor, placement))

@@ -61,8 +61,15 @@ class PlacementBuyForm(DomainErrorForm):
     payment_agreement_follows_tariff_principles = forms.TypedChoiceField(
         label="Følger betalingsaftalen styringsaftalens takstprincipper?", required=False,
         choices=(("", "–"), ("true", "Ja"), ("false", "Nej")), coerce=lambda value: value == "true", empty_value=None)
+    payer_justification = forms.CharField(
+        label="Begrundelse til den kommune, der skal betale", max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kun når en anden kommune skal betale: købet sendes da til den som en anmodning og gælder først, "
+                  "når den accepterer (indtil da holdes ingen plads). Betalingskommunen ser begrundelsen, men intet om "
+                  "borgeren: skriv ikke navn eller CPR-nummer.")
     reserve = forms.BooleanField(label="Reservér pladsen nu", required=False, initial=True,
-                                 help_text="Uden flueben sendes en anmodning, som driftsherren bekræfter.")
+                                 help_text="Uden flueben sendes en anmodning, som driftsherren bekræfter. Betaler en "
+                                           "anden kommune, reserveres pladsen, når den accepterer.")
 
     def __init__(self, *args, offer: Offer, municipalities, own_municipality: Organisation | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +86,17 @@ class PlacementBuyForm(DomainErrorForm):
 class ReasonForm(DomainErrorForm):
     reason = forms.CharField(label="Begrundelse", max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConsentAcceptForm(DomainErrorForm):
+    note = forms.CharField(label="Bemærkning til handlekommunen (valgfri)", max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConsentDeclineForm(DomainErrorForm):
+    reason = forms.CharField(label="Begrundelse for afvisningen", max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Handlekommunens sagsbehandler ser begrundelsen.")
 
 
 class CprRevealForm(DomainErrorForm):

@@ -20,6 +20,19 @@ HOLDING_STATUSES = (PlacementStatus.RESERVED, PlacementStatus.ACTIVE, PlacementS
 CHARGED_STATUSES = (*HOLDING_STATUSES, PlacementStatus.ENDED)
 
 
+class PayerConsent(models.TextChoices):
+    """The paying municipality's consent when another municipality acts (buys) and names it as the payer."""
+
+    NOT_NEEDED = "not_needed", "Ikke nødvendig (handlekommunen betaler)"
+    PENDING = "pending", "Venter på betalingskommunens accept"
+    ACCEPTED = "accepted", "Accepteret af betalingskommunen"
+    DECLINED = "declined", "Afvist af betalingskommunen"
+
+
+# Only these bind the paying municipality: it may see the citizen, and the placement may hold a place and be charged.
+CONSENTED = (PayerConsent.NOT_NEEDED, PayerConsent.ACCEPTED)
+
+
 class Custody(models.TextChoices):
     """Forældremyndighed, as the national standard contract for children lists it (domain_rules.md § 6)."""
 
@@ -88,6 +101,22 @@ class Placement(models.Model):
     )
     over_occupancy_reason = models.TextField("begrundelse for overbelægning", blank=True)
     cancelled_reason = models.TextField("begrundelse for annullering", blank=True)
+    payer_consent = models.CharField(
+        "betalingskommunens accept", max_length=12, choices=PayerConsent.choices, default=PayerConsent.NOT_NEEDED,
+        help_text="Betaler en anden kommune end handlekommunen, er købet en anmodning til den, indtil den accepterer.",
+    )
+    payer_justification = models.TextField(
+        "begrundelse til betalingskommunen", blank=True,
+        help_text="Handlekommunens begrundelse for, at betalingskommunen skal betale; den ser teksten før sin accept.",
+    )
+    reserve_on_consent = models.BooleanField(
+        "reservér ved accept", default=False,
+        help_text="Sagsbehandleren bad om at reservere pladsen; det sker, når betalingskommunen accepterer.",
+    )
+    payer_consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+", verbose_name="besvaret af")
+    payer_consent_at = models.DateTimeField("besvaret", null=True, blank=True)
+    payer_consent_note = models.TextField("betalingskommunens bemærkning eller begrundelse for afvisning", blank=True)
     is_internal = models.BooleanField(
         "driftsherrens egen borger", default=False,
         help_text="Driftsherrens egne borgere tæller i belægningen, men faktureres ikke.",
@@ -104,6 +133,7 @@ class Placement(models.Model):
         indexes = [
             models.Index(fields=["offer", "status"], name="placement_offer_status"),
             models.Index(fields=["paying_municipality", "status"], name="placement_payer_status"),
+            models.Index(fields=["paying_municipality", "payer_consent"], name="placement_payer_consent"),
         ]
 
     def __str__(self) -> str:
@@ -113,6 +143,11 @@ class Placement(models.Model):
     def contract_variant(self) -> str:
         """The standard contract's template: «Rammeaftale» when the Styringsaftale covers the purchase."""
         return "Rammeaftale" if self.covered_by_agreement else "Ikke Rammeaftale"
+
+    @property
+    def payer_consented(self) -> bool:
+        """The paying municipality is bound: it is the acting one, or it has accepted."""
+        return self.payer_consent in CONSENTED
 
     @property
     def holds_until(self):

@@ -1,12 +1,13 @@
 """Reads for placements, scoped to the acting user: the buying municipalities and the selling operator only."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import (
+    can_answer_payer_consent,
     can_manage_placement_as_buyer,
     can_manage_placement_as_operator,
     can_see_full_cpr,
@@ -14,9 +15,12 @@ from rammeaftale.accounts.permissions import (
 )
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.notice import charge_end, notice_end
+from rammeaftale.parties.models import Organisation
 from rammeaftale.placements.models import (
     CHARGED_STATUSES,
+    CONSENTED,
     HOLDING_STATUSES,
+    PayerConsent,
     Placement,
     PlacementStatus,
     RegisteredHours,
@@ -28,10 +32,13 @@ from rammeaftale.tariffs.timeline import TariffSpan, tariffs_on
 
 
 def _visible(actor: Actor) -> Q:
+    """As `can_see_placement`: before the payer consents only the acting municipality sees the placement."""
     if actor.is_superuser:
         return Q()
-    buyer = Q(acting_municipality_id=actor.organisation_id) | Q(paying_municipality_id=actor.organisation_id)
-    seller = Q(offer__operator_id=actor.organisation_id)
+    consented = Q(payer_consent__in=CONSENTED)
+    buyer = Q(acting_municipality_id=actor.organisation_id) | (Q(paying_municipality_id=actor.organisation_id)
+                                                               & consented)
+    seller = Q(offer__operator_id=actor.organisation_id) & consented
     scope = Q(pk__in=[])
     if actor.has_role(Role.CASEWORKER, Role.ECONOMIST, Role.ADMINISTRATOR):
         scope |= buyer
@@ -61,7 +68,8 @@ def placement_list(*, actor: Actor, filters: PlacementFilters = PlacementFilters
         placements = placements.filter(status=filters.status)
     if filters.side == "bought":
         placements = placements.filter(Q(acting_municipality_id=actor.organisation_id)
-                                       | Q(paying_municipality_id=actor.organisation_id))
+                                       | Q(paying_municipality_id=actor.organisation_id,
+                                           payer_consent__in=CONSENTED))
     elif filters.side == "sold":
         placements = placements.filter(offer__operator_id=actor.organisation_id)
     if filters.offer_id:
@@ -81,7 +89,7 @@ def placement_get(*, actor: Actor, placement_id: int) -> Placement:
     )
     if placement is None or not can_see_placement(
         actor, acting_id=placement.acting_municipality_id, paying_id=placement.paying_municipality_id,
-        operator_id=placement.offer.operator_id,
+        operator_id=placement.offer.operator_id, payer_consented=placement.payer_consented,
     ):
         raise NotFound("Placeringen findes ikke.", message_en="Placement not found.")
     return placement
@@ -89,7 +97,129 @@ def placement_get(*, actor: Actor, placement_id: int) -> Placement:
 
 def may_read_full_cpr(*, actor: Actor, placement: Placement) -> bool:
     return can_see_full_cpr(actor, acting_id=placement.acting_municipality_id,
-                            paying_id=placement.paying_municipality_id, operator_id=placement.offer.operator_id)
+                            paying_id=placement.paying_municipality_id, operator_id=placement.offer.operator_id,
+                            payer_consented=placement.payer_consented)
+
+
+# The paying municipality's consent: what the payer sees of a request before it accepts.
+
+
+@dataclass(frozen=True)
+class ConsentService:
+    name: str
+    kind: str
+    unit: str
+    kind_label: str
+    unit_label: str
+    tariff: TariffSpan | None  # on the start day
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """A request to pay, as the payer sees it: who asks, for which offer, when, what it costs and why — nothing of
+    the citizen (no name, CPR, birth date, address, custody or contact). Built field by field, so a template or
+    schema cannot reach the placement's personal data through it."""
+
+    id: int
+    reference: str
+    consent: str
+    consent_label: str
+    status: str
+    acting_municipality: Organisation
+    paying_municipality: Organisation
+    offer: Offer
+    start_date: date
+    planned_end: date | None
+    justification: str
+    reserve_on_consent: bool
+    covered_by_agreement: bool
+    agreement_coverage_note: str
+    payment_agreement: str
+    services: tuple[ConsentService, ...]
+    requested_at: datetime
+    answered_at: datetime | None
+    answered_by: str
+    note: str
+
+
+CONSENT_STATES = {"pending": (PayerConsent.PENDING,), "answered": (PayerConsent.ACCEPTED, PayerConsent.DECLINED)}
+CONSENT_STATE_CHOICES = (("pending", "Venter på svar"), ("answered", "Besvarede"))
+
+
+def _consent_scope(actor: Actor) -> QuerySet[Placement]:
+    """The requests to pay addressed to the actor's municipality (the platform sees all of them)."""
+    requests = Placement.objects.exclude(payer_consent=PayerConsent.NOT_NEEDED)
+    if actor.is_superuser:
+        return requests
+    if not can_answer_payer_consent(actor, paying_id=actor.organisation_id or 0) or actor.organisation_id is None:
+        return requests.none()
+    return requests.filter(paying_municipality_id=actor.organisation_id)
+
+
+def _consent_request(placement: Placement) -> ConsentRequest:
+    tariffs = tariffs_on(service_ids=[ps.service_id for ps in placement.services.all()], day=placement.start_date)
+    by = placement.payer_consent_by
+    return ConsentRequest(
+        id=placement.pk, reference=placement.reference, consent=placement.payer_consent,
+        consent_label=placement.get_payer_consent_display(), status=placement.status,
+        acting_municipality=placement.acting_municipality, paying_municipality=placement.paying_municipality,
+        offer=placement.offer, start_date=placement.start_date, planned_end=placement.planned_end,
+        justification=placement.payer_justification, reserve_on_consent=placement.reserve_on_consent,
+        covered_by_agreement=placement.covered_by_agreement,
+        agreement_coverage_note=placement.agreement_coverage_note, payment_agreement=placement.payment_agreement,
+        services=tuple(ConsentService(name=ps.service.name, kind=ps.service.kind, unit=ps.service.unit,
+                                      kind_label=ps.service.get_kind_display(),
+                                      unit_label=ps.service.get_unit_display(), tariff=tariffs.get(ps.service_id))
+                       for ps in placement.services.all()),
+        requested_at=placement.created_at, answered_at=placement.payer_consent_at,
+        answered_by=(by.get_full_name() or by.get_username()) if by else "", note=placement.payer_consent_note,
+    )
+
+
+def _consent_rows(queryset: QuerySet[Placement]) -> QuerySet[Placement]:
+    return (queryset.select_related("offer", "offer__operator", "acting_municipality", "paying_municipality",
+                                    "payer_consent_by")
+            .prefetch_related("services__service"))
+
+
+def placement_consent_list(*, actor: Actor, state: str = "pending", limit: int = 200) -> list[ConsentRequest]:
+    """The requests to pay addressed to the actor's municipality: `pending` (awaiting its answer, oldest first) or
+    `answered` (newest answer first)."""
+    if not actor.is_authenticated:
+        raise NotAllowed("Du skal være logget ind.")
+    if state == "answered":
+        requests, order = (_consent_scope(actor).filter(payer_consent__in=CONSENT_STATES["answered"]),
+                           ("-payer_consent_at", "-id"))
+    else:  # a request the acting municipality withdrew (cancelled) awaits nothing
+        requests, order = (_consent_scope(actor).filter(payer_consent=PayerConsent.PENDING,
+                                                        status=PlacementStatus.REQUESTED), ("created_at", "id"))
+    return [_consent_request(p) for p in _consent_rows(requests).order_by(*order)[:limit]]
+
+
+def placement_consent_get(*, actor: Actor, placement_id: int) -> ConsentRequest:
+    """One request to pay, for its payer; NotFound for anyone else (as for a placement one may not see)."""
+    placement = _consent_rows(_consent_scope(actor)).filter(pk=placement_id).first()
+    if placement is None:
+        raise NotFound("Anmodningen findes ikke.", message_en="Consent request not found.")
+    return _consent_request(placement)
+
+
+def placement_consent_count(*, actor: Actor) -> int:
+    """How many requests await the actor's municipality (for the menu)."""
+    if not actor.is_authenticated or actor.is_superuser:
+        return 0
+    return _consent_scope(actor).filter(payer_consent=PayerConsent.PENDING, status=PlacementStatus.REQUESTED).count()
+
+
+def placements_awaiting_consent(*, seller_id: int, first_day: date, last_day: date) -> list[Placement]:
+    """The seller's requested placements waiting for the payer's accept that meet [first_day, last_day): named in
+    the settlement preview (reference, buyer, payer, start; no citizen)."""
+    return list(Placement.objects.filter(offer__operator_id=seller_id, payer_consent=PayerConsent.PENDING,
+                                         start_date__lt=last_day)
+                .filter(Q(planned_end__isnull=True) | Q(planned_end__gt=first_day))
+                .filter(status=PlacementStatus.REQUESTED)
+                .select_related("acting_municipality", "paying_municipality", "offer")
+                .order_by("start_date", "reference"))
 
 
 @dataclass(frozen=True)
@@ -121,6 +251,10 @@ def placement_actions(*, actor: Actor, placement: Placement) -> frozenset[str]:
     operator = can_manage_placement_as_operator(actor, operator_id=placement.offer.operator_id)
     status = placement.status
     actions = set()
+    if not placement.payer_consented:  # a request to the payer: the acting municipality may only withdraw it
+        if status == PlacementStatus.REQUESTED and buyer:
+            actions.add("cancel")
+        return frozenset(actions)
     if status == PlacementStatus.REQUESTED and (buyer or operator):
         actions.add("reserve")
     if status == PlacementStatus.RESERVED and operator:

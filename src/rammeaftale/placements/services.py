@@ -6,10 +6,12 @@ from uuid import uuid4
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
 from rammeaftale.accounts.permissions import (
+    can_answer_payer_consent,
     can_buy_place,
     can_manage_placement_as_buyer,
     can_manage_placement_as_operator,
@@ -30,6 +32,7 @@ from rammeaftale.placements.models import (
     CHARGED_STATUSES,
     HOLDING_STATUSES,
     Custody,
+    PayerConsent,
     Placement,
     PlacementService,
     PlacementStatus,
@@ -93,10 +96,11 @@ class PlacementRequest:
     acting_municipality: Organisation | None = None  # none given: the actor's municipality
     payment_agreement: str = ""  # a purchase outside the Styringsaftale: what buyer and seller agreed
     payment_agreement_follows_tariff_principles: bool | None = None
+    payer_justification: str = ""  # another municipality pays: why (it reads this before it accepts)
 
 
 TEXT_LIMITS = {"citizen_name": 200, "citizen_address": 300, "contact_name": 200, "contact_phone": 30,
-               "contact_email": 254, "payment_agreement": 2000}
+               "contact_email": 254, "payment_agreement": 2000, "payer_justification": 2000}
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,11 @@ def _check_dates(start: date, end: date | None, *, field: str = "planned_end") -
 @transaction.atomic
 def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool = True,
                       over_occupancy_reason: str = "") -> Placement:
-    """A caseworker buys a place; with `reserve` it holds the place at once (else the operator confirms)."""
+    """A caseworker buys a place; with `reserve` it holds the place at once (else the operator confirms).
+
+    When another municipality is to pay, the purchase is a request to it (payer consent pending): it holds no place,
+    is not charged and the payer sees nothing of the citizen until it accepts (`placement_payer_accept`, which then
+    reserves if `reserve` was asked for) or declines."""
     acting = request.acting_municipality
     if acting is None:
         acting = Organisation.objects.filter(pk=actor.organisation_id).first()
@@ -233,6 +241,16 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
     rules_for_offer(offer, start)  # an offer outside every agreement cannot be settled
     coverage = agreement_coverage(offer=offer, payer=payer, on=start)
     _check_payment_agreement(request, coverage)
+    asks_payer = payer.pk != acting.pk
+    justification = request.payer_justification.strip()
+    if asks_payer and not justification:
+        raise DomainError(
+            f"{payer} skal betale, men {acting} køber: købet sendes til {payer} som en anmodning, der først gælder, "
+            "når den accepterer. Skriv begrundelsen til betalingskommunen (fx opholdskommune efter "
+            "retssikkerhedslovens § 9), uden borgerens navn eller CPR-nummer.", field="payer_justification",
+            code="payer_justification_missing",
+            message_en="another municipality pays: the purchase is a request to it and needs a justification",
+        )
     placement = Placement.objects.create(
         reference=f"tmp-{uuid4().hex[:16]}", offer=offer, acting_municipality=acting,
         paying_municipality=payer, citizen_name=request.citizen_name.strip(),
@@ -244,17 +262,23 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         payment_agreement=request.payment_agreement.strip(),
         payment_agreement_follows_tariff_principles=request.payment_agreement_follows_tariff_principles,
         is_internal=payer.pk == offer.operator_id,  # the operator's own citizen: counted in occupancy, not invoiced
+        payer_consent=PayerConsent.PENDING if asks_payer else PayerConsent.NOT_NEEDED,
+        payer_justification=justification if asks_payer else "", reserve_on_consent=asks_payer and reserve,
         created_by_id=actor.user_id,
     )
     placement.reference = f"P{placement.pk:07d}"
-    if reserve:
+    if reserve and not asks_payer:
         _hold_place(actor, placement, over_occupancy_reason=over_occupancy_reason)
         placement.status = PlacementStatus.RESERVED
     placement.save()
     PlacementService.objects.bulk_create(
         PlacementService(placement=placement, service=service, valid_from=request.start_date) for service in services
     )
-    _audit(actor, "placement.requested" if not reserve else "placement.reserved", placement)
+    if asks_payer:
+        event = "placement.payer_consent_requested"
+    else:
+        event = "placement.reserved" if reserve else "placement.requested"
+    _audit(actor, event, placement)
     return placement
 
 
@@ -279,11 +303,124 @@ def placement_reserve(*, actor: Actor, placement: Placement, over_occupancy_reas
             or can_manage_placement_as_buyer(actor, acting_id=placement.acting_municipality_id)):
         raise NotAllowed()
     _require_status(placement, PlacementStatus.REQUESTED, action="reservation")
+    _require_payer_consent(placement)
     before = _snapshot(placement)
     _hold_place(actor, placement, over_occupancy_reason=over_occupancy_reason)
     placement.status = PlacementStatus.RESERVED
     placement.save()
     _audit(actor, "placement.reserved", placement, before=before)
+    return placement
+
+
+def _require_payer_consent(placement: Placement) -> None:
+    if not placement.payer_consented:
+        raise DomainError(
+            f"Placeringen venter på betalingskommunens accept ({placement.paying_municipality}); den kan først "
+            "reserveres, når betalingskommunen har accepteret.", field="payer_consent", code="payer_consent_pending",
+            message_en="the paying municipality has not accepted the purchase",
+        )
+
+
+# The paying municipality's answer
+
+
+CONSENT_FIELDS = ("reference", "status", "offer", "acting_municipality", "paying_municipality", "start_date",
+                  "planned_end", "payer_consent", "payer_consent_by", "payer_consent_at", "payer_consent_note",
+                  "reserve_on_consent", "cancelled_reason")
+
+
+def _consent_snapshot(placement: Placement) -> dict:
+    """What a consent event records: the request and the answer, nothing of the citizen (the payer's
+    administrators read these events in their audit trail, also after a decline)."""
+    return model_snapshot(placement, exclude=[f.name for f in Placement._meta.concrete_fields
+                                              if f.name not in CONSENT_FIELDS])
+
+
+def _lock_request(actor: Actor, placement: Placement) -> Placement:
+    placement = Placement.objects.select_for_update().select_related(
+        "offer", "offer__municipality", "paying_municipality").get(pk=placement.pk)
+    if not can_answer_payer_consent(actor, paying_id=placement.paying_municipality_id):
+        raise NotAllowed("Kun betalingskommunens sagsbehandlere, økonomer og administratorer kan svare på "
+                         "anmodningen.")
+    if placement.payer_consent != PayerConsent.PENDING or placement.status != PlacementStatus.REQUESTED:
+        answer = ("trukket tilbage af handlekommunen" if placement.payer_consent == PayerConsent.PENDING
+                  else placement.get_payer_consent_display().lower())
+        raise DomainError(f"Anmodningen er allerede {answer}.", field="payer_consent", code="wrong_status",
+                          message_en="the request is no longer awaiting an answer")
+    return placement
+
+
+def _answer(actor: Actor, placement: Placement, consent: str, note: str, *, field: str) -> dict:
+    """Record who answered, when and with what note; returns the snapshot from before."""
+    if len(note) > 500:
+        raise DomainError("Højst 500 tegn.", field=field)
+    before = _consent_snapshot(placement)
+    placement.payer_consent = consent
+    placement.payer_consent_by_id = actor.user_id
+    placement.payer_consent_at = timezone.now()
+    placement.payer_consent_note = note
+    return before
+
+
+def _audit_answer(actor: Actor, event_type: str, placement: Placement, *, before: dict, note: str) -> None:
+    """The answer concerns the acting municipality; the payer sees it as the actor's organisation."""
+    audit_record(actor=actor, event_type=event_type, organisation_id=placement.acting_municipality_id,
+                 obj=placement, before=before, after=_consent_snapshot(placement), reason=note)
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    placement: Placement
+    reserved: bool  # the place is held now (the caseworker asked for it and there was room)
+    shortfall_day: date | None  # no room that day: the request waits for the operator (or a free place)
+
+    @property
+    def message_da(self) -> str:
+        if self.reserved:
+            return "Købet er accepteret, og pladsen er reserveret."
+        if self.shortfall_day is not None:
+            return (f"Købet er accepteret. Tilbuddet har ingen ledig plads {self.shortfall_day:%d.%m.%Y}, så pladsen "
+                    "er ikke reserveret: anmodningen venter på driftsherrens bekræftelse.")
+        return "Købet er accepteret; handlekommunen eller driftsherren reserverer pladsen."
+
+
+@transaction.atomic
+def placement_payer_accept(*, actor: Actor, placement: Placement, note: str = "") -> ConsentAnswer:
+    """The payer accepts: from now on it pays and sees the placement as a paying municipality does. The purchase
+    then goes on as the acting caseworker asked: reserved at once if there is room on every day (no overbooking),
+    else it stays requested for the operator to confirm, as a purchase without room does."""
+    placement = _lock_request(actor, placement)
+    note = note.strip()
+    before_reservation = _snapshot(placement)
+    before = _answer(actor, placement, PayerConsent.ACCEPTED, note, field="note")
+    shortfall = None
+    if placement.reserve_on_consent:
+        Offer.objects.select_for_update().filter(pk=placement.offer_id).first()  # as _hold_place: one at a time
+        shortfall = capacity_shortfall(offer=placement.offer, start=placement.start_date,
+                                       end=placement.holds_until, exclude_id=placement.pk)
+        if shortfall is None:
+            placement.status = PlacementStatus.RESERVED
+    placement.save()
+    _audit_answer(actor, "placement.payer_accepted", placement, before=before, note=note)
+    if placement.status == PlacementStatus.RESERVED:
+        _audit(actor, "placement.reserved", placement, before=before_reservation)
+    return ConsentAnswer(placement=placement, reserved=placement.status == PlacementStatus.RESERVED,
+                         shortfall_day=shortfall.day if shortfall else None)
+
+
+@transaction.atomic
+def placement_payer_decline(*, actor: Actor, placement: Placement, reason: str) -> Placement:
+    """The payer declines: the purchase ends (cancelled), and the acting caseworker sees the reason."""
+    placement = _lock_request(actor, placement)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Angiv en begrundelse for afvisningen; handlekommunens sagsbehandler ser den.",
+                          field="reason", message_en="a reason is required")
+    before = _answer(actor, placement, PayerConsent.DECLINED, reason, field="reason")
+    placement.status = PlacementStatus.CANCELLED
+    placement.cancelled_reason = f"Afvist af betalingskommunen ({placement.paying_municipality}): {reason}"
+    placement.save()
+    _audit_answer(actor, "placement.payer_declined", placement, before=before, note=reason)
     return placement
 
 
@@ -458,7 +595,8 @@ def hours_register(*, actor: Actor, placement_service: PlacementService, day: da
 def placement_cpr_read(*, actor: Actor, placement: Placement, reason: str) -> str:
     """The full CPR number, for those who need it; every read is logged with who, when and why."""
     if not can_see_full_cpr(actor, acting_id=placement.acting_municipality_id,
-                            paying_id=placement.paying_municipality_id, operator_id=placement.offer.operator_id):
+                            paying_id=placement.paying_municipality_id, operator_id=placement.offer.operator_id,
+                            payer_consented=placement.payer_consented):
         raise NotAllowed("Du kan kun se det maskerede CPR-nummer.")
     if not reason.strip():
         raise DomainError("Angiv hvorfor du skal se det fulde CPR-nummer.", field="reason")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rammeaftale.accounts.actor import Actor, actor_for_request
 from rammeaftale.accounts.permissions import (
+    can_answer_payer_consent,
     can_buy_place,
     can_list_placements,
     can_manage_placement_as_operator,
@@ -66,7 +67,8 @@ def placement_list_view(request):
     context = {"page": page, "filters": filters, "query": query_without(request, "page")}
     if wants_partial(request):
         return render(request, "placements/_placement_results.html", context)
-    context.update(statuses=PlacementStatus.choices, sides=SIDES)
+    context.update(statuses=PlacementStatus.choices, sides=SIDES,
+                   consents_waiting=selectors.placement_consent_count(actor=actor))
     return render(request, "placements/placement_list.html", context)
 
 
@@ -120,6 +122,7 @@ def placement_buy(request):
                     contact_email=data["contact_email"], services=tuple(data["services"]),
                     payment_agreement=data["payment_agreement"],
                     payment_agreement_follows_tariff_principles=data["payment_agreement_follows_tariff_principles"],
+                    payer_justification=data["payer_justification"],
                 ),
             )
         except NotAllowed:
@@ -130,8 +133,13 @@ def placement_buy(request):
                 form.add_error(None, "Tilbuddet er fuldt optaget i perioden. Fjern fluebenet i «Reservér pladsen nu» "
                                      "for at sende en anmodning, som driftsherren kan bekræfte med overbelægning.")
         else:
-            state = "pladsen er reserveret" if placement.status == PlacementStatus.RESERVED else (
-                "anmodningen er sendt til driftsherren")
+            if not placement.payer_consented:
+                state = (f"anmodningen er sendt til betalingskommunen ({placement.paying_municipality}); købet gælder, "
+                         "når den accepterer")
+            elif placement.status == PlacementStatus.RESERVED:
+                state = "pladsen er reserveret"
+            else:
+                state = "anmodningen er sendt til driftsherren"
             messages.success(request, f"Placering {placement.reference} er oprettet, og {state}.")
             return redirect("placements:placement_detail", placement_id=placement.pk)
     start = (form.cleaned_data.get("start_date") if form.is_bound else None) or clock.today()
@@ -336,3 +344,83 @@ def placement_contract_pdf(request, placement_id: int):
     response = HttpResponse(contract.placement_contract_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{contract.contract_filename(placement)}"'
     return _no_store(response)
+
+
+# The paying municipality's consent: requests to pay, without the citizen, answered by the payer
+
+
+def _require_consent_access(actor: Actor) -> None:
+    if not actor.is_superuser and not can_answer_payer_consent(actor, paying_id=actor.organisation_id or 0):
+        raise PermissionDenied("Kun en kommunes sagsbehandlere, økonomer og administratorer svarer på anmodninger om "
+                               "betaling.")
+
+
+@page_view
+def consent_list(request):
+    actor = actor_for_request(request)
+    _require_consent_access(actor)
+    state = request.GET.get("state", "pending")
+    state = state if state in selectors.CONSENT_STATES else "pending"
+    return render(request, "placements/consent_list.html", {
+        "requests": selectors.placement_consent_list(actor=actor, state=state), "state": state,
+        "states": selectors.CONSENT_STATE_CHOICES,
+    })
+
+
+def _consent(actor: Actor, placement_id: int):
+    with missing_as_404():
+        return selectors.placement_consent_get(actor=actor, placement_id=placement_id)
+
+
+def _consent_page(request, actor: Actor, consent, *, accept_form=None, decline_form=None, status: int = 200):
+    pending = consent.consent == "pending" and consent.status == PlacementStatus.REQUESTED
+    response = render(request, "placements/consent_detail.html", {
+        "request_": consent, "pending": pending,
+        "accept_form": accept_form or forms.ConsentAcceptForm(prefix="accept"),
+        "decline_form": decline_form or forms.ConsentDeclineForm(prefix="decline"),
+        "failed": next((f for f in (accept_form, decline_form) if f is not None and f.errors), None),
+    }, status=status)
+    return _no_store(response)
+
+
+@page_view
+def consent_detail(request, placement_id: int):
+    actor = actor_for_request(request)
+    _require_consent_access(actor)
+    return _consent_page(request, actor, _consent(actor, placement_id))
+
+
+@require_POST
+@page_view
+def consent_answer(request, placement_id: int, answer: str):
+    """Accept or decline (POST); the service checks who may and that the request still awaits an answer."""
+    actor = actor_for_request(request)
+    _require_consent_access(actor)
+    consent = _consent(actor, placement_id)
+    if answer not in ("accepter", "afvis"):
+        raise Http404("Handlingen findes ikke.")
+    accepting = answer == "accepter"
+    form = (forms.ConsentAcceptForm if accepting else forms.ConsentDeclineForm)(
+        request.POST, prefix="accept" if accepting else "decline")
+    if form.is_valid():
+        try:
+            if accepting:
+                result = services.placement_payer_accept(actor=actor, placement=Placement(pk=consent.id),
+                                                         note=form.cleaned_data["note"])
+                done = result.message_da
+            else:
+                services.placement_payer_decline(actor=actor, placement=Placement(pk=consent.id),
+                                                 reason=form.cleaned_data["reason"])
+                done = "Købet er afvist og annulleret; handlekommunen ser begrundelsen."
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, done)
+            if accepting:  # the payer now sees the placement as a paying municipality does
+                return redirect("placements:placement_detail", placement_id=consent.id)
+            return redirect("placements:consent_list")
+    consent = _consent(actor, placement_id)  # as stored: the failed answer changed nothing
+    return _consent_page(request, actor, consent, status=400,
+                         **({"accept_form": form} if accepting else {"decline_form": form}))
