@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.core.errors import NotAllowed
@@ -112,7 +113,7 @@ def consent_list(request, filters: Query[ConsentStateIn]):
     if not actor.is_authenticated:
         raise NotAllowed("Du skal være logget ind.")
     state = filters.state if filters.state in selectors.CONSENT_STATES else "pending"
-    return 200, selectors.placement_consent_list(actor=actor, state=state)
+    return Status(200, selectors.placement_consent_list(actor=actor, state=state))
 
 
 @router.post("/{int:placement_id}/payer-accept", response={200: ConsentAnswerOut, 400: ApiErrorOut, **ERRORS},
@@ -123,7 +124,7 @@ def consent_accept(request, placement_id: int, payload: AcceptIn):
     actor, consent = _request_of(request, placement_id)
     answer = services.placement_payer_accept(actor=actor, placement=Placement(pk=consent.id),
                                              note=payload.note)
-    return 200, _answer(actor, consent.id, reserved=answer.reserved, message=answer.message_da)
+    return Status(200, _answer(actor, consent.id, reserved=answer.reserved, message=answer.message_da))
 
 
 @router.post("/{int:placement_id}/payer-decline", response={200: ConsentAnswerOut, 400: ApiErrorOut, **ERRORS},
@@ -131,6 +132,6 @@ def consent_accept(request, placement_id: int, payload: AcceptIn):
 def consent_decline(request, placement_id: int, payload: DeclineIn):
     actor, consent = _request_of(request, placement_id)
     services.placement_payer_decline(actor=actor, placement=Placement(pk=consent.id), reason=payload.reason)
-    return 200, _answer(actor, consent.id, reserved=False,
-                        message="Købet er afvist og annulleret; handlekommunen ser begrundelsen.")
+    return Status(200, _answer(actor, consent.id, reserved=False,
+                               message="Købet er afvist og annulleret; handlekommunen ser begrundelsen."))
 
