@@ -26,7 +26,7 @@ import json
 import re
 import subprocess
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -146,14 +146,16 @@ def _gln(body: str) -> str:
 # Placements: key (buyer + operator), the CPR (a distinct birth date each), start day.
 SHARED = {"placement_id", "invoice_id"}  # the path parameters whose cross side is not A's own object
 PLACEMENT_SIDES = {"own": "AA", "cross": "BA", "foreign": "BB", "far": "CC"}
-PLACEMENTS_PHONE = {"AA": "1111", "AB": "1212", "BA": "2121", "BB": "2222", "CB": "3232", "CC": "3333"}
+# Placements: key -> the acting (buying) municipality, the operator, the paying municipality, the CPR number
+# (a distinct birth date each) and the start day. PA: Esbjerg buys in its own offer and names Odense as payer.
 PLACEMENTS = {
-    "AA": ("1103711234", date(YEAR, 11, 1)),
-    "AB": ("1204721234", date(YEAR, 11, 1)),
-    "BA": ("1305731234", date(YEAR, 11, 1)),
-    "BB": ("1406741234", date(YEAR, 11, 1)),
-    "CB": ("1507751234", date(YEAR, 11, 11)),
-    "CC": ("1608761234", date(YEAR, 11, 1)),
+    "AA": ("A", "A", "A", "1103711234", date(YEAR, 11, 1)),
+    "AB": ("A", "B", "A", "1204721234", date(YEAR, 11, 1)),
+    "BA": ("B", "A", "B", "1305731234", date(YEAR, 11, 1)),
+    "BB": ("B", "B", "B", "1406741234", date(YEAR, 11, 1)),
+    "CB": ("C", "B", "C", "1507751234", date(YEAR, 11, 11)),
+    "CC": ("C", "C", "C", "1608761234", date(YEAR, 11, 1)),
+    "PA": ("B", "B", "A", "1709771234", date(YEAR, 11, 1)),
 }
 DAILY_TARIFF = {"A": 211_111, "B": 233_333, "C": 255_557}  # øre, distinct so every invoice total is unique
 
@@ -238,47 +240,43 @@ def _build_world(system: Actor, make_offer, make_user) -> World:
         )
 
     placements = {}
-    for key, (cpr, start) in PLACEMENTS.items():
-        buyer, operator = key[0], key[1]
+    for number, (key, (buyer, operator, payer, cpr, start)) in enumerate(PLACEMENTS.items(), start=1):
         name = f"Matrixborger {key}"
         address, email = f"Borgervej {key} 7", f"kontakt.{key.lower()}@matrix.invalid"
         outside = region[buyer] != region[operator]
+        # With the payer's consent (issue 11, Build 1) a purchase paid by another carries a reason.
+        asks_payer = payer != buyer and "payer_justification" in {f.name for f in fields(PlacementRequest)}
         placements[key] = placement_request(
             actor=actor_from_user(world.users[buyer, "caseworker"]),
             reserve=True,
             request=PlacementRequest(
                 offer=offers[operator],
-                paying_municipality=orgs[buyer],
+                paying_municipality=orgs[payer],
                 citizen_name=name,
                 cpr=cpr,
                 start_date=start,
                 citizen_address=address,
                 contact_name=f"Kontaktperson{key}",
-                contact_phone=f"7000{PLACEMENTS_PHONE[key]}",
+                contact_phone=f"70001{number:03d}",
                 contact_email=email,
                 payment_agreement=f"Betalingsaftale{key}" if outside else "",
                 payment_agreement_follows_tariff_principles=True if outside else None,
+                **({"payer_justification": "Borgeren har opholdskommune her (matrix)"} if asks_payer else {}),
             ),
         )
         birth = date(1900 + int(cpr[4:6]), int(cpr[2:4]), int(cpr[0:2]))
+        # The paying municipality is on the buying side once it is bound: at once where no consent is asked
+        # for, else only after it has accepted (issue 11, Build 1: until then it sees no citizen).
+        # The placement's number is no personal data: the payer answers the request by it.
+        bound = getattr(placements[key], "payer_consent", "not_needed") in ("not_needed", "accepted")
+        buyers = (buyer, payer) if bound else (buyer,)
+        citizen = [name, address, email, f"Kontaktperson{key}", f"{cpr[:6]}-****", birth.isoformat()]
+        world.secrets.append(Secret("placement", citizen, buyers=buyers, operator=operator))
         world.secrets.append(
-            Secret(
-                "placement",
-                [
-                    name,
-                    address,
-                    email,
-                    f"Kontaktperson{key}",
-                    placements[key].reference,
-                    f"{cpr[:6]}-****",
-                    birth.isoformat(),
-                ],
-                buyers=(buyer,),
-                operator=operator,
-            )
+            Secret("placement", [placements[key].reference], buyers=(buyer, payer), operator=operator)
         )
         world.secrets.append(
-            Secret("full_cpr", [cpr, f"{cpr[:6]}-{cpr[6:]}"], buyers=(buyer,), operator=operator)
+            Secret("full_cpr", [cpr, f"{cpr[:6]}-{cpr[6:]}"], buyers=buyers, operator=operator)
         )
 
     for key in ("A", "B"):
