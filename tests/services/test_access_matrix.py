@@ -143,7 +143,6 @@ def _gln(body: str) -> str:
     return body + stdnum_ean.calc_check_digit(body)
 
 
-# Placements: key (buyer + operator), the CPR (a distinct birth date each), start day.
 SHARED = {"placement_id", "invoice_id"}  # the path parameters whose cross side is not A's own object
 PLACEMENT_SIDES = {"own": "AA", "cross": "BA", "foreign": "BB", "far": "CC"}
 # Placements: key -> the acting (buying) municipality, the operator, the paying municipality, the CPR number
@@ -649,6 +648,15 @@ def test_every_operation_of_the_schema_can_be_filled(db):
     )
 
 
+def test_an_operation_the_world_cannot_fill_is_named():
+    new = Operation(
+        "post",
+        "/api/placements/{placement_id}/consents/{consent_id}",
+        {"parameters": [{"in": "path", "name": "placement_id"}, {"in": "path", "name": "consent_id"}]},
+    )
+    assert fillable(new, dict.fromkeys(KNOWN_PATH_PARAMETERS)) == ["consent_id"]
+
+
 @pytest.fixture
 def world(settings, agreements, make_offer, make_user, system) -> World:
     # HTTP Basic checks the password on every request; the production hasher would take minutes for the
@@ -694,6 +702,7 @@ def _foreign_organisations(world: World, role: str) -> set[int]:
 def test_no_role_sees_foreign_data_or_writes_a_foreign_object(world):
     schema = live_schema()
     operations = operations_of(schema)
+    assert KNOWN_PATH_PARAMETERS <= world.ids.keys(), KNOWN_PATH_PARAMETERS - world.ids.keys()
     missing = {str(op): fillable(op, world.ids) for op in operations if fillable(op, world.ids)}
     assert not missing, (
         f"Operations the matrix cannot fill (name their path parameters in the world): {missing}"
