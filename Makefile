@@ -1,4 +1,6 @@
 # Two commands: `make run` starts the platform on SQLite with a demo region; `make test` runs every test.
+# `make run` runs as production does (DEBUG off, collected static files); `make dev` is the developer's server with
+# DEBUG, tracebacks in the browser and reloading. Production serving: docs/deploy.md (`rammeaftale serve`).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 DEMO_REGION ?= syddanmark
 
-.PHONY: run test setup system-packages clean
+.PHONY: run dev test setup system-packages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +18,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# Collected (hashed, compressed) static files, gathered again only when a static file or the installation changed.
+STATIC_MANIFEST := $(or $(RAMMEAFTALE_VAR_DIR),var)/static/staticfiles.json
+STATIC_SOURCES := $(shell find src -path '*/static/*' -type f)
+
+$(STATIC_MANIFEST): $(STAMP) $(STATIC_SOURCES)
+	$(BIN)/rammeaftale collectstatic --noinput --verbosity 0
+
+run: $(STAMP) $(STATIC_MANIFEST)
 	$(BIN)/rammeaftale bootstrap --demo $(DEMO_REGION)
 	$(BIN)/rammeaftale runserver $(HOST)
+
+dev: $(STAMP)
+	$(BIN)/rammeaftale bootstrap --demo $(DEMO_REGION)
+	RAMMEAFTALE_DEBUG=1 $(BIN)/rammeaftale runserver $(HOST)
 
 system-packages:
 	scripts/ensure-system-packages

@@ -31,3 +31,18 @@ def screenshot_dir(pytestconfig) -> Path:
     path = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(request):
+    """Every page a browser test opens runs under the site's Content Security Policy (django-csp, as in
+    production): an inline script or style, or anything loaded from elsewhere, fails the test."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+    page.context.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
+                    if "Content Security Policy" in message.text else None)
+    yield
+    assert not violations, "\n".join(violations)

@@ -5,3 +5,6 @@ class WebConfig(AppConfig):
     name = "rammeaftale.web"
     label = "web"
     verbose_name = "Web"
+
+    def ready(self) -> None:
+        from rammeaftale.web import checks  # noqa: F401  (registers the deployment checks)

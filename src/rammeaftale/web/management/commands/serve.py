@@ -1,0 +1,41 @@
+"""`rammeaftale serve`: the production server, gunicorn in front of the WSGI app, after the deployment checks."""
+import os
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, SystemCheckError
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+class Command(BaseCommand):
+    help = ("Start produktionsserveren (gunicorn) efter `check --deploy`; den starter ikke, før kontrollen intet "
+            "finder. Se docs/deploy.md.")
+    requires_system_checks = ()  # run below with deploy=True, where a warning also stops the start
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=_env("RAMMEAFTALE_BIND", "127.0.0.1:8000"),
+                            help="adresse:port eller unix:/sti (RAMMEAFTALE_BIND; standard 127.0.0.1:8000)")
+        parser.add_argument("--workers", type=int, default=int(_env("RAMMEAFTALE_WORKERS", "3")),
+                            help="antal arbejdsprocesser (RAMMEAFTALE_WORKERS; standard 3)")
+        parser.add_argument("--timeout", type=int, default=int(_env("RAMMEAFTALE_TIMEOUT", "120")),
+                            help="sekunder en forespørgsel må tage (RAMMEAFTALE_TIMEOUT; standard 120: PDF og "
+                                 "afregning)")
+
+    def handle(self, *args, bind, workers, timeout, **options):
+        try:
+            call_command("check", deploy=True, fail_level="WARNING", stdout=self.stdout, stderr=self.stderr)
+        except SystemCheckError as error:
+            raise CommandError(
+                f"{error}\n\nServeren starter ikke, før `rammeaftale check --deploy` intet finder "
+                "(miljøvariablerne står i docs/deploy.md).", returncode=2,
+            ) from None
+        self.stdout.write(f"Starter gunicorn på {bind} med {workers} arbejdsprocesser.")
+        self.stdout.flush()
+        # exec: gunicorn takes this process's place, so systemd supervises it directly and its signals reach it.
+        os.execv(sys.executable, [
+            sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--timeout", str(timeout),
+            "--access-logfile", "-", "--error-logfile", "-", "rammeaftale.config.wsgi:application",
+        ])
