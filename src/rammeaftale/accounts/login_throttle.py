@@ -126,7 +126,8 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
         response = JsonResponse({
             "code": LOCKED_OUT_CODE, "field": "",
             "message": f"For mange mislykkede login: brugernavnet er spærret fra denne adresse i {minutes} "
-                       "minutter mere. Kontakt din administrator, hvis det ikke var dig.",
+                       f"{'minut' if minutes == 1 else 'minutter'} mere. Kontakt din administrator, hvis det ikke "
+                       "var dig.",
             "detail": f"Too many failed logins for this username from this address; locked for {minutes} more "
                       "minutes.",
         }, status=429)
