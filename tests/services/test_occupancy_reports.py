@@ -306,3 +306,31 @@ def test_offer_occupancy_by_quarter_and_year_against_budget(world):
     assert browser.login(username="oekonomi-o", password=PASSWORD)
     page = browser.get(f"/belaegning/tilbud/{world['under'].pk}/", {"year": YEAR})
     assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" in page.content.decode()
+
+
+def test_a_report_submitted_by_the_system_opens_on_every_page_and_export(world, syd_agreement, odense, system):
+    """The demo submits as the platform (no user): every page, export and API answer of the report still opens
+    and says «systemet» where a person's name would stand (issue 11: `submitted_by` is None)."""
+    from django.urls import reverse
+
+    report = report_draft(actor=system, agreement=syd_agreement, operator=odense, code="2020-Q1")
+    _explain(world, report)
+    report = report_submit(actor=system, report=report, today=date(2020, 4, 28))
+    assert report.submitted_by is None
+    economist, secretariat = Client(), Client()
+    assert economist.login(username="oekonomi-o", password=PASSWORD)
+    assert secretariat.login(username="sek", password=PASSWORD)
+    for client in (economist, secretariat):
+        response = client.get(reverse("occupancy:report", args=[report.pk]))
+        assert response.status_code == 200
+        assert "af systemet" in response.content.decode()
+    compiled_url = reverse("occupancy:compiled", args=[syd_agreement.pk, "2020-Q1"])
+    assert secretariat.get(compiled_url).status_code == 200
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+        response = secretariat.get(reverse("occupancy:compiled_export", args=[syd_agreement.pk, "2020-Q1", fmt]))
+        assert response.status_code == 200 and response.content.startswith(magic)
+    assert economist.get(reverse("occupancy:overview")).status_code == 200
+    for client, path in ((_client("oekonomi-o"), f"/api/occupancy/reports/{report.pk}"),
+                         (_client("oekonomi-o"), "/api/occupancy/reports"),
+                         (_client("sek"), "/api/occupancy/reports/compiled?agreement=syddanmark&period=2020-Q1")):
+        assert client.get(path).status_code == 200
