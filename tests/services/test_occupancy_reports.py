@@ -23,6 +23,7 @@ from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import OfferCategory
 from rammeaftale.tariffs.models import ServiceBudget, Tariff, TariffBudget, TariffChange, TariffOrigin
 from tests.conftest import PASSWORD, TODAY
+from tests.spreadsheets import AT_SUM, HYPERLINK, assert_text_not_formula
 
 YEAR = 2020  # the Syddanmark 2019–2020 rulebook has the two reports (seed-000, "Opfølgning på belægningen")
 
@@ -334,3 +335,19 @@ def test_a_report_submitted_by_the_system_opens_on_every_page_and_export(world, 
                          (_client("oekonomi-o"), "/api/occupancy/reports"),
                          (_client("sek"), "/api/occupancy/reports/compiled?agreement=syddanmark&period=2020-Q1")):
         assert client.get(path).status_code == 200
+
+
+def test_the_compiled_xlsx_writes_formulas_in_names_and_texts_as_text(world, syd_agreement, odense):
+    """Issue 11: an offer named =HYPERLINK(…) became a live formula in the export (xlsxwriter's default)."""
+    from rammeaftale.occupancy.exports import compiled_xlsx
+
+    type(world["under"]).objects.filter(pk=world["under"].pk).update(name=HYPERLINK)
+    type(odense).objects.filter(pk=odense.pk).update(name=AT_SUM)
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    line = report.lines.get(over_threshold=True)
+    report_line_explain(actor=world["odense_economist"], line=line, assessment="affects_tariff",
+                        challenges="-2 pladser", initiatives="+1 medarbejder")
+    report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
+    compiled = compiled_report(actor=world["secretariat"], agreement=syd_agreement, code="2020-Q1",
+                               today=date(2020, 5, 10))
+    assert_text_not_formula(compiled_xlsx(compiled), HYPERLINK, AT_SUM, "-2 pladser", "+1 medarbejder")
