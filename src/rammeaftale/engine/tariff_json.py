@@ -6,8 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO
+from typing import Annotated, Any, BinaryIO, Literal, TextIO
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -108,21 +107,78 @@ class EngineInputError(Exception):
         return {"error": {"field": self.field, "message": self.message}}
 
 
-def json_file_run(file: str, calculate: Callable[[Any], dict], *, stdin: TextIO | None = None) -> tuple[dict, int]:
+MAX_INPUT_BYTES = 1024 * 1024  # the largest worked budget is 1 kB; a megabyte is hundreds of services
+MAX_DEPTH = 20  # the formats nest four levels deep (services[].costs.salaries); deeper is not one of them
+
+
+def json_file_run(file: str, calculate: Callable[[Any], dict], *, stdin: BinaryIO | TextIO | None = None
+                  ) -> tuple[dict, int]:
     """What the JSON console commands share: read `file` (`-`: standard input), parse it, `calculate`; the answer
-    and the exit code, 0, or 2 with `{"error": {"field", "message"}}` for bad input."""
+    and the exit code, 0, or 2 with `{"error": {"field", "message"}}` for bad input: a file that cannot be read,
+    larger than `MAX_INPUT_BYTES`, not UTF-8, not JSON, or nested deeper than `MAX_DEPTH`."""
     try:
-        text = (stdin or sys.stdin).read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        return calculate(json_input_parse(_input_read(file, stdin=stdin))), 0
+    except EngineInputError as exc:
+        return exc.as_dict(), 2
+
+
+def _input_read(file: str, *, stdin: BinaryIO | TextIO | None) -> bytes:
+    """At most one byte more than the cap, so an endless stream or a huge file is never read whole."""
+    try:
+        if file == "-":
+            stream = stdin or sys.stdin
+            content = getattr(stream, "buffer", stream).read(MAX_INPUT_BYTES + 1)
+            if isinstance(content, str):  # a text stream without a byte buffer (tests, embedding)
+                content = content.encode("utf-8", errors="surrogateescape")
+        else:
+            with open(file, "rb") as handle:
+                content = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        return EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})").as_dict(), 2
+        raise EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})") from exc
+    if len(content) > MAX_INPUT_BYTES:
+        raise EngineInputError(field="file", message=(
+            f"inddata er større end {MAX_INPUT_BYTES // 1024} kB; et budget, et regnskab eller en takstrække fylder "
+            "langt mindre (input too large)"))
+    return content
+
+
+def json_input_parse(content: bytes) -> Any:
+    """UTF-8 JSON (a byte order mark is allowed), nested at most `MAX_DEPTH` levels; else a Danish error."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        raise EngineInputError(field="(json)", message=(
+            f"inddata er ikke UTF-8: byte 0x{content[exc.start]:02x} i linje {line} (position {exc.start}) kan ikke læses; gem filen som UTF-8 (input must be UTF-8)")) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}").as_dict(), 2
-    try:
-        return calculate(data), 0
-    except EngineInputError as exc:
-        return exc.as_dict(), 2
+        raise EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise EngineInputError(field="(json)", message=_too_deep()) from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise EngineInputError(field="(json)", message=(
+            f"et tal i JSON har for mange cifre (a number has too many digits): {exc}")) from exc
+    if _depth(data) > MAX_DEPTH:
+        raise EngineInputError(field="(json)", message=_too_deep())
+    return data
+
+
+def _too_deep() -> str:
+    return (f"JSON er indlejret mere end {MAX_DEPTH} niveauer; formaterne i docs/engine-json.md bruger højst fire "
+            "(nested too deeply)")
+
+
+def _depth(data: Any) -> int:
+    """How deep lists and objects nest, counted without recursion."""
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                pending.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def _path(location: tuple) -> str:
