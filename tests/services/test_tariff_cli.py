@@ -47,6 +47,8 @@ def test_true_up_example_is_the_surplus_example():
         ('{"rulebook": "syddanmark-2017", "year": 2017, "services": [{"name": "B", "places": 5, '
          '"budgeted_occupancy_pct": "95", "costs": {"salaries": 1000.5}}]}', "services[0].costs.salaries"),
         ("{not json", "(json)"),
+        ('{"rulebook": "syddanmark-2017", "year": 2017, "services": [{"name": "B", "places": 5, '
+         '"budgeted_occupancy_pct": "95", "costs": {"salaries": "1e400"}}]}', "services[0].costs.salaries"),
     ],
 )
 def test_bad_budget_exits_non_zero_naming_the_field(payload, field):

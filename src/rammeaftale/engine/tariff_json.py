@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, BinaryIO, Literal, TextIO
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
@@ -29,10 +29,40 @@ def _exact(value: Any) -> Any:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0)]
-SignedAmount = Annotated[Decimal, BeforeValidator(_exact)]
-Percent = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0, le=100)]
-OccupancyPercent = Annotated[Decimal, BeforeValidator(_exact), Field(gt=0, le=100)]
+# Every decimal the engine takes from outside: under 10^12 (a trillion kroner) with at most 10 decimals. Beyond
+# that a figure is a mistake, and it would overflow the 28-digit decimal context or the øre in the database.
+MAX_DIGITS, MAX_DECIMALS = 12, 10
+MAX_PLACES = 100_000
+
+
+def too_many_digits(number: Decimal) -> bool:
+    """More than MAX_DIGITS before or MAX_DECIMALS after the decimal point; trailing zeros are free."""
+    if number == 0:
+        return False
+    _, digits, exponent = number.as_tuple()  # not normalize(): it rounds to the context's 28 digits
+    decimals = -(exponent + len(digits) - len("".join(map(str, digits)).rstrip("0")))
+    return number.adjusted() >= MAX_DIGITS or decimals > MAX_DECIMALS
+
+
+def digits_message(value: Any) -> str:
+    limit = f"{10 ** MAX_DIGITS:,}".replace(",", ".")
+    return (f"«{value}» har for mange cifre: højst {MAX_DIGITS} før og {MAX_DECIMALS} efter kommaet, dvs. under "
+            f"{limit} (too many digits)")
+
+
+def bounded_decimal(value: Decimal) -> Decimal:
+    """A pydantic after-validator: the decimal within MAX_DIGITS and MAX_DECIMALS, or a Danish ValueError."""
+    if too_many_digits(value):
+        raise ValueError(digits_message(value))
+    if value == 0 and not -MAX_DECIMALS <= value.as_tuple().exponent < MAX_DIGITS:
+        return Decimal(0)  # 0E-1000000 is zero, but its exponent would overflow a rounding
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0), AfterValidator(bounded_decimal)]
+SignedAmount = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(bounded_decimal)]
+Percent = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0, le=100), AfterValidator(bounded_decimal)]
+OccupancyPercent = Annotated[Decimal, BeforeValidator(_exact), Field(gt=0, le=100), AfterValidator(bounded_decimal)]
 
 
 class _Input(BaseModel):
@@ -55,7 +85,7 @@ class ServiceIn(_Input):
     name: str = Field(min_length=1)
     kind: Literal["basis", "tilvalg", "tillaeg"] = "basis"
     unit: Literal["day", "month", "hour"] = "day"
-    places: int | None = Field(default=None, ge=0)
+    places: int | None = Field(default=None, ge=0, le=MAX_PLACES)
     budgeted_occupancy_pct: OccupancyPercent | None = None
     budgeted_hours: Amount | None = None
     short_stay: bool = False
@@ -188,12 +218,35 @@ def _path(location: tuple) -> str:
     return text
 
 
+_DANISH = {
+    "finite_number": "skal være et endeligt tal, ikke NaN eller uendelig",
+    "less_than_equal": "højst {le}", "less_than": "under {lt}", "greater_than_equal": "mindst {ge}",
+    "greater_than": "skal være større end {gt}", "missing": "mangler", "extra_forbidden": "ukendt nøgle",
+    "decimal_parsing": "ikke et decimaltal; skriv fx \"2554.67\"", "decimal_type": "skal være et decimaltal som tekst",
+    "int_parsing": "skal være et helt tal", "int_type": "skal være et helt tal",
+    "int_from_float": "skal være et helt tal", "too_short": "mindst én", "literal_error": "skal være {expected}",
+    "string_type": "skal være tekst", "bool_type": "skal være true eller false",
+    "bool_parsing": "skal være true eller false", "list_type": "skal være en liste",
+    "model_type": "skal være et JSON-objekt", "dict_type": "skal være et JSON-objekt",
+}
+
+
+def error_message(error: dict) -> str:
+    """Danish first, the library's English after; our own ValueErrors are written in both already."""
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    danish = _DANISH.get(error["type"])
+    if danish is None:
+        return error["msg"]
+    return f"{danish.format(**error.get('ctx', {}))} ({error['msg']})"
+
+
 def _parse(model: type[BaseModel], data: Any):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise EngineInputError(field=_path(first["loc"]) or "(rod)", message=first["msg"]) from exc
+        raise EngineInputError(field=_path(first["loc"]) or "(rod)", message=error_message(first)) from exc
 
 
 def _rulebook(key: str):
