@@ -687,3 +687,18 @@ def test_the_cli_refuses_a_file_over_the_size_cap_before_reading_it(reference, t
         call_command("offers", "import", str(big))
     assert str(failure.value) == f"{big} fylder 10,0 MB; højst 10 MB kan indlæses. Intet er gemt."
     assert _db_state() == before
+
+
+def test_an_xlsx_whose_directory_understates_a_sheet_is_unpacked_only_to_the_stated_size(reference, system):
+    """The size check trusts the zip directory because Python's zipfile stops at each part's stated size and then
+    fails its checksum: a sheet of 58 MB stated as 1,000 bytes is a broken file, not 58 MB read."""
+    import struct
+
+    header = _cells(1, 1).replace(b">x<", b">tilbudsnavn<")
+    package = bytearray(_xlsx_zip(header + b"".join(_cells(row, 40) for row in range(2, 40_002))))
+    entry = package.rfind(b"xl/worksheets/sheet1.xml") - 46  # the sheet's entry in the central directory
+    assert package[entry:entry + 4] == b"PK\x01\x02"
+    struct.pack_into("<I", package, entry + 24, 1_000)  # its uncompressed size
+    result = _import(system, bytes(package), filename="tilbud.xlsx")
+    assert result.errors == [ImportRowError(0, "", "filen er ikke en gyldig XLSX-fil: gem den igen fra Excel som .xlsx")]
+    assert Offer.objects.count() == 0
