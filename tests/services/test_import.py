@@ -592,3 +592,113 @@ def test_the_console_command_exits_with_status_1_on_a_bad_file(tmp_path):
 def test_every_column_is_documented():
     guide = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
     assert [column.name for column in COLUMNS if f"| `{column.name}` |" not in guide] == []
+
+
+# Hostile files (issue 11): an XLSX bomb took 6.8 s and 350 MB before refusal; the CLI had no size cap.
+
+
+def _xlsx_zip(sheet_xml: bytes, *, extra: dict[str, bytes] | None = None) -> bytes:
+    """A minimal XLSX package around a worksheet's XML, compressed as Excel does (deflate)."""
+    import zipfile
+
+    parts = {
+        "[Content_Types].xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            b'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+            b'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"'
+            b'/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            b'officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+        "_rels/.rels": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            b'<sheets><sheet name="Tilbud" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>' + sheet_xml + b"</sheetData></worksheet>"),
+        **(extra or {}),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _cells(row: int, count: int) -> bytes:
+    return (f'<row r="{row}">'.encode() + b'<c t="inlineStr"><is><t>x</t></is></c>' * count + b"</row>")
+
+
+def test_an_xlsx_bomb_is_refused_by_its_declared_size_before_it_is_unpacked(reference, system):
+    from rammeaftale.registry.importing.files import FileProblem, xlsx_check
+
+    header = _cells(1, 1).replace(b">x<", b">tilbudsnavn<")
+    bomb = _xlsx_zip(header + b"".join(_cells(row, 40) for row in range(2, 40_002)))  # ~60 MB of XML
+    assert len(bomb) < 1024 * 1024
+    message = ("XLSX-filen fylder 58 MB pakket ud; højst 50 MB kan indlæses (en zip-bombe eller et regneark med "
+               "langt mere end tilbud): del den op eller gem den igen fra Excel")
+    with pytest.raises(FileProblem) as refused:
+        xlsx_check(bomb)  # reads only the zip directory: openpyxl never sees the file
+    assert str(refused.value) == message
+    before = _db_state()
+    assert _import(system, bomb, filename="tilbud.xlsx").errors == [ImportRowError(0, "", message)]
+    assert _db_state() == before
+
+
+def test_an_xlsx_packed_tighter_than_any_spreadsheet_is_refused(reference, system):
+    from rammeaftale.registry.importing.files import FileProblem, xlsx_check
+
+    dense = _xlsx_zip(_cells(1, 1), extra={"xl/padding.xml": b"<a>" + b" " * 5_000_000 + b"</a>"})
+    with pytest.raises(FileProblem, match=r"er pakket \d+ gange tættere end et regneark"):
+        xlsx_check(dense)
+
+
+def test_an_xlsx_with_too_many_rows_or_columns_is_refused_while_it_is_read(reference, system, monkeypatch):
+    from rammeaftale.registry.importing import files
+
+    monkeypatch.setattr(files, "MAX_ROWS", 3)
+    blank_rows = _xlsx_zip(b"".join(f'<row r="{row}"/>'.encode() for row in range(1, 30)) + _cells(30, 1))
+    result = _import(system, blank_rows, filename="tilbud.xlsx")
+    assert result.errors == [ImportRowError(0, "", "regnearket har mere end 7 rækker (tomme medregnet); del filen "
+                                                    "op i flere filer")]
+    wide = _xlsx_zip(_cells(1, files.MAX_COLUMNS + 1))
+    result = _import(system, wide, filename="tilbud.xlsx")
+    assert result.errors == [ImportRowError(0, "", "regnearket har mere end 200 kolonner; importskabelonen har "
+                                                    f"{len(COLUMNS)}")]
+    assert Offer.objects.count() == 0
+
+
+def test_the_cli_refuses_a_file_over_the_size_cap_before_reading_it(reference, tmp_path):
+    from rammeaftale.registry.importing.files import MAX_BYTES
+
+    big = tmp_path / "tilbud.csv"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    before = _db_state()
+    with pytest.raises(CommandError) as failure:
+        call_command("offers", "import", str(big))
+    assert str(failure.value) == f"{big} fylder 10,0 MB; højst 10 MB kan indlæses. Intet er gemt."
+    assert _db_state() == before
+
+
+def test_an_xlsx_whose_directory_understates_a_sheet_is_unpacked_only_to_the_stated_size(reference, system):
+    """The size check trusts the zip directory because Python's zipfile stops at each part's stated size and then
+    fails its checksum: a sheet of 58 MB stated as 1,000 bytes is a broken file, not 58 MB read."""
+    import struct
+
+    header = _cells(1, 1).replace(b">x<", b">tilbudsnavn<")
+    package = bytearray(_xlsx_zip(header + b"".join(_cells(row, 40) for row in range(2, 40_002))))
+    entry = package.rfind(b"xl/worksheets/sheet1.xml") - 46  # the sheet's entry in the central directory
+    assert package[entry:entry + 4] == b"PK\x01\x02"
+    struct.pack_into("<I", package, entry + 24, 1_000)  # its uncompressed size
+    result = _import(system, bytes(package), filename="tilbud.xlsx")
+    assert result.errors == [ImportRowError(0, "", "filen er ikke en gyldig XLSX-fil: gem den igen fra Excel som .xlsx")]
+    assert Offer.objects.count() == 0

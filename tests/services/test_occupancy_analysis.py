@@ -30,6 +30,7 @@ from rammeaftale.registry.models import OfferCategory
 from rammeaftale.registry.selectors import region_resolve
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import PASSWORD
+from tests.spreadsheets import AT_SUM, HYPERLINK, assert_text_not_formula
 
 TODAY = date(2021, 3, 1)  # 2020 is the latest full year; the Syddanmark 2019–2020 rulebook governs it
 
@@ -232,3 +233,10 @@ def test_page_and_exports_for_a_logged_in_user(region, reader):
     bad = client.get("/belaegning/analyse/", {"year_from": "2019", "year_to": "2017"})
     assert bad.status_code == 200 and "Fra-året 2019 ligger efter til-året 2017" in bad.content.decode()
     assert client.get("/belaegning/analyse/eksport.csv").status_code == 404
+
+
+def test_the_xlsx_writes_formulas_in_names_as_text(region, reader, odense, esbjerg):
+    """Issue 11: an offer or organisation named =HYPERLINK(…) became a live formula in the export."""
+    type(odense).objects.filter(pk=odense.pk).update(name=HYPERLINK)
+    type(esbjerg).objects.filter(pk=esbjerg.pk).update(name=AT_SUM)
+    assert_text_not_formula(analysis_xlsx(_analysis(reader, region)), HYPERLINK, AT_SUM)

@@ -23,6 +23,7 @@ from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import OfferCategory
 from rammeaftale.tariffs.models import ServiceBudget, Tariff, TariffBudget, TariffChange, TariffOrigin
 from tests.conftest import PASSWORD, TODAY
+from tests.spreadsheets import AT_SUM, HYPERLINK, assert_text_not_formula
 
 YEAR = 2020  # the Syddanmark 2019–2020 rulebook has the two reports (seed-000, "Opfølgning på belægningen")
 
@@ -306,3 +307,47 @@ def test_offer_occupancy_by_quarter_and_year_against_budget(world):
     assert browser.login(username="oekonomi-o", password=PASSWORD)
     page = browser.get(f"/belaegning/tilbud/{world['under'].pk}/", {"year": YEAR})
     assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" in page.content.decode()
+
+
+def test_a_report_submitted_by_the_system_opens_on_every_page_and_export(world, syd_agreement, odense, system):
+    """The demo submits as the platform (no user): every page, export and API answer of the report still opens
+    and says «systemet» where a person's name would stand (issue 11: `submitted_by` is None)."""
+    from django.urls import reverse
+
+    report = report_draft(actor=system, agreement=syd_agreement, operator=odense, code="2020-Q1")
+    _explain(world, report)
+    report = report_submit(actor=system, report=report, today=date(2020, 4, 28))
+    assert report.submitted_by is None
+    economist, secretariat = Client(), Client()
+    assert economist.login(username="oekonomi-o", password=PASSWORD)
+    assert secretariat.login(username="sek", password=PASSWORD)
+    for client in (economist, secretariat):
+        response = client.get(reverse("occupancy:report", args=[report.pk]))
+        assert response.status_code == 200
+        assert "af systemet" in response.content.decode()
+    compiled_url = reverse("occupancy:compiled", args=[syd_agreement.pk, "2020-Q1"])
+    assert secretariat.get(compiled_url).status_code == 200
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+        response = secretariat.get(reverse("occupancy:compiled_export", args=[syd_agreement.pk, "2020-Q1", fmt]))
+        assert response.status_code == 200 and response.content.startswith(magic)
+    assert economist.get(reverse("occupancy:overview")).status_code == 200
+    for client, path in ((_client("oekonomi-o"), f"/api/occupancy/reports/{report.pk}"),
+                         (_client("oekonomi-o"), "/api/occupancy/reports"),
+                         (_client("sek"), "/api/occupancy/reports/compiled?agreement=syddanmark&period=2020-Q1")):
+        assert client.get(path).status_code == 200
+
+
+def test_the_compiled_xlsx_writes_formulas_in_names_and_texts_as_text(world, syd_agreement, odense):
+    """Issue 11: an offer named =HYPERLINK(…) became a live formula in the export (xlsxwriter's default)."""
+    from rammeaftale.occupancy.exports import compiled_xlsx
+
+    type(world["under"]).objects.filter(pk=world["under"].pk).update(name=HYPERLINK)
+    type(odense).objects.filter(pk=odense.pk).update(name=AT_SUM)
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    line = report.lines.get(over_threshold=True)
+    report_line_explain(actor=world["odense_economist"], line=line, assessment="affects_tariff",
+                        challenges="-2 pladser", initiatives="+1 medarbejder")
+    report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
+    compiled = compiled_report(actor=world["secretariat"], agreement=syd_agreement, code="2020-Q1",
+                               today=date(2020, 5, 10))
+    assert_text_not_formula(compiled_xlsx(compiled), HYPERLINK, AT_SUM, "-2 pladser", "+1 medarbejder")

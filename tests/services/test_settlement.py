@@ -22,6 +22,7 @@ from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.tariffs.models import Tariff, TariffChange, TariffOrigin
 from tests.conftest import PASSWORD
+from tests.spreadsheets import AT_SUM, HYPERLINK, assert_text_not_formula
 
 YEAR = 2026
 ISSUE = date(YEAR, 6, 1)  # an issue day within 12 months of every month invoiced here
@@ -340,3 +341,29 @@ def test_the_12_month_claim_counts_day_by_day_on_the_invoice_and_in_the_posting_
     assert invoice.has_late_claims and "10 dage ydet for mere end 12 måneder siden" in line.description
     row = posting_csv(Invoice.objects.filter(pk=invoice.pk)).decode("utf-8-sig").splitlines()[1].split(";")
     assert row[-2:] == ["10", "23000,00"]
+
+
+def test_posting_files_write_formulas_in_names_as_text_and_amounts_as_numbers(world):
+    """Issue 11: posting.csv wrote @SUM(1+1) unescaped and the XLSX made =HYPERLINK(…) a live formula."""
+    import csv
+    import io
+
+    from rammeaftale.billing.documents import posting_csv, posting_xlsx
+
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering",
+                                              today=date(YEAR, 3, 2), operator_agreement="Aftalt med Odense 2.3.")
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3, issue_date=ISSUE)
+    type(world["basis"]).objects.filter(pk=world["basis"].pk).update(name=HYPERLINK)
+    type(world["odense"]).objects.filter(pk=world["odense"].pk).update(name=AT_SUM)
+    InvoiceLine.objects.update(account_code="-5.38.50")
+    invoices = Invoice.objects.filter(buyer=world["esbjerg"])
+    rows = list(csv.reader(io.StringIO(posting_csv(invoices).decode("utf-8-sig")), delimiter=";"))
+    header, lines = rows[0], rows[1:]
+    column = {name: index for index, name in enumerate(header)}
+    assert {line[column["Ydelse"]] for line in lines} == {"'" + HYPERLINK}
+    assert {line[column["Sælger"]] for line in lines} == {"'@SUM(1+1) Kommune"}
+    assert {line[column["Kontostreng"]] for line in lines} == {"'-5.38.50"}
+    assert "-72715,77" in {line[column["Beløb (kr.)"]] for line in lines}  # a credit note's amount stays a number
+    assert_text_not_formula(posting_xlsx(invoices, title="Kontering"), HYPERLINK, AT_SUM, "-5.38.50")

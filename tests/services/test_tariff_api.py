@@ -165,3 +165,62 @@ def test_one_budget_gives_the_same_tariffs_on_cli_page_and_api(agreements, copen
         assert basis[0] == "2410.48" and not any(element == "overhead" for element, _, _ in basis[2])
     norm_checks = [(c["service"], c["ok"]) for c in cli["checks"] if c["check"] == "overhead_norm"]
     assert norm_checks == [(c["service"], c["ok"]) for c in page["checks"] if c["check"] == "overhead_norm"]
+
+
+@pytest.mark.parametrize("value", ["1e400", "1e12", "-1e13", "99999999999999999999999999999", "1e-400", "NaN",
+                                   "Infinity"])
+def test_huge_tiny_and_not_finite_numbers_are_a_400_naming_the_field(agreements, copenhagen, client_as, value):
+    """Issue 11: "1e400" in the tariff calculator gave a 500 with a traceback."""
+    client = client_as(copenhagen, Role.ECONOMIST)
+    budget = json.loads((EXAMPLES / "budget-hovedstaden-2022.json").read_text(encoding="utf-8"))
+    for field in ("salaries", "other_direct"):
+        payload = json.loads(json.dumps(budget))
+        payload["services"][0]["costs"][field] = value
+        response = client.post("/api/tariffs/calculate", payload, content_type="application/json")
+        assert response.status_code == 400, response.content
+        error = response.json()["error"]
+        assert error["field"] == f"services[0].costs.{field}"
+        assert "Traceback" not in response.content.decode()
+    payload = json.loads(json.dumps(budget))
+    payload["services"][0]["true_up"] = value
+    response = client.post("/api/tariffs/calculate", payload, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "services[0].true_up"
+    accounts = json.loads((EXAMPLES / "accounts-syddanmark-2019.json").read_text(encoding="utf-8"))
+    accounts["cost_based_budget"] = value
+    response = client.post("/api/tariffs/true-up", accounts, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "cost_based_budget"
+
+
+def test_a_huge_number_names_the_field_and_the_bound_in_danish(agreements, copenhagen, client_as):
+    client = client_as(copenhagen, Role.ECONOMIST)
+    payload = json.loads((EXAMPLES / "budget-hovedstaden-2022.json").read_text(encoding="utf-8"))
+    payload["services"][0]["costs"]["salaries"] = "1e400"
+    error = client.post("/api/tariffs/calculate", payload, content_type="application/json").json()["error"]
+    assert error == {"field": "services[0].costs.salaries", "message": (
+        "«1E+400» har for mange cifre: højst 12 før og 10 efter kommaet, dvs. under 1.000.000.000.000 "
+        "(too many digits)")}
+    payload["services"][0]["costs"]["salaries"] = "NaN"
+    error = client.post("/api/tariffs/calculate", payload, content_type="application/json").json()["error"]
+    assert error["field"] == "services[0].costs.salaries" and error["message"].startswith("skal være et endeligt tal")
+    payload["services"][0]["costs"]["salaries"] = "1000"
+    payload["services"][0]["places"] = 10**9
+    error = client.post("/api/tariffs/calculate", payload, content_type="application/json").json()["error"]
+    assert error["field"] == "services[0].places" and error["message"].startswith("højst 100000")
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e13", "1e-400"])
+def test_a_budget_with_a_huge_number_is_refused_naming_the_field_and_nothing_is_saved(
+        agreements, copenhagen, make_offer, system, client_as, value):
+    """Issue 11: the budget endpoints take the calculator's figures; "1e400" must not reach the øre columns."""
+    from rammeaftale.tariffs.models import TariffBudget
+
+    offer = make_offer(copenhagen, name="Bofællesskabet Engen", places=12)
+    basis = registry_services.service_create(actor=system, offer=offer, name="Basistakst")
+    client = client_as(copenhagen, Role.ECONOMIST)
+    url = f"/api/tariffs/budgets/{offer.pk}/2022"
+    for field in ("salaries_kr", "true_up_kr", "overhead_pct"):
+        line = {"service_id": basis.pk, "salaries_kr": "1000000", "budgeted_occupancy_pct": "95", field: value}
+        response = client.put(url, {"lines": [line]}, content_type="application/json")
+        assert response.status_code in (400, 422), response.content
+        assert field in response.content.decode() and "Traceback" not in response.content.decode()
+    assert not TariffBudget.objects.filter(offer=offer).exists()

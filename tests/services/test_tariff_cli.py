@@ -47,12 +47,32 @@ def test_true_up_example_is_the_surplus_example():
         ('{"rulebook": "syddanmark-2017", "year": 2017, "services": [{"name": "B", "places": 5, '
          '"budgeted_occupancy_pct": "95", "costs": {"salaries": 1000.5}}]}', "services[0].costs.salaries"),
         ("{not json", "(json)"),
+        (('{"rulebook": "syddanmark-2017", "year": 2017, "services": [{"name": "B", "places": 5, '
+          '"budgeted_occupancy_pct": "95", "costs": {"salaries": "1e400"}}]}'), "services[0].costs.salaries"),
     ],
 )
 def test_bad_budget_exits_non_zero_naming_the_field(payload, field):
     run = _run("calculate", "-", stdin=payload)
     assert run.returncode == 2
     assert json.loads(run.stdout)["error"]["field"] == field
+
+
+def test_hostile_json_exits_2_with_a_danish_message_and_no_traceback(tmp_path):
+    """Issue 11: latin-1 bytes and deeply nested JSON crashed `tariff calculate` with a traceback (every case of
+    the shared reader: tests/unit/test_engine_json_input.py)."""
+    budget = (EXAMPLES / "budget-hovedstaden-2022.json").read_bytes()
+    path = tmp_path / "budget.json"
+    path.write_bytes(budget.replace("Bofællesskabet".encode(), "Bofællesskabet".encode("latin-1")))
+    run = _run("calculate", str(path))
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert json.loads(run.stdout)["error"]["message"].startswith("inddata er ikke UTF-8: byte 0xe6 i linje 4")
+    piped = subprocess.run([sys.executable, "-m", "rammeaftale", "tariff", "calculate", "-"], input=b"[" * 100_000,
+                           capture_output=True, timeout=60, check=False)
+    assert piped.returncode == 2 and b"Traceback" not in piped.stderr
+    assert json.loads(piped.stdout)["error"] == {
+        "field": "(json)",
+        "message": "JSON er indlejret mere end 20 niveauer; formaterne i docs/engine-json.md bruger højst fire "
+                   "(nested too deeply)"}
 
 
 def test_true_up_refuses_keeping_more_than_the_limit():

@@ -13,6 +13,7 @@ from rammeaftale.tariffs import services
 from rammeaftale.tariffs.exports import tariff_list_pdf, tariff_list_xlsx
 from rammeaftale.tariffs.models import Tariff
 from rammeaftale.tariffs.selectors import tariff_list
+from tests.spreadsheets import AT_SUM, HYPERLINK, assert_text_not_formula
 
 
 @pytest.fixture
@@ -52,3 +53,12 @@ def test_pdf_export_renders_the_list(listed):
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "Takstoversigt 2022" in text and "2.554,67 kr." in text and "forklaring mangler" in text
     assert "loft 2.467,20 kr." in text and "pris- og lønniveauet i 2019" in " ".join(text.split())
+
+
+def test_xlsx_export_writes_a_formula_in_a_name_as_text(listed, system):
+    """Issue 11: an offer named =HYPERLINK(…) became a live formula in the export (xlsxwriter's default)."""
+    offer = listed.rows[0].tariff.service.offer
+    type(offer).objects.filter(pk=offer.pk).update(name=HYPERLINK)
+    type(offer.operator).objects.filter(pk=offer.operator_id).update(name=AT_SUM)
+    hostile = tariff_list(actor=system, agreement=listed.agreement, year=2022, with_calculations=True)
+    assert_text_not_formula(tariff_list_xlsx(hostile), HYPERLINK, AT_SUM)

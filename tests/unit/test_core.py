@@ -49,3 +49,15 @@ def test_cpr_needs_a_real_birth_date():
     assert cpr_clean("211062-5629") == "2110625629"
     with pytest.raises(IdentifierError, match="ugyldigt CPR-nummer"):
         cpr_clean("3113621234")
+
+
+def test_csv_text_that_a_spreadsheet_would_run_gets_an_apostrophe():
+    from rammeaftale.core.spreadsheet import XLSX_OPTIONS, safe_cell, xlsx_options
+
+    for text in ('=HYPERLINK("http://x","y")', "@SUM(1+1)", "+45 12345678", "-2+3", "\tcmd", "\rcmd",
+                 "  =1+1", "\n @A1", "\uff1d1+1"):
+        assert safe_cell(text) == "'" + text
+    for value in ("Bostedet Engen", "", "2554,67", "a=b", "'=1", 12, Decimal("-72715.77"), None):
+        assert safe_cell(value) == value  # numbers stay numbers, negative ones too
+    assert xlsx_options(in_memory=True) == {"in_memory": True, **XLSX_OPTIONS}
+    assert XLSX_OPTIONS["strings_to_formulas"] is False and XLSX_OPTIONS["strings_to_urls"] is False

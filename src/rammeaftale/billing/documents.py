@@ -9,6 +9,7 @@ import xlsxwriter
 from rammeaftale.billing.models import Invoice, InvoiceKind, PaymentAccount
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.core.spreadsheet import safe_cell, xlsx_options
 from rammeaftale.einvoice import model as einvoice
 from rammeaftale.einvoice.oioubl import credit_note_to_oioubl, invoice_to_oioubl
 from rammeaftale.parties.models import Organisation
@@ -108,7 +109,7 @@ def posting_csv(invoices) -> bytes:
     for row in posting_rows(invoices):
         writer.writerow([
             value.strftime("%d-%m-%Y") if hasattr(value, "strftime") else
-            str(value).replace(".", ",") if isinstance(value, Decimal) else value
+            str(value).replace(".", ",") if isinstance(value, Decimal) else safe_cell(value)
             for value in row
         ])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -116,7 +117,7 @@ def posting_csv(invoices) -> bytes:
 
 def posting_xlsx(invoices, *, title: str) -> bytes:
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+    workbook = xlsxwriter.Workbook(output, xlsx_options(in_memory=True))
     sheet = workbook.add_worksheet("Kontering")
     money = workbook.add_format({"num_format": '#,##0.00 "kr."'})
     day = workbook.add_format({"num_format": "dd-mm-yyyy"})

@@ -14,12 +14,11 @@ from rammeaftale.engine.categorisation import (
     category_suggest,
     shown,
 )
-from rammeaftale.engine.tariff_json import EngineInputError
+from rammeaftale.engine.tariff_json import MAX_DECIMALS, MAX_DIGITS, EngineInputError, too_many_digits
 from rammeaftale.rulebooks import RulebookError, rulebook_load
 from rammeaftale.rulebooks.models import Rulebook
 
 FIELDS = ("rulebook", "offer", "daily_tariff", "other_buying_municipalities", "places", "places_sold_to_others")
-MAX_DIGITS, MAX_DECIMALS = 12, 10
 LABELS = {
     "daily_tariff": "døgntaksten", "places": "pladserne", "places_sold_to_others": "pladserne solgt til andre kommuner",
     "other_buying_municipalities": "antallet af andre købende kommuner",
@@ -44,9 +43,7 @@ def _decimal(data: dict, field: str) -> Decimal:
         raise EngineInputError(field=field, message=f'{label}: «{value}» er ikke et tal; skriv fx "12.5" med punktum '
                                                     "(not a number)")
     # The comparisons run in exact fractions: a figure like 1e999999999 would build a billion-digit integer.
-    _, digits, exponent = number.as_tuple()
-    decimals = -(exponent + len(digits) - len("".join(map(str, digits)).rstrip("0")))  # trailing zeros are free
-    if number != 0 and (number.adjusted() >= MAX_DIGITS or decimals > MAX_DECIMALS):
+    if too_many_digits(number):
         raise EngineInputError(field=field, message=(
             f"{label}: «{value}» har for mange cifre (højst {MAX_DIGITS} før og {MAX_DECIMALS} efter kommaet) "
             "(too many digits)"))

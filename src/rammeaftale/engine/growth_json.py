@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
 from rammeaftale.engine.indexation import YearGrowth, growth_rules_of, tariff_growth_series
-from rammeaftale.engine.tariff_json import EngineInputError, _Input, _rulebook
+from rammeaftale.engine.tariff_json import EngineInputError, _Input, _rulebook, bounded_decimal, error_message
 from rammeaftale.rulebooks.values import OFFER_TYPES
 
 
@@ -39,8 +39,8 @@ def _offer_type(value: str) -> str:
 
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
-TariffKr = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(_positive)]
-RatePct = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(_rate)]
+TariffKr = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(_positive), AfterValidator(bounded_decimal)]
+RatePct = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(_rate), AfterValidator(bounded_decimal)]
 
 
 class GrowthIn(_Input):
@@ -73,7 +73,7 @@ def _parse(data: Any) -> GrowthIn:
         elif first["type"] == "extra_forbidden":
             message = "ukendt nøgle (unknown key)"
         else:
-            message = first["msg"].removeprefix("Value error, ")
+            message = error_message(first)
         raise EngineInputError(field=field, message=message) from exc
 
 

@@ -6,10 +6,17 @@ import json
 import sys
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO
+from typing import Annotated, Any, BinaryIO, Literal, TextIO
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
@@ -30,10 +37,40 @@ def _exact(value: Any) -> Any:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0)]
-SignedAmount = Annotated[Decimal, BeforeValidator(_exact)]
-Percent = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0, le=100)]
-OccupancyPercent = Annotated[Decimal, BeforeValidator(_exact), Field(gt=0, le=100)]
+# Every decimal the engine takes from outside: under 10^12 (a trillion kroner) with at most 10 decimals. Beyond
+# that a figure is a mistake, and it would overflow the 28-digit decimal context or the øre in the database.
+MAX_DIGITS, MAX_DECIMALS = 12, 10
+MAX_PLACES = 100_000
+
+
+def too_many_digits(number: Decimal) -> bool:
+    """More than MAX_DIGITS before or MAX_DECIMALS after the decimal point; trailing zeros are free."""
+    if number == 0:
+        return False
+    _, digits, exponent = number.as_tuple()  # not normalize(): it rounds to the context's 28 digits
+    decimals = -(exponent + len(digits) - len("".join(map(str, digits)).rstrip("0")))
+    return number.adjusted() >= MAX_DIGITS or decimals > MAX_DECIMALS
+
+
+def digits_message(value: Any) -> str:
+    limit = f"{10 ** MAX_DIGITS:,}".replace(",", ".")
+    return (f"«{value}» har for mange cifre: højst {MAX_DIGITS} før og {MAX_DECIMALS} efter kommaet, dvs. under "
+            f"{limit} (too many digits)")
+
+
+def bounded_decimal(value: Decimal) -> Decimal:
+    """A pydantic after-validator: the decimal within MAX_DIGITS and MAX_DECIMALS, or a Danish ValueError."""
+    if too_many_digits(value):
+        raise ValueError(digits_message(value))
+    if value == 0 and not -MAX_DECIMALS <= value.as_tuple().exponent < MAX_DIGITS:
+        return Decimal(0)  # 0E-1000000 is zero, but its exponent would overflow a rounding
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0), AfterValidator(bounded_decimal)]
+SignedAmount = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(bounded_decimal)]
+Percent = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0, le=100), AfterValidator(bounded_decimal)]
+OccupancyPercent = Annotated[Decimal, BeforeValidator(_exact), Field(gt=0, le=100), AfterValidator(bounded_decimal)]
 
 
 class _Input(BaseModel):
@@ -56,7 +93,7 @@ class ServiceIn(_Input):
     name: str = Field(min_length=1)
     kind: Literal["basis", "tilvalg", "tillaeg"] = "basis"
     unit: Literal["day", "month", "hour"] = "day"
-    places: int | None = Field(default=None, ge=0)
+    places: int | None = Field(default=None, ge=0, le=MAX_PLACES)
     budgeted_occupancy_pct: OccupancyPercent | None = None
     budgeted_hours: Amount | None = None
     short_stay: bool = False
@@ -108,21 +145,78 @@ class EngineInputError(Exception):
         return {"error": {"field": self.field, "message": self.message}}
 
 
-def json_file_run(file: str, calculate: Callable[[Any], dict], *, stdin: TextIO | None = None) -> tuple[dict, int]:
+MAX_INPUT_BYTES = 1024 * 1024  # the largest worked budget is 1 kB; a megabyte is hundreds of services
+MAX_DEPTH = 20  # the formats nest four levels deep (services[].costs.salaries); deeper is not one of them
+
+
+def json_file_run(file: str, calculate: Callable[[Any], dict], *, stdin: BinaryIO | TextIO | None = None
+                  ) -> tuple[dict, int]:
     """What the JSON console commands share: read `file` (`-`: standard input), parse it, `calculate`; the answer
-    and the exit code, 0, or 2 with `{"error": {"field", "message"}}` for bad input."""
+    and the exit code, 0, or 2 with `{"error": {"field", "message"}}` for bad input: a file that cannot be read,
+    larger than `MAX_INPUT_BYTES`, not UTF-8, not JSON, or nested deeper than `MAX_DEPTH`."""
     try:
-        text = (stdin or sys.stdin).read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        return calculate(json_input_parse(_input_read(file, stdin=stdin))), 0
+    except EngineInputError as exc:
+        return exc.as_dict(), 2
+
+
+def _input_read(file: str, *, stdin: BinaryIO | TextIO | None) -> bytes:
+    """At most one byte more than the cap, so an endless stream or a huge file is never read whole."""
+    try:
+        if file == "-":
+            stream = stdin or sys.stdin
+            content = getattr(stream, "buffer", stream).read(MAX_INPUT_BYTES + 1)
+            if isinstance(content, str):  # a text stream without a byte buffer (tests, embedding)
+                content = content.encode("utf-8", errors="surrogateescape")
+        else:
+            with open(file, "rb") as handle:
+                content = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        return EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})").as_dict(), 2
+        raise EngineInputError(field="file", message=f"filen kan ikke læses: {exc.strerror} ({file})") from exc
+    if len(content) > MAX_INPUT_BYTES:
+        raise EngineInputError(field="file", message=(
+            f"inddata er større end {MAX_INPUT_BYTES // 1024} kB; et budget, et regnskab eller en takstrække fylder "
+            "langt mindre (input too large)"))
+    return content
+
+
+def json_input_parse(content: bytes) -> Any:
+    """UTF-8 JSON (a byte order mark is allowed), nested at most `MAX_DEPTH` levels; else a Danish error."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        raise EngineInputError(field="(json)", message=(
+            f"inddata er ikke UTF-8: byte 0x{content[exc.start]:02x} i linje {line} (position {exc.start}) kan ikke læses; gem filen som UTF-8 (input must be UTF-8)")) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}").as_dict(), 2
-    try:
-        return calculate(data), 0
-    except EngineInputError as exc:
-        return exc.as_dict(), 2
+        raise EngineInputError(field="(json)", message=f"ugyldig JSON i linje {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise EngineInputError(field="(json)", message=_too_deep()) from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise EngineInputError(field="(json)", message=(
+            f"et tal i JSON har for mange cifre (a number has too many digits): {exc}")) from exc
+    if _depth(data) > MAX_DEPTH:
+        raise EngineInputError(field="(json)", message=_too_deep())
+    return data
+
+
+def _too_deep() -> str:
+    return (f"JSON er indlejret mere end {MAX_DEPTH} niveauer; formaterne i docs/engine-json.md bruger højst fire "
+            "(nested too deeply)")
+
+
+def _depth(data: Any) -> int:
+    """How deep lists and objects nest, counted without recursion."""
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                pending.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def _path(location: tuple) -> str:
@@ -132,12 +226,35 @@ def _path(location: tuple) -> str:
     return text
 
 
+_DANISH = {
+    "finite_number": "skal være et endeligt tal, ikke NaN eller uendelig",
+    "less_than_equal": "højst {le}", "less_than": "under {lt}", "greater_than_equal": "mindst {ge}",
+    "greater_than": "skal være større end {gt}", "missing": "mangler", "extra_forbidden": "ukendt nøgle",
+    "decimal_parsing": "ikke et decimaltal; skriv fx \"2554.67\"", "decimal_type": "skal være et decimaltal som tekst",
+    "int_parsing": "skal være et helt tal", "int_type": "skal være et helt tal",
+    "int_from_float": "skal være et helt tal", "too_short": "mindst én", "literal_error": "skal være {expected}",
+    "string_type": "skal være tekst", "bool_type": "skal være true eller false",
+    "bool_parsing": "skal være true eller false", "list_type": "skal være en liste",
+    "model_type": "skal være et JSON-objekt", "dict_type": "skal være et JSON-objekt",
+}
+
+
+def error_message(error: dict) -> str:
+    """Danish first, the library's English after; our own ValueErrors are written in both already."""
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    danish = _DANISH.get(error["type"])
+    if danish is None:
+        return error["msg"]
+    return f"{danish.format(**error.get('ctx', {}))} ({error['msg']})"
+
+
 def _parse(model: type[BaseModel], data: Any):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise EngineInputError(field=_path(first["loc"]) or "(rod)", message=first["msg"]) from exc
+        raise EngineInputError(field=_path(first["loc"]) or "(rod)", message=error_message(first)) from exc
 
 
 def _rulebook(key: str):

@@ -7,6 +7,7 @@ import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.occupancy.analysis import TOP_PURCHASES, GroupRow, OccupancyAnalysis, PurchaseMatrix, Section
 from rammeaftale.reports.charts import chart_png, chart_svg, heat_map_chart, trend_chart
 
@@ -199,7 +200,7 @@ def _data_sheet(book, formats, analysis: OccupancyAnalysis) -> None:
 
 def analysis_xlsx(analysis: OccupancyAnalysis) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
     formats = _formats(book)
     charts = analysis_charts(analysis)
     for section in analysis.sections:

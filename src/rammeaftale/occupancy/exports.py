@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.occupancy.charts import monthly_charts
 from rammeaftale.occupancy.models import Assessment, TrueUpOutlook
 from rammeaftale.occupancy.selectors import CompiledReport
@@ -29,7 +30,7 @@ def _kr(ore: int | None) -> Decimal | None:
 
 def compiled_xlsx(compiled: CompiledReport) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     money = book.add_format({"num_format": MONEY})

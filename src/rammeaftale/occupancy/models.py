@@ -76,6 +76,15 @@ class OccupancyReport(models.Model):
         return f"{self.year}-{self.period}"
 
     @property
+    def submitted_by_label(self) -> str:
+        """Who submitted it as the pages show it: a report the platform submitted (the demo, a console command)
+        has no user, and says so instead of naming one."""
+        user = self.submitted_by
+        if user is None:
+            return "systemet"
+        return user.get_full_name() or user.username
+
+    @property
     def last_day(self):
         return self.period_end - timedelta(days=1)
 

@@ -11,12 +11,17 @@ from typing import Annotated, Any
 from django.http import HttpResponse
 from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
+from rammeaftale.engine.tariff_json import (
+    EngineInputError,
+    bounded_decimal,
+    tariff_calculate_json,
+    true_up_calculate_json,
+)
 from rammeaftale.registry.selectors import agreement_get
 from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.exports import export_filename, tariff_list_pdf, tariff_list_xlsx
@@ -153,7 +158,7 @@ def _exact(value: Any) -> Any:
     return value
 
 
-Number = Annotated[Decimal, BeforeValidator(_exact)]
+Number = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(bounded_decimal)]  # the calculator's bounds
 
 
 def _text(value) -> str | None:

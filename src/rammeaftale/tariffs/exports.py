@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
+from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.registry.models import OfferType, ServiceUnit
 from rammeaftale.tariffs.selectors import TariffList
 
@@ -31,7 +32,7 @@ def _flags(row) -> str:
 
 def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     money = book.add_format({"num_format": MONEY})

@@ -2,6 +2,7 @@
 import codecs
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
@@ -13,7 +14,15 @@ from openpyxl.utils import get_column_letter
 from rammeaftale.registry.importing.columns import COLUMN_NAMES, COLUMNS, OPERATOR_COLUMNS, Cell
 
 MAX_ROWS = 10_000
-MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused before it is read (page and API)
+MAX_BYTES = 10 * 1024 * 1024  # a file larger than this is refused before it is read (page, API and console)
+# An XLSX is a zip: before openpyxl opens one, its directory must promise a spreadsheet, not a bomb. Python's
+# zipfile stops at each member's declared size (and fails its CRC), so the declared sizes bound what is unpacked.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_RATIO = 100  # spreadsheets pack 5–20 times; repeated filler packs a thousand times
+RATIO_FROM_BYTES = 1024 * 1024  # a small file may pack as it likes
+MAX_MEMBERS = 1_000
+MAX_COLUMNS = 200  # the template has 21 columns
+MB = 1024 * 1024
 
 
 class FileProblem(Exception):
@@ -39,6 +48,8 @@ def table_read(*, filename: str, content: bytes) -> Table:
         raise FileProblem("gamle Excel-filer (.xls) kan ikke indlæses: gem filen som .xlsx eller CSV")
     if suffix not in (".csv", ".xlsx"):
         raise FileProblem(f"filtypen «{suffix or filename}» kan ikke indlæses: brug en CSV- eller XLSX-fil")
+    if len(content) > MAX_BYTES:
+        raise FileProblem(f"filen fylder {_mb(len(content))} MB; højst {MAX_BYTES // MB} MB kan indlæses")
     if not content.strip():
         raise FileProblem("filen er tom")
     records = _csv_records(content) if suffix == ".csv" else _xlsx_records(content)
@@ -93,20 +104,60 @@ def _decode(content: bytes) -> str:
         raise FileProblem("filens tegnsæt kan ikke læses: gem den som «CSV UTF-8»") from None
 
 
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f}".replace(".", ",")
+
+
+NOT_XLSX = "filen er ikke en gyldig XLSX-fil: gem den igen fra Excel som .xlsx"
+
+
+def xlsx_check(content: bytes) -> None:
+    """Refuse a file that is no zip, or whose zip directory declares more than a spreadsheet: too many members,
+    more than MAX_UNPACKED_BYTES unpacked, or packed more than MAX_RATIO times. Reads the directory only."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:  # a damaged directory raises any of them
+        raise FileProblem(NOT_XLSX) from exc
+    if len(members) > MAX_MEMBERS:
+        raise FileProblem(f"XLSX-filen har {len(members)} dele; et regneark har langt færre: {NOT_XLSX}")
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileProblem(
+            f"XLSX-filen fylder {unpacked // MB} MB pakket ud; højst {MAX_UNPACKED_BYTES // MB} MB kan indlæses "
+            "(en zip-bombe eller et regneark med langt mere end tilbud): del den op eller gem den igen fra Excel")
+    if unpacked > RATIO_FROM_BYTES and unpacked > MAX_RATIO * max(packed, 1):
+        raise FileProblem(
+            f"XLSX-filen er pakket {unpacked // max(packed, 1)} gange tættere end et regneark (højst {MAX_RATIO}); "
+            f"den indlæses ikke: {NOT_XLSX}")
+
+
 def _xlsx_records(content: bytes):
+    xlsx_check(content)
     # openpyxl raises many unrelated exception types on a damaged or foreign file; to the user they all mean
     # the same thing.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
-        raise FileProblem("filen er ikke en gyldig XLSX-fil: gem den igen fra Excel som .xlsx") from exc
+        raise FileProblem(NOT_XLSX) from exc
+    max_rows = 2 * MAX_ROWS + 1  # the header, the rows and as many blank ones: stop reading there
     try:
         if not workbook.worksheets:
             raise FileProblem("XLSX-filen har intet regneark")
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs write a wrong size; read what is there
-        rows = sheet.iter_rows(min_row=1, values_only=True)
-        records = [[_xlsx_cell(value) for value in row] for row in rows]
+        records = []
+        # Each row is as long as its last cell (a max_col would pad every row to it); the first row reaching past
+        # the cap is refused, so no more than one over-long row is ever built.
+        for row in sheet.iter_rows(min_row=1, values_only=True):
+            if len(records) == max_rows:
+                raise FileProblem(f"regnearket har mere end {max_rows} rækker (tomme medregnet); del filen op i "
+                                  "flere filer")
+            if len(row) > MAX_COLUMNS:
+                raise FileProblem(f"regnearket har mere end {MAX_COLUMNS} kolonner; importskabelonen har "
+                                  f"{len(COLUMNS)}")
+            records.append([_xlsx_cell(value) for value in row])
     except FileProblem:
         raise
     except Exception as exc:

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from rammeaftale.accounts.actor import Actor, actor_from_user
-from rammeaftale.registry.importing import offers_import, offers_import_template
+from rammeaftale.registry.importing import MAX_BYTES, offers_import, offers_import_template
 from rammeaftale.registry.importing.files import FileProblem
 
 
@@ -33,6 +33,11 @@ class Command(BaseCommand):
             return
         if not file.is_file():
             raise CommandError(f"Filen {file} findes ikke.")
+        size = file.stat().st_size
+        if size > MAX_BYTES:  # refused before it is read, as on the page and in the API
+            megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",")
+            raise CommandError(f"{file} fylder {megabytes} MB; højst {MAX_BYTES // (1024 * 1024)} MB kan indlæses. "
+                               "Intet er gemt.")
         result = offers_import(
             actor=self._actor(username), filename=file.name, content=file.read_bytes(), dry_run=dry_run
         )
