@@ -41,6 +41,18 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address behind the reverse proxy (RAMMEAFTALE_BEHIND_PROXY=1, AXES_CLIENT_IP_CALLABLE).
+
+    Every request then reaches the application from the proxy, so REMOTE_ADDR would lock one username out for every
+    client at once (and let anyone lock out anyone). The proxy appends the address it saw to X-Forwarded-For
+    (nginx: `$proxy_add_x_forwarded_for`, docs/deploy.md), so the last entry is the one a client cannot forge;
+    anything before it is the client's own claim.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    return forwarded or request.META.get("REMOTE_ADDR")
+
+
 def _attempt_actor(username: str) -> Actor:
     """Whoever tried: unknown, so only the name they typed (never a user's id or organisation)."""
     return Actor(user_id=None, username=username[:150], organisation_id=None, organisation_kind=None,

@@ -222,7 +222,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = _env_int("RAMMEAFTALE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("RAMMEAFTALE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = _env_flag("RAMMEAFTALE_HSTS_PRELOAD", True)
-if _env_flag("RAMMEAFTALE_BEHIND_PROXY", False):
+BEHIND_PROXY = _env_flag("RAMMEAFTALE_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -268,11 +269,13 @@ AUTHENTICATION_BACKENDS = [
     "rammeaftale.accounts.login_throttle.LoginThrottleBackend",  # first: a locked-out login is never checked
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("RAMMEAFTALE_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RAMMEAFTALE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = _env_int("RAMMEAFTALE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("RAMMEAFTALE_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries during the lockout neither count nor prolong it
 AXES_HANDLER = "rammeaftale.accounts.login_throttle.AuditedAxesHandler"
 AXES_LOCKOUT_CALLABLE = "rammeaftale.accounts.login_throttle.lockout_response"
+# Behind the proxy every request comes from the proxy's address: the client is the address the proxy appended.
+AXES_CLIENT_IP_CALLABLE = "rammeaftale.accounts.login_throttle.client_ip" if BEHIND_PROXY else None
 AXES_ENABLE_ADMIN = False  # a lockout is lifted by the audited unlock (Brugere, `rammeaftale users unlock`) only
