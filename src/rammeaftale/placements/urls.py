@@ -8,8 +8,8 @@ urlpatterns = [
     path("", views.placement_list_view, name="placement_list"),
     path("ny/", views.placement_buy, name="placement_buy"),
     path("ny/ledighed/", views.placement_buy_vacancy, name="placement_buy_vacancy"),
-    path("<int:placement_id>/", views.placement_detail, name="placement_detail"),
-    path("<int:placement_id>/cpr/", views.placement_cpr, name="placement_cpr"),
-    path("<int:placement_id>/kontrakt.pdf", views.placement_contract_pdf, name="placement_contract"),
-    path("<int:placement_id>/<slug:slug>/", views.placement_action, name="placement_action"),
+    path("<id:placement_id>/", views.placement_detail, name="placement_detail"),
+    path("<id:placement_id>/cpr/", views.placement_cpr, name="placement_cpr"),
+    path("<id:placement_id>/kontrakt.pdf", views.placement_contract_pdf, name="placement_contract"),
+    path("<id:placement_id>/<slug:slug>/", views.placement_action, name="placement_action"),
 ]
