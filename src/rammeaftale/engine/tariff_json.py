@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TextIO
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from rammeaftale.core.messages import message_da
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
 from rammeaftale.engine.tariff import (
@@ -25,6 +26,8 @@ from rammeaftale.rulebooks import RulebookError, rulebook_load
 
 
 def _exact(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("et beløb kan ikke være sand/falsk (an amount cannot be a boolean)")  # noqa: TRY004
     if isinstance(value, float):
         raise ValueError("decimaltal skal skrives som tekst, fx \"2554.67\" (decimals must be strings)")
     return value
@@ -56,7 +59,7 @@ class ServiceIn(_Input):
     name: str = Field(min_length=1)
     kind: Literal["basis", "tilvalg", "tillaeg"] = "basis"
     unit: Literal["day", "month", "hour"] = "day"
-    places: int | None = Field(default=None, ge=0)
+    places: int | None = Field(default=None, ge=0, strict=True)  # strict: `true` is not 1 place
     budgeted_occupancy_pct: OccupancyPercent | None = None
     budgeted_hours: Amount | None = None
     short_stay: bool = False
@@ -75,7 +78,7 @@ class ServiceIn(_Input):
 
 class BudgetIn(_Input):
     rulebook: str
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, strict=True)
     offer: str = ""
     services: list[ServiceIn] = Field(min_length=1)
 
@@ -87,7 +90,7 @@ class IncomeIn(_Input):
 
 class AccountsIn(_Input):
     rulebook: str
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, strict=True)
     offer: str = ""
     cost_based_budget: Amount
     cost_based_accounts: Amount
@@ -137,7 +140,12 @@ def _parse(model: type[BaseModel], data: Any):
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise EngineInputError(field=_path(first["loc"]) or "(rod)", message=first["msg"]) from exc
+        if first["type"] == "value_error":  # this module's own validators: Danish, English after
+            message = str(first["ctx"]["error"])
+        else:  # the library's: the Danish of its type, its English after
+            danish = message_da(first)
+            message = f"{danish[:1].lower()}{danish[1:].rstrip('.')} ({first['msg']})"
+        raise EngineInputError(field=_path(first["loc"]) or "(rod)", message=message) from exc
 
 
 def _rulebook(key: str):
