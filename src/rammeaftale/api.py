@@ -1,4 +1,6 @@
 """The REST API (django-ninja): each app contributes a router; OpenAPI at /api/docs."""
+import logging
+
 from django.contrib.auth import authenticate
 from django.http import Http404
 from ninja import NinjaAPI
@@ -9,10 +11,13 @@ from rammeaftale.accounts.api import router as accounts_router
 from rammeaftale.accounts.login_throttle import login_failures_clear
 from rammeaftale.billing.api import router as billing_router
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.messages import message_da
 from rammeaftale.occupancy.api import router as occupancy_router
 from rammeaftale.placements.api import router as placements_router
 from rammeaftale.registry.api import router as registry_router
 from rammeaftale.tariffs.api import router as tariffs_router
+
+logger = logging.getLogger(__name__)
 
 
 class BrowserSession(SessionAuth):
@@ -58,9 +63,10 @@ api = NinjaAPI(
         "**Log ind** med sessionen fra siderne (skrivende kald kræver CSRF-token i headeren `X-CSRFToken`) eller "
         "med HTTP Basic (brugernavn og adgangskode) fra scripts.\n\n"
         "**Fejl** har formen `{\"code\", \"field\", \"message\", \"detail\"}`: `message` er dansk, `detail` engelsk "
-        "eller valideringens detaljer. 400 ugyldige data, 401 ikke logget ind, 403 ingen adgang, 422 forkert "
-        "format, 429 `login_locked_out`: for mange forkerte adgangskoder for brugernavnet fra denne adresse "
-        "(vent det antal sekunder, `Retry-After` siger).\n\n"
+        "eller valideringens detaljer (hver med sin danske `message`). 400 ugyldige data, 401 ikke logget ind, "
+        "403 ingen adgang, 404 findes ikke, 422 forkert format, 429 `login_locked_out`: for mange forkerte "
+        "adgangskoder for brugernavnet fra denne adresse (vent det antal sekunder, `Retry-After` siger), 500 intern "
+        "fejl (uden detaljer). Hver operation erklærer de statuskoder, den kan svare med.\n\n"
         "**Beløb** står både som tekst i kroner med to decimaler (`…_kr`) og som heltal i øre (`…_ore`), aldrig "
         "som kommatal."
     ),
@@ -105,13 +111,15 @@ def _field_of(error: dict) -> str:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
-    fields = list(dict.fromkeys(name for name in map(_field_of, exc.errors) if name))
+    """422 with a Danish summary; each of pydantic's (English) errors gets its Danish `message` beside `msg`."""
+    details = [dict(error, message=message_da(error)) for error in exc.errors]
+    fields = list(dict.fromkeys(name for name in map(_field_of, details) if name))
     if fields:
         message = "Ugyldige eller manglende data i " + ", ".join(f"«{name}»" for name in fields) + "."
     else:
         message = "Forespørgslen har ugyldige data."
     return _error(request, status=422, code="invalid_request", field=fields[0] if fields else "",
-                  message=message, detail=exc.errors)
+                  message=message, detail=details)
 
 
 @api.exception_handler(AuthenticationError)
@@ -124,6 +132,7 @@ def _not_authenticated(request, exc: AuthenticationError):
 
 
 _HTTP_MESSAGES_DA = {
+    400: "Forespørgslens indhold kan ikke læses (ugyldig JSON eller formulardata).",
     403: "Forespørgslen blev afvist (ved sessionslogin: send CSRF-tokenet i headeren X-CSRFToken).",
     404: "Findes ikke.",
     405: "Metoden er ikke tilladt her.",
@@ -140,5 +149,17 @@ def _http_error(request, exc: HttpError):
 
 
 @api.exception_handler(Http404)
-def _not_found(request, exc: Http404):
+def _no_such_path(request, exc: Http404):
     return _error(request, status=404, code="not_found", message="Findes ikke.", detail=str(exc) or "Not found.")
+
+
+@api.exception_handler(Exception)
+def _internal_error(request, exc: Exception):
+    """Anything unexpected: logged with its traceback on the server, answered as JSON without internals (also with
+    DEBUG on, where ninja would otherwise send the traceback as text)."""
+    logger.exception("API %s %s failed", request.method, request.path, exc_info=exc)
+    return _error(
+        request, status=500, code="internal_error",
+        message="Der opstod en intern fejl. Fejlen er logget; prøv igen senere, eller kontakt support.",
+        detail="Internal error",
+    )

@@ -1,4 +1,5 @@
-"""What the page views share: reading GET parameters, pagination, and domain errors as Danish 400, 403 and 404 pages."""
+"""What the page views share: reading GET parameters, pagination, domain errors as Danish 400, 403 and 404 pages, and
+the URL converters for ids and years."""
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import wraps
@@ -8,11 +9,46 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
+from django.urls import register_converter
 from django.utils.cache import patch_vary_headers
 
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.limits import ID_MAX
 
 PER_PAGE = 50
+
+
+class IdConverter:
+    """`<id:…>` in the pages' URLs: a key the database can hold. A larger number is no match, so the Danish 404,
+    where Django's `<int:…>` would pass it on to overflow in the query (a server error)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= ID_MAX:
+            raise ValueError(value)  # Django answers: no such page
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+class YearConverter:
+    """`<year:…>`: a year of four digits; the views check the range they accept."""
+
+    regex = "[0-9]{4}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return f"{int(value):04d}"
+
+
+# Registered once, here: every urls.py imports its views, and every view module imports this one.
+register_converter(IdConverter, "id")
+register_converter(YearConverter, "year")
 
 
 def page_view(view: Callable) -> Callable:

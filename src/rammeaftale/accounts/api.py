@@ -3,15 +3,14 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.accounts.selectors import audit_event_list
+from rammeaftale.api_contract import Pages, errors
 
 router = Router(tags=["Brugere og revisionsspor"])
-
-MAX_PAGE = 500
 
 
 class OrganisationBrief(Schema):
@@ -55,7 +54,7 @@ class AuditEventOut(Schema):
     reason: str
 
 
-@router.get("/me", response=MeOut, summary="Den indloggede bruger: organisation og roller")
+@router.get("/me", response={200: MeOut, **errors()}, summary="Den indloggede bruger: organisation og roller")
 def me(request):
     user = request.auth
     actor = actor_from_user(user)
@@ -66,8 +65,9 @@ def me(request):
     }
 
 
-@router.get("/audit", response=list[AuditEventOut], summary="Revisionsspor for egen organisation (administratorer)")
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@router.get("/audit", response={200: list[AuditEventOut], **errors(403, 422)},
+            summary="Revisionsspor for egen organisation (administratorer)")
+@paginate(Pages)
 def audit_list(request, event_type: str = "", q: str = "") -> list[AuditEvent]:
     """`event_type` matcher begyndelsen (fx «offer.» eller «admin.»); `q` søger i objekt og brugernavn."""
     return audit_event_list(actor=actor_from_user(request.auth), event_type=event_type, text=q.strip())

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.api_contract import Id, binary, errors
 from rammeaftale.billing.documents import invoice_oioubl, posting_csv
 from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
@@ -116,7 +117,8 @@ def _invoice_out(invoice) -> dict:
     }
 
 
-@router.get("/settlement/{month}", response=PlanOut, summary="Forhåndsvis månedens afregning for egen organisation")
+@router.get("/settlement/{month}", response={200: PlanOut, **errors(400, 403)},
+            summary="Forhåndsvis månedens afregning for egen organisation")
 def settlement_preview(request, month: str):
     actor = actor_from_user(request.user)
     year, number = month_parse(month)
@@ -140,7 +142,8 @@ def settlement_preview(request, month: str):
     }
 
 
-@router.post("/settlement", response=IssueOut, summary="Udsted månedens fakturaer og kreditnotaer (idempotent)")
+@router.post("/settlement", response={200: IssueOut, **errors(400, 403, 422)},
+             summary="Udsted månedens fakturaer og kreditnotaer (idempotent)")
 def settlement_issue_post(request, payload: IssueIn):
     actor = actor_from_user(request.user)
     year, month = month_parse(payload.month)
@@ -149,7 +152,8 @@ def settlement_issue_post(request, payload: IssueIn):
             "credit_notes": [c.number for c in result.credit_notes]}
 
 
-@router.get("/invoices", response=list[InvoiceOut], summary="Fakturaer sendt og modtaget (egen organisation)")
+@router.get("/invoices", response={200: list[InvoiceOut], **errors(400, 403)},
+            summary="Fakturaer sendt og modtaget (egen organisation)")
 def invoices(request, side: str = "", month: str = ""):
     year = number = None
     if month:
@@ -159,7 +163,8 @@ def invoices(request, side: str = "", month: str = ""):
     return [_invoice_out(invoice) for invoice in rows]
 
 
-@router.get("/invoices/posting.csv", summary="Konteringsfil (CSV) for fakturaerne")
+@router.get("/invoices/posting.csv", response=errors(400, 403), summary="Konteringsfil (CSV) for fakturaerne",
+            openapi_extra=binary("text/csv", "CSV"))
 def invoices_posting(request, side: str = "received", month: str = ""):
     year = number = None
     if month:
@@ -171,13 +176,15 @@ def invoices_posting(request, side: str = "received", month: str = ""):
     return response
 
 
-@router.get("/invoices/{invoice_id}", response=InvoiceOut, summary="Én faktura eller kreditnota")
-def invoice(request, invoice_id: int):
+@router.get("/invoices/{invoice_id}", response={200: InvoiceOut, **errors(403, 404, 422)},
+            summary="Én faktura eller kreditnota")
+def invoice(request, invoice_id: Id):
     return _invoice_out(invoice_get(actor=actor_from_user(request.user), invoice_id=invoice_id))
 
 
-@router.get("/invoices/{invoice_id}/oioubl", summary="Fakturaen som OIOUBL 2.1 XML")
-def invoice_xml(request, invoice_id: int):
+@router.get("/invoices/{invoice_id}/oioubl", response=errors(403, 404, 422), summary="Fakturaen som OIOUBL 2.1 XML",
+            openapi_extra=binary("application/xml", "OIOUBL 2.1 XML"))
+def invoice_xml(request, invoice_id: Id):
     document = invoice_get(actor=actor_from_user(request.user), invoice_id=invoice_id)
     response = HttpResponse(invoice_oioubl(document), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{document.number}.xml"'

@@ -7,6 +7,6 @@ urlpatterns = [
     path("", views.settlement_overview, name="settlement"),
     path("fakturaer/", views.invoices, name="invoice_list"),
     path("fakturaer/kontering.<str:fmt>", views.invoices_export, name="invoice_export"),
-    path("fakturaer/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
-    path("fakturaer/<int:invoice_id>/oioubl.xml", views.invoice_xml, name="invoice_xml"),
+    path("fakturaer/<id:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("fakturaer/<id:invoice_id>/oioubl.xml", views.invoice_xml, name="invoice_xml"),
 ]

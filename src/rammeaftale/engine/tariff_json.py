@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from rammeaftale.core.messages import message_da
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_check
 from rammeaftale.engine.indexation import overhead_share_pct
 from rammeaftale.engine.tariff import (
@@ -32,6 +33,8 @@ from rammeaftale.rulebooks import RulebookError, rulebook_load
 
 
 def _exact(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("et beløb kan ikke være sand/falsk (an amount cannot be a boolean)")  # noqa: TRY004
     if isinstance(value, float):
         raise ValueError("decimaltal skal skrives som tekst, fx \"2554.67\" (decimals must be strings)")
     return value
@@ -93,7 +96,7 @@ class ServiceIn(_Input):
     name: str = Field(min_length=1)
     kind: Literal["basis", "tilvalg", "tillaeg"] = "basis"
     unit: Literal["day", "month", "hour"] = "day"
-    places: int | None = Field(default=None, ge=0, le=MAX_PLACES)
+    places: int | None = Field(default=None, ge=0, le=MAX_PLACES, strict=True)  # strict: `true` is not 1 place
     budgeted_occupancy_pct: OccupancyPercent | None = None
     budgeted_hours: Amount | None = None
     short_stay: bool = False
@@ -112,7 +115,7 @@ class ServiceIn(_Input):
 
 class BudgetIn(_Input):
     rulebook: str
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, strict=True)
     offer: str = ""
     services: list[ServiceIn] = Field(min_length=1)
 
@@ -124,7 +127,7 @@ class IncomeIn(_Input):
 
 class AccountsIn(_Input):
     rulebook: str
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, strict=True)
     offer: str = ""
     cost_based_budget: Amount
     cost_based_accounts: Amount
@@ -226,27 +229,12 @@ def _path(location: tuple) -> str:
     return text
 
 
-_DANISH = {
-    "finite_number": "skal være et endeligt tal, ikke NaN eller uendelig",
-    "less_than_equal": "højst {le}", "less_than": "under {lt}", "greater_than_equal": "mindst {ge}",
-    "greater_than": "skal være større end {gt}", "missing": "mangler", "extra_forbidden": "ukendt nøgle",
-    "decimal_parsing": "ikke et decimaltal; skriv fx \"2554.67\"", "decimal_type": "skal være et decimaltal som tekst",
-    "int_parsing": "skal være et helt tal", "int_type": "skal være et helt tal",
-    "int_from_float": "skal være et helt tal", "too_short": "mindst én", "literal_error": "skal være {expected}",
-    "string_type": "skal være tekst", "bool_type": "skal være true eller false",
-    "bool_parsing": "skal være true eller false", "list_type": "skal være en liste",
-    "model_type": "skal være et JSON-objekt", "dict_type": "skal være et JSON-objekt",
-}
-
-
 def error_message(error: dict) -> str:
     """Danish first, the library's English after; our own ValueErrors are written in both already."""
     if error["type"] == "value_error":
         return error["msg"].removeprefix("Value error, ")
-    danish = _DANISH.get(error["type"])
-    if danish is None:
-        return error["msg"]
-    return f"{danish.format(**error.get('ctx', {}))} ({error['msg']})"
+    danish = message_da(error)  # the one Danish wording of pydantic's errors, shared with the API
+    return f"{danish[:1].lower()}{danish[1:].rstrip('.')} ({error['msg']})"
 
 
 def _parse(model: type[BaseModel], data: Any):

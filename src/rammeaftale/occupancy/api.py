@@ -3,6 +3,7 @@ report, the same JSON as `rammeaftale occupancy report`), the analysis and the c
 from ninja import Router, Schema
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.api_contract import Id, Year, errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.occupancy import pct_text
@@ -41,7 +42,8 @@ def _report_json(report: OccupancyReport) -> dict:
     }
 
 
-@router.get("/reports/compiled", summary="Den samlede indberetning for en rammeaftale og en periode (sekretariatet)")
+@router.get("/reports/compiled", response={200: dict, **errors(400, 403, 422)},
+            summary="Den samlede indberetning for en rammeaftale og en periode (sekretariatet)")
 def compiled(request, agreement: str, period: str):
     """`agreement`: the agreement's id, or the region (syddanmark, 1083); `period`: e.g. 2025-Q1."""
     year, _ = period_parse(period)
@@ -50,7 +52,8 @@ def compiled(request, agreement: str, period: str):
                                                 today=clock.today()))
 
 
-@router.get("/reports", summary="Den indloggede organisations egne indberetninger")
+@router.get("/reports", response={200: list[dict], **errors(403)},
+            summary="Den indloggede organisations egne indberetninger")
 def own_reports(request):
     return [_report_json(report) for report in reports_of_operator(actor=actor_from_user(request.user))]
 
@@ -60,7 +63,8 @@ class DraftIn(Schema):
     period: str
 
 
-@router.post("/reports", summary="Opret eller genberegn driftsherrens kladde for perioden")
+@router.post("/reports", response={200: dict, **errors(400, 403, 422)},
+             summary="Opret eller genberegn driftsherrens kladde for perioden")
 def draft(request, data: DraftIn):
     actor = actor_from_user(request.user)
     if actor.organisation_id is None:
@@ -71,8 +75,9 @@ def draft(request, data: DraftIn):
     return _report_json(report_get(actor=actor, report_id=report.pk))
 
 
-@router.get("/reports/{report_id}", summary="Én indberetning med tilbuddenes tal og tekster")
-def report(request, report_id: int):
+@router.get("/reports/{report_id}", response={200: dict, **errors(403, 404, 422)},
+            summary="Én indberetning med tilbuddenes tal og tekster")
+def report(request, report_id: Id):
     return _report_json(report_get(actor=actor_from_user(request.user), report_id=report_id))
 
 
@@ -82,8 +87,9 @@ class ExplainIn(Schema):
     initiatives: str = ""
 
 
-@router.put("/reports/{report_id}/lines/{line_id}", summary="Vurdering, udfordringer og initiativer for et tilbud")
-def explain(request, report_id: int, line_id: int, data: ExplainIn):
+@router.put("/reports/{report_id}/lines/{line_id}", response={200: dict, **errors(400, 403, 404, 422)},
+            summary="Vurdering, udfordringer og initiativer for et tilbud")
+def explain(request, report_id: Id, line_id: Id, data: ExplainIn):
     actor = actor_from_user(request.user)
     found = report_get(actor=actor, report_id=report_id)
     line = found.lines.select_related("offer__operator").filter(pk=line_id).first()
@@ -94,15 +100,17 @@ def explain(request, report_id: int, line_id: int, data: ExplainIn):
     return line_json(line, reported=False) | {"id": line.pk}
 
 
-@router.post("/reports/{report_id}/submit", summary="Indsend indberetningen (efter fristen: modtaget og markeret)")
-def submit(request, report_id: int):
+@router.post("/reports/{report_id}/submit", response={200: dict, **errors(400, 403, 404, 422)},
+             summary="Indsend indberetningen (efter fristen: modtaget og markeret)")
+def submit(request, report_id: Id):
     actor = actor_from_user(request.user)
     report_submit(actor=actor, report=report_get(actor=actor, report_id=report_id), today=clock.today())
     return _report_json(report_get(actor=actor, report_id=report_id))
 
 
-@router.get("/offers/{offer_id}", summary="Et tilbuds belægning pr. kvartal, år til dato og år mod budgettet")
-def offer(request, offer_id: int, year: int):
+@router.get("/offers/{offer_id}", response={200: dict, **errors(400, 403, 404, 422)},
+            summary="Et tilbuds belægning pr. kvartal, år til dato og år mod budgettet")
+def offer(request, offer_id: Id, year: Year):
     data = offer_occupancy_year(actor=actor_from_user(request.user), offer_id=offer_id, year=year, today=clock.today())
     return {
         "offer_id": data.offer.pk, "offer": data.offer.name, "year": data.year,

@@ -3,6 +3,7 @@
 from ninja import Router
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.api_contract import errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.occupancy.analysis import analysis_json, analysis_years, occupancy_analysis
@@ -11,7 +12,8 @@ from rammeaftale.registry.selectors import region_resolve
 router = Router(tags=["Belægning"])
 
 
-@router.get("/", summary="Kapacitets- og belægningsanalysen for en region og en række år")
+@router.get("/", response={200: dict, **errors(400, 403, 422)},
+            summary="Kapacitets- og belægningsanalysen for en region og en række år")
 def analysis(request, region: str, year_from: str = "", year_to: str = "", purchase_year: str = ""):
     """`region`: the region's code (1083), name (syddanmark) or id; `year_from`/`year_to`: the span (default the
     last five years up to this one, this year counted to today); `purchase_year`: the year of the purchases across

@@ -6,6 +6,7 @@ from ninja import Body, Router, Schema
 from ninja.responses import Status
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.api_contract import ErrorOut, Id, Year, errors
 from rammeaftale.core import clock
 from rammeaftale.engine.category_json import category_suggest_json, category_suggestion_json
 from rammeaftale.engine.tariff_json import EngineInputError
@@ -14,11 +15,12 @@ from rammeaftale.occupancy.category import CategoryAssessment, category_assessme
 router = Router(tags=["Belægning"])
 
 
-class EngineError(Schema):
+class CategoryEngineError(Schema):
     error: dict
 
 
-@router.post("/suggest", response={200: dict, 400: EngineError}, summary="Kategoriforslag ud fra takst og salg (JSON)")
+@router.post("/suggest", response={200: dict, **errors(403, 422), 400: CategoryEngineError | ErrorOut},
+             summary="Kategoriforslag ud fra takst og salg (JSON)")
 def suggest(request, payload: dict[str, Any] = Body(...)):
     """Same input and output as `rammeaftale category suggest` (docs/engine-json.md)."""
     try:
@@ -60,8 +62,9 @@ def assessment_json(assessment: CategoryAssessment) -> dict:
     }
 
 
-@router.get("/offers/{offer_id}/{year}", summary="Et tilbuds kategorivurdering for et år (salget året før)")
-def offer_category(request, offer_id: int, year: int):
+@router.get("/offers/{offer_id}/{year}", response={200: dict, **errors(400, 404, 422)},
+            summary="Et tilbuds kategorivurdering for et år (salget året før)")
+def offer_category(request, offer_id: Id, year: Year):
     """The rulebook's suggestion for `year` from the offer's own daily tariff and the sales of `year` − 1 counted
     from the placements, and the secretariat's decision if made. `sales.buyers` (who bought) only for the operator's
     own users and the region's secretariat, else null."""

@@ -5,5 +5,5 @@ from django.urls import path
 from rammeaftale.occupancy import category_views
 
 category_urlpatterns = [
-    path("tilbud/<int:offer_id>/kategori/<int:year>/", category_views.category, name="category"),
+    path("tilbud/<id:offer_id>/kategori/<year:year>/", category_views.category, name="category"),
 ]

@@ -6,10 +6,10 @@ from rammeaftale.occupancy import views
 app_name = "occupancy"
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("indberetning/<int:agreement_id>/<str:code>/start/", views.report_start, name="report_start"),
-    path("indberetning/<int:report_id>/", views.report, name="report"),
-    path("samlet/<int:agreement_id>/<str:code>/", views.compiled, name="compiled"),
-    path("samlet/<int:agreement_id>/<str:code>/eksport.<str:fmt>", views.compiled_export, name="compiled_export"),
-    path("tilbud/<int:offer_id>/", views.offer_occupancy, name="offer"),
+    path("indberetning/<id:agreement_id>/<str:code>/start/", views.report_start, name="report_start"),
+    path("indberetning/<id:report_id>/", views.report, name="report"),
+    path("samlet/<id:agreement_id>/<str:code>/", views.compiled, name="compiled"),
+    path("samlet/<id:agreement_id>/<str:code>/eksport.<str:fmt>", views.compiled_export, name="compiled_export"),
+    path("tilbud/<id:offer_id>/", views.offer_occupancy, name="offer"),
     path("analyse/", include("rammeaftale.occupancy.analysis_urls")),
 ]

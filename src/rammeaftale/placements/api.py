@@ -5,11 +5,12 @@ from datetime import date, datetime
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.accounts.permissions import can_list_placements
+from rammeaftale.api_contract import BodyId, BodyInt, Id, Pages, binary, errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
@@ -23,7 +24,8 @@ from rammeaftale.registry.api import OrganisationRef
 router = Router(tags=["Placeringer"])
 router.add_router("", consent_router)  # the payer's consent: placements/api_consent.py
 
-MAX_PAGE = 500
+# Every action on a placement: a rule broken (400), not allowed or no CSRF (403), no such placement (404).
+ACTION_ERRORS = errors(400, 403, 404, 422)
 
 
 # --- schemas ------------------------------------------------------------------------------------------------------
@@ -103,7 +105,7 @@ class PlacementOut(Schema):
         ]
 
 
-class TariffOut(Schema):
+class PlacementTariffOut(Schema):
     service_id: int
     year: int
     valid_from: date = Field(description="Taksten gælder fra denne dag (1. januar eller en ændring i årets løb).")
@@ -129,7 +131,8 @@ class PlacementDetailOut(PlacementOut):
     rules_warning: str | None = Field(description="Sagt, når reglerne bruges ud over deres rammeaftales år.")
     early_end_agreement: str = Field(description="Driftsherrens accept af en slutdato før opsigelsesvarslet.")
     terms: list[TermOut] = Field(description="Regelbogens opsigelses- og betalingsvilkår med kilde eller antagelse.")
-    tariffs: list[TariffOut] = Field(description="Takster for de købte ydelser i dag (startdagen, hvis den er senere).")
+    tariffs: list[PlacementTariffOut] = Field(
+        description="Takster for de købte ydelser i dag (startdagen, hvis den er senere).")
     actions: list[str] = Field(description="Handlinger, brugeren kan udføre nu.")
     may_read_full_cpr: bool
 
@@ -137,13 +140,13 @@ class PlacementDetailOut(PlacementOut):
 class PlacementFiltersIn(Schema):
     status: str = Field("", description="requested, reserved, active, notice_given, ended eller cancelled.")
     side: str = Field("", description="bought (som handle- eller betalingskommune) eller sold (som driftsherre).")
-    offer: int | None = None
+    offer: Id | None = None
     q: str = Field("", max_length=100, description="Placeringsnummer, borgerens navn eller tilbud.")
 
 
 class PlacementIn(Schema):
-    offer_id: int
-    paying_municipality_id: int | None = Field(None, description="Standard: brugerens egen kommune.")
+    offer_id: BodyId
+    paying_municipality_id: BodyId | None = Field(None, description="Standard: brugerens egen kommune.")
     citizen_name: str = Field(max_length=200)
     cpr: str = Field(max_length=20, description="10 cifre, evt. med bindestreg.")
     citizen_address: str = Field("", max_length=300)
@@ -153,7 +156,7 @@ class PlacementIn(Schema):
     contact_name: str = Field("", max_length=200)
     contact_phone: str = Field("", max_length=30)
     contact_email: str = Field("", max_length=254)
-    service_ids: list[int] = Field(default_factory=list, description="Tom: tilbuddets basisydelser.")
+    service_ids: list[BodyId] = Field(default_factory=list, description="Tom: tilbuddets basisydelser.")
     payment_agreement: str = Field("", max_length=2000, description=(
         "Kun ved køb uden for styringsaftalen (privat tilbud, betalingskommune uden for tilbuddets region): aftalen "
         "eller dens reference; påkrævet, hvor regelbogen kræver en individuel betalingsaftale."))
@@ -193,9 +196,9 @@ class ReasonIn(Schema):
 
 
 class HoursIn(Schema):
-    placement_service_id: int
+    placement_service_id: BodyId
     day: date
-    minutes: int
+    minutes: BodyInt
 
 
 class HoursOut(Schema):
@@ -216,7 +219,7 @@ def _actor(request) -> Actor:
     return actor_from_user(request.auth)
 
 
-def _get(request, placement_id: int) -> tuple[Actor, Placement]:
+def _get(request, placement_id: Id) -> tuple[Actor, Placement]:
     actor = _actor(request)
     return actor, selectors.placement_get(actor=actor, placement_id=placement_id)
 
@@ -257,8 +260,9 @@ def _detail(actor: Actor, placement: Placement) -> Placement:
 # --- endpoints ------------------------------------------------------------------------------------------------------
 
 
-@router.get("", response=list[PlacementOut], summary="Placeringer (afgrænset til brugerens organisation, sidevis)")
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@router.get("", response={200: list[PlacementOut], **errors(403, 422)},
+            summary="Placeringer (afgrænset til brugerens organisation, sidevis)")
+@paginate(Pages)
 def placement_list(request, filters: Query[PlacementFiltersIn]):
     """Købte (handle- eller betalingskommune) og solgte (driftsherre) placeringer; CPR-numre kun maskeret.
     Sekretariater ser ingen enkeltplaceringer."""
@@ -276,14 +280,15 @@ def placement_list(request, filters: Query[PlacementFiltersIn]):
     ).prefetch_related("services__service")
 
 
-@router.get("/{int:placement_id}", response=PlacementDetailOut,
+@router.get("/{int:placement_id}", response={200: PlacementDetailOut, **errors(400, 404, 422)},
             summary="En placering med regelbogens vilkår, takster og mulige handlinger")
-def placement_detail(request, placement_id: int):
+def placement_detail(request, placement_id: Id):
     actor, placement = _get(request, placement_id)
     return _detail(actor, placement)
 
 
-@router.post("", response={201: PlacementDetailOut}, summary="Køb en plads (handlekommunens sagsbehandler)")
+@router.post("", response={201: PlacementDetailOut, **errors(400, 403, 404, 422)},
+             summary="Køb en plads (handlekommunens sagsbehandler)")
 def placement_create(request, payload: PlacementIn):
     """Ugyldigt CPR-nummer, slutdato før start, ingen takst i startåret eller ingen ledig plads: 400 med dansk
     besked og `field`; intet gemmes."""
@@ -316,54 +321,56 @@ def placement_create(request, payload: PlacementIn):
     return Status(201, _detail(actor, placement))
 
 
-@router.post("/{int:placement_id}/reserve", response=PlacementDetailOut,
+@router.post("/{int:placement_id}/reserve", response={200: PlacementDetailOut, **ACTION_ERRORS},
              summary="Bekræft en anmodning: pladsen reserveres (evt. med overbelægning)")
-def placement_reserve(request, placement_id: int, payload: ReserveIn):
+def placement_reserve(request, placement_id: Id, payload: ReserveIn):
     actor, placement = _get(request, placement_id)
     return _detail(actor, services.placement_reserve(actor=actor, placement=placement,
                                                      over_occupancy_reason=payload.over_occupancy_reason))
 
 
-@router.post("/{int:placement_id}/activate", response=PlacementDetailOut,
+@router.post("/{int:placement_id}/activate", response={200: PlacementDetailOut, **ACTION_ERRORS},
              summary="Registrér indflytning (driftsherren)")
-def placement_activate(request, placement_id: int):
+def placement_activate(request, placement_id: Id):
     actor, placement = _get(request, placement_id)
     return _detail(actor, services.placement_activate(actor=actor, placement=placement))
 
 
-@router.post("/{int:placement_id}/notice", response=PlacementDetailOut,
+@router.post("/{int:placement_id}/notice", response={200: PlacementDetailOut, **ACTION_ERRORS},
              summary="Opsig pladsen efter regelbogens varsel")
-def placement_notice(request, placement_id: int, payload: NoticeIn):
+def placement_notice(request, placement_id: Id, payload: NoticeIn):
     actor, placement = _get(request, placement_id)
     return _detail(actor, services.placement_notice_give(actor=actor, placement=placement, given_on=payload.given_on,
                                                          moved_out_on=payload.moved_out_on))
 
 
-@router.post("/{int:placement_id}/move-out", response=PlacementDetailOut,
+@router.post("/{int:placement_id}/move-out", response={200: PlacementDetailOut, **ACTION_ERRORS},
              summary="Registrér fraflytning (driftsherren)")
-def placement_move_out(request, placement_id: int, payload: MoveOutIn):
+def placement_move_out(request, placement_id: Id, payload: MoveOutIn):
     actor, placement = _get(request, placement_id)
     return _detail(actor, services.placement_move_out(actor=actor, placement=placement,
                                                       moved_out_on=payload.moved_out_on))
 
 
-@router.post("/{int:placement_id}/end-date", response=PlacementDetailOut,
+@router.post("/{int:placement_id}/end-date", response={200: PlacementDetailOut, **ACTION_ERRORS},
              summary="Sæt eller flyt slutdatoen (næste afregning krediterer og fakturerer forskellen)")
-def placement_end_date(request, placement_id: int, payload: EndDateIn):
+def placement_end_date(request, placement_id: Id, payload: EndDateIn):
     actor, placement = _get(request, placement_id)
     return _detail(actor, services.placement_end_date_set(
         actor=actor, placement=placement, end_date=payload.end_date, reason=payload.reason, today=clock.today(),
         operator_agreement=payload.operator_agreement))
 
 
-@router.post("/{int:placement_id}/cancel", response=PlacementDetailOut, summary="Annullér købet (handlekommunen)")
-def placement_cancel(request, placement_id: int, payload: ReasonIn):
+@router.post("/{int:placement_id}/cancel", response={200: PlacementDetailOut, **ACTION_ERRORS},
+             summary="Annullér købet (handlekommunen)")
+def placement_cancel(request, placement_id: Id, payload: ReasonIn):
     actor, placement = _get(request, placement_id)
     return _detail(actor, services.placement_cancel(actor=actor, placement=placement, reason=payload.reason))
 
 
-@router.post("/{int:placement_id}/hours", response=HoursOut, summary="Registrér leverede timer for en dag")
-def placement_hours(request, placement_id: int, payload: HoursIn):
+@router.post("/{int:placement_id}/hours", response={200: HoursOut, **ACTION_ERRORS},
+             summary="Registrér leverede timer for en dag")
+def placement_hours(request, placement_id: Id, payload: HoursIn):
     actor, placement = _get(request, placement_id)
     placement_service = next((ps for ps in placement.services.all() if ps.pk == payload.placement_service_id), None)
     if placement_service is None:
@@ -374,8 +381,9 @@ def placement_hours(request, placement_id: int, payload: HoursIn):
     return {"placement_service_id": record.placement_service_id, "day": record.day, "minutes": record.minutes}
 
 
-@router.post("/{int:placement_id}/cpr", response=CprOut, summary="Vis det fulde CPR-nummer (logges med begrundelse)")
-def placement_cpr(request, placement_id: int, payload: ReasonIn, response: HttpResponse):
+@router.post("/{int:placement_id}/cpr", response={200: CprOut, **ACTION_ERRORS},
+             summary="Vis det fulde CPR-nummer (logges med begrundelse)")
+def placement_cpr(request, placement_id: Id, payload: ReasonIn, response: HttpResponse):
     """Kun handle- og betalingskommunens sagsbehandlere og driftsherrens personale. Hver visning logges med
     bruger, tidspunkt og begrundelse; svaret må ikke caches."""
     actor, placement = _get(request, placement_id)
@@ -384,8 +392,9 @@ def placement_cpr(request, placement_id: int, payload: ReasonIn, response: HttpR
     return {"cpr": cpr, "logged": True}
 
 
-@router.get("/{int:placement_id}/contract.pdf", summary="Standardkontrakten som PDF")
-def placement_contract(request, placement_id: int, masked: bool = False):
+@router.get("/{int:placement_id}/contract.pdf", response=errors(400, 404, 422), summary="Standardkontrakten som PDF",
+            openapi_extra=binary("application/pdf", "PDF"))
+def placement_contract(request, placement_id: Id, masked: bool = False):
     """Med fuldt CPR-nummer for dem, der må se det (visningen logges); ellers, eller med `masked=true`, maskeret."""
     actor, placement = _get(request, placement_id)
     data = contract.placement_contract(actor=actor, placement=placement, masked=masked)

@@ -5,12 +5,13 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from rammeaftale import rulebooks
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.accounts.permissions import can_import_offers
+from rammeaftale.api_contract import BodyInt, ErrorOut, Id, Pages, errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
@@ -20,8 +21,6 @@ from rammeaftale.registry.models import Category, Offer
 from rammeaftale.registry.rules import rulebook_of
 
 router = Router(tags=["Register"])
-
-MAX_PAGE = 500
 
 
 # --- schemas ------------------------------------------------------------------------------------------------------
@@ -180,7 +179,7 @@ class CategoryOut(Schema):
     reason: str
 
 
-class TariffOut(Schema):
+class OfferTariffOut(Schema):
     id: int
     year: int
     amount_kr: str = Field(description="Takst pr. enhed i kroner med to decimaler, fx «2345.50».")
@@ -198,7 +197,7 @@ class ServiceOut(Schema):
     kind_label: str
     unit: str
     unit_label: str
-    tariffs: list[TariffOut] = Field(description="Nyeste år først.")
+    tariffs: list[OfferTariffOut] = Field(description="Nyeste år først.")
 
 
 class AgreementRef(Schema):
@@ -233,13 +232,13 @@ class OfferDetailOut(Schema):
 
 class CapacityIn(Schema):
     valid_from: date
-    places: int = Field(description="Antal pladser fra datoen; må ikke være negativt.")
+    places: BodyInt = Field(description="Antal pladser fra datoen; må ikke være negativt.")
     note: str = Field("", max_length=200)
 
 
 class OfferFiltersIn(Schema):
-    region: int | None = Field(None, description="Regionens id (tilbud beliggende i regionen).")
-    operator: int | None = Field(None, description="Driftsherrens id.")
+    region: Id | None = Field(None, description="Regionens id (tilbud beliggende i regionen).")
+    operator: Id | None = Field(None, description="Driftsherrens id.")
     paragraph: str = Field("", description="Lovparagrafens kode, fx «sel-108».")
     target_group: str = Field("", description="Målgruppens kode, fx «autisme».")
     category: str = Field("", description="Kategori i året: " + ", ".join(Category.values) + ".")
@@ -266,12 +265,10 @@ class ImportErrorOut(Schema):
     message: str
 
 
-class ImportFailedOut(Schema):
-    code: str
-    field: str
-    message: str
-    detail: str
-    errors: list[ImportErrorOut]
+class ImportFailedOut(ErrorOut):
+    errors: list[ImportErrorOut] = Field(
+        default_factory=list,
+        description="Hver fejl i filen; tom når fejlen gælder forespørgslen (fx en for stor fil).")
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
@@ -313,16 +310,17 @@ def _money(amount_ore: int | None) -> str | None:
 # --- endpoints ------------------------------------------------------------------------------------------------------
 
 
-@router.get("/organisations", response=list[OrganisationOut],
+@router.get("/organisations", response={200: list[OrganisationOut], **errors(422)},
             summary="Parter: kommuner, regioner, driftsherrer, sekretariater")
-def organisation_list(request, kind: str = "", region: int | None = None):
+def organisation_list(request, kind: str = "", region: Id | None = None):
     """Offentlige stamdata. `kind`: municipality, region, private_operator eller secretariat;
     `region`: regionens id."""
     organisations = selectors.organisation_list(actor=actor_from_user(request.auth), kind=kind, region_id=region)
     return [_organisation_out(org) for org in _population_annotated(organisations, year=clock.today().year)]
 
 
-@router.get("/regions", response=list[RegionOut], summary="Regioner med befolkningstal og antal kommuner")
+@router.get("/regions", response={200: list[RegionOut], **errors()},
+            summary="Regioner med befolkningstal og antal kommuner")
 def region_list(request):
     regions = _population_annotated(
         selectors.region_list(actor=actor_from_user(request.auth)), year=clock.today().year
@@ -334,14 +332,14 @@ def region_list(request):
     ]
 
 
-@router.get("/agreements", response=list[AgreementOut], summary="Rammeaftaler")
+@router.get("/agreements", response={200: list[AgreementOut], **errors()}, summary="Rammeaftaler")
 def agreement_list(request):
     return selectors.agreement_list(actor=actor_from_user(request.auth))
 
 
-@router.get("/agreements/{int:agreement_id}", response=AgreementDetailOut,
+@router.get("/agreements/{int:agreement_id}", response={200: AgreementDetailOut, **errors(404, 422)},
             summary="Rammeaftale med regelbogens parametre")
-def agreement_detail(request, agreement_id: int):
+def agreement_detail(request, agreement_id: Id):
     agreement = selectors.agreement_get(actor=actor_from_user(request.auth), agreement_id=agreement_id)
     parameters = rulebooks.rulebook_parameters(rulebook_of(agreement.rulebook))
     return {
@@ -351,8 +349,8 @@ def agreement_detail(request, agreement_id: int):
     }
 
 
-@router.get("/offers", response=list[OfferOut], summary="Tilbud (filtre som på siden, sidevis)")
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@router.get("/offers", response={200: list[OfferOut], **errors(422)}, summary="Tilbud (filtre som på siden, sidevis)")
+@paginate(Pages)
 def offer_list(request, filters: Query[OfferFiltersIn]):
     return selectors.offer_list(
         actor=actor_from_user(request.auth), on=clock.today(),
@@ -364,9 +362,9 @@ def offer_list(request, filters: Query[OfferFiltersIn]):
     )
 
 
-@router.get("/offers/{int:offer_id}", response=OfferDetailOut,
+@router.get("/offers/{int:offer_id}", response={200: OfferDetailOut, **errors(404, 422)},
             summary="Et tilbud med kapacitet, kategorier, ydelser og takster")
-def offer_detail(request, offer_id: int):
+def offer_detail(request, offer_id: Id):
     detail = selectors.offer_detail(actor=actor_from_user(request.auth), offer_id=offer_id, on=clock.today())
     offer = detail.offer
     return {
@@ -399,8 +397,9 @@ def offer_detail(request, offer_id: int):
     }
 
 
-@router.post("/offers/{int:offer_id}/capacity", response=CapacityOut, summary="Sæt et tilbuds kapacitet fra en dato")
-def offer_capacity_set(request, offer_id: int, payload: CapacityIn):
+@router.post("/offers/{int:offer_id}/capacity", response={200: CapacityOut, **errors(400, 403, 404, 422)},
+             summary="Sæt et tilbuds kapacitet fra en dato")
+def offer_capacity_set(request, offer_id: Id, payload: CapacityIn):
     """Driftsherrens egne brugere (og regionens sekretariat). Findes en kapacitet for datoen, rettes den."""
     actor = actor_from_user(request.auth)
     offer = selectors.offer_detail(actor=actor, offer_id=offer_id, on=clock.today()).offer
@@ -409,7 +408,7 @@ def offer_capacity_set(request, offer_id: int, payload: CapacityIn):
     )
 
 
-@router.post("/offers/import", response={200: ImportDoneOut, 400: ImportFailedOut},
+@router.post("/offers/import", response={200: ImportDoneOut, **errors(403, 422), 400: ImportFailedOut},
              summary="Indlæs tilbud fra CSV eller XLSX (alt eller intet)")
 def offer_import(request, file: File[UploadedFile], dry_run: bool = False):
     """Samme fil som på importsiden. Ved fejl gemmes intet, og svaret lister række, kolonne og besked.

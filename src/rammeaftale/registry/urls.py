@@ -6,9 +6,9 @@ from rammeaftale.registry import views
 app_name = "registry"
 urlpatterns = [
     path("tilbud/", views.offer_list, name="offer_list"),
-    path("tilbud/<int:offer_id>/", views.offer_detail, name="offer_detail"),
+    path("tilbud/<id:offer_id>/", views.offer_detail, name="offer_detail"),
     path("tilbud/import/", views.offer_import, name="offer_import"),
     path("tilbud/import/skabelon.<str:fmt>", views.offer_import_template, name="offer_import_template"),
     path("rammeaftaler/", views.agreement_list, name="agreement_list"),
-    path("rammeaftaler/<int:agreement_id>/", views.agreement_detail, name="agreement_detail"),
+    path("rammeaftaler/<id:agreement_id>/", views.agreement_detail, name="agreement_detail"),
 ]

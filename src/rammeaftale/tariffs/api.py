@@ -6,22 +6,17 @@ Money and percentages are strings (`"2554.67"`), never JSON numbers with a fract
 """
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpResponse
 from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
-from pydantic import AfterValidator, BeforeValidator
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.api_contract import BodyDecimal, BodyId, BodyInt, ErrorOut, Id, Year, binary, errors
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.engine.tariff_json import (
-    EngineInputError,
-    bounded_decimal,
-    tariff_calculate_json,
-    true_up_calculate_json,
-)
+from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
 from rammeaftale.registry.selectors import agreement_get
 from rammeaftale.tariffs import selectors, services
 from rammeaftale.tariffs.exports import export_filename, tariff_list_pdf, tariff_list_xlsx
@@ -30,7 +25,7 @@ from rammeaftale.tariffs.selectors import tariff_list
 router = Router(tags=["Takster"])
 
 
-class EngineError(Schema):
+class TariffEngineError(Schema):
     error: dict
 
 
@@ -69,7 +64,8 @@ class TariffListOut(Schema):
     rows: list[TariffRowOut]
 
 
-@router.post("/calculate", response={200: dict, 400: EngineError}, summary="Beregn takster ud fra et budget (JSON)")
+@router.post("/calculate", response={200: dict, **errors(403, 422), 400: TariffEngineError | ErrorOut},
+             summary="Beregn takster ud fra et budget (JSON)")
 def calculate(request, payload: dict[str, Any] = Body(...)):
     """Same input and output as `rammeaftale tariff calculate` (docs/engine-json.md)."""
     try:
@@ -78,7 +74,8 @@ def calculate(request, payload: dict[str, Any] = Body(...)):
         return Status(400, exc.as_dict())
 
 
-@router.post("/true-up", response={200: dict, 400: EngineError}, summary="Beregn efterregulering (JSON)")
+@router.post("/true-up", response={200: dict, **errors(403, 422), 400: TariffEngineError | ErrorOut},
+             summary="Beregn efterregulering (JSON)")
 def true_up(request, payload: dict[str, Any] = Body(...)):
     """Same input and output as `rammeaftale tariff true-up` (docs/engine-json.md)."""
     try:
@@ -93,8 +90,11 @@ def _list(request, agreement_id: int, year: int):
                        with_calculations=True)
 
 
-@router.get("/list", response=TariffListOut, summary="Takstoversigt for en rammeaftale og et år")
-def tariff_list_get(request, agreement: int, year: int):
+LIST_ERRORS = errors(400, 404, 422)
+
+
+@router.get("/list", response={200: TariffListOut, **LIST_ERRORS}, summary="Takstoversigt for en rammeaftale og et år")
+def tariff_list_get(request, agreement: Id, year: Year):
     listing = _list(request, agreement, year)
     return {
         "agreement": listing.agreement.name, "year": listing.year,
@@ -132,8 +132,9 @@ def _growth_out(row) -> dict:
     }
 
 
-@router.get("/list.xlsx", summary="Takstoversigten som Excel")
-def tariff_list_xlsx_get(request, agreement: int, year: int):
+@router.get("/list.xlsx", response=LIST_ERRORS, summary="Takstoversigten som Excel",
+            openapi_extra=binary("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"))
+def tariff_list_xlsx_get(request, agreement: Id, year: Year):
     listing = _list(request, agreement, year)
     response = HttpResponse(tariff_list_xlsx(listing),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -141,8 +142,9 @@ def tariff_list_xlsx_get(request, agreement: int, year: int):
     return response
 
 
-@router.get("/list.pdf", summary="Takstoversigten som PDF")
-def tariff_list_pdf_get(request, agreement: int, year: int):
+@router.get("/list.pdf", response=LIST_ERRORS, summary="Takstoversigten som PDF",
+            openapi_extra=binary("application/pdf", "PDF"))
+def tariff_list_pdf_get(request, agreement: Id, year: Year):
     listing = _list(request, agreement, year)
     response = HttpResponse(tariff_list_pdf(listing), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(listing, "pdf")}"'
@@ -150,15 +152,6 @@ def tariff_list_pdf_get(request, agreement: int, year: int):
 
 
 # P/L, explanations and budgets: writes through the audited services.
-
-
-def _exact(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("decimaltal skal skrives som tekst, fx \"2.8\" (decimals must be strings)")
-    return value
-
-
-Number = Annotated[Decimal, BeforeValidator(_exact), AfterValidator(bounded_decimal)]  # the calculator's bounds
 
 
 def _text(value) -> str | None:
@@ -178,18 +171,19 @@ class PriceIndexOut(Schema):
 
 
 class PriceIndexIn(Schema):
-    rate_pct: Number = Field(description="P/L i procent som tekst, fx \"2.8\".")
+    rate_pct: BodyDecimal = Field(description="P/L i procent som tekst, fx \"2.8\".")
     source: str
     source_url: str = ""
 
 
-@router.get("/price-index", response=list[PriceIndexOut], summary="P/L-tabellen")
+@router.get("/price-index", response={200: list[PriceIndexOut], **errors()}, summary="P/L-tabellen")
 def price_index_get(request):
     return selectors.price_index_list(actor=actor_from_user(request.user)).rows
 
 
-@router.put("/price-index/{int:year}", response=PriceIndexOut, summary="Sæt P/L for et år (sekretariatet)")
-def price_index_put(request, year: int, payload: PriceIndexIn):
+@router.put("/price-index/{int:year}", response={200: PriceIndexOut, **errors(400, 403, 422)},
+            summary="Sæt P/L for et år (sekretariatet)")
+def price_index_put(request, year: Year, payload: PriceIndexIn):
     """Et år, der findes, får den nye sats; den er derefter ikke længere et eksempeltal."""
     return services.price_index_set(actor=actor_from_user(request.user), year=year, rate_pct=payload.rate_pct,
                                     source=payload.source, source_url=payload.source_url)
@@ -206,9 +200,9 @@ class ExplanationOut(Schema):
     written_at: datetime
 
 
-@router.post("/{int:tariff_id}/explanation", response=ExplanationOut,
+@router.post("/{int:tariff_id}/explanation", response={200: ExplanationOut, **errors(400, 403, 404, 422)},
              summary="Forklar en takststigning over P/L (driftsherren)")
-def explanation_post(request, tariff_id: int, payload: ExplanationIn):
+def explanation_post(request, tariff_id: Id, payload: ExplanationIn):
     actor = actor_from_user(request.user)
     row = selectors.tariff_list_row(actor=actor, tariff_id=tariff_id)
     if not row.explanation_required:
@@ -221,22 +215,22 @@ def explanation_post(request, tariff_id: int, payload: ExplanationIn):
 
 
 class BudgetLineIn(Schema):
-    service_id: int
-    salaries_kr: Number = Decimal(0)
-    property_kr: Number = Decimal(0)
-    other_direct_kr: Number = Decimal(0)
-    overhead_kr: Number | None = None
-    overhead_pct: Number | None = None
-    depreciation_kr: Number = Decimal(0)
-    capital_book_value_kr: Number = Decimal(0)
-    interest_rate_pct: Number = Decimal(0)
-    pension_kr: Number = Decimal(0)
-    other_income_kr: Number = Decimal(0)
-    true_up_kr: Number | None = Field(None, description="Tom: den registrerede efterregulering fra år t−2.")
-    places: int | None = Field(None, description="Tom: kapaciteten 1. januar.")
-    budgeted_occupancy_pct: Number | None = Field(
+    service_id: BodyId
+    salaries_kr: BodyDecimal = Decimal(0)
+    property_kr: BodyDecimal = Decimal(0)
+    other_direct_kr: BodyDecimal = Decimal(0)
+    overhead_kr: BodyDecimal | None = None
+    overhead_pct: BodyDecimal | None = None
+    depreciation_kr: BodyDecimal = Decimal(0)
+    capital_book_value_kr: BodyDecimal = Decimal(0)
+    interest_rate_pct: BodyDecimal = Decimal(0)
+    pension_kr: BodyDecimal = Decimal(0)
+    other_income_kr: BodyDecimal = Decimal(0)
+    true_up_kr: BodyDecimal | None = Field(None, description="Tom: den registrerede efterregulering fra år t−2.")
+    places: BodyInt | None = Field(None, description="Tom: kapaciteten 1. januar.")
+    budgeted_occupancy_pct: BodyDecimal | None = Field(
         None, description="Tom: gennemsnittet af de to foregående års faktiske belægning.")
-    budgeted_hours: Number | None = Field(None, description="Timebaserede ydelser: borgerrettede timer.")
+    budgeted_hours: BodyDecimal | None = Field(None, description="Timebaserede ydelser: borgerrettede timer.")
 
 
 class BudgetIn(Schema):
@@ -262,9 +256,9 @@ def _budget_out(budget, notes: list[str]) -> dict:
     }
 
 
-@router.put("/budgets/{int:offer_id}/{int:year}", response=dict,
+@router.put("/budgets/{int:offer_id}/{int:year}", response={200: dict, **errors(400, 403, 404, 422)},
             summary="Gem et tilbuds budget for et år (driftsherren); erstatter årets budget")
-def budget_put(request, offer_id: int, year: int, payload: BudgetIn):
+def budget_put(request, offer_id: Id, year: Year, payload: BudgetIn):
     """Samme regler som budgetsiden: tomme felter får standardværdierne, som `notes` nævner. Fejl navngiver
     linjen i forespørgslen, fx `lines[0].budgeted_occupancy_pct`, og intet gemmes."""
     actor = actor_from_user(request.user)
@@ -281,9 +275,9 @@ def budget_put(request, offer_id: int, year: int, payload: BudgetIn):
     return _budget_out(result.budget, result.notes)
 
 
-@router.post("/budgets/{int:offer_id}/{int:year}/calculate", response=dict,
+@router.post("/budgets/{int:offer_id}/{int:year}/calculate", response={200: dict, **errors(400, 403, 404, 422)},
              summary="Beregn taksterne af et gemt budget (driftsherren)")
-def budget_calculate_post(request, offer_id: int, year: int):
+def budget_calculate_post(request, offer_id: Id, year: Year):
     """Gemmer beregningen med fuld specifikation og én beregnet takst pr. ydelse. En belægning uden for
     regelbogens rammer kræver en godkendelse først (fejl i `lines[i].budgeted_occupancy_pct`, i ydelsernes
     rækkefølge: type, så navn)."""
