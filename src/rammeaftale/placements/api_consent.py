@@ -2,12 +2,12 @@
 accept and decline. Mounted on the placements router (/api/placements/consents, …/payer-accept, …/payer-decline)."""
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from rammeaftale.accounts.actor import actor_from_user
+from rammeaftale.api_contract import Id, errors
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.placements import selectors, services
@@ -15,13 +15,6 @@ from rammeaftale.placements.models import Placement
 from rammeaftale.registry.api import OrganisationRef
 
 router = Router(tags=["Placeringer"])
-
-
-class ApiErrorOut(Schema):
-    code: str
-    field: str
-    message: str = Field(description="Dansk besked.")
-    detail: Any = Field(None, description="Engelsk forklaring eller valideringens detaljer.")
 
 
 class ConsentOfferOut(Schema):
@@ -89,7 +82,6 @@ class DeclineIn(Schema):
     reason: str = Field(max_length=500, description="Begrundelsen; handlekommunens sagsbehandler ser den.")
 
 
-ERRORS = {401: ApiErrorOut, 403: ApiErrorOut, 404: ApiErrorOut, 422: ApiErrorOut}
 
 
 def _request_of(request, placement_id: int):
@@ -103,7 +95,7 @@ def _answer(actor, placement_id: int, *, reserved: bool, message: str) -> Simple
     return SimpleNamespace(**vars(consent), reserved=reserved, message=message)
 
 
-@router.get("/consents", response={200: list[ConsentRequestOut], **ERRORS},
+@router.get("/consents", response={200: list[ConsentRequestOut], **errors(403, 422)},
             summary="Anmodninger om betaling til brugerens kommune (uden borgerens personoplysninger)")
 def consent_list(request, filters: Query[ConsentStateIn]):
     """Købene, hvor en anden kommune har angivet brugerens kommune som betalingskommune. Før accept ses kun det, der
@@ -116,9 +108,9 @@ def consent_list(request, filters: Query[ConsentStateIn]):
     return Status(200, selectors.placement_consent_list(actor=actor, state=state))
 
 
-@router.post("/{int:placement_id}/payer-accept", response={200: ConsentAnswerOut, 400: ApiErrorOut, **ERRORS},
+@router.post("/{int:placement_id}/payer-accept", response={200: ConsentAnswerOut, **errors(400, 403, 404, 422)},
              summary="Betalingskommunen accepterer købet (reserverer, hvis handlekommunen bad om det og der er plads)")
-def consent_accept(request, placement_id: int, payload: AcceptIn):
+def consent_accept(request, placement_id: Id, payload: AcceptIn):
     """Fra nu af betaler kommunen og ser placeringen som betalingskommune. 400, når anmodningen allerede er
     besvaret eller trukket tilbage; 404 for andre end betalingskommunen."""
     actor, consent = _request_of(request, placement_id)
@@ -127,9 +119,9 @@ def consent_accept(request, placement_id: int, payload: AcceptIn):
     return Status(200, _answer(actor, consent.id, reserved=answer.reserved, message=answer.message_da))
 
 
-@router.post("/{int:placement_id}/payer-decline", response={200: ConsentAnswerOut, 400: ApiErrorOut, **ERRORS},
+@router.post("/{int:placement_id}/payer-decline", response={200: ConsentAnswerOut, **errors(400, 403, 404, 422)},
              summary="Betalingskommunen afviser købet med en begrundelse (købet annulleres)")
-def consent_decline(request, placement_id: int, payload: DeclineIn):
+def consent_decline(request, placement_id: Id, payload: DeclineIn):
     actor, consent = _request_of(request, placement_id)
     services.placement_payer_decline(actor=actor, placement=Placement(pk=consent.id), reason=payload.reason)
     return Status(200, _answer(actor, consent.id, reserved=False,
