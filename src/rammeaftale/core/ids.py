@@ -34,4 +34,4 @@ def cpr_clean(value: str) -> str:
     try:
         return cpr.validate(value)
     except StdnumError as exc:
-        raise IdentifierError(f"ugyldigt CPR-nummer: skal være 10 cifre med en gyldig fødselsdato") from exc
+        raise IdentifierError("ugyldigt CPR-nummer: skal være 10 cifre med en gyldig fødselsdato") from exc
