@@ -28,9 +28,10 @@ HOST = "rammeaftale.example.dk"
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    """This machine's environment without the project's variables (CI sets some), plus `extra`."""
+    """This machine's environment without the project's variables (CI sets some) and the browser tests' switch for
+    Django's async-safety check (which `check --deploy` rightly reports), plus `extra`."""
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RAMMEAFTALE_") and key != "DATABASE_URL"}
+           if not key.startswith("RAMMEAFTALE_") and key not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     return {**env, **extra}
 
 

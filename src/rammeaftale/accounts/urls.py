@@ -7,5 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("revisionsspor/", views.audit_list, name="audit_list"),
     path("brugere/", views.user_list, name="user_list"),
-    path("brugere/<int:user_id>/ophaev-spaerring/", views.user_unlock, name="user_unlock"),
+    path("brugere/<id:user_id>/ophaev-spaerring/", views.user_unlock, name="user_unlock"),
 ]
