@@ -1,8 +1,10 @@
 """CPR numbers at rest: Fernet-encrypted with a key kept in a file outside the database, plus a keyed hash to find a
 citizen again and a masked form for everyone who does not need the full number."""
+import contextlib
 import hashlib
 import hmac
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,10 +29,16 @@ def _key(path: str) -> bytes:
     key_file = Path(path)
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        # Created once, readable by the service's user only; back it up apart from the database.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
+        # Created once, readable by the service's user only; back it up apart from the database. Written aside and
+        # linked into place, so processes starting at once (server workers, test workers) all read the one key.
+        fd, aside = tempfile.mkstemp(dir=key_file.parent, prefix=".cpr-key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(Fernet.generate_key())
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, key_file)
+        finally:
+            os.unlink(aside)
     key = key_file.read_bytes().strip()
     try:
         Fernet(key)

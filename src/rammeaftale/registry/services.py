@@ -5,7 +5,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from rammeaftale import rulebooks
@@ -51,18 +51,43 @@ class ReferenceLoadResult:
         bucket[kind] = bucket.get(kind, 0) + 1
 
 
-def _upsert(model, result: ReferenceLoadResult, label: str, lookup: dict, values: dict):
-    obj, created = model.objects.get_or_create(**lookup, defaults=values)
-    if not created:
-        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+def _stored(obj, name: str):
+    """A field's stored value; for a relation the id, so comparing it reads nothing more."""
+    return getattr(obj, obj._meta.get_field(name).attname)
+
+
+def _upsert_all(model, result: ReferenceLoadResult, label: str, key: tuple[str, ...],
+                rows: list[tuple[dict, dict]]) -> dict[tuple, models.Model]:
+    """Create or update many rows of one model in three statements: read the existing ones by their key, insert
+    the missing, update the changed (counted per label). Returns the rows' objects by their key's values."""
+    columns = [model._meta.get_field(name).attname for name in key]  # organisation -> organisation_id
+
+    def stored_key(obj) -> tuple:
+        return tuple(getattr(obj, column) for column in columns)
+
+    wanted = {tuple(getattr(lookup[name], "pk", lookup[name]) for name in key): (lookup, values)
+              for lookup, values in rows}
+    existing = {stored_key(obj): obj for obj in model.objects.filter(
+        **{f"{column}__in": {k[i] for k in wanted} for i, column in enumerate(columns)})}
+    missing, changed_objects, changed_fields = [], [], set()
+    for k, (lookup, values) in wanted.items():
+        obj = existing.get(k)
+        if obj is None:
+            missing.append(model(**lookup, **values))
+            continue
+        changed = [name for name, value in values.items() if _stored(obj, name) != getattr(value, "pk", value)]
         if changed:
             for name in changed:
                 setattr(obj, name, values[name])
-            obj.save(update_fields=changed)
+            changed_objects.append(obj)
+            changed_fields.update(changed)
             result.count(label, created=False)
-    else:
+    for obj in model.objects.bulk_create(missing):
+        existing[stored_key(obj)] = obj
         result.count(label, created=True)
-    return obj
+    if changed_objects:
+        model.objects.bulk_update(changed_objects, sorted(changed_fields))
+    return {k: existing[k] for k in wanted}
 
 
 @transaction.atomic
@@ -71,42 +96,41 @@ def reference_data_load(*, actor: Actor) -> ReferenceLoadResult:
     if not actor.is_superuser:
         raise NotAllowed()
     result = ReferenceLoadResult()
-    regions: dict[str, Organisation] = {}
-    for row in _data_rows("regioner.csv"):
-        region = _upsert(
-            Organisation, result, "regioner", {"kind": OrganisationKind.REGION, "code": row["code"]},
-            {"name": row["name"]},
-        )
-        if region.region_id != region.pk:
-            region.region = region
-            region.save(update_fields=["region"])
-        regions[row["code"]] = region
-        _upsert(
-            Population, result, "befolkningstal", {"organisation": region, "year": REFERENCE_POPULATION_YEAR},
-            {"inhabitants": int(row["population"]), "source": POPULATION_SOURCE},
-        )
-    for row in _data_rows("kommuner.csv"):
-        municipality = _upsert(
-            Organisation, result, "kommuner", {"kind": OrganisationKind.MUNICIPALITY, "code": row["code"]},
-            {"name": row["name"], "region": regions[row["region_code"]]},
-        )
-        _upsert(
-            Population, result, "befolkningstal", {"organisation": municipality, "year": REFERENCE_POPULATION_YEAR},
-            {"inhabitants": int(row["population"]), "source": POPULATION_SOURCE},
-        )
-    for row in _data_rows("secretariats.csv"):
-        _upsert(
-            Organisation, result, "sekretariater",
-            {"kind": OrganisationKind.SECRETARIAT, "code": row["region_code"]},
-            {"name": row["name"], "region": regions[row["region_code"]]},
-        )
-    for row in _data_rows("paragraphs.csv"):
-        _upsert(
-            LegalParagraph, result, "lovparagraffer", {"code": row["code"]},
-            {"law": row["law"], "paragraph": row["paragraph"], "subsection": row["subsection"], "title": row["title"]},
-        )
-    for row in _data_rows("target_groups.csv"):
-        _upsert(TargetGroup, result, "målgrupper", {"code": row["code"]}, {"name": row["name"]})
+    region_rows = _data_rows("regioner.csv")
+    regions = {code: region for (_kind, code), region in _upsert_all(
+        Organisation, result, "regioner", ("kind", "code"),
+        [({"kind": OrganisationKind.REGION, "code": row["code"]}, {"name": row["name"]}) for row in region_rows],
+    ).items()}
+    unlinked = [region for region in regions.values() if region.region_id != region.pk]
+    for region in unlinked:  # a region is its own region
+        region.region = region
+    Organisation.objects.bulk_update(unlinked, ["region"])
+    municipality_rows = _data_rows("kommuner.csv")
+    municipalities = {code: municipality for (_kind, code), municipality in _upsert_all(
+        Organisation, result, "kommuner", ("kind", "code"),
+        [({"kind": OrganisationKind.MUNICIPALITY, "code": row["code"]},
+          {"name": row["name"], "region": regions[row["region_code"]]}) for row in municipality_rows],
+    ).items()}
+    inhabitants = [(regions[row["code"]], row) for row in region_rows] + [
+        (municipalities[row["code"]], row) for row in municipality_rows]
+    _upsert_all(
+        Population, result, "befolkningstal", ("organisation", "year"),
+        [({"organisation": organisation, "year": REFERENCE_POPULATION_YEAR},
+          {"inhabitants": int(row["population"]), "source": POPULATION_SOURCE}) for organisation, row in inhabitants],
+    )
+    _upsert_all(
+        Organisation, result, "sekretariater", ("kind", "code"),
+        [({"kind": OrganisationKind.SECRETARIAT, "code": row["region_code"]},
+          {"name": row["name"], "region": regions[row["region_code"]]}) for row in _data_rows("secretariats.csv")],
+    )
+    _upsert_all(
+        LegalParagraph, result, "lovparagraffer", ("code",),
+        [({"code": row["code"]},
+          {"law": row["law"], "paragraph": row["paragraph"], "subsection": row["subsection"], "title": row["title"]})
+         for row in _data_rows("paragraphs.csv")],
+    )
+    _upsert_all(TargetGroup, result, "målgrupper", ("code",),
+                [({"code": row["code"]}, {"name": row["name"]}) for row in _data_rows("target_groups.csv")])
     if result.created or result.updated:
         audit_record(
             actor=actor, event_type="reference.loaded", organisation_id=None,
