@@ -36,12 +36,13 @@ dev: $(STAMP)
 system-packages:
 	scripts/ensure-system-packages
 
-# The suite runs on every core (pytest-xdist, one test database per worker); TEST_WORKERS=0 runs it in one process.
+# The suite runs on every core (pytest-xdist, one test database per worker; a module marked xdist_group stays on one
+# worker, where it builds its data once); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
 test: $(STAMP) system-packages
 	PYTHONPATH=src $(BIN)/lint-imports
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

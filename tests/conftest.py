@@ -1,8 +1,11 @@
 """Shared fixtures: reference data, organisations, users per role, offers built through the services."""
+import contextlib
 import os
 from datetime import date
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.accounts.models import Role, User, UserRole
@@ -17,6 +20,21 @@ PASSWORD = "test-adgangskode-42"
 # `rammeaftale.core.clock` and pass it down as `today=`, so no test depends on the day it runs.
 TODAY = date(2026, 12, 6)
 os.environ["RAMMEAFTALE_TODAY"] = TODAY.isoformat()
+
+
+@contextlib.contextmanager
+def built_once_per_module(django_db_blocker):
+    """For a module-scoped fixture: data built once for all the module's tests, inside a transaction that is rolled
+    back when the module ends. Each test still runs in its own transaction (pytest-django's `db`, a savepoint in this
+    one), so what a test writes is undone before the next. The module's tests share one xdist worker: mark the module
+    `pytestmark = pytest.mark.xdist_group(...)` (`make test` distributes with --dist loadgroup)."""
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
+        transaction.set_rollback(True)
+
+
+# Demo users' password hashing is not under test; MD5 keeps repeated builds quick (tests only).
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -24,23 +24,28 @@ from rammeaftale.tariffs.models import (
 )
 from rammeaftale.tariffs.selectors import tariff_list
 from rammeaftale.tariffs.services import tariff_budget_calculate
-from tests.conftest import TODAY
+from tests.conftest import TODAY, built_once_per_module
 
 THIS_YEAR = TODAY.year
 YEARS = (THIS_YEAR - 3, THIS_YEAR)  # the command's own default years end in 2026; these follow the clock
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = pytest.mark.xdist_group("demo_budgets")
+
+
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup, django_db_blocker):
+    """The demo, built once for this module's tests (each test's writes are undone after it)."""
+    with built_once_per_module(django_db_blocker):
+        out = io.StringIO()
+        call_command("demo", region="syddanmark", seed=1, year_from=YEARS[0], year_to=YEARS[1], stdout=out)
+        region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1083")
+        yield {"output": out.getvalue(), "region": region}
 
 
 @pytest.fixture
-def demo(db):
-    out = io.StringIO()
-    call_command("demo", region="syddanmark", seed=1, year_from=YEARS[0], year_to=YEARS[1], stdout=out)
-    region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1083")
-    return {"output": out.getvalue(), "region": region, "offers": Offer.objects.filter(municipality__region=region)}
+def demo(built_demo, db):
+    return {**built_demo, "offers": Offer.objects.filter(municipality__region=built_demo["region"])}
 
 
 class _Undo(Exception):
