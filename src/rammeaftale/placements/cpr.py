@@ -47,8 +47,13 @@ def _key(path: str) -> bytes:
     return key
 
 
+@lru_cache(maxsize=4)
+def _fernet_of(path: str) -> Fernet:
+    return Fernet(_key(path))
+
+
 def _fernet() -> Fernet:
-    return Fernet(_key(str(cpr_key_path())))
+    return _fernet_of(str(cpr_key_path()))
 
 
 def cpr_clean(value: str, *, field: str = "cpr") -> str:
