@@ -3,11 +3,16 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the test thread; Django would refuse its ORM calls there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
+
+# `make test` runs two workers on this 2-core machine, each with its own live server and Chromium: an assertion waits
+# up to 15 s for the page to settle (Playwright's default is 5 s), not longer for anything a user could wait on.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
