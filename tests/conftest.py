@@ -148,6 +148,21 @@ def make_offer(reference, system):
     return make
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How long each part of the suite took, summed over its tests' setup, call and teardown (with workers, the
+    parts run side by side: the sums add up to more than the wall-clock time). docs/performance.md quotes these."""
+    seconds: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            if nodeid.startswith("tests/") and hasattr(report, "duration"):
+                part = nodeid.split("/")[1]
+                seconds[part] = seconds.get(part, 0.0) + report.duration
+    if seconds:
+        terminalreporter.write_line("Tid pr. del (test-sekunder): " + ", ".join(
+            f"{part} {total:.0f} s" for part, total in sorted(seconds.items())))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test, or a run without the browser tests, fails the run: no silent skips."""
     if os.environ.get("CI") != "true" or exitstatus != 0:
