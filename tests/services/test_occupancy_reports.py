@@ -2,6 +2,7 @@
 submitting (late accepted and marked; over the threshold needs text), the secretariat's compiled report, CLI, API."""
 import base64
 import json
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
@@ -213,6 +214,31 @@ def test_only_the_operators_economists_report_and_others_do_not_see_it(world, sy
     assert report_get(actor=world["secretariat"], report_id=report.pk) == report
 
 
+def test_the_report_page_loads_a_chart_per_offer_over_the_threshold_for_whoever_sees_the_report(
+        world, syd_agreement, odense):
+    from django.urls import reverse
+
+    from rammeaftale.accounts.models import User
+
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    economist, secretariat, outsider = Client(), Client(), Client()
+    assert economist.login(username="oekonomi-o", password=PASSWORD)
+    assert secretariat.login(username="sek", password=PASSWORD)
+    outsider.force_login(User.objects.get(pk=world["esbjerg_economist"].user_id))
+    page = economist.get(reverse("occupancy:report", args=[report.pk])).content.decode()
+    over_url = reverse("occupancy:report_chart", args=[report.pk, world["under"].pk])
+    within_url = reverse("occupancy:report_chart", args=[report.pk, world["within"].pk])
+    assert f'hx-get="{over_url}"' in page and within_url not in page and "<svg" not in page
+    first, again = economist.get(over_url).content.decode(), secretariat.get(over_url).content.decode()
+    assert first.startswith("<svg ") and 'aria-label="Bostedet Æblehaven: belægning pr. måned 2020"' in first
+    ids = re.compile(r'id="([^"]+)"')
+    assert set(ids.findall(first)).isdisjoint(ids.findall(again))  # the same drawing, its ids fresh for each use
+    assert re.sub(r"chartc\d+-", "", first) == re.sub(r"chartc\d+-", "", again)
+    assert outsider.get(over_url).status_code == 404  # another operator does not see the report
+    assert economist.get(within_url).status_code == 404  # only the offers over the threshold have a chart
+    assert Client().get(over_url).status_code == 302  # to the login
+
+
 def test_secretariat_sees_status_late_list_and_compiled_lines(world, syd_agreement, odense):
     report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
     _explain(world, report)
@@ -306,7 +332,12 @@ def test_offer_occupancy_by_quarter_and_year_against_budget(world):
     browser = Client()
     assert browser.login(username="oekonomi-o", password=PASSWORD)
     page = browser.get(f"/belaegning/tilbud/{world['under'].pk}/", {"year": YEAR})
-    assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" in page.content.decode()
+    assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" not in page.content.decode()
+    chart_url = f"/belaegning/tilbud/{world['under'].pk}/graf/?year={YEAR}"
+    assert f'hx-get="{chart_url}"' in page.content.decode()  # the chart comes after the page
+    chart = browser.get(chart_url).content.decode()
+    assert chart.startswith("<svg ") and f"{world['under'].name}: belægning pr. måned {YEAR}" in chart
+    assert Client().get(chart_url).status_code == 302  # to the login
 
 
 def test_a_report_submitted_by_the_system_opens_on_every_page_and_export(world, syd_agreement, odense, system):

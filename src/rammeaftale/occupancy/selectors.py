@@ -47,6 +47,11 @@ def report_lines(report: OccupancyReport) -> list[OccupancyReportLine]:
     return list(report.lines.select_related("offer__operator").order_by("-over_threshold", "offer__name"))
 
 
+def report_line(report: OccupancyReport, *, offer_id: int) -> OccupancyReportLine | None:
+    """The report's line of an offer over the threshold (the lines that have a chart), or None."""
+    return report.lines.select_related("offer").filter(offer_id=offer_id, over_threshold=True).first()
+
+
 def reports_of_operator(*, actor: Actor) -> list[OccupancyReport]:
     if actor.organisation_id is None:
         return []
