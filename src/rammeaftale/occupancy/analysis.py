@@ -197,7 +197,7 @@ def _year_period(year: int, *, today: date) -> Period:
 
 def _offer_sections(region: Organisation, offer_ids: list[int], years: list[int]) -> pl.DataFrame:
     """(offer_id, year, section): the offer's category that year, else its newest earlier one, else its first."""
-    rows = sorted(OfferCategory.objects.filter(offer__municipality__region=region)
+    rows = sorted(OfferCategory.objects.filter(offer__municipality__region=region).order_by()
                   .values_list("offer_id", "year", "category"))
     categories: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for offer_id, year, category in rows:
@@ -296,7 +296,7 @@ def purchase_matrix(*, region: Organisation, year: int, today: date) -> Purchase
     first_day, after = period.start, period.end
     placements = (Placement.objects.filter(offer__municipality__region=region, status__in=CHARGED_STATUSES,
                                            is_internal=False, start_date__lt=after)
-                  .exclude(paying_municipality_id=F("offer__operator_id")))
+                  .exclude(paying_municipality_id=F("offer__operator_id")).order_by())
     records = []
     for (buyer_id, operator_id, start, end_date, planned_end, notice_end, moved_out_on,
          notice_full_tariff) in placements.values_list(

@@ -39,7 +39,8 @@ def charged_stays(*, first_day: date, last_day: date, offer_ids: Iterable[int] |
     recorded on the placement (`Placement.notice_full_tariff`), the same answer the settlement reads. `fields` are
     further Placement columns the caller needs (who pays, the operator's own)."""
     placements = (Placement.objects.filter(status__in=CHARGED_STATUSES, start_date__lt=last_day)
-                  .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day)))
+                  .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day))
+                  .order_by())  # the engine sums stays in any order: no sort of the model's default ordering
     for queryset in _by_offers(placements, offer_ids):
         for (offer_id, start, end_date, planned_end, notice_end, moved_out_on, notice_full_tariff,
              *extra) in queryset.values_list(
@@ -64,7 +65,8 @@ def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterabl
 
 def occupancy_capacities_frame(*, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:
     rows = []
-    for queryset in _by_offers(OfferCapacity.objects.all(), offer_ids):
+    # By the columns, not the model's ordering by offer (by the offer's name: a join and a sort).
+    for queryset in _by_offers(OfferCapacity.objects.order_by("offer_id", "valid_from"), offer_ids):
         rows.extend(queryset.values_list("offer_id", "valid_from", "places"))
     return pl.DataFrame(rows, schema=CAPACITY_SCHEMA, orient="row")
 
