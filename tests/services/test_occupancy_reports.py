@@ -214,6 +214,52 @@ def test_only_the_operators_economists_report_and_others_do_not_see_it(world, sy
     assert report_get(actor=world["secretariat"], report_id=report.pk) == report
 
 
+def test_the_page_saves_every_line_at_once_with_an_audit_event_per_changed_line(world, syd_agreement, odense):
+    from django.urls import reverse
+
+    from rammeaftale.occupancy.services import report_lines_explain
+
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    over = report.lines.get(offer=world["under"])
+    within = report.lines.get(offer=world["within"])
+    events = AuditEvent.objects.filter(event_type="occupancy_report.line_explained")
+    with pytest.raises(DomainError, match="Ukendt vurdering «måske»"):
+        report_lines_explain(actor=world["odense_economist"], report=report, explanations={
+            over.pk: {"assessment": "no_effect", "challenges": "Tomme pladser."}, within.pk: {"assessment": "måske"}})
+    assert events.count() == 0 and report.lines.get(pk=over.pk).challenges == ""  # nothing written
+    with pytest.raises(NotAllowed):
+        report_lines_explain(actor=world["esbjerg_economist"], report=report,
+                             explanations={over.pk: {"challenges": "Udefra."}})
+    other = report_draft(actor=world["esbjerg_economist"], agreement=syd_agreement, operator=world["esbjerg_offer"].operator,
+                         code="2020-Q1")
+    with pytest.raises(DomainError, match="hører ikke til indberetningen"):
+        report_lines_explain(actor=world["odense_economist"], report=report,
+                             explanations={other.lines.get().pk: {"challenges": "Forkert indberetning."}})
+    changed = report_lines_explain(actor=world["odense_economist"], report=report, explanations={
+        over.pk: {"assessment": "affects_tariff", "challenges": "  To pladser står tomme. ", "initiatives": "Meldt ud."},
+        within.pk: {"assessment": "", "challenges": "", "initiatives": ""}})  # unchanged: no write, no event
+    assert [line.pk for line in changed] == [over.pk] and events.count() == 1
+    event = events.get()
+    assert event.object_id == str(over.pk) and event.organisation_id == odense.pk
+    assert event.before["challenges"] == "" and event.after["challenges"] == "To pladser står tomme."
+    assert event.actor_id == world["odense_economist"].user_id
+    # The page posts every line over the threshold in one save.
+    client = Client()
+    assert client.login(username="oekonomi-o", password=PASSWORD)
+    response = client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "no_effect", f"line-{over.pk}-challenges": "Færre henvisninger.",
+        f"line-{over.pk}-initiatives": "Meldt ud.", f"line-{within.pk}-challenges": "Ikke på siden."})
+    assert response.status_code == 302 and events.count() == 2
+    saved, untouched = report.lines.get(pk=over.pk), report.lines.get(pk=within.pk)
+    assert (saved.assessment, saved.challenges) == ("no_effect", "Færre henvisninger.")
+    assert untouched.challenges == ""  # a line within the threshold has no texts on the page
+    report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
+    with pytest.raises(DomainError, match="er indsendt og kan ikke ændres"):
+        report_lines_explain(actor=world["odense_economist"], report=report,
+                             explanations={over.pk: {"challenges": "Efter indsendelsen."}})
+    assert events.count() == 2
+
+
 def test_the_report_page_loads_a_chart_per_offer_over_the_threshold_for_whoever_sees_the_report(
         world, syd_agreement, odense):
     from django.urls import reverse

@@ -52,6 +52,11 @@ def report_line(report: OccupancyReport, *, offer_id: int) -> OccupancyReportLin
     return report.lines.select_related("offer").filter(offer_id=offer_id, over_threshold=True).first()
 
 
+def report_lines_over_threshold(report: OccupancyReport) -> list[int]:
+    """The ids of the report's lines over the threshold (those the page asks texts for)."""
+    return list(report.lines.filter(over_threshold=True).order_by("pk").values_list("pk", flat=True))
+
+
 def reports_of_operator(*, actor: Actor) -> list[OccupancyReport]:
     if actor.organisation_id is None:
         return []

@@ -22,9 +22,10 @@ from rammeaftale.occupancy.selectors import (
     report_get,
     report_line,
     report_lines,
+    report_lines_over_threshold,
     reports_of_operator,
 )
-from rammeaftale.occupancy.services import report_draft, report_line_explain, report_submit
+from rammeaftale.occupancy.services import report_draft, report_lines_explain, report_submit
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Agreement
 from rammeaftale.reports.charts import OccupancyPoint
@@ -72,20 +73,16 @@ def report_start(request, agreement_id: int, code: str):
     return redirect("occupancy:report", report_id=report.pk)
 
 
-def _save_lines(request, actor, lines, *, texts: tuple[str, ...]) -> int:
-    """The texts the rulebook asks for, as posted; a text it does not ask for is not on the page and stays as is."""
-    saved = 0
-    for line in lines:
-        if not line.over_threshold:
-            continue
-        prefix = f"line-{line.pk}-"
-        current = {name: getattr(line, name) for name in ("assessment", "challenges", "initiatives")}
-        values = {**current, **{name: request.POST.get(prefix + name, "").replace("\x00", "").strip()
-                                for name in texts}}
-        if values != current:
-            report_line_explain(actor=actor, line=line, **values)
-            saved += 1
-    return saved
+def _save_lines(request, actor, report, *, texts: tuple[str, ...]) -> int:
+    """The texts the rulebook asks for, as posted, for the lines over the threshold; a text it does not ask for is
+    not on the page and stays as is. One service call for every line."""
+    explanations = {
+        line_id: {name: request.POST.get(f"line-{line_id}-{name}", "").replace("\x00", "").strip() for name in texts}
+        for line_id in report_lines_over_threshold(report)
+    }
+    if not explanations or not texts:
+        return 0
+    return len(report_lines_explain(actor=actor, report=report, explanations=explanations))
 
 
 @page_view
@@ -106,8 +103,7 @@ def report(request, report_id: int):
                              code=occupancy_report.code)
                 messages.info(request, "Tallene er beregnet igen ud fra placeringerne.")
             else:
-                _save_lines(request, actor, report_lines(occupancy_report),
-                            texts=report_texts(occupancy_report))
+                _save_lines(request, actor, occupancy_report, texts=report_texts(occupancy_report))
                 if action == "submit":
                     submitted = report_submit(actor=actor, report=occupancy_report, today=clock.today())
                     if submitted.is_late:
