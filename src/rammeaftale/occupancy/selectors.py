@@ -120,9 +120,10 @@ def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: dat
     for offer in offers:
         by_operator.setdefault(offer.operator_id, []).append(offer)
     submitted_lines: dict[int, list[OccupancyReportLine]] = {}
-    for line in (OccupancyReportLine.objects.filter(report__in=[r for r in reports.values()
-                                                                if r.status == ReportStatus.SUBMITTED])
-                 .select_related("offer__operator", "report").order_by("-over_threshold", "offer__name")):
+    submitted_reports = {r.pk: r for r in reports.values() if r.status == ReportStatus.SUBMITTED}
+    for line in (OccupancyReportLine.objects.filter(report_id__in=list(submitted_reports))
+                 .select_related("offer__operator").order_by("-over_threshold", "offer__name")):
+        line.report = submitted_reports[line.report_id]  # the report read above, not again per line
         submitted_lines.setdefault(line.report.operator_id, []).append(line)
     statuses, lines, reported, unreported = [], [], set(), []
     for operator_id, operator_offers in by_operator.items():
