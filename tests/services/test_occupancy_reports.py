@@ -253,11 +253,28 @@ def test_the_page_saves_every_line_at_once_with_an_audit_event_per_changed_line(
     saved, untouched = report.lines.get(pk=over.pk), report.lines.get(pk=within.pk)
     assert (saved.assessment, saved.challenges) == ("no_effect", "Færre henvisninger.")
     assert untouched.challenges == ""  # a line within the threshold has no texts on the page
+    # Through htmx the save answers with the page's feedback part, not a redirect to the whole page.
+    page = client.get(reverse("occupancy:report", args=[report.pk])).content.decode()
+    assert 'hx-target="#report-feedback"' in page and '<div id="report-feedback">' in page
+    partial = client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "no_effect", f"line-{over.pk}-challenges": "",
+        f"line-{over.pk}-initiatives": "Meldt ud."}, HTTP_HX_REQUEST="true")
+    text = partial.content.decode()
+    assert partial.status_code == 200 and "<html" not in text
+    assert 'id="report-feedback"' in text and "Kladden er gemt." in text
+    assert "mangler: udfordringer" in text  # the emptied text is named at once
+    assert events.count() == 3 and report.lines.get(pk=over.pk).challenges == ""
+    bad = client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "måske"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and "Ukendt vurdering «måske»" in bad.content.decode() and events.count() == 3
+    client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "no_effect", f"line-{over.pk}-challenges": "Færre henvisninger.",
+        f"line-{over.pk}-initiatives": "Meldt ud."}, HTTP_HX_REQUEST="true")
     report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
     with pytest.raises(DomainError, match="er indsendt og kan ikke ændres"):
         report_lines_explain(actor=world["odense_economist"], report=report,
                              explanations={over.pk: {"challenges": "Efter indsendelsen."}})
-    assert events.count() == 2
+    assert events.count() == 4
 
 
 def test_the_report_page_loads_a_chart_per_offer_over_the_threshold_for_whoever_sees_the_report(

@@ -97,6 +97,8 @@ def report(request, report_id: int):
         if not editable:
             raise NotAllowed("Indberetningen kan ikke ændres.")
         action = request.POST.get("step", "save")  # not "action": a control named so hides form.action
+        if action == "save" and getattr(request, "htmx", False):
+            return _save_partial(request, actor, occupancy_report)
         try:
             if action == "refresh":
                 report_draft(actor=actor, agreement=occupancy_report.agreement, operator=occupancy_report.operator,
@@ -125,6 +127,21 @@ def report(request, report_id: int):
         "missing": missing_explanations(occupancy_report) if editable else [],
         "over": sum(1 for line in lines if line.over_threshold),
     })
+
+
+def _save_partial(request, actor, occupancy_report):
+    """The save through htmx: the texts written as in the whole-page save, answered with the page's feedback part
+    (the message and what is still missing) instead of a redirect to the whole page."""
+    try:
+        _save_lines(request, actor, occupancy_report, texts=report_texts(occupancy_report))
+    except DomainError as error:
+        if isinstance(error, NotAllowed):
+            raise
+        saved = {"level": "error", "text": error.message_da}
+    else:
+        saved = {"level": "success", "text": "Kladden er gemt."}
+    return render(request, "occupancy/_report_feedback.html",
+                  {"saved": saved, "missing": missing_explanations(occupancy_report)})
 
 
 @page_view
