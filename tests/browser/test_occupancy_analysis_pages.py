@@ -53,6 +53,7 @@ def test_the_secretariat_reads_the_analysis_and_downloads_it(page: Page, live_se
     expect(page.get_by_role("heading", level=2, name=f"Køb af pladser på tværs af kommuner {THIS_YEAR - 1}")
            ).to_be_visible()
     charts = page.locator("figure.analysis-chart svg[role=img]")
+    expect(charts.first).to_be_visible(timeout=30_000)  # loaded after the page
     assert charts.count() >= 2
     expect(page.get_by_role("img", name=f"Køb af pladser på tværs {THIS_YEAR - 1}: belagte pladsdøgn")).to_be_visible()
     paragraphs = page.locator("#tabel-main-lovgrundlag tbody tr")

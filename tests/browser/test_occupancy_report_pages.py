@@ -63,6 +63,10 @@ def test_the_economist_submits_the_may_report_and_the_secretariat_sees_it_compil
         section.get_by_label("Vurdering af efterregulering").select_option(index=1)
         section.get_by_label("Udfordringer med belægningen").fill("Færre henvisninger end budgetteret.")
         section.get_by_label("Igangsatte initiativer").fill("Ledige pladser meldt ud til nabokommunerne.")
+    page.get_by_role("button", name="Gem kladde").click()  # through htmx: only the feedback part comes back
+    expect(page.locator("#save-status")).to_contain_text("Kladden er gemt.", timeout=30_000)
+    expect(page.locator("#missing")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Indberetning af belægning: 1. kvartal {YEAR}")
     page.get_by_role("button", name="Indsend indberetning").click()
     expect(page.locator("ul.messages")).to_contain_text("er modtaget efter fristen 01.05", timeout=30_000)
     expect(page.locator("#report-status")).to_have_text("Indberettet · for sent")

@@ -225,8 +225,15 @@ def test_page_and_exports_for_a_logged_in_user(region, reader):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Regionens tilbud" in page and "Lands- og landsdelsdækkende tilbud og sikrede afdelinger" in page
-    assert page.count("<svg ") >= 3  # a trend per section and the heat map
+    assert page.count("<svg ") == 0 and 'hx-get="/belaegning/analyse/grafer/?' in page  # charts after the page
+    assert 'id="graf-main"' in page and 'id="graf-nationwide_secured"' in page and 'id="graf-koeb"' in page
     assert "11,32 %" in page
+    charts = client.get("/belaegning/analyse/grafer/", query).content.decode()
+    assert charts.count("<svg ") == 3  # a trend per section and the heat map, each swapped into its place by id
+    for key in ("main", "nationwide_secured", "koeb"):
+        assert f'<figure class="analysis-chart" id="graf-{key}" hx-swap-oob="true"><svg ' in charts
+    assert client.get("/belaegning/analyse/grafer/", query).content.decode().count("<svg ") == 3  # from the cache
+    assert Client().get("/belaegning/analyse/grafer/", query).status_code == 302  # to the login
     response = client.get("/belaegning/analyse/eksport.xlsx", query)
     assert response.status_code == 200 and response.content.startswith(b"PK")
     assert response["Content-Disposition"] == 'attachment; filename="belaegningsanalyse-syddanmark-2019-2020.xlsx"'

@@ -2,6 +2,7 @@
 submitting (late accepted and marked; over the threshold needs text), the secretariat's compiled report, CLI, API."""
 import base64
 import json
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
@@ -213,6 +214,94 @@ def test_only_the_operators_economists_report_and_others_do_not_see_it(world, sy
     assert report_get(actor=world["secretariat"], report_id=report.pk) == report
 
 
+def test_the_page_saves_every_line_at_once_with_an_audit_event_per_changed_line(world, syd_agreement, odense):
+    from django.urls import reverse
+
+    from rammeaftale.occupancy.services import report_lines_explain
+
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    over = report.lines.get(offer=world["under"])
+    within = report.lines.get(offer=world["within"])
+    events = AuditEvent.objects.filter(event_type="occupancy_report.line_explained")
+    with pytest.raises(DomainError, match="Ukendt vurdering «måske»"):
+        report_lines_explain(actor=world["odense_economist"], report=report, explanations={
+            over.pk: {"assessment": "no_effect", "challenges": "Tomme pladser."}, within.pk: {"assessment": "måske"}})
+    assert events.count() == 0 and report.lines.get(pk=over.pk).challenges == ""  # nothing written
+    with pytest.raises(NotAllowed):
+        report_lines_explain(actor=world["esbjerg_economist"], report=report,
+                             explanations={over.pk: {"challenges": "Udefra."}})
+    other = report_draft(actor=world["esbjerg_economist"], agreement=syd_agreement, operator=world["esbjerg_offer"].operator,
+                         code="2020-Q1")
+    with pytest.raises(DomainError, match="hører ikke til indberetningen"):
+        report_lines_explain(actor=world["odense_economist"], report=report,
+                             explanations={other.lines.get().pk: {"challenges": "Forkert indberetning."}})
+    changed = report_lines_explain(actor=world["odense_economist"], report=report, explanations={
+        over.pk: {"assessment": "affects_tariff", "challenges": "  To pladser står tomme. ", "initiatives": "Meldt ud."},
+        within.pk: {"assessment": "", "challenges": "", "initiatives": ""}})  # unchanged: no write, no event
+    assert [line.pk for line in changed] == [over.pk] and events.count() == 1
+    event = events.get()
+    assert event.object_id == str(over.pk) and event.organisation_id == odense.pk
+    assert event.before["challenges"] == "" and event.after["challenges"] == "To pladser står tomme."
+    assert event.actor_id == world["odense_economist"].user_id
+    # The page posts every line over the threshold in one save.
+    client = Client()
+    assert client.login(username="oekonomi-o", password=PASSWORD)
+    response = client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "no_effect", f"line-{over.pk}-challenges": "Færre henvisninger.",
+        f"line-{over.pk}-initiatives": "Meldt ud.", f"line-{within.pk}-challenges": "Ikke på siden."})
+    assert response.status_code == 302 and events.count() == 2
+    saved, untouched = report.lines.get(pk=over.pk), report.lines.get(pk=within.pk)
+    assert (saved.assessment, saved.challenges) == ("no_effect", "Færre henvisninger.")
+    assert untouched.challenges == ""  # a line within the threshold has no texts on the page
+    # Through htmx the save answers with the page's feedback part, not a redirect to the whole page.
+    page = client.get(reverse("occupancy:report", args=[report.pk])).content.decode()
+    assert 'hx-target="#report-feedback"' in page and '<div id="report-feedback">' in page
+    partial = client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "no_effect", f"line-{over.pk}-challenges": "",
+        f"line-{over.pk}-initiatives": "Meldt ud."}, HTTP_HX_REQUEST="true")
+    text = partial.content.decode()
+    assert partial.status_code == 200 and "<html" not in text
+    assert 'id="report-feedback"' in text and "Kladden er gemt." in text
+    assert "mangler: udfordringer" in text  # the emptied text is named at once
+    assert events.count() == 3 and report.lines.get(pk=over.pk).challenges == ""
+    bad = client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "måske"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and "Ukendt vurdering «måske»" in bad.content.decode() and events.count() == 3
+    client.post(reverse("occupancy:report", args=[report.pk]), {
+        "step": "save", f"line-{over.pk}-assessment": "no_effect", f"line-{over.pk}-challenges": "Færre henvisninger.",
+        f"line-{over.pk}-initiatives": "Meldt ud."}, HTTP_HX_REQUEST="true")
+    report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
+    with pytest.raises(DomainError, match="er indsendt og kan ikke ændres"):
+        report_lines_explain(actor=world["odense_economist"], report=report,
+                             explanations={over.pk: {"challenges": "Efter indsendelsen."}})
+    assert events.count() == 4
+
+
+def test_the_report_page_loads_a_chart_per_offer_over_the_threshold_for_whoever_sees_the_report(
+        world, syd_agreement, odense):
+    from django.urls import reverse
+
+    from rammeaftale.accounts.models import User
+
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    economist, secretariat, outsider = Client(), Client(), Client()
+    assert economist.login(username="oekonomi-o", password=PASSWORD)
+    assert secretariat.login(username="sek", password=PASSWORD)
+    outsider.force_login(User.objects.get(pk=world["esbjerg_economist"].user_id))
+    page = economist.get(reverse("occupancy:report", args=[report.pk])).content.decode()
+    over_url = reverse("occupancy:report_chart", args=[report.pk, world["under"].pk])
+    within_url = reverse("occupancy:report_chart", args=[report.pk, world["within"].pk])
+    assert f'hx-get="{over_url}"' in page and within_url not in page and "<svg" not in page
+    first, again = economist.get(over_url).content.decode(), secretariat.get(over_url).content.decode()
+    assert first.startswith("<svg ") and 'aria-label="Bostedet Æblehaven: belægning pr. måned 2020"' in first
+    ids = re.compile(r'id="([^"]+)"')
+    assert set(ids.findall(first)).isdisjoint(ids.findall(again))  # the same drawing, its ids fresh for each use
+    assert re.sub(r"chartc\d+-", "", first) == re.sub(r"chartc\d+-", "", again)
+    assert outsider.get(over_url).status_code == 404  # another operator does not see the report
+    assert economist.get(within_url).status_code == 404  # only the offers over the threshold have a chart
+    assert Client().get(over_url).status_code == 302  # to the login
+
+
 def test_secretariat_sees_status_late_list_and_compiled_lines(world, syd_agreement, odense):
     report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
     _explain(world, report)
@@ -306,7 +395,12 @@ def test_offer_occupancy_by_quarter_and_year_against_budget(world):
     browser = Client()
     assert browser.login(username="oekonomi-o", password=PASSWORD)
     page = browser.get(f"/belaegning/tilbud/{world['under'].pk}/", {"year": YEAR})
-    assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" in page.content.decode()
+    assert page.status_code == 200 and "80,00 %" in page.content.decode() and "<svg" not in page.content.decode()
+    chart_url = f"/belaegning/tilbud/{world['under'].pk}/graf/?year={YEAR}"
+    assert f'hx-get="{chart_url}"' in page.content.decode()  # the chart comes after the page
+    chart = browser.get(chart_url).content.decode()
+    assert chart.startswith("<svg ") and f"{world['under'].name}: belægning pr. måned {YEAR}" in chart
+    assert Client().get(chart_url).status_code == 302  # to the login
 
 
 def test_a_report_submitted_by_the_system_opens_on_every_page_and_export(world, syd_agreement, odense, system):

@@ -12,15 +12,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
-from django.db.models import F
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.engine.notice import charge_end
-from rammeaftale.engine.occupancy import Period, occupancy_frame, occupancy_pct, pct_text, periods_frame
-from rammeaftale.occupancy.inputs import occupancy_capacities_frame, occupancy_stays_frame
+from rammeaftale.engine.occupancy import (
+    STAY_SCHEMA,
+    Period,
+    occupancy_frame,
+    occupancy_pct,
+    pct_text,
+    periods_frame,
+)
+from rammeaftale.occupancy.inputs import charged_stays, occupancy_capacities_frame
 from rammeaftale.parties.models import Organisation
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement
 from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferCategory, TargetGroup
 
 YEAR_MIN = 2000
@@ -197,7 +201,7 @@ def _year_period(year: int, *, today: date) -> Period:
 
 def _offer_sections(region: Organisation, offer_ids: list[int], years: list[int]) -> pl.DataFrame:
     """(offer_id, year, section): the offer's category that year, else its newest earlier one, else its first."""
-    rows = sorted(OfferCategory.objects.filter(offer__municipality__region=region)
+    rows = sorted(OfferCategory.objects.filter(offer__municipality__region=region).order_by()
                   .values_list("offer_id", "year", "category"))
     categories: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for offer_id, year, category in rows:
@@ -215,18 +219,32 @@ def _offer_sections(region: Organisation, offer_ids: list[int], years: list[int]
                         schema={"offer_id": pl.Int64, "year": pl.Int64, "section": pl.Utf8})
 
 
-def _offer_figures(offer_ids: list[int], years: list[int], *, today: date) -> pl.DataFrame:
-    """(offer_id, year, occupied_days, capacity_days, places): place-days in the year, places on its last day."""
+def _periods(years: list[int], *, today: date) -> list[Period]:
+    """Each year (to today in the current one) and its last day, "YYYY-last" (its capacity: the places then)."""
     periods = []
     for year in years:
         period = _year_period(year, today=today)
         periods += [period, Period(f"{year}-last", period.end - timedelta(days=1), period.end)]
+    return periods
+
+
+def _region_stays(offer_ids: list[int], periods: list[Period]) -> list[tuple]:
+    """(offer_id, start, end, paying municipality, internal) of every charged stay in the offers meeting the
+    periods: one read serves the occupancy figures and the purchases across municipalities."""
+    if not offer_ids:
+        return []
+    return list(charged_stays(first_day=periods[0].start, last_day=periods[-1].end, offer_ids=offer_ids,
+                              fields=("paying_municipality_id", "is_internal")))
+
+
+def _offer_figures(offer_ids: list[int], periods: list[Period], stays: list[tuple]) -> pl.DataFrame:
+    """(offer_id, year, occupied_days, capacity_days, places): place-days in the year, places on its last day."""
     schema = {"offer_id": pl.Int64, "year": pl.Int64, "occupied_days": pl.Int64, "capacity_days": pl.Int64,
               "places": pl.Int64}
     if not offer_ids:
         return pl.DataFrame(schema=schema)
-    stays = occupancy_stays_frame(first_day=periods[0].start, last_day=periods[-1].end, offer_ids=offer_ids)
-    frame = occupancy_frame(stays, occupancy_capacities_frame(offer_ids=offer_ids), periods_frame(periods))
+    stays_frame = pl.DataFrame([row[:3] for row in stays], schema=STAY_SCHEMA, orient="row")
+    frame = occupancy_frame(stays_frame, occupancy_capacities_frame(offer_ids=offer_ids), periods_frame(periods))
     frame = frame.with_columns(year=pl.col("period").str.slice(0, 4).cast(pl.Int64),
                                last=pl.col("period").str.ends_with("-last"))
     days = frame.filter(~pl.col("last")).select("offer_id", "year", "occupied_days", "capacity_days")
@@ -287,23 +305,21 @@ def _sections(figures: pl.DataFrame, paragraphs: pl.DataFrame, groups: pl.DataFr
     return tuple(sections)
 
 
-def purchase_matrix(*, region: Organisation, year: int, today: date) -> PurchaseMatrix:
-    """Place-days and placements in the region's offers paid by a municipality other than the offer's operator
-    during the year (the current year up to today). The operator's own citizens (internal placements) are left
-    out, and so is every placement its operator pays for itself. Stays run from the start to the first day not
-    charged, as in the occupancy engine (paid notice days count where the rules in force at notice charge them)."""
+def purchase_matrix(*, stays: list[tuple], operators: dict[int, int | None], year: int,
+                    today: date) -> PurchaseMatrix:
+    """Place-days and placements in the region's offers (`operators`: offer id → its operator) paid by a
+    municipality other than the offer's operator during the year (the current year up to today), from the
+    region's charged stays (`_region_stays`, a span holding the year). The operator's own citizens (internal
+    placements) are left out, and so is every placement its operator pays for itself. Stays run from the start to
+    the first day not charged, as in the occupancy engine (paid notice days count where the rules in force at
+    notice charge them)."""
     period = _year_period(year, today=today)
     first_day, after = period.start, period.end
-    placements = (Placement.objects.filter(offer__municipality__region=region, status__in=CHARGED_STATUSES,
-                                           is_internal=False, start_date__lt=after)
-                  .exclude(paying_municipality_id=F("offer__operator_id")))
     records = []
-    for (buyer_id, operator_id, start, end_date, planned_end, notice_end, moved_out_on,
-         notice_full_tariff) in placements.values_list(
-            "paying_municipality_id", "offer__operator_id", "start_date", "end_date", "planned_end", "notice_end",
-            "moved_out_on", "notice_full_tariff").iterator(chunk_size=5000):
-        end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,
-                         moved_out_on=moved_out_on, notice_full_tariff=notice_full_tariff)
+    for offer_id, start, end, buyer_id, internal in stays:
+        operator_id = operators.get(offer_id)
+        if internal or operator_id is None or buyer_id == operator_id:
+            continue
         records.append((buyer_id, operator_id, max(start, first_day), min(end or after, after)))
     frame = pl.DataFrame(records, orient="row", schema={"buyer_id": pl.Int64, "operator_id": pl.Int64,
                                                          "start": pl.Date, "end": pl.Date})
@@ -336,8 +352,11 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
                           field="purchase_year", code="invalid_year", message_en="purchase_year outside the span")
     years = list(range(year_from, year_to + 1))
     last_days = {year: _year_period(year, today=today).end - timedelta(days=1) for year in years}
-    offer_ids = list(Offer.objects.filter(municipality__region=region).order_by("pk").values_list("pk", flat=True))
-    figures = _offer_figures(offer_ids, years, today=today).join(
+    operators = dict(Offer.objects.filter(municipality__region=region).order_by("pk").values_list("pk", "operator_id"))
+    offer_ids = list(operators)
+    periods = _periods(years, today=today)
+    stays = _region_stays(offer_ids, periods)
+    figures = _offer_figures(offer_ids, periods, stays).join(
         _offer_sections(region, offer_ids, years), on=["offer_id", "year"], how="left")
     paragraph_rows = list(LegalParagraph.objects.order_by("id").values_list("pk", "code", "law", "paragraph",
                                                                             "subsection"))
@@ -354,8 +373,8 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
         paragraph_order={code: index for index, (_, code, *_) in enumerate(paragraph_rows)},
     )
     return OccupancyAnalysis(region=region, year_from=year_from, year_to=year_to, as_of=last_days[year_to],
-                             sections=sections, purchases=purchase_matrix(region=region, year=purchase_year,
-                                                                          today=today))
+                             sections=sections, purchases=purchase_matrix(stays=stays, operators=operators,
+                                                                          year=purchase_year, today=today))
 
 
 # JSON (the API), percentages as strings

@@ -5,5 +5,6 @@ from rammeaftale.occupancy import analysis_views
 
 urlpatterns = [
     path("", analysis_views.analysis, name="analysis"),
+    path("grafer/", analysis_views.analysis_charts, name="analysis_charts"),
     path("eksport.<str:fmt>", analysis_views.analysis_export, name="analysis_export"),
 ]

@@ -23,10 +23,12 @@ from rammeaftale.occupancy.analysis import (
 from rammeaftale.occupancy.analysis_exports import (
     SEVERAL_PARAGRAPHS,
     analysis_pdf,
-    analysis_svgs,
     analysis_xlsx,
     export_filename,
+    heat_map_spec,
+    trend_spec,
 )
+from rammeaftale.occupancy.charts import cached_svg
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.selectors import region_list
 
@@ -86,9 +88,29 @@ def analysis(request):
         "year_choices": list(range(this_year, this_year - YEARS_OFFERED, -1)), "max_years": MAX_YEARS,
         "top": TOP_PURCHASES, "several_paragraphs": SEVERAL_PARAGRAPHS, "this_year": this_year,
     }
-    if found.analysis is not None:
-        context.update(analysis_svgs(found.analysis))
     return render(request, "occupancy/analysis.html", context)
+
+
+def _charts(analysis: OccupancyAnalysis) -> dict:
+    """The page's charts as SVG (each drawn once for its figures): a trend per section that has offers by legal
+    paragraph, by section key, and the heat map of the purchases."""
+    trends = {section.key: cached_svg(("trend", section, analysis.year_from, analysis.year_to),
+                                      lambda section=section: trend_spec(section, year_from=analysis.year_from,
+                                                                         year_to=analysis.year_to))
+              for section in analysis.sections if section.by_paragraph and not section.is_empty}
+    heat_map = (cached_svg(("heat_map", analysis.purchases), lambda: heat_map_spec(analysis.purchases))
+                if analysis.purchases.purchases else "")
+    return {"trends": trends, "heat_map": heat_map}
+
+
+@page_view
+def analysis_charts(request):
+    """The analysis page's charts, loaded after the page (htmx) and swapped into their places by id: the tables
+    do not wait for the charts."""
+    found = _analysis(request)
+    if found.analysis is None:
+        return HttpResponse("")
+    return render(request, "occupancy/analysis_charts.html", _charts(found.analysis))
 
 
 @page_view

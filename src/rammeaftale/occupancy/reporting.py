@@ -240,7 +240,7 @@ def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[Oc
     budget_lines: dict[int, list[ServiceBudget]] = {}
     categories: dict[int, str] = {}
     for chunk in chunks(ids):
-        categories.update(OfferCategory.objects.filter(year=period.year, offer_id__in=chunk)
+        categories.update(OfferCategory.objects.filter(year=period.year, offer_id__in=chunk).order_by()
                           .values_list("offer_id", "category"))
         for line in (ServiceBudget.objects.filter(budget__offer_id__in=chunk, budget__year=period.year)
                      .select_related("service", "budget").order_by("service_id")):

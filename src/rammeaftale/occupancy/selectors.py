@@ -47,6 +47,16 @@ def report_lines(report: OccupancyReport) -> list[OccupancyReportLine]:
     return list(report.lines.select_related("offer__operator").order_by("-over_threshold", "offer__name"))
 
 
+def report_line(report: OccupancyReport, *, offer_id: int) -> OccupancyReportLine | None:
+    """The report's line of an offer over the threshold (the lines that have a chart), or None."""
+    return report.lines.select_related("offer").filter(offer_id=offer_id, over_threshold=True).first()
+
+
+def report_lines_over_threshold(report: OccupancyReport) -> list[int]:
+    """The ids of the report's lines over the threshold (those the page asks texts for)."""
+    return list(report.lines.filter(over_threshold=True).order_by("pk").values_list("pk", flat=True))
+
+
 def reports_of_operator(*, actor: Actor) -> list[OccupancyReport]:
     if actor.organisation_id is None:
         return []
@@ -110,9 +120,10 @@ def compiled_report(*, actor: Actor, agreement: Agreement, code: str, today: dat
     for offer in offers:
         by_operator.setdefault(offer.operator_id, []).append(offer)
     submitted_lines: dict[int, list[OccupancyReportLine]] = {}
-    for line in (OccupancyReportLine.objects.filter(report__in=[r for r in reports.values()
-                                                                if r.status == ReportStatus.SUBMITTED])
-                 .select_related("offer__operator", "report").order_by("-over_threshold", "offer__name")):
+    submitted_reports = {r.pk: r for r in reports.values() if r.status == ReportStatus.SUBMITTED}
+    for line in (OccupancyReportLine.objects.filter(report_id__in=list(submitted_reports))
+                 .select_related("offer__operator").order_by("-over_threshold", "offer__name")):
+        line.report = submitted_reports[line.report_id]  # the report read above, not again per line
         submitted_lines.setdefault(line.report.operator_id, []).append(line)
     statuses, lines, reported, unreported = [], [], set(), []
     for operator_id, operator_offers in by_operator.items():

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record, model_snapshot
+from rammeaftale.accounts.models import AuditEvent
 from rammeaftale.accounts.permissions import can_report_occupancy
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.occupancy.models import OccupancyReport, OccupancyReportLine, ReportStatus
@@ -88,6 +89,49 @@ def report_line_explain(*, actor: Actor, line: OccupancyReportLine, assessment: 
     audit_record(actor=actor, event_type="occupancy_report.line_explained", organisation_id=report.operator_id,
                  obj=line, before=before, after=model_snapshot(line))
     return line
+
+
+TEXT_FIELDS = ("assessment", "challenges", "initiatives")
+
+
+@transaction.atomic
+def report_lines_explain(*, actor: Actor, report: OccupancyReport,
+                         explanations: dict[int, dict[str, str]]) -> list[OccupancyReportLine]:
+    """The report page's save: the texts of several lines (by line id; a text left out stays as it is) in one
+    transaction. Every assessment is checked before anything is written; the changed lines are written in one
+    statement, each with its own audit event as `report_line_explain` writes it (inserted together). Returns the
+    lines that changed."""
+    report = OccupancyReport.objects.select_for_update().get(pk=report.pk)
+    _require_reporter(actor, report.operator_id)
+    if report.status != ReportStatus.DRAFT:
+        raise DomainError("Indberetningen er indsendt og kan ikke ændres.", field="status",
+                          message_en="the report has been submitted")
+    lines = {line.pk: line for line in report.lines.filter(pk__in=list(explanations)).select_related("offer")}
+    unknown = sorted(set(explanations) - set(lines))
+    if unknown:
+        raise DomainError(f"Linjen {unknown[0]} hører ikke til indberetningen.", field="lines",
+                          message_en=f"line {unknown[0]} is not in the report")
+    for values in explanations.values():
+        if values.get("assessment", "") not in ("", "affects_tariff", "no_effect"):
+            raise DomainError(f"Ukendt vurdering «{values['assessment']}».", field="assessment")
+    changed, events = [], []
+    for pk in sorted(explanations):
+        line = lines[pk]
+        before = model_snapshot(line)
+        for name in TEXT_FIELDS:
+            if name in explanations[pk]:
+                value = explanations[pk][name]
+                setattr(line, name, value if name == "assessment" else value.strip())
+        after = model_snapshot(line)
+        if after == before:
+            continue
+        changed.append(line)
+        events.append(audit_record(actor=actor, event_type="occupancy_report.line_explained",
+                                   organisation_id=report.operator_id, obj=line, before=before, after=after,
+                                   save=False))
+    OccupancyReportLine.objects.bulk_update(changed, list(TEXT_FIELDS))
+    AuditEvent.objects.bulk_create(events)
+    return changed
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.http import int_param, missing_as_404, page_view
 from rammeaftale.occupancy import exports
-from rammeaftale.occupancy.charts import monthly_charts
+from rammeaftale.occupancy.charts import chart_title, line_chart, month_chart_svg
 from rammeaftale.occupancy.models import Assessment, ReportStatus
 from rammeaftale.occupancy.reporting import missing_explanations, region_reporting_periods, report_texts
 from rammeaftale.occupancy.selectors import (
@@ -20,13 +20,15 @@ from rammeaftale.occupancy.selectors import (
     compiled_report,
     offer_occupancy_year,
     report_get,
+    report_line,
     report_lines,
+    report_lines_over_threshold,
     reports_of_operator,
 )
-from rammeaftale.occupancy.services import report_draft, report_line_explain, report_submit
+from rammeaftale.occupancy.services import report_draft, report_lines_explain, report_submit
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Agreement
-from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
+from rammeaftale.reports.charts import OccupancyPoint
 
 
 @page_view
@@ -71,20 +73,16 @@ def report_start(request, agreement_id: int, code: str):
     return redirect("occupancy:report", report_id=report.pk)
 
 
-def _save_lines(request, actor, lines, *, texts: tuple[str, ...]) -> int:
-    """The texts the rulebook asks for, as posted; a text it does not ask for is not on the page and stays as is."""
-    saved = 0
-    for line in lines:
-        if not line.over_threshold:
-            continue
-        prefix = f"line-{line.pk}-"
-        current = {name: getattr(line, name) for name in ("assessment", "challenges", "initiatives")}
-        values = {**current, **{name: request.POST.get(prefix + name, "").replace("\x00", "").strip()
-                                for name in texts}}
-        if values != current:
-            report_line_explain(actor=actor, line=line, **values)
-            saved += 1
-    return saved
+def _save_lines(request, actor, report, *, texts: tuple[str, ...]) -> int:
+    """The texts the rulebook asks for, as posted, for the lines over the threshold; a text it does not ask for is
+    not on the page and stays as is. One service call for every line."""
+    explanations = {
+        line_id: {name: request.POST.get(f"line-{line_id}-{name}", "").replace("\x00", "").strip() for name in texts}
+        for line_id in report_lines_over_threshold(report)
+    }
+    if not explanations or not texts:
+        return 0
+    return len(report_lines_explain(actor=actor, report=report, explanations=explanations))
 
 
 @page_view
@@ -99,14 +97,15 @@ def report(request, report_id: int):
         if not editable:
             raise NotAllowed("Indberetningen kan ikke ændres.")
         action = request.POST.get("step", "save")  # not "action": a control named so hides form.action
+        if action == "save" and getattr(request, "htmx", False):
+            return _save_partial(request, actor, occupancy_report)
         try:
             if action == "refresh":
                 report_draft(actor=actor, agreement=occupancy_report.agreement, operator=occupancy_report.operator,
                              code=occupancy_report.code)
                 messages.info(request, "Tallene er beregnet igen ud fra placeringerne.")
             else:
-                _save_lines(request, actor, report_lines(occupancy_report),
-                            texts=report_texts(occupancy_report))
+                _save_lines(request, actor, occupancy_report, texts=report_texts(occupancy_report))
                 if action == "submit":
                     submitted = report_submit(actor=actor, report=occupancy_report, today=clock.today())
                     if submitted.is_late:
@@ -122,16 +121,40 @@ def report(request, report_id: int):
             messages.error(request, error.message_da)
         return redirect("occupancy:report", report_id=occupancy_report.pk)
     lines = report_lines(occupancy_report)
-    charts = monthly_charts([line for line in lines if line.over_threshold], year=occupancy_report.year,
-                            until=occupancy_report.period_end)
-    for line in lines:
-        line.chart_svg = charts.get(line.offer_id, "")
     return render(request, "occupancy/report.html", {
         "report": occupancy_report, "lines": lines, "editable": editable,
         "assessments": Assessment.choices, "texts": report_texts(occupancy_report),
         "missing": missing_explanations(occupancy_report) if editable else [],
         "over": sum(1 for line in lines if line.over_threshold),
     })
+
+
+def _save_partial(request, actor, occupancy_report):
+    """The save through htmx: the texts written as in the whole-page save, answered with the page's feedback part
+    (the message and what is still missing) instead of a redirect to the whole page."""
+    try:
+        _save_lines(request, actor, occupancy_report, texts=report_texts(occupancy_report))
+    except DomainError as error:
+        if isinstance(error, NotAllowed):
+            raise
+        saved = {"level": "error", "text": error.message_da}
+    else:
+        saved = {"level": "success", "text": "Kladden er gemt."}
+    return render(request, "occupancy/_report_feedback.html",
+                  {"saved": saved, "missing": missing_explanations(occupancy_report)})
+
+
+@page_view
+def report_chart(request, report_id: int, offer_id: int):
+    """One offer's monthly chart in the report, loaded by the report page after it is shown (htmx): the page itself
+    does not wait for a chart per offer. Whoever may see the report may see its charts."""
+    actor = actor_for_request(request)
+    with missing_as_404():
+        occupancy_report = report_get(actor=actor, report_id=report_id)
+    line = report_line(occupancy_report, offer_id=offer_id)
+    if line is None:
+        raise Http404("Tilbuddet har ingen graf i indberetningen.")
+    return HttpResponse(line_chart(line, year=occupancy_report.year, until=occupancy_report.period_end))
 
 
 def _compiled(request, agreement_id: int, code: str):
@@ -187,10 +210,27 @@ def offer_occupancy(request, offer_id: int):
             raise
         messages.error(request, error.message_da)
         return redirect("occupancy:offer", offer_id=offer_id)
-    points = [OccupancyPoint(period=figure.period, start=date(year, int(figure.period[5:]), 1),
-                             actual_pct=figure.pct, budgeted_pct=data.budgeted_pct)
-              for figure in data.months if date(year, int(figure.period[5:]), 1) <= today]
-    chart = chart_svg(occupancy_chart(points, title=f"{data.offer.name}: belægning pr. måned {year}")) if points else ""
     return render(request, "occupancy/offer.html", {
-        "data": data, "chart": chart, "years": list(range(today.year, today.year - 6, -1)),
+        "data": data, "has_chart": any(_month_start(figure, year) <= today for figure in data.months),
+        "years": list(range(today.year, today.year - 6, -1)),
     })
+
+
+def _month_start(figure, year: int) -> date:
+    return date(year, int(figure.period[5:]), 1)
+
+
+@page_view
+def offer_chart(request, offer_id: int):
+    """The offer page's monthly chart, loaded after the page (htmx); the same reading as the page."""
+    actor = actor_for_request(request)
+    today = clock.today()
+    year = int_param(request, "year") or today.year
+    with missing_as_404():
+        data = offer_occupancy_year(actor=actor, offer_id=offer_id, year=year, today=today)
+    points = [OccupancyPoint(period=figure.period, start=_month_start(figure, year), actual_pct=figure.pct,
+                             budgeted_pct=data.budgeted_pct)
+              for figure in data.months if _month_start(figure, year) <= today]
+    if not points:
+        return HttpResponse("")
+    return HttpResponse(month_chart_svg(title=chart_title(data.offer.name, year), points=points))
