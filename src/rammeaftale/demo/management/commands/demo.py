@@ -3,7 +3,7 @@ import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core import clock
@@ -81,6 +81,11 @@ class Command(BaseCommand):
                                              regions=list(built) if placements.placements else [], seed=seed,
                                              today=today)
             seconds = time.perf_counter() - started
+            if report.built and connection.vendor == "postgresql" and not connection.in_atomic_block:
+                # Planner statistics for the new rows: autovacuum analyses a table only after enough changes, and a
+                # copy of this database (a template) is never analysed (a region's pages read every placement).
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
         except DomainError as exc:
             raise CommandError(f"{exc.message_da} Intet er gemt.") from exc
 
