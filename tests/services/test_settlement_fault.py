@@ -10,7 +10,8 @@ is decided by a lock or a pause, never by a timing guess:
   appears is a race the subprocess wins; there the subprocess pauses before its second transaction begins, the
   test takes the write lock (`BEGIN IMMEDIATE`) and lets it go on into the lock.
 - «inside the second run»: the subprocess pauses inside the second seller's open transaction, after its run,
-  invoices and lines are written and before they commit (both databases).
+  invoices and lines are written and before they commit (both databases): at its audit event, the run's last
+  write (the lines go by COPY on PostgreSQL, which passes no query wrapper).
 
 The subprocess runs the console command's own entry point (`rammeaftale.cli.main`); the pause is a Django query
 wrapper that touches a file and waits, and is installed only where named above. The rerun is the plain command.
@@ -76,7 +77,7 @@ def pause(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if head.startswith("INSERT INTO BILLING_SETTLEMENTRUN"):
         runs_written += 1
-    if where == "inside_second_run" and runs_written == 2 and head.startswith("INSERT INTO BILLING_INVOICELINE"):
+    if where == "inside_second_run" and runs_written == 2 and head.startswith("INSERT INTO ACCOUNTS_AUDITEVENT"):
         (signals / "paused").touch()
         time.sleep(3600)  # killed here, the second seller's transaction open and written
     return result

@@ -1,5 +1,6 @@
 """Monthly settlement: worked examples, Danish errors, and the polars engine checked against the per-day reference."""
 import calendar
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -227,6 +228,19 @@ def test_money_must_be_integer_ore_and_dates_plain_dates():
     timestamped = charge(start=datetime(2024, 1, 1, 12))
     error = error_of(settlement_month, charges=[timestamped], tariffs=[], year=2024, month=1)
     assert error.field == "charges[0].charge_from"
+
+
+def test_a_bad_value_among_many_records_is_named_by_its_index():
+    """The types are checked a column at a time; the first bad record is still the one named, as one by one."""
+    good = [charge(start=date(2024, 1, 1)) for _ in range(3000)]
+    tariffs = [TariffPeriod(service_id=10, valid_from=date(2024, 1, 1), valid_to=None, daily_ore=1)]
+    as_bool = [*good[:1500], replace(good[0], buyer_id=True), *good[1500:], replace(good[0], seller_id=1.5)]
+    error = error_of(settlement_month, charges=as_bool, tariffs=tariffs, year=2024, month=1)
+    assert (str(error), error.field) == (
+        "charges[1500].buyer_id: skal være et heltal (øre, minutter eller id), ikke True", "charges[1500].buyer_id")
+    error = error_of(settlement_month, charges=[*good, "en tekst"], tariffs=tariffs, year=2024, month=1)
+    assert (str(error), error.field) == ("charges[3000]: forventede Charge", "charges[3000]")
+    assert len(settlement_month(charges=good[:1], tariffs=tariffs, year=2024, month=1)) == 1
 
 
 def test_the_frame_function_checks_its_columns():

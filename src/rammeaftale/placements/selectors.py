@@ -1,4 +1,5 @@
 """Reads for placements, scoped to the acting user: the buying municipalities and the selling operator only."""
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,6 +14,7 @@ from rammeaftale.accounts.permissions import (
     can_see_full_cpr,
     can_see_placement,
 )
+from rammeaftale.core.chunks import chunks
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.notice import charge_end, notice_end
 from rammeaftale.parties.models import Organisation
@@ -211,15 +213,17 @@ def placement_consent_count(*, actor: Actor) -> int:
     return _consent_scope(actor).filter(payer_consent=PayerConsent.PENDING, status=PlacementStatus.REQUESTED).count()
 
 
-def placements_awaiting_consent(*, seller_id: int, first_day: date, last_day: date) -> list[Placement]:
-    """The seller's requested placements waiting for the payer's accept that meet [first_day, last_day): named in
-    the settlement preview (reference, buyer, payer, start; no citizen)."""
-    return list(Placement.objects.filter(offer__operator_id=seller_id, payer_consent=PayerConsent.PENDING,
-                                         start_date__lt=last_day)
-                .filter(Q(planned_end__isnull=True) | Q(planned_end__gt=first_day))
-                .filter(status=PlacementStatus.REQUESTED)
-                .select_related("acting_municipality", "paying_municipality", "offer")
-                .order_by("start_date", "reference"))
+def placements_awaiting_consent(*, seller_ids: Iterable[int], first_day: date, last_day: date) -> list[Placement]:
+    """The sellers' requested placements waiting for the payer's accept that meet [first_day, last_day): named in
+    the settlement preview (reference, buyer, payer, start; no citizen). One query per chunk of sellers."""
+    placements = []
+    for chunk in chunks(seller_ids):
+        placements += (Placement.objects.filter(offer__operator_id__in=chunk, payer_consent=PayerConsent.PENDING,
+                                                start_date__lt=last_day)
+                       .filter(Q(planned_end__isnull=True) | Q(planned_end__gt=first_day))
+                       .filter(status=PlacementStatus.REQUESTED)
+                       .select_related("acting_municipality", "paying_municipality", "offer"))
+    return sorted(placements, key=lambda p: (p.start_date, p.reference))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.billing.documents import invoice_oioubl
 from rammeaftale.billing.models import Invoice
-from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
+from rammeaftale.billing.settlement import (
+    SettlementResult,
+    month_parse,
+    settlement_issue_all,
+    settlement_plans,
+)
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.parties.models import Organisation
@@ -37,26 +42,17 @@ class Command(BaseCommand):
                 return
             year, month = month_parse(options["month"])
             sellers = self._sellers(options.get("seller"))
-            results = []
-            for seller in sellers:
-                if options["issue"]:
-                    try:  # each seller's run is all or nothing on its own; one seller's gap stops no other
-                        result = settlement_issue(actor=actor, seller=seller, year=year, month=month,
-                                                  issue_date=clock.today())
-                    except DomainError as error:
-                        results.append({"seller": str(seller), "created": False, "error": error.message_da})
-                        continue
-                    results.append({"seller": str(seller), "created": result.created,
-                                    "invoices": len(result.invoices), "credit_notes": len(result.credit_notes),
-                                    "total_ore": sum(i.total_ore for i in result.invoices)
-                                    - sum(c.total_ore for c in result.credit_notes)})
-                else:
-                    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month,
-                                           issue_date=clock.today())
-                    results.append({"seller": str(seller), "already_issued": plan.existing_run is not None,
-                                    "invoices": len(plan.invoices), "credit_notes": len(plan.credits),
-                                    "total_ore": plan.total_ore, "problems": plan.blocking,
-                                    "warnings": plan.warnings})
+            if options["issue"]:  # all sellers from one extraction; each seller's run all or nothing on its own
+                issued = settlement_issue_all(actor=actor, sellers=sellers, year=year, month=month,
+                                              issue_date=clock.today())
+                results = [self._issued(seller, result) for seller, result in zip(sellers, issued, strict=True)]
+            else:
+                plans = settlement_plans(actor=actor, sellers=sellers, year=year, month=month,
+                                         issue_date=clock.today())
+                results = [{"seller": str(plan.seller), "already_issued": plan.existing_run is not None,
+                            "invoices": len(plan.invoices), "credit_notes": len(plan.credits),
+                            "total_ore": plan.total_ore, "problems": plan.blocking, "warnings": plan.warnings}
+                           for plan in plans]
             self.stdout.write(json.dumps({"month": f"{year}-{month:02d}", "issued": options["issue"],
                                           "sellers": results}, ensure_ascii=False, indent=1))
         except DomainError as error:
@@ -65,6 +61,14 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} sælgere blev ikke afregnet (se «error» ovenfor): {', '.join(failed)}.",
                                returncode=2)
+
+    @staticmethod
+    def _issued(seller: Organisation, result: SettlementResult | DomainError) -> dict:
+        if isinstance(result, DomainError):  # one seller's gap stops no other
+            return {"seller": str(seller), "created": False, "error": result.message_da}
+        return {"seller": str(seller), "created": result.created, "invoices": len(result.invoices),
+                "credit_notes": len(result.credit_notes),
+                "total_ore": sum(i.total_ore for i in result.invoices) - sum(c.total_ore for c in result.credit_notes)}
 
     def _sellers(self, code: str | None) -> list[Organisation]:
         if code:
