@@ -116,7 +116,10 @@ def downloads() -> list[tuple[str, str, str]]:
     code = f"{report.year}-{report.period}"
     tariffs = reverse("tariffs:tariff_list")
     compiled = (report.agreement_id, code)
-    placement = Placement.objects.filter(offer__operator__region=region).order_by("pk").first()
+    from rammeaftale.accounts.models import User
+
+    caseworker = User.objects.get(username="sagsbehandler")
+    placement = Placement.objects.filter(acting_municipality_id=caseworker.organisation_id).order_by("pk").first()
     query = f"?agreement={agreement.pk}&year={year}"
     rows = [
         ("tariff_list_pdf", "sekretariat", reverse("tariffs:tariff_list_export", args=["pdf"]) + query),
@@ -129,7 +132,7 @@ def downloads() -> list[tuple[str, str, str]]:
         ("posting_csv", "oekonomi-odense", reverse("billing:invoice_export", args=["csv"])),
     ]
     if placement is not None:
-        rows.append(("placement_contract_pdf", "driftsherre",
+        rows.append(("placement_contract_pdf", "sagsbehandler",
                      reverse("placements:placement_contract", args=[placement.pk])))
     return rows
 

@@ -115,9 +115,17 @@ INSTALLED_APPS = [
     "rammeaftale.placements",
     "rammeaftale.billing",
     "rammeaftale.occupancy",
+    "rammeaftale.exports",
     "rammeaftale.demo",
+    "django_tasks",
+    "django_tasks_db",
     "rammeaftale.web",
 ]
+
+# Background jobs (documents too large to make while the user waits): Django's tasks API (the django-tasks backport
+# until Django 6) with the database as queue, on SQLite and PostgreSQL alike; `rammeaftale db_worker` runs them
+# (docs/deploy.md). The tests run the worker in-process with `db_worker --batch`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
