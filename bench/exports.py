@@ -159,6 +159,8 @@ def orders() -> list[tuple[str, str, dict]]:
         ("compiled_report_pdf", "sekretariat", {"kind": "compiled_report", "fmt": "pdf",
                                                 "agreement": report.agreement_id,
                                                 "code": f"{report.year}-{report.period}"}),
+        ("analysis_pdf", "sekretariat", {"kind": "analysis", "fmt": "pdf", "region": report.agreement.region_id,
+                                         "year_from": year - 4, "year_to": year}),
         ("national_tariff_list_pdf", "sekretariat", {"kind": "tariff_list_national", "fmt": "pdf", "year": year}),
         ("national_tariff_list_xlsx", "sekretariat", {"kind": "tariff_list_national", "fmt": "xlsx", "year": year}),
     ]

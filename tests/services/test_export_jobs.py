@@ -16,6 +16,7 @@ from rammeaftale.tariffs.models import Tariff
 from tests.conftest import PASSWORD
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import Agreement
+from tests.services.test_occupancy_analysis import reader, region  # noqa: F401 (fixtures)
 from tests.services.test_occupancy_reports import syd_agreement, world  # noqa: F401 (fixtures)
 from tests.services.test_tariff_exports import listed  # noqa: F401 (fixture)
 
@@ -139,6 +140,21 @@ def test_the_compiled_report_pdf_through_the_worker_and_only_for_the_secretariat
     assert response.status_code == 403
     assert "Kun regionens sekretariat" in response.content.decode()
     assert ExportJob.objects.count() == 1
+
+
+def test_the_analysis_pdf_through_the_worker_holds_the_years_asked_for(region, reader):  # noqa: F811
+    client = _login(User.objects.get(username="laeser"))
+    job = _order(client, kind="analysis", fmt="pdf", region=region["region"].pk, year_from=2019, year_to=2020,
+                 purchase_year=2020)
+    assert job.title == "Belægningsanalyse 2019–2020: Syddanmark" and job.params["today"] == "2026-12-06"
+    _worker()
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.steps_done == job.steps_total == 3
+    response = client.get(reverse("exports:job_file", args=[job.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="belaegningsanalyse-syddanmark-2019-2020.pdf"'
+    text = _pdf_text(response.content)
+    assert "Kapacitets- og belægningsanalyse 2019–2020: Region Syddanmark" in text
+    assert "11,32 %" in text and "Køb af pladser på tværs af kommuner 2020" in text
 
 
 @pytest.mark.parametrize(("fields", "message"), [
