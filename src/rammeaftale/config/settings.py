@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "ninja",  # /api/docs serves Swagger UI from the package's bundled static files, not a CDN
+    "django_tasks",  # before the project's apps: exports/admin.py registers the queue's admin again, read-only
+    "django_tasks_db",
     "rammeaftale.parties",
     "rammeaftale.accounts",
     "rammeaftale.registry",
@@ -117,8 +119,6 @@ INSTALLED_APPS = [
     "rammeaftale.occupancy",
     "rammeaftale.exports",
     "rammeaftale.demo",
-    "django_tasks",
-    "django_tasks_db",
     "rammeaftale.web",
 ]
 
