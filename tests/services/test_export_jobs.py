@@ -144,6 +144,11 @@ def test_the_compiled_report_pdf_through_the_worker_and_only_for_the_secretariat
 
 def test_the_analysis_pdf_through_the_worker_holds_the_years_asked_for(region, reader):  # noqa: F811
     client = _login(User.objects.get(username="laeser"))
+    page = client.get("/belaegning/analyse/", {"region": region["region"].pk, "year_from": "2019",
+                                               "year_to": "2020"}).content.decode()
+    for field in ('name="kind" value="analysis"', 'name="fmt" value="pdf"', 'name="fmt" value="xlsx"',
+                  'name="year_from" value="2019"', 'name="year_to" value="2020"', 'name="purchase_year" value="2020"'):
+        assert field in page  # the page's order buttons carry the choices shown
     job = _order(client, kind="analysis", fmt="pdf", region=region["region"].pk, year_from=2019, year_to=2020,
                  purchase_year=2020)
     assert job.title == "Belægningsanalyse 2019–2020: Syddanmark" and job.params["today"] == "2026-12-06"
