@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument("--background-runs", type=int, help="runs of each worker-made document (default: --runs)")
     parser.add_argument("--only", help="comma-separated names of direct downloads to time (default: all)")
     parser.add_argument("--only-background", help="comma-separated names of worker-made documents (default: all)")
-    parser.add_argument("--profile", help="write a cProfile of one run of this export to PROFILE.prof")
+    parser.add_argument("--profile", help="write a cProfile of one more run of this download to VAR_DIR/NAME.prof")
     args = parser.parse_args()
     database = django_setup(args)
     demo_ensure()
@@ -245,8 +245,9 @@ def main() -> None:
             profiler.enable()
             client.get(address)
             profiler.disable()
-            profiler.dump_stats(f"{name}.prof")
-            say(f"  profile written to {name}.prof")
+            path = Path(args.var_dir) / f"{name}.prof"
+            profiler.dump_stats(path)
+            say(f"  profile written to {path}")
     background = {}
     for name, username, form in orders():
         if args.only_background is not None and name not in args.only_background.split(","):
