@@ -25,13 +25,16 @@ STATIC_SOURCES := $(shell find src -path '*/static/*' -type f)
 $(STATIC_MANIFEST): $(STAMP) $(STATIC_SOURCES)
 	$(BIN)/rammeaftale collectstatic --noinput --verbosity 0
 
+# The worker (`db_worker`) makes the large exports in the background; it runs beside the server and stops with it.
+WITH_WORKER = $(BIN)/rammeaftale db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM;
+
 run: $(STAMP) $(STATIC_MANIFEST)
 	$(BIN)/rammeaftale bootstrap --demo $(DEMO_REGION)
-	$(BIN)/rammeaftale runserver $(HOST)
+	$(WITH_WORKER) $(BIN)/rammeaftale runserver $(HOST)
 
 dev: $(STAMP)
 	$(BIN)/rammeaftale bootstrap --demo $(DEMO_REGION)
-	RAMMEAFTALE_DEBUG=1 $(BIN)/rammeaftale runserver $(HOST)
+	export RAMMEAFTALE_DEBUG=1; $(WITH_WORKER) $(BIN)/rammeaftale runserver $(HOST)
 
 system-packages:
 	scripts/ensure-system-packages

@@ -10,13 +10,13 @@ from rammeaftale.demo.build import demo_build
 from rammeaftale.demo.catalogue import DEMO_PASSWORD
 from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from tests.browser.export_jobs import order_and_download
 from tests.browser.test_pages import log_in
 from tests.conftest import TODAY
 
 pytestmark = [pytest.mark.browser]
 
 THIS_YEAR = TODAY.year
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -28,17 +28,6 @@ def demo(transactional_db, settings):
     region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1083")
     demo_placements_build(actor=actor, regions=[region], seed=1, first_day=date(THIS_YEAR - 1, 1, 1), today=TODAY)
     return region
-
-
-def _download(page: Page, live_server, name: str, content_type: str, filename: str, magic: bytes) -> None:
-    link = page.get_by_role("link", name=name)
-    response = page.request.get(live_server.url + link.get_attribute("href"))
-    assert response.status == 200 and response.headers["content-type"] == content_type
-    with page.expect_download() as info:
-        link.click()
-    assert info.value.suggested_filename == filename
-    with open(info.value.path(), "rb") as file:
-        assert file.read(len(magic)) == magic
 
 
 def test_the_secretariat_reads_the_analysis_and_downloads_it(page: Page, live_server, demo, screenshot_dir):
@@ -67,7 +56,7 @@ def test_the_secretariat_reads_the_analysis_and_downloads_it(page: Page, live_se
     page.get_by_role("button", name="Vis").click()
     expect(page.locator(".lead")).to_contain_text(f"{THIS_YEAR - 1}–{THIS_YEAR}")
     expect(page.locator("#tabel-main-lovgrundlag thead tr").last.locator("th")).to_have_count(6)  # 4 and 2 years
-    _download(page, live_server, "Hent som Excel (XLSX)", XLSX,
-              f"belaegningsanalyse-syddanmark-{THIS_YEAR - 1}-{THIS_YEAR}.xlsx", b"PK")
-    _download(page, live_server, "Hent som PDF", "application/pdf",
-              f"belaegningsanalyse-syddanmark-{THIS_YEAR - 1}-{THIS_YEAR}.pdf", b"%PDF")
+    order_and_download(page, page.get_by_role("button", name="Hent som Excel (XLSX)"),
+                       filename_start=f"belaegningsanalyse-syddanmark-{THIS_YEAR - 1}-{THIS_YEAR}.xlsx", magic=b"PK")
+    order_and_download(page, page.get_by_role("button", name="Hent som PDF"),
+                       filename_start=f"belaegningsanalyse-syddanmark-{THIS_YEAR - 1}-{THIS_YEAR}.pdf", magic=b"%PDF")

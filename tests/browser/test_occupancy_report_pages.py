@@ -13,6 +13,7 @@ from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.occupancy.models import OccupancyReport
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from tests.browser.export_jobs import order_and_download
 from tests.browser.test_pages import log_in
 from tests.conftest import TODAY
 
@@ -85,5 +86,7 @@ def test_the_economist_submits_the_may_report_and_the_secretariat_sees_it_compil
     expect(page.locator("#late-list")).to_contain_text("Odense Kommune")
     expect(page.locator("#compiled-lines tbody tr").first).to_be_visible()
     _download(page, "Hent som Excel (XLSX)", b"PK")
-    _download(page, "Hent som PDF", b"%PDF")
+    order_and_download(page, page.get_by_role("button", name="Hent som PDF"), filename_start="belaegning-1083-",
+                       magic=b"%PDF")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Samlet indberetning af belægning: 1. kvartal {YEAR}")
     page.screenshot(path=screenshot_dir / "belaegning-samlet.png", full_page=True)

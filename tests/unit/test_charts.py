@@ -69,3 +69,18 @@ def test_trend_chart_draws_a_line_per_series_and_skips_missing_years():
 def test_png_for_the_spreadsheet():
     png = chart_png(occupancy_chart(_points(), title="Belægning"))
     assert png.startswith(PNG_MAGIC) and len(png) > 1000
+
+
+def test_every_chart_shape_is_valid_vega_lite():
+    """The charts are built without Altair's per-spec validation (for speed); each shape is checked here once."""
+    import altair as alt
+
+    specs = [
+        occupancy_chart(_points(), title="Belægning"),
+        heat_map_chart([("Odense", "Esbjerg", 1200), ("Vejle", "Esbjerg", 30)], title="Køb", x_title="Køber",
+                       y_title="Driftsherre"),
+        trend_chart([("§ 107", 2024, Decimal("90.5")), ("§ 107", 2025, None)], title="Tendens"),
+    ]
+    for spec in specs:
+        alt.Chart.validate(spec)  # raises jsonschema.ValidationError on an invalid spec
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")

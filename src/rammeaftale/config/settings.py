@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "ninja",  # /api/docs serves Swagger UI from the package's bundled static files, not a CDN
+    "django_tasks",  # before the project's apps: exports/admin.py registers the queue's admin again, read-only
+    "django_tasks_db",
     "rammeaftale.parties",
     "rammeaftale.accounts",
     "rammeaftale.registry",
@@ -115,9 +117,15 @@ INSTALLED_APPS = [
     "rammeaftale.placements",
     "rammeaftale.billing",
     "rammeaftale.occupancy",
+    "rammeaftale.exports",
     "rammeaftale.demo",
     "rammeaftale.web",
 ]
+
+# Background jobs (documents too large to make while the user waits): Django's tasks API (the django-tasks backport
+# until Django 6) with the database as queue, on SQLite and PostgreSQL alike; `rammeaftale db_worker` runs them
+# (docs/deploy.md). The tests run the worker in-process with `db_worker --batch`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -15,5 +15,6 @@ urlpatterns = [
     path("placeringer/", include("rammeaftale.placements.urls")),
     path("afregning/", include("rammeaftale.billing.urls")),
     path("belaegning/", include("rammeaftale.occupancy.urls")),
+    path("eksporter/", include("rammeaftale.exports.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.occupancy.analysis import TOP_PURCHASES, GroupRow, OccupancyAnalysis, PurchaseMatrix, Section
 from rammeaftale.reports.charts import chart_png, chart_svg, heat_map_chart, trend_chart
+from rammeaftale.reports.pdf import Progress, html_to_pdf, no_progress
 
 HEAT_MAP_MAX = 30  # buyers and operators in the heat map: the largest by place-days (the tables have them all)
 SHEET_PREFIX = {"main": "Regionens tilbud", "nationwide_secured": "Lands- og sikrede"}
@@ -218,14 +219,15 @@ def analysis_xlsx(analysis: OccupancyAnalysis) -> bytes:
 # PDF
 
 
-def analysis_pdf(analysis: OccupancyAnalysis, *, base_url: str | None = None) -> bytes:
-    from weasyprint import HTML
-
+def analysis_pdf(analysis: OccupancyAnalysis, *, base_url: str | None = None,
+                 progress: Progress = no_progress) -> bytes:
+    """The charts (a step), then the layout and the file."""
+    progress(0, 3, "Tegner diagrammerne")
     html = render_to_string("occupancy/analysis_pdf.html", {
         "analysis": analysis, **analysis_svgs(analysis), "generated": timezone.localtime(),
         "several_paragraphs": SEVERAL_PARAGRAPHS, "top": TOP_PURCHASES,
     })
-    return HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1")
+    return html_to_pdf(html, base_url=base_url, progress=progress, done=1, total=3)
 
 
 def export_filename(analysis: OccupancyAnalysis, extension: str) -> str:

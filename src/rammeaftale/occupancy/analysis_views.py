@@ -87,6 +87,7 @@ def analysis(request):
         "regions": found.regions, "analysis": found.analysis, "errors": found.errors, "query": found.query,
         "year_choices": list(range(this_year, this_year - YEARS_OFFERED, -1)), "max_years": MAX_YEARS,
         "top": TOP_PURCHASES, "several_paragraphs": SEVERAL_PARAGRAPHS, "this_year": this_year,
+        "export_formats": (("xlsx", "Hent som Excel (XLSX)"), ("pdf", "Hent som PDF")),
     }
     return render(request, "occupancy/analysis.html", context)
 

@@ -16,6 +16,7 @@ from rammeaftale.engine.occupancy import year_periods
 from rammeaftale.occupancy.inputs import offer_occupancy
 from rammeaftale.occupancy.models import OccupancyReportLine
 from rammeaftale.reports.charts import OccupancyPoint, chart_svg, occupancy_chart
+from rammeaftale.reports.pdf import Progress, no_progress
 
 CACHE_SIZE = 1024  # charts kept per process (an occupancy chart is 10–20 KB)
 _cache: OrderedDict[Hashable, str] = OrderedDict()
@@ -61,16 +62,20 @@ def chart_title(offer_name: str, year: int) -> str:
     return f"{offer_name}: belægning pr. måned {year}"
 
 
-def monthly_charts(lines: list[OccupancyReportLine], *, year: int, until: date) -> dict[int, str]:
+def monthly_charts(lines: list[OccupancyReportLine], *, year: int, until: date,
+                   progress: Progress = no_progress, total: int | None = None) -> dict[int, str]:
     """SVG per offer (by id): its occupancy in each month of `year` ending by `until`, against its budgeted.
-    One extraction for all the offers."""
+    One extraction for all the offers; each chart is a progress step (of `total`, default the charts)."""
     if not lines:
         return {}
     months = _months(year, until)
     figures = offer_occupancy(periods=months, offer_ids=[line.offer_id for line in lines])
-    return {line.offer_id: month_chart_svg(title=chart_title(line.offer.name, year),
-                                           points=_points(figures, line.offer_id, months, line.budgeted_pct))
-            for line in lines}
+    charts = {}
+    for index, line in enumerate(lines):
+        progress(index, total or len(lines), f"Tegner diagram {index + 1} af {len(lines)}")
+        charts[line.offer_id] = month_chart_svg(title=chart_title(line.offer.name, year),
+                                                points=_points(figures, line.offer_id, months, line.budgeted_pct))
+    return charts
 
 
 def line_chart(line: OccupancyReportLine, *, year: int, until: date) -> str:

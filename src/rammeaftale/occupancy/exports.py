@@ -12,6 +12,7 @@ from rammeaftale.occupancy.charts import monthly_charts
 from rammeaftale.occupancy.models import Assessment, TrueUpOutlook
 from rammeaftale.occupancy.selectors import CompiledReport
 from rammeaftale.registry.models import Category
+from rammeaftale.reports.pdf import Progress, html_to_pdf, no_progress
 
 MONEY = '#,##0.00 "kr."'
 CATEGORY_LABELS = dict(Category.choices)
@@ -101,11 +102,13 @@ def compiled_xlsx(compiled: CompiledReport) -> bytes:
     return buffer.getvalue()
 
 
-def compiled_pdf(compiled: CompiledReport, *, base_url: str | None = None) -> bytes:
-    from weasyprint import HTML
-
+def compiled_pdf(compiled: CompiledReport, *, base_url: str | None = None,
+                 progress: Progress = no_progress) -> bytes:
+    """A chart per offer over the threshold (each a progress step), then the layout and the file."""
     period = compiled.period
-    charts = monthly_charts(compiled.over_threshold, year=period.year, until=period.end)
+    total = len(compiled.over_threshold) + 2
+    charts = monthly_charts(compiled.over_threshold, year=period.year, until=period.end, progress=progress,
+                            total=total)
     html = render_to_string("occupancy/compiled_pdf.html", {
         "compiled": compiled, "period": compiled.period, "title": _title(compiled),
         "generated": timezone.localtime(),
@@ -115,4 +118,8 @@ def compiled_pdf(compiled: CompiledReport, *, base_url: str | None = None) -> by
                    "assessment": ASSESSMENT_LABELS.get(line.assessment, ""),
                    "chart": charts.get(line.offer_id, "")} for line in compiled.over_threshold],
     })
-    return HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1")
+    return html_to_pdf(html, base_url=base_url, progress=progress, done=total - 2, total=total)
+
+
+def compiled_filename(compiled: CompiledReport, extension: str) -> str:
+    return f"belaegning-{compiled.period.agreement.region.code}-{compiled.period.code}.{extension}"

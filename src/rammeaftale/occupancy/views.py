@@ -183,7 +183,6 @@ def compiled(request, agreement_id: int, code: str):
 @page_view
 def compiled_export(request, agreement_id: int, code: str, fmt: str):
     report = _compiled(request, agreement_id, code)
-    name = f"belaegning-{report.period.agreement.region.code}-{report.period.code}"
     if fmt == "xlsx":
         response = HttpResponse(exports.compiled_xlsx(report), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
@@ -192,7 +191,7 @@ def compiled_export(request, agreement_id: int, code: str, fmt: str):
                                 content_type="application/pdf")
     else:
         raise Http404("Ukendt format.")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{exports.compiled_filename(report, fmt)}"'
     return response
 
 

@@ -39,8 +39,12 @@ def _number(value: Decimal | int | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _config(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=11, titleFontSize=11).configure_title(fontSize=13)
+def _spec(chart) -> dict:
+    """The chart's Vega-Lite dict with the shared look. Altair's JSON-schema validation of every spec (a third of a
+    chart's cost, the same dict either way) is left out: the few chart shapes here are checked once by the tests
+    (tests/unit/test_charts.py validates each against the schema)."""
+    configured = chart.configure(font=FONT).configure_axis(labelFontSize=11, titleFontSize=11)
+    return configured.configure_title(fontSize=13).to_dict(validate=False)
 
 
 def occupancy_chart(points: list[OccupancyPoint], *, title: str) -> dict:
@@ -65,7 +69,7 @@ def occupancy_chart(points: list[OccupancyPoint], *, title: str) -> dict:
     }
     chart = (base.mark_line(point=True).encode(**encoding)
              .properties(title=title, width=520, height=200))
-    return _config(chart).to_dict()
+    return _spec(chart)
 
 
 def heat_map_chart(cells: list[tuple[str, str, int]], *, title: str, x_title: str, y_title: str) -> dict:
@@ -82,7 +86,7 @@ def heat_map_chart(cells: list[tuple[str, str, int]], *, title: str, x_title: st
         tooltip=[alt.Tooltip("y:N", title=y_title), alt.Tooltip("x:N", title=x_title),
                  alt.Tooltip("v:Q", title="Pladsdøgn", format=",.0f")],
     ).properties(title=title, width=min(16 * size, 900), height=min(16 * height, 900))
-    return _config(chart).to_dict()
+    return _spec(chart)
 
 
 def trend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> dict:
@@ -96,7 +100,7 @@ def trend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> d
         tooltip=[alt.Tooltip("serie:N", title="Serie"), alt.Tooltip("år:O", title="År"),
                  alt.Tooltip("procent:Q", title="Procent", format=",.2f")],
     ).properties(title=title, width=520, height=220)
-    return _config(chart).to_dict()
+    return _spec(chart)
 
 
 _PROLOGUE = re.compile(r"^\s*<\?xml[^>]*>\s*")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
 from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.registry.models import OfferType, ServiceUnit
+from rammeaftale.reports.pdf import Progress, html_to_pdf, htmls_to_pdf, no_progress
 from rammeaftale.tariffs.selectors import TariffList
 
 UNIT_LABELS = dict(ServiceUnit.choices)
@@ -31,13 +32,32 @@ def _flags(row) -> str:
 
 
 def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
+    return tariff_lists_xlsx([tariff_list])
+
+
+def tariff_lists_xlsx(tariff_lists: list[TariffList], *, progress: Progress = no_progress) -> bytes:
+    """One region's list as the sheets Takstoversigt and Specifikation; several (the whole country) as a pair of
+    sheets per region, named after it. Each list is a progress step, and so is the writing."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    money = book.add_format({"num_format": MONEY})
-    pct = book.add_format({"num_format": '0.00" %"'})
-    sheet = book.add_worksheet("Takstoversigt")
+    formats = {"bold": book.add_format({"bold": True}), "title": book.add_format({"bold": True, "font_size": 14}),
+               "money": book.add_format({"num_format": MONEY}), "pct": book.add_format({"num_format": '0.00" %"'})}
+    total = len(tariff_lists) + 1
+    for index, tariff_list in enumerate(tariff_lists):
+        progress(index, total, f"Skriver {tariff_list.agreement.region.name}")
+        suffix = f" {tariff_list.agreement.region.name}"[:31 - len("Specifikation")] if len(tariff_lists) > 1 else ""
+        _tariff_sheet(book, tariff_list, formats, name=f"Takstoversigt{suffix}",
+                      table=f"Takstoversigt{index + 1 if suffix else ''}")
+        _breakdown_sheet(book, tariff_list, name=f"Specifikation{suffix}", bold=formats["bold"],
+                         money=formats["money"])
+    progress(total - 1, total, "Skriver XLSX-filen")
+    book.close()
+    return buffer.getvalue()
+
+
+def _tariff_sheet(book, tariff_list: TariffList, formats: dict, *, name: str, table: str) -> None:
+    bold, title, money, pct = formats["bold"], formats["title"], formats["money"], formats["pct"]
+    sheet = book.add_worksheet(name)
     year = tariff_list.year
     sheet.write(0, 0, f"Takstoversigt {year}: {tariff_list.agreement.name}", title)
     pl = tariff_list.price_index
@@ -69,20 +89,17 @@ def tariff_list_xlsx(tariff_list: TariffList) -> bytes:
         sheet.write(index, 11, tariff.explanation.text if row.explained else "")
     sheet.add_table(top, 0, top + max(len(rows), 1), len(headers) - 1, {
         "columns": [{"header": header, "header_format": bold} for header in headers], "style": "Table Style Light 9",
-        "name": "Takstoversigt",
+        "name": table,
     })
     sheet.freeze_panes(top + 1, 1)
     sheet.set_column(0, 1, 34)
     sheet.set_column(2, 4, 18)
     sheet.set_column(5, 9, 14)
     sheet.set_column(10, 11, 40)
-    _breakdown_sheet(book, tariff_list, bold=bold, money=money)
-    book.close()
-    return buffer.getvalue()
 
 
-def _breakdown_sheet(book, tariff_list: TariffList, *, bold, money) -> None:
-    sheet = book.add_worksheet("Specifikation")
+def _breakdown_sheet(book, tariff_list: TariffList, *, name: str, bold, money) -> None:
+    sheet = book.add_worksheet(name)
     sheet.write_row(0, 0, ["Tilbud", "Ydelse", "Element", "Beløb i alt", "Pr. enhed"], bold)
     line_number = 1
     for row in tariff_list.rows:
@@ -103,10 +120,18 @@ def _breakdown_sheet(book, tariff_list: TariffList, *, bold, money) -> None:
     sheet.set_column(3, 4, 16)
 
 
-def tariff_list_pdf(tariff_list: TariffList) -> bytes:
-    from weasyprint import HTML
+def tariff_list_pdf(tariff_list: TariffList, *, progress: Progress = no_progress) -> bytes:
+    return html_to_pdf(tariff_list_html(tariff_list), progress=progress, done=1, total=3)
 
-    html = render_to_string("tariffs/tariff_list_pdf.html", {
+
+def tariff_lists_pdf(tariff_lists: list[TariffList], *, title: str, progress: Progress = no_progress) -> bytes:
+    """Several regions' lists (the whole country) as one PDF, each region with its own heading and page numbers."""
+    return htmls_to_pdf([tariff_list_html(tariff_list) for tariff_list in tariff_lists], title=title,
+                        progress=progress, done=1, total=len(tariff_lists) + 2)
+
+
+def tariff_list_html(tariff_list: TariffList) -> str:
+    return render_to_string("tariffs/tariff_list_pdf.html", {
         "list": tariff_list, "generated": timezone.localtime(),
         "rows": [
             {"row": row, "offer": row.tariff.service.offer, "unit": UNIT_LABELS.get(row.tariff.service.unit, ""),
@@ -117,7 +142,6 @@ def tariff_list_pdf(tariff_list: TariffList) -> bytes:
             for row in tariff_list.rows
         ],
     })
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def export_filename(tariff_list: TariffList, extension: str, *, now: datetime | None = None) -> str:

@@ -1,0 +1,24 @@
+"""Django admin: export jobs and the task queue behind them, to look at only (the worker writes them, audited)."""
+from django.contrib import admin
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
+
+from rammeaftale.accounts.admin_audit import ReadOnlyModelAdmin
+from rammeaftale.exports.models import ExportJob
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyModelAdmin):
+    list_display = ("title", "fmt", "status", "requested_by", "organisation", "requested_at", "finished_at",
+                    "size_bytes")
+    list_filter = ("status", "kind", "fmt")
+    exclude = ("content",)  # the file is the orderer's to fetch, from the job page
+
+
+# django-tasks-db's own admin already refuses every change; registered again as the project's read-only kind.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(ReadOnlyModelAdmin, DBTaskResultAdmin):
+    pass
