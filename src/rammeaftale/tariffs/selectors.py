@@ -153,11 +153,10 @@ def _growth(*, amount_ore: int, year: int, history: History, pl_pct: dict[int, D
 
 
 def _row(*, actor: Actor, tariff: Tariff, history: History, pl_pct: dict[int, Decimal],
-         rules: GrowthRules, growth: YearGrowth | None | bool = False) -> TariffRow:
-    """`growth` may be given (already computed for the list); otherwise the engine computes it here."""
-    if growth is False:
-        growth = _growth(amount_ore=tariff.amount_ore, year=tariff.year, history=history, pl_pct=pl_pct,
-                         rules=rules, offer_type=tariff.service.offer.offer_type)
+         rules: GrowthRules) -> TariffRow:
+    """`history` is the service's earlier tariffs by year (as far back as the cap needs)."""
+    growth = _growth(amount_ore=tariff.amount_ore, year=tariff.year, history=history, pl_pct=pl_pct,
+                     rules=rules, offer_type=tariff.service.offer.offer_type)
     offer = tariff.service.offer
     required = bool(growth and growth.needs_explanation)
     previous = history.get(tariff.year - 1)
@@ -177,7 +176,7 @@ def _tariffs():
 
 @dataclass(frozen=True)
 class _Fact:
-    """What the list's growth, flags and filters need of one tariff (the page's rows are loaded in full)."""
+    """What the list's counts and filters need of one tariff (the page's rows are then loaded in full)."""
 
     tariff_id: int
     service_id: int
@@ -187,29 +186,54 @@ class _Fact:
     explained: bool
 
 
-GROWTH_CACHE_SECONDS = 600
+@dataclass(frozen=True)
+class _Flags:
+    """The engine's verdict on one tariff, as the counts and the flag filter read it."""
+
+    over_cap: bool
+    needs_explanation: bool  # over the cap where the rulebook asks an explanation (explained or not)
+    report_required: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.over_cap or self.report_required
 
 
-def _growths(*, year: int, facts: list[_Fact], history: dict[int, History], pl_pct: dict[int, Decimal],
-             rules: GrowthRules) -> dict[int, YearGrowth | None]:
-    """The engine's growth of every tariff of the list, by tariff id.
+NO_FLAGS = _Flags(False, False, False)
+FLAGS_CACHE_SECONDS = 600
+
+
+def _flags(*, year: int, facts: list[_Fact], history: dict[int, History], pl_pct: dict[int, Decimal],
+           rules: GrowthRules) -> dict[int, _Flags]:
+    """The engine's flags of every tariff of the list, by tariff id.
 
     Cached (Django's cache, per process) under a digest of every input the engine reads: the rules, the P/L and each
     tariff's series with its offer type. A changed tariff, P/L rate or rule is a different key, so nothing needs
-    invalidating and no answer is ever stale; the cache only spares recomputing the same inputs for the next user.
+    invalidating and no answer is ever stale; the cache only spares the next user recomputing the same inputs.
     """
     series = [(fact.tariff_id, fact.offer_type, fact.amount_ore,
                tuple(sorted((earlier, amount) for earlier, (_, amount) in history.get(fact.service_id, {}).items())))
               for fact in facts]
-    digest = hashlib.sha256(repr((year, rules, sorted(pl_pct.items()), series)).encode()).hexdigest()
-    key = f"tariffs:growth:{digest}"
-    growths = cache.get(key)
-    if growths is None:
-        growths = {fact.tariff_id: _growth(amount_ore=fact.amount_ore, year=year, pl_pct=pl_pct, rules=rules,
-                                           history=history.get(fact.service_id, {}), offer_type=fact.offer_type)
-                   for fact in facts}
-        cache.set(key, growths, GROWTH_CACHE_SECONDS)
-    return growths
+    key = "tariffs:flags:" + hashlib.sha256(repr((year, rules, sorted(pl_pct.items()), series)).encode()).hexdigest()
+    flags = cache.get(key)
+    if flags is None:
+        flags = {}
+        for fact in facts:
+            growth = _growth(amount_ore=fact.amount_ore, year=year, history=history.get(fact.service_id, {}),
+                             pl_pct=pl_pct, rules=rules, offer_type=fact.offer_type)
+            flags[fact.tariff_id] = NO_FLAGS if growth is None else _Flags(
+                growth.over_cap, growth.needs_explanation, growth.report_required)
+        cache.set(key, flags, FLAGS_CACHE_SECONDS)
+    return flags
+
+
+FLAG_KEEP = {
+    "over_pl": lambda fact, flags: flags.over_cap,
+    "unexplained": lambda fact, flags: flags.needs_explanation and not fact.explained,
+    "report": lambda fact, flags: flags.report_required,
+    "flagged": lambda fact, flags: flags.flagged,
+    "provisional": lambda fact, flags: fact.provisional,
+}
 
 
 def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: int | None = None,
@@ -224,8 +248,8 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     rulebook requires ("unexplained"), to be reported ("report") or any of them ("flagged"). `with_calculations`
     loads each tariff's stored calculation in the same query (the exports and the API show the breakdowns).
 
-    `page` (the page): the growth and flags of every row are still computed (the counts and the flag filter need
-    them), from a narrow read of the year's tariffs, but only the page's `per_page` rows are loaded in full.
+    `page` (the page): the counts and the flag filter still cover every row, from a narrow read of the year's
+    tariffs and the engine's flags (`_flags`), but only the page's `per_page` rows are loaded in full.
     """
     _require_login(actor)
     in_force = rules_in_force(region=agreement.region, on=date(year, 1, 1))
@@ -242,50 +266,42 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
         tariffs = tariffs.filter(service__offer__paragraphs__code=paragraph).distinct()
     if offer_type:
         tariffs = tariffs.filter(service__offer__offer_type=offer_type)
-    full: dict[int, Tariff] = {}
-    if page is None:
-        full = {tariff.pk: tariff for tariff in tariffs}
-        facts = [_Fact(tariff.pk, tariff.service_id, tariff.amount_ore, tariff.service.offer.offer_type,
-                       tariff.is_provisional, hasattr(tariff, "explanation")) for tariff in full.values()]
-    else:
-        facts = [_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL, explanation_id
-                       is not None) for pk, service_id, amount_ore, offer_kind, origin, explanation_id in
-                 tariffs.values_list("id", "service_id", "amount_ore", "service__offer__offer_type", "origin",
-                                     "explanation__id")]
     rules = _growth_rules(rulebook)
     first = _history_from(rules, year)
     history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
                                                 year__lt=year))
     pl = _pl_rates(first, year)
     pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
-    growths = _growths(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
-
-    def flagged(fact: _Fact) -> bool:
-        growth = growths[fact.tariff_id]
-        return bool(growth and (growth.over_cap or growth.report_required))
-
-    keep = {
-        "over_pl": lambda fact: bool(growths[fact.tariff_id] and growths[fact.tariff_id].over_cap),
-        "unexplained": lambda fact: bool(growths[fact.tariff_id] and growths[fact.tariff_id].needs_explanation
-                                         and not fact.explained),
-        "report": lambda fact: bool(growths[fact.tariff_id] and growths[fact.tariff_id].report_required),
-        "flagged": flagged,
-        "provisional": lambda fact: fact.provisional,
-    }.get(flag)
-    if keep is not None:
-        facts = [fact for fact in facts if keep(fact)]
     shown = None
-    if page is not None:
+    if page is None:
+        rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct,
+                     rules=rules) for tariff in tariffs]
+        keep = {
+            "over_pl": lambda row: row.over_cap, "unexplained": lambda row: row.needs_explanation,
+            "report": lambda row: row.report_required, "flagged": lambda row: row.flagged,
+            "provisional": lambda row: row.tariff.is_provisional,
+        }.get(flag)
+        if keep is not None:
+            rows = [row for row in rows if keep(row)]
+        count, flagged = len(rows), sum(1 for row in rows if row.flagged)
+        provisional = sum(1 for row in rows if row.tariff.is_provisional)
+    else:
+        facts = [_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL, explanation_id
+                       is not None) for pk, service_id, amount_ore, offer_kind, origin, explanation_id in
+                 tariffs.values_list("id", "service_id", "amount_ore", "service__offer__offer_type", "origin",
+                                     "explanation__id")]
+        flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
+        if flag in FLAG_KEEP:
+            facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
+        count, flagged = len(facts), sum(1 for fact in facts if flags[fact.tariff_id].flagged)
+        provisional = sum(1 for fact in facts if fact.provisional)
         shown = Paginator(facts, per_page).get_page(page)
         ids = [fact.tariff_id for fact in shown.object_list]
         full = tariffs.filter(pk__in=ids).in_bulk() if ids else {}
-        facts = shown.object_list
-    rows = [_row(actor=actor, tariff=full[fact.tariff_id], history=history.get(fact.service_id, {}), pl_pct=pl_pct,
-                 rules=rules, growth=growths[fact.tariff_id]) for fact in facts]
-    everything = shown.paginator.object_list if shown is not None else facts
+        rows = [_row(actor=actor, tariff=full[pk], history=history.get(full[pk].service_id, {}), pl_pct=pl_pct,
+                     rules=rules) for pk in ids]
     return TariffList(agreement=agreement, year=year, price_index=pl.get(year), rows=rows, rules=rules,
-                      in_force=in_force, count=len(everything), flagged_count=sum(map(flagged, everything)),
-                      provisional=sum(1 for fact in everything if fact.provisional), page=shown)
+                      in_force=in_force, count=count, flagged_count=flagged, provisional=provisional, page=shown)
 
 
 def tariff_get(*, actor: Actor, tariff_id: int) -> Tariff:
