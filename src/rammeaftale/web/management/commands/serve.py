@@ -18,8 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=_env("RAMMEAFTALE_BIND", "127.0.0.1:8000"),
                             help="adresse:port eller unix:/sti (RAMMEAFTALE_BIND; standard 127.0.0.1:8000)")
-        parser.add_argument("--workers", type=int, default=int(_env("RAMMEAFTALE_WORKERS", "3")),
-                            help="antal arbejdsprocesser (RAMMEAFTALE_WORKERS; standard 3)")
+        parser.add_argument("--workers", type=int, default=int(_env("RAMMEAFTALE_WORKERS", "2")),
+                            help="antal arbejdsprocesser, én pr. CPU-kerne (RAMMEAFTALE_WORKERS; standard 2)")
         parser.add_argument("--threads", type=int, default=int(_env("RAMMEAFTALE_THREADS", "4")),
                             help="tråde pr. arbejdsproces (RAMMEAFTALE_THREADS; standard 4): en proces betjener "
                                  "andre forespørgsler, mens en venter på databasen")
