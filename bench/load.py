@@ -267,6 +267,22 @@ def server_start(*, env: dict, workers: int, threads: int, log: Path, base: str)
     raise SystemExit("The server did not answer within 120 s.")
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) the gunicorn master and its workers have used so far, from /proc: a figure the
+    other work on a shared machine does not inflate, unlike the response times (Linux only; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master_pid or ppid == master_pid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def server_stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop; the process is the one started above
@@ -455,6 +471,7 @@ def main() -> None:
         login_samples = list(tally.samples)
         tally.samples.clear()
         say(f"{len(logged_in)} logged in; walking for {args.duration:.0f} s with {think[0]:g}–{think[1]:g} s think time …")
+        cpu_before = server_cpu_seconds(process.pid)
         started = time.monotonic()
         until = started + args.duration
         threads = [threading.Thread(target=person.walk, kwargs={"until": until, "think": think, "tally": tally,
@@ -465,6 +482,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         walked = time.monotonic() - started
+        server_cpu = server_cpu_seconds(process.pid) - cpu_before
     finally:
         server_stop(process)
         server_log = (Path(folder.name) / "server.log").read_text(errors="replace")
@@ -484,6 +502,8 @@ def main() -> None:
         "roles": {role: sum(1 for user in users if user["role"] == role) for role in WALKS},
         "left_out": sorted(args.without), "duration_s": round(walked, 1), "think_time_s": list(think), "think_time": "uniform, per user, between requests",
         "requests": len(tally.samples), "requests_per_s": round(len(tally.samples) / walked, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(tally.samples)), 1),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "errors": len(tally.errors), "error_samples": tally.errors[:10], "server_log_errors": len(server_errors),
         "login": summary(login_samples) if login_samples else {},
         "overall": overall, "pages": pages,
