@@ -161,9 +161,9 @@ def _row(*, actor: Actor, tariff: Tariff, history: History, pl_pct: dict[int, De
     required = bool(growth and growth.needs_explanation)
     previous = history.get(tariff.year - 1)
     return TariffRow(
-        tariff=tariff, growth=growth,
+        tariff=tariff, growth=growth, explained=hasattr(tariff, "explanation"),
         previous=None if previous is None else Tariff(pk=previous[0], service_id=tariff.service_id,
-                                                      year=tariff.year - 1, amount_ore=previous[1]), explained=hasattr(tariff, "explanation"),
+                                                      year=tariff.year - 1, amount_ore=previous[1]),
         may_explain=required and can_manage_tariffs(actor, operator_id=offer.operator_id,
                                                     region_id=offer.municipality.region_id),
     )
