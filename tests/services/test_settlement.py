@@ -244,7 +244,7 @@ def test_issued_invoices_export_as_valid_oioubl_and_posting_files(world, client)
 
 def test_the_settlement_page_previews_then_issues(world, client):
     assert client.login(username=world["seller_user"].username, password=PASSWORD)
-    preview = client.get("/afregning/?month=2026-01")
+    preview = client.get("/afregning/forhaandsvisning/?month=2026-01")
     assert preview.status_code == 200
     assert "Faktura til Esbjerg Kommune" in preview.content.decode() and not Invoice.objects.exists()
     issued = client.post("/afregning/", {"month": "2026-01"}, follow=True)
@@ -252,6 +252,22 @@ def test_the_settlement_page_previews_then_issues(world, client):
     again = client.post("/afregning/", {"month": "2026-01"}, follow=True)
     assert "allerede afregnet" in again.content.decode() and Invoice.objects.count() == 1
     assert client.get(f"/afregning/fakturaer/{Invoice.objects.get().pk}/").status_code == 200
+
+
+def test_the_settlement_page_loads_its_preview_beside_it(world, client):
+    """The page answers at once; the preview (the month's plan) comes from its own address, which htmx loads into
+    the page, and without JavaScript the page's link opens it as a whole page."""
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+    page = client.get("/afregning/?month=2026-01").content.decode()
+    assert 'hx-get="/afregning/forhaandsvisning/?month=2026-01"' in page and "Faktura til" not in page
+    assert 'href="/afregning/forhaandsvisning/?month=2026-01"' in page
+    partial = client.get("/afregning/forhaandsvisning/?month=2026-01", HTTP_HX_REQUEST="true")
+    text = partial.content.decode()
+    assert partial.status_code == 200 and "Faktura til Esbjerg Kommune" in text and "<html" not in text
+    assert 'action="/afregning/"' in text and not Invoice.objects.exists()
+    outside = client.get("/afregning/forhaandsvisning/?month=2060-01", HTTP_HX_REQUEST="true")
+    assert outside.status_code == 200 and "Ingen rammeaftale for Region Syddanmark gælder den 01.01.2060" in (
+        outside.content.decode())
 
 
 def test_other_organisations_do_not_see_the_invoices(world, client, copenhagen, make_user):

@@ -213,7 +213,7 @@ def test_january_without_a_tariff_lists_what_is_missing_on_page_api_and_console(
     assert not SettlementRun.objects.exists() and not Invoice.objects.exists()
 
     assert client.login(username=world["seller_user"].username, password=PASSWORD)
-    page = client.get(f"/afregning/?month={NEXT}-01")
+    page = client.get(f"/afregning/forhaandsvisning/?month={NEXT}-01")
     text = page.content.decode()
     assert page.status_code == 200 and "Kørslen kan ikke udstedes" in text and "P/L for 2027 mangler" in text
     assert "Udsted fakturaer" not in text
@@ -279,7 +279,7 @@ def test_a_month_far_outside_every_agreement_is_refused_in_danish_on_page_api_an
     from django.core.management.base import CommandError
 
     assert client.login(username=world["seller_user"].username, password=PASSWORD)
-    page = client.get("/afregning/?month=2060-01")
+    page = client.get("/afregning/forhaandsvisning/?month=2060-01")
     assert page.status_code == 400
     assert "Ingen rammeaftale for Region Syddanmark gælder den 01.01.2060" in page.content.decode()
     api = client.get("/api/billing/settlement/2060-01")

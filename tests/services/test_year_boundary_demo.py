@@ -61,7 +61,7 @@ def test_on_6_december_january_is_bought_invoiced_and_corrected_when_the_tariff_
 
     # The seller's economist previews and issues January.
     seller = _login(client, "oekonomi-odense")
-    preview = seller.get(f"/afregning/?month={NEW_YEAR:%Y-%m}")
+    preview = seller.get(f"/afregning/forhaandsvisning/?month={NEW_YEAR:%Y-%m}")
     text = preview.content.decode()
     assert preview.status_code == 200 and "Kørslen kan ikke udstedes" not in text
     assert f"Placering {placement.reference}" in text and "foreløbig takst" in text
@@ -84,7 +84,7 @@ def test_on_6_december_january_is_bought_invoiced_and_corrected_when_the_tariff_
 
     # February's run credits January's line and invoices January again at the approved tariff.
     february = f"{NEW_YEAR.year}-02"
-    preview = seller.get(f"/afregning/?month={february}").content.decode()
+    preview = seller.get(f"/afregning/forhaandsvisning/?month={february}").content.decode()
     assert "Kreditnota til Esbjerg Kommune" in preview
     assert seller.post("/afregning/", {"month": february}).status_code == 302
     credited = InvoiceLine.objects.get(credited_line=january)

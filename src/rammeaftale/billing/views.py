@@ -12,7 +12,7 @@ from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_l
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.http import missing_as_404, page_view
+from rammeaftale.http import missing_as_404, page_view, wants_partial
 from rammeaftale.parties.models import Organisation
 from rammeaftale.rulebooks.display import MONTHS_DA
 
@@ -30,7 +30,8 @@ def _seller(request) -> Organisation:
 
 @page_view
 def settlement_overview(request):
-    """The seller's month: what issuing would write (preview), then issue with one button."""
+    """The seller's month: the page at once, the preview of what issuing would write loaded beside it (htmx, from
+    `settlement_preview`: the plan takes a while for a large seller), then issue with one button."""
     actor = actor_for_request(request)
     try:
         year, month = _month(request)
@@ -50,11 +51,33 @@ def settlement_overview(request):
             else:
                 messages.info(request, f"{MONTHS_DA[month - 1].capitalize()} {year} er allerede afregnet; intet nyt.")
         return redirect(f"{reverse('billing:settlement')}?month={year}-{month:02d}")
-    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=clock.today())
-    return render(request, "billing/settlement.html", {
-        "plan": plan, "month_value": f"{year}-{month:02d}", "month_name": f"{MONTHS_DA[month - 1]} {year}",
-        "seller": seller,
-    })
+    return render(request, "billing/settlement.html", _month_context(seller, year, month))
+
+
+def _month_context(seller: Organisation, year: int, month: int) -> dict:
+    return {"month_value": f"{year}-{month:02d}", "month_name": f"{MONTHS_DA[month - 1]} {year}", "seller": seller}
+
+
+@page_view
+def settlement_preview(request):
+    """What issuing the month would write: the partial the settlement page loads (htmx), or the whole page with it
+    (without JavaScript, from the page's link). A month no agreement covers is said in the partial (htmx swaps
+    only 2xx answers) or as the Danish 400 page."""
+    actor = actor_for_request(request)
+    year, month = _month(request)
+    seller = _seller(request)
+    context = _month_context(seller, year, month)
+    partial = wants_partial(request)
+    try:
+        context["plan"] = settlement_plan(actor=actor, seller=seller, year=year, month=month,
+                                          issue_date=clock.today())
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        if not partial:
+            raise
+        return render(request, "billing/_settlement_preview.html", {**context, "problem": error.message_da})
+    return render(request, "billing/_settlement_preview.html" if partial else "billing/settlement.html", context)
 
 
 def _filters(request) -> InvoiceFilters:

@@ -2,10 +2,13 @@
 
 Every function takes the acting user: what it may see, and what it may do (`may_…`), is decided here.
 """
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Sum
 
 from rammeaftale.accounts.actor import Actor
@@ -35,6 +38,7 @@ from rammeaftale.tariffs.models import (
     Tariff,
     TariffBudget,
     TariffCalculation,
+    TariffOrigin,
 )
 
 FLAG_FILTERS = {  # the codes stay "over_pl" and "unexplained" in addresses; the cap is the rulebook's P/L cap
@@ -91,17 +95,17 @@ class TariffList:
     agreement: Agreement
     year: int
     price_index: PriceIndex | None
-    rows: list[TariffRow]
+    rows: list[TariffRow]  # every row after the filters, or only the page's rows when a page was asked for
     rules: GrowthRules
     in_force: RulesInForce | None = None  # the rules in force on the year's 1 January (may be carried on)
+    count: int = 0  # rows after the filters (all pages)
+    flagged_count: int = 0  # of them flagged (over the cap or to be reported)
+    provisional: int = 0  # of them provisional tariffs
+    page: Page | None = None  # the page of `rows` (tariff_list(page=...)); None: `rows` is every row
 
     @property
     def rule_da(self) -> str:
         return self.rules.description_da()
-
-    @property
-    def provisional(self) -> int:
-        return sum(1 for row in self.rows if row.tariff.is_provisional)
 
     @property
     def approval_deadline(self) -> date | None:
@@ -125,20 +129,41 @@ def _pl_rates(first: int, year: int) -> dict[int, PriceIndex]:
     return {index.year: index for index in PriceIndex.objects.filter(year__gt=first, year__lte=year)}
 
 
-def _row(*, actor: Actor, tariff: Tariff, history: dict[int, Tariff], pl_pct: dict[int, Decimal],
+# A service's earlier tariffs: year -> (tariff id, amount in øre), as far back as the cap needs.
+History = dict[int, tuple[int, int]]
+
+
+def _history_of(tariffs) -> dict[int, History]:
+    """Earlier tariffs by service and year, read narrowly (ids and amounts, no model instances)."""
+    history: dict[int, History] = {}
+    for pk, service_id, year, amount_ore in tariffs.order_by().values_list("id", "service_id", "year", "amount_ore"):
+        history.setdefault(service_id, {})[year] = (pk, amount_ore)
+    return history
+
+
+def _growth(*, amount_ore: int, year: int, history: History, pl_pct: dict[int, Decimal],
+            rules: GrowthRules, offer_type: str) -> YearGrowth | None:
+    """The engine's year for a tariff, or None for a tariff of 0 kr. (no level to grow from or to: it is left out
+    of the series)."""
+    if amount_ore <= 0:
+        return None
+    series = {earlier: ore_to_kr(amount) for earlier, (_, amount) in history.items() if amount > 0}
+    series[year] = ore_to_kr(amount_ore)
+    return tariff_growth_series(tariffs_kr=series, pl_pct=pl_pct, rules=rules, offer_type=offer_type)[-1]
+
+
+def _row(*, actor: Actor, tariff: Tariff, history: History, pl_pct: dict[int, Decimal],
          rules: GrowthRules) -> TariffRow:
     """`history` is the service's earlier tariffs by year (as far back as the cap needs)."""
-    growth = None
-    if tariff.amount_ore > 0:
-        # A tariff of 0 kr. is no level to grow from or to: it is left out of the series.
-        series = {year: ore_to_kr(t.amount_ore) for year, t in history.items() if t.amount_ore > 0}
-        series[tariff.year] = ore_to_kr(tariff.amount_ore)
-        growth = tariff_growth_series(tariffs_kr=series, pl_pct=pl_pct, rules=rules,
-                                      offer_type=tariff.service.offer.offer_type)[-1]
+    growth = _growth(amount_ore=tariff.amount_ore, year=tariff.year, history=history, pl_pct=pl_pct,
+                     rules=rules, offer_type=tariff.service.offer.offer_type)
     offer = tariff.service.offer
     required = bool(growth and growth.needs_explanation)
+    previous = history.get(tariff.year - 1)
     return TariffRow(
-        tariff=tariff, previous=history.get(tariff.year - 1), growth=growth, explained=hasattr(tariff, "explanation"),
+        tariff=tariff, growth=growth, explained=hasattr(tariff, "explanation"),
+        previous=None if previous is None else Tariff(pk=previous[0], service_id=tariff.service_id,
+                                                      year=tariff.year - 1, amount_ore=previous[1]),
         may_explain=required and can_manage_tariffs(actor, operator_id=offer.operator_id,
                                                     region_id=offer.municipality.region_id),
     )
@@ -149,9 +174,72 @@ def _tariffs():
         "service", "service__offer", "service__offer__operator", "service__offer__municipality", "explanation")
 
 
+@dataclass(frozen=True)
+class _Fact:
+    """What the list's counts and filters need of one tariff (the page's rows are then loaded in full)."""
+
+    tariff_id: int
+    service_id: int
+    amount_ore: int
+    offer_type: str
+    provisional: bool
+    explained: bool
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """The engine's verdict on one tariff, as the counts and the flag filter read it."""
+
+    over_cap: bool
+    needs_explanation: bool  # over the cap where the rulebook asks an explanation (explained or not)
+    report_required: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.over_cap or self.report_required
+
+
+NO_FLAGS = _Flags(False, False, False)
+FLAGS_CACHE_SECONDS = 600
+
+
+def _flags(*, year: int, facts: list[_Fact], history: dict[int, History], pl_pct: dict[int, Decimal],
+           rules: GrowthRules) -> dict[int, _Flags]:
+    """The engine's flags of every tariff of the list, by tariff id.
+
+    Cached (Django's cache, per process) under a digest of every input the engine reads: the rules, the P/L and each
+    tariff's series with its offer type. A changed tariff, P/L rate or rule is a different key, so nothing needs
+    invalidating and no answer is ever stale; the cache only spares the next user recomputing the same inputs.
+    """
+    series = [(fact.tariff_id, fact.offer_type, fact.amount_ore,
+               tuple(sorted((earlier, amount) for earlier, (_, amount) in history.get(fact.service_id, {}).items())))
+              for fact in facts]
+    key = "tariffs:flags:" + hashlib.sha256(repr((year, rules, sorted(pl_pct.items()), series)).encode()).hexdigest()
+    flags = cache.get(key)
+    if flags is None:
+        flags = {}
+        for fact in facts:
+            growth = _growth(amount_ore=fact.amount_ore, year=year, history=history.get(fact.service_id, {}),
+                             pl_pct=pl_pct, rules=rules, offer_type=fact.offer_type)
+            flags[fact.tariff_id] = NO_FLAGS if growth is None else _Flags(
+                growth.over_cap, growth.needs_explanation, growth.report_required)
+        cache.set(key, flags, FLAGS_CACHE_SECONDS)
+    return flags
+
+
+FLAG_KEEP = {
+    "over_pl": lambda fact, flags: flags.over_cap,
+    "unexplained": lambda fact, flags: flags.needs_explanation and not fact.explained,
+    "report": lambda fact, flags: flags.report_required,
+    "flagged": lambda fact, flags: flags.flagged,
+    "provisional": lambda fact, flags: fact.provisional,
+}
+
+
 def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: int | None = None,
                 paragraph: str = "", offer_type: str = "", flag: str = "",
-                with_calculations: bool = False) -> TariffList:
+                with_calculations: bool = False, page: str | int | None = None,
+                per_page: int = 50) -> TariffList:
     """Every tariff of the agreement's region for a year, with last year's tariff and the rulebook's growth flags.
 
     The growth, the cap and the flags come from `engine.indexation.tariff_growth_series` under the agreement's
@@ -159,13 +247,16 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     query each. `flag` narrows to the rows over the cap ("over_pl"), over the cap without the explanation the
     rulebook requires ("unexplained"), to be reported ("report") or any of them ("flagged"). `with_calculations`
     loads each tariff's stored calculation in the same query (the exports and the API show the breakdowns).
+
+    `page` (the page): the counts and the flag filter still cover every row, from a narrow read of the year's
+    tariffs and the engine's flags (`_flags`), but only the page's `per_page` rows are loaded in full.
     """
     _require_login(actor)
     in_force = rules_in_force(region=agreement.region, on=date(year, 1, 1))
     rulebook = in_force.rulebook
     tariffs = (
         _tariffs().filter(year=year, service__offer__municipality__region_id=agreement.region_id)
-        .order_by("service__offer__name", "service__kind", "service__name")
+        .order_by("service__offer__name", "service__kind", "service__name", "id")
     )
     if with_calculations:
         tariffs = tariffs.select_related("calculation")
@@ -177,23 +268,40 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
         tariffs = tariffs.filter(service__offer__offer_type=offer_type)
     rules = _growth_rules(rulebook)
     first = _history_from(rules, year)
-    history: dict[int, dict[int, Tariff]] = {}
-    for earlier in Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
-                                         year__lt=year).only("id", "service_id", "year", "amount_ore"):
-        history.setdefault(earlier.service_id, {})[earlier.year] = earlier
+    history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
+                                                year__lt=year))
     pl = _pl_rates(first, year)
     pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
-    rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct, rules=rules)
-            for tariff in tariffs]
-    keep = {
-        "over_pl": lambda row: row.over_cap, "unexplained": lambda row: row.needs_explanation,
-        "report": lambda row: row.report_required, "flagged": lambda row: row.flagged,
-        "provisional": lambda row: row.tariff.is_provisional,
-    }.get(flag)
-    if keep is not None:
-        rows = [row for row in rows if keep(row)]
+    shown = None
+    if page is None:
+        rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct,
+                     rules=rules) for tariff in tariffs]
+        keep = {
+            "over_pl": lambda row: row.over_cap, "unexplained": lambda row: row.needs_explanation,
+            "report": lambda row: row.report_required, "flagged": lambda row: row.flagged,
+            "provisional": lambda row: row.tariff.is_provisional,
+        }.get(flag)
+        if keep is not None:
+            rows = [row for row in rows if keep(row)]
+        count, flagged = len(rows), sum(1 for row in rows if row.flagged)
+        provisional = sum(1 for row in rows if row.tariff.is_provisional)
+    else:
+        facts = [_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL, explanation_id
+                       is not None) for pk, service_id, amount_ore, offer_kind, origin, explanation_id in
+                 tariffs.values_list("id", "service_id", "amount_ore", "service__offer__offer_type", "origin",
+                                     "explanation__id")]
+        flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
+        if flag in FLAG_KEEP:
+            facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
+        count, flagged = len(facts), sum(1 for fact in facts if flags[fact.tariff_id].flagged)
+        provisional = sum(1 for fact in facts if fact.provisional)
+        shown = Paginator(facts, per_page).get_page(page)
+        ids = [fact.tariff_id for fact in shown.object_list]
+        full = tariffs.filter(pk__in=ids).in_bulk() if ids else {}
+        rows = [_row(actor=actor, tariff=full[pk], history=history.get(full[pk].service_id, {}), pl_pct=pl_pct,
+                     rules=rules) for pk in ids]
     return TariffList(agreement=agreement, year=year, price_index=pl.get(year), rows=rows, rules=rules,
-                      in_force=in_force)
+                      in_force=in_force, count=count, flagged_count=flagged, provisional=provisional, page=shown)
 
 
 def tariff_get(*, actor: Actor, tariff_id: int) -> Tariff:
@@ -231,8 +339,8 @@ def tariff_list_row(*, actor: Actor, tariff_id: int) -> TariffRow:
     _, rulebook = _rulebook_for(tariff.service.offer.municipality.region_id, tariff.year)
     rules = _growth_rules(rulebook)
     first = _history_from(rules, tariff.year)
-    history = {t.year: t for t in Tariff.objects.filter(service_id=tariff.service_id, year__gte=first,
-                                                         year__lt=tariff.year)}
+    history = _history_of(Tariff.objects.filter(service_id=tariff.service_id, year__gte=first,
+                                                year__lt=tariff.year)).get(tariff.service_id, {})
     pl_pct = {year: index.rate_pct for year, index in _pl_rates(first, tariff.year).items()}
     return _row(actor=actor, tariff=tariff, history=history, pl_pct=pl_pct, rules=rules)
 

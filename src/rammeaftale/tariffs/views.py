@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
-from rammeaftale.http import int_param, missing_as_404, page_view, wants_partial
+from rammeaftale.http import PER_PAGE, int_param, missing_as_404, page_view, query_without, wants_partial
 from rammeaftale.registry.models import OfferType
 from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
 from rammeaftale.tariffs import selectors, services
@@ -42,7 +42,7 @@ def _year(year: int) -> int:
 # The tariff list.
 
 
-def _listing(request, *, with_calculations: bool = False):
+def _listing(request, *, with_calculations: bool = False, paged: bool = False):
     actor = actor_for_request(request)
     agreements = list(agreement_list(actor=actor))
     if not agreements:
@@ -63,6 +63,7 @@ def _listing(request, *, with_calculations: bool = False):
         actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement.pk), year=year,
         operator_id=int_param(request, "operator"), offer_type=offer_type if offer_type in OfferType.values else "",
         flag=flag if flag in selectors.FLAG_FILTERS else "", with_calculations=with_calculations,
+        page=(request.GET.get("page") or 1) if paged else None, per_page=PER_PAGE,
     )
     return actor, agreements, listing
 
@@ -76,13 +77,13 @@ def list_years(agreement, agreements) -> range:
 
 @page_view
 def tariff_list_view(request):
-    actor, agreements, listing = _listing(request)
+    actor, agreements, listing = _listing(request, paged=True)
     context = {
         "listing": listing, "agreements": agreements,
         "years": list_years(listing.agreement, agreements),
         "operators": operator_list(actor=actor, region_id=listing.agreement.region_id),
         "offer_types": OfferType.choices, "flags": selectors.FLAG_FILTERS.items(), "query": request.GET.urlencode(),
-        "flagged": sum(1 for row in listing.rows if row.flagged),
+        "page_query": query_without(request, "page"), "page": listing.page,
         "may_make_provisional": selectors.may_make_provisional(actor=actor, year=listing.year),
     }
     template = "tariffs/_tariff_rows.html" if wants_partial(request) else "tariffs/tariff_list.html"

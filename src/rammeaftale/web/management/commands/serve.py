@@ -18,13 +18,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=_env("RAMMEAFTALE_BIND", "127.0.0.1:8000"),
                             help="adresse:port eller unix:/sti (RAMMEAFTALE_BIND; standard 127.0.0.1:8000)")
-        parser.add_argument("--workers", type=int, default=int(_env("RAMMEAFTALE_WORKERS", "3")),
-                            help="antal arbejdsprocesser (RAMMEAFTALE_WORKERS; standard 3)")
+        parser.add_argument("--workers", type=int, default=int(_env("RAMMEAFTALE_WORKERS", "2")),
+                            help="antal arbejdsprocesser, én pr. CPU-kerne (RAMMEAFTALE_WORKERS; standard 2)")
+        parser.add_argument("--threads", type=int, default=int(_env("RAMMEAFTALE_THREADS", "4")),
+                            help="tråde pr. arbejdsproces (RAMMEAFTALE_THREADS; standard 4): en proces betjener "
+                                 "andre forespørgsler, mens en venter på databasen")
         parser.add_argument("--timeout", type=int, default=int(_env("RAMMEAFTALE_TIMEOUT", "120")),
                             help="sekunder en forespørgsel må tage (RAMMEAFTALE_TIMEOUT; standard 120: PDF og "
                                  "afregning)")
 
-    def handle(self, *args, bind, workers, timeout, **options):
+    def handle(self, *args, bind, workers, threads, timeout, **options):
         try:
             call_command("check", deploy=True, fail_level="WARNING", stdout=self.stdout, stderr=self.stderr)
         except SystemCheckError as error:
@@ -32,10 +35,11 @@ class Command(BaseCommand):
                 f"{error}\n\nServeren starter ikke, før `rammeaftale check --deploy` intet finder "
                 "(miljøvariablerne står i docs/deploy.md).", returncode=2,
             ) from None
-        self.stdout.write(f"Starter gunicorn på {bind} med {workers} arbejdsprocesser.")
+        self.stdout.write(f"Starter gunicorn på {bind} med {workers} arbejdsprocesser à {threads} tråde.")
         self.stdout.flush()
         # exec: gunicorn takes this process's place, so systemd supervises it directly and its signals reach it.
         os.execv(sys.executable, [
-            sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--timeout", str(timeout),
+            sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+            "--timeout", str(timeout),
             "--access-logfile", "-", "--error-logfile", "-", "rammeaftale.config.wsgi:application",
         ])
