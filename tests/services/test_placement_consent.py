@@ -161,7 +161,7 @@ def test_the_probe_a_third_party_payer_is_asked_not_bound(world):
     result = settlement_issue(actor=seller, seller=world["odense"], year=YEAR, month=11, issue_date=date(YEAR, 12, 1))
     assert [invoice.buyer for invoice in result.invoices] == [world["esbjerg"]]
     assert set(InvoiceLine.objects.values_list("placement_id", flat=True)) == {own.pk}
-    preview = page(world, "seller", reverse("billing:settlement") + f"?month={YEAR}-11")
+    preview = page(world, "seller", reverse("billing:settlement_preview") + f"?month={YEAR}-11")
     assert "venter på betalingskommunens accept" in text_of(preview)
 
 
