@@ -86,6 +86,8 @@ def demo_ensure() -> None:
     from rammeaftale.registry.models import Offer
 
     call_command("migrate", interactive=False, verbosity=0)
+    # The pages render with the collected (hashed) static files, as `make run` collects them into the var dir.
+    call_command("collectstatic", interactive=False, verbosity=0)
     region_code = REGION_CODES[REGION]
     if not Offer.objects.filter(operator__region__code=region_code).exists() and not Offer.objects.exists():
         say(f"Building the demo: rammeaftale bootstrap; rammeaftale demo --region {REGION} --seed {SEED} …")
