@@ -6,10 +6,9 @@ from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import Strict
 
-from rammeaftale.core.limits import ID_MAX, INT_MAX
+from rammeaftale.core.limits import ID_MAX, INT_MAX, YEAR_MAX, YEAR_MIN
 from rammeaftale.engine.tariff_json import SignedAmount
 
-YEAR_MIN, YEAR_MAX = 2000, 2100  # the years the pages and selectors accept
 
 # An id in a path or query: a number no database can hold answers 422, not a server error.
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]

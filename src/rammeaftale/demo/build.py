@@ -13,6 +13,7 @@ from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role, User
 from rammeaftale.accounts.services import user_create
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
 from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.demo import budgets as demo_budgets
 from rammeaftale.demo import catalogue as cat
@@ -57,7 +58,7 @@ from rammeaftale.tariffs.services import (
     tariffs_provisional_ensure,
 )
 
-YEAR_MIN, YEAR_MAX, MAX_YEARS = 2000, 2100, 10
+MAX_YEARS = 10
 CATEGORY_REASON = "Demodata: syntetisk vurdering."
 CALCULATED_NOTE = "Demodata: beregnet af et syntetisk budget (omkostninger afledt af demoens takstniveau)."
 PL_SOURCE = ("Demodata: syntetisk P/L-lignende sats (seed {seed}), ikke KL's pris- og lønskøn. "

@@ -12,6 +12,7 @@ from datetime import date
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
 from rammeaftale.occupancy import analysis as occupancy_analysis_module
 from rammeaftale.occupancy import analysis_exports
 from rammeaftale.occupancy import exports as occupancy_exports
@@ -26,7 +27,6 @@ from rammeaftale.tariffs import selectors as tariff_selectors
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"pdf": PDF, "xlsx": XLSX}
-YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import polars as pl
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.limits import YEAR_MIN
 from rammeaftale.engine.occupancy import (
     STAY_SCHEMA,
     Period,
@@ -27,7 +28,6 @@ from rammeaftale.occupancy.inputs import charged_stays, occupancy_capacities_fra
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferCategory, TargetGroup
 
-YEAR_MIN = 2000
 DEFAULT_YEARS = 5
 MAX_YEARS = 10
 TOP_PURCHASES = 30  # rows of the purchase table on the page and in the PDF (the XLSX has them all)

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_see_offer_internals
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.categorisation import (
     CategoryInputError,
@@ -26,8 +27,6 @@ from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.models import Tariff
 from rammeaftale.tariffs.selectors import category_may_decide
 from rammeaftale.tariffs.timeline import tariffs_on
-
-YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
+from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
 from rammeaftale.http import missing_as_404, page_view
-from rammeaftale.occupancy.category import YEAR_MAX, YEAR_MIN, category_assessment
+from rammeaftale.occupancy.category import category_assessment
 from rammeaftale.occupancy.forms import CategoryDecisionForm
 from rammeaftale.registry.services import offer_category_set
 

@@ -7,6 +7,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_report_occupancy
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.occupancy import OccupancyFigure, pct_text, year_periods
 from rammeaftale.occupancy.inputs import budgeted_occupancy, offer_occupancy
@@ -21,8 +22,6 @@ from rammeaftale.occupancy.reporting import (
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Agreement, Offer
 from rammeaftale.registry.rules import rulebook_of, rules_in_force
-
-YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 def can_compile(actor: Actor, *, region_id: int) -> bool:
@@ -185,7 +184,6 @@ def compiled_report_json(compiled: CompiledReport) -> dict:
         "offers": [line_json(line, reported=line.offer_id in compiled.reported) for line in compiled.lines],
         "over_threshold": len(compiled.over_threshold),
     }
-
 
 
 @dataclass(frozen=True)

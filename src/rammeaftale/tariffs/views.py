@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
+from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
 from rammeaftale.http import PER_PAGE, int_param, missing_as_404, page_view, query_without, wants_partial
 from rammeaftale.registry.models import OfferType
 from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
@@ -30,7 +31,6 @@ from rammeaftale.tariffs.forms import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 def _year(year: int) -> int:
