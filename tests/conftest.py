@@ -1,6 +1,9 @@
 """Shared fixtures: reference data, organisations, users per role, offers built through the services."""
 import contextlib
+import io
 import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -28,13 +31,44 @@ def built_once_per_module(django_db_blocker):
     back when the module ends. Each test still runs in its own transaction (pytest-django's `db`, a savepoint in this
     one), so what a test writes is undone before the next. The module's tests share one xdist worker: mark the module
     `pytestmark = pytest.mark.xdist_group(...)` (`make test` distributes with --dist loadgroup)."""
-    with django_db_blocker.unblock(), transaction.atomic(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+    with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
 
 
-# Demo users' password hashing is not under test; MD5 keeps repeated builds quick (tests only).
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def console(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`rammeaftale ARGS` run in this process, as the console runs it (`rammeaftale.cli.main`: argument parsing,
+    the command, its exit code), without starting an interpreter and Django for each call (about 1 s of CPU). For
+    the JSON commands' many input cases; each command also has a test through a real process."""
+    from rammeaftale.cli import main
+
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            _stdin(io.StringIO(stdin or "")):
+        try:
+            main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return subprocess.CompletedProcess(["rammeaftale", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _stdin(stream):
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Every test hashes passwords with MD5 instead of the deployed PBKDF2 (a million rounds, about 0.3–0.9 s a
+    password here): users are made in nearly every test, and HTTP Basic checks the password on every request.
+    Hashing is Django's and not under test; that the deployment keeps Django's PBKDF2 is
+    test_production.py's `test_passwords_are_hashed_with_djangos_pbkdf2_where_deployed`. Tests only."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ THIS_YEAR = TODAY.year
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db):
     """`rammeaftale demo --region syddanmark --seed 1` for last year and this, with placements from last January."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     actor = Actor.system(username="demo")
     demo_build(actor=actor, region_codes=["1083"], seed=1, year_from=THIS_YEAR - 1, year_to=THIS_YEAR)
     region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1083")

@@ -24,9 +24,8 @@ CODE = f"{YEAR}-Q1"
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db):
     """`rammeaftale demo --region syddanmark --seed 1` for this year, with placements and the demo reports."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     actor = Actor.system(username="demo")
     demo_build(actor=actor, region_codes=["1083"], seed=1, year_from=YEAR, year_to=TODAY.year)
     region = Organisation.objects.get(kind=OrganisationKind.REGION, code="1083")

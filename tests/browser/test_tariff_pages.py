@@ -25,18 +25,16 @@ EXPLANATION = "Ny nattevagt efter tilsynets påbud fra 1. januar."
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db):
     """`rammeaftale demo --region syddanmark --seed 1` for the three years up to this one (as `make run` builds
     it): this year's and last year's tariffs calculated, with flags, explanations and approvals."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return demo_build(actor=Actor.system(username="demo"), region_codes=["1083"], seed=1,
                       year_from=THIS_YEAR - 2, year_to=THIS_YEAR)
 
 
 @pytest.fixture
-def demo_hovedstaden(transactional_db, settings):
+def demo_hovedstaden(transactional_db):
     """The same demo in Hovedstaden, whose rulebook caps each tariff and asks for an explanation above the cap."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return demo_build(actor=Actor.system(username="demo"), region_codes=["1084"], seed=1,
                       year_from=THIS_YEAR - 2, year_to=THIS_YEAR)
 

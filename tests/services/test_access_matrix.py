@@ -658,10 +658,7 @@ def test_an_operation_the_world_cannot_fill_is_named():
 
 
 @pytest.fixture
-def world(settings, agreements, make_offer, make_user, system) -> World:
-    # HTTP Basic checks the password on every request; the production hasher would take minutes for the
-    # matrix.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world(agreements, make_offer, make_user, system) -> World:
     return _build_world(system, make_offer, make_user)
 
 

@@ -16,12 +16,6 @@ from rammeaftale.tariffs.models import Tariff
 from tests.conftest import PASSWORD, TODAY
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """HTTP Basic checks the password on every request; the production hasher would make the suite slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def basic(user, password: str = PASSWORD) -> dict:
     token = base64.b64encode(f"{user.username}:{password}".encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Basic {token}"}

@@ -28,11 +28,6 @@ ENGLISH = re.compile(r"\b(Enter|This field|Ensure|Select a valid|is not|must be|
                      r"valid|required)\b")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def basic(user) -> dict:
     return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()}
 

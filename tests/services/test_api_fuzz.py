@@ -38,12 +38,6 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 ROLES = (Role.CASEWORKER, Role.ECONOMIST, Role.OPERATOR, Role.SECRETARIAT, Role.ADMINISTRATOR)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """HTTP Basic checks the password on every request; the production hasher would make the fuzzing slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def wsgi_app():
     """Django's own WSGI application, kept on the test's database connection: as Django's test client does, the

@@ -1,5 +1,6 @@
 """`rammeaftale category suggest`: the examples in docs/examples run; bad input exits 2 with a JSON error naming the
-field in Danish, and writes nothing (the command only reads)."""
+field in Danish, and writes nothing (the command only reads). The cases run the console command in this process
+(`tests.conftest.console`); the missing file goes through a real process."""
 import json
 import subprocess
 import sys
@@ -7,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import console
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 
 def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rammeaftale", "category", *args], capture_output=True, text=True,
-                          input=stdin, timeout=60)
+    return console("category", *args, stdin=stdin)
 
 
 def _example(name: str) -> dict:
@@ -92,6 +94,9 @@ def test_bad_input_exits_2_with_a_danish_message_naming_the_field(payload, field
     assert error["field"] == field and message in error["message"]
 
 
-def test_a_missing_file_is_named(tmp_path):
-    run = _run("suggest", str(tmp_path / "findes-ikke.json"))
+def test_a_missing_file_is_named_by_the_real_console(tmp_path):
+    missing = str(tmp_path / "findes-ikke.json")
+    run = subprocess.run([sys.executable, "-m", "rammeaftale", "category", "suggest", missing],
+                         capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 2 and json.loads(run.stdout)["error"]["field"] == "file"
+    assert "Traceback" not in run.stderr

@@ -42,12 +42,6 @@ VARIATION = Decimal("0.05")
 REGION_NAMES = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The demo users' password hashing is not under test; a fast hasher keeps the repeated builds quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _demo(**options) -> str:
     out = io.StringIO()
     call_command("demo", stdout=out, **options)

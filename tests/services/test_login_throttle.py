@@ -23,10 +23,9 @@ LIMIT = 5
 
 @pytest.fixture(autouse=True)
 def throttle_settings(settings):
-    """The defaults (5 failures, 15 minutes) stated here, and a fast hasher: each try checks a password."""
+    """The defaults (5 failures, 15 minutes) stated here."""
     settings.AXES_FAILURE_LIMIT = LIMIT
     settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ def behind_proxy(settings):
     settings.AXES_CLIENT_IP_CALLABLE = "rammeaftale.accounts.login_throttle.client_ip"
     settings.AXES_FAILURE_LIMIT = 5
     settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def login(forwarded_for: str, password: str) -> bool:

@@ -40,11 +40,6 @@ def gln(body: str) -> str:
     return body + ean.calc_check_digit(body)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(agreements, odense, esbjerg, copenhagen, make_offer, make_user, system):
     """Odense sells (Æblehaven, 2 places); Esbjerg buys; Copenhagen has no EAN (as in the probe)."""

@@ -29,12 +29,6 @@ def _ean(prefix: str) -> str:
     return prefix + stdnum_ean.calc_check_digit(prefix)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """HTTP Basic checks the password on every request; the production hasher would make the suite slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(agreements, region_syd, odense, esbjerg, copenhagen, secretariat_syd, make_offer, make_user, system):
     """Syddanmark with an agreement this year; Odense's Solsikken (2 places) with a basis service per day and an

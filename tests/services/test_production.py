@@ -131,6 +131,13 @@ def test_the_deploy_check_reports_nothing_with_the_documented_environment(produc
     assert "System check identified no issues (0 silenced)." in run.stdout
 
 
+def test_passwords_are_hashed_with_djangos_pbkdf2_where_deployed(production):
+    """The suite hashes with MD5 for speed (tests/conftest.py); the deployment keeps Django's default."""
+    hashers = _settings_in(production, "PASSWORD_HASHERS")["PASSWORD_HASHERS"]
+    assert hashers[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert not any("MD5" in hasher for hasher in hashers)
+
+
 def test_the_deploy_check_names_what_the_demo_setup_lacks(tmp_path):
     run = _rammeaftale("check", "--deploy", "--fail-level", "WARNING",
                        env=_clean_env(RAMMEAFTALE_VAR_DIR=str(tmp_path)))

@@ -1,4 +1,6 @@
-"""The tariff CLI: the examples in docs/examples run, bad input exits non-zero with a JSON error naming the field."""
+"""The tariff CLI: the examples in docs/examples run, bad input exits non-zero with a JSON error naming the field.
+The cases run the console command in this process (`tests.conftest.console`); hostile piped input goes through a
+real process."""
 import json
 import subprocess
 import sys
@@ -6,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import console
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 
 def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rammeaftale", "tariff", *args], capture_output=True, text=True,
-                          input=stdin, timeout=60)
+    return console("tariff", *args, stdin=stdin)
 
 
 def test_calculate_example_gives_the_worked_tariff():

@@ -10,6 +10,7 @@ from rammeaftale.engine.tariff_json import json_file_run
 
 class Command(BaseCommand):
     help = "Kategoriforslag for et tilbud ud fra takst og salg (format: docs/engine-json.md)."
+    requires_system_checks = ()  # JSON in, JSON out through the engine: no database, no pages to check
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

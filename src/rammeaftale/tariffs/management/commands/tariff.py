@@ -23,6 +23,7 @@ ACTIONS = {"calculate": tariff_calculate_json, "true-up": true_up_calculate_json
 class Command(BaseCommand):
     help = ("Takstberegning, efterregulering og takststigning mod P/L fra JSON (formater: docs/engine-json.md); "
             "foreløbige takster for et år i databasen.")
+    requires_system_checks = ()  # the JSON actions only run the engine; `provisional` runs the checks itself
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             sys.exit(code)
 
     def _provisional(self, year: int) -> None:
+        self.check()
         try:
             with transaction.atomic():
                 result = tariffs_provisional_ensure(actor=Actor.system(username="tariff"), year=year)
