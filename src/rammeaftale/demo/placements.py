@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
@@ -132,8 +133,8 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
             .prefetch_related("capacities", "services").order_by("pk")
         )
         _invoice_data_fill([o.operator for o in offers] + municipalities, offers)
-        rows: list[Placement] = []
-        services_of: dict[int, list] = {}
+        rows: list[dict] = []
+        services_of: dict[str, list] = {}
         for offer in offers:
             capacities = sorted(offer.capacities.all(), key=lambda c: c.valid_from)
             basis = [s for s in offer.services.all() if s.kind == ServiceKind.BASIS and s.unit != "hour"]
@@ -150,55 +151,85 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
                     own = rng.random() < 0.3
                     payer = offer.municipality if own else rng.choice(municipalities)
                     cpr, born = _cpr(rng, today)
-                    placement = Placement(
-                        reference=f"D{region.code}-{len(rows) + 1:06d}", offer=offer, acting_municipality=payer, paying_municipality=payer,
-                        citizen_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                        cpr_encrypted=cpr_encrypt(cpr), cpr_index=cpr_index(cpr), cpr_masked=cpr_mask(cpr),
-                        birth_date=born, start_date=start,
+                    private = offer.operator.kind == OrganisationKind.PRIVATE_OPERATOR
+                    placement = {
+                        "reference": f"D{region.code}-{len(rows) + 1:06d}", "offer_id": offer.pk,
+                        "acting_municipality_id": payer.pk, "paying_municipality_id": payer.pk,
+                        "citizen_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                        "cpr_encrypted": cpr_encrypt(cpr), "cpr_index": cpr_index(cpr), "cpr_masked": cpr_mask(cpr),
+                        "birth_date": born, "start_date": start,
                         # The demo buys within the region; a private offer is outside the Styringsaftale.
-                        covered_by_agreement=offer.operator.kind != OrganisationKind.PRIVATE_OPERATOR,
-                        agreement_coverage_note=("tilbuddet er privat"
-                                                 if offer.operator.kind == OrganisationKind.PRIVATE_OPERATOR else ""),
-                        is_internal=payer.pk == offer.operator_id, contact_name="Demo-sagsbehandler",
-                    )
+                        "covered_by_agreement": not private,
+                        "agreement_coverage_note": "tilbuddet er privat" if private else "",
+                        "is_internal": payer.pk == offer.operator_id, "contact_name": "Demo-sagsbehandler",
+                        "status": PlacementStatus.ACTIVE.value, "end_date": None, "notice_given_on": None,
+                        "notice_end": None, "notice_full_tariff": NOTICE_FULL_TARIFF_DEFAULT,
+                    }
                     if end <= today:
-                        placement.status, placement.end_date = PlacementStatus.ENDED, end
+                        placement["status"], placement["end_date"] = PlacementStatus.ENDED.value, end
                     elif rng.random() < 0.04:
-                        given = today - timedelta(days=rng.randint(0, 40))
-                        placement.status = PlacementStatus.NOTICE_GIVEN
-                        placement.notice_given_on = max(given, start)
-                        year = placement.notice_given_on.year
+                        given = max(today - timedelta(days=rng.randint(0, 40)), start)
+                        year = given.year
                         if year not in rulebooks:
-                            rulebooks[year] = rules_in_force(region=region, on=placement.notice_given_on).rulebook
+                            rulebooks[year] = rules_in_force(region=region, on=given).rulebook
                         rulebook = rulebooks[year]
-                        placement.notice_end = notice_end(given_on=placement.notice_given_on,
-                                                          months=rulebook.notice_months(offer.offer_type),
-                                                          running_month=rulebook.notice.running_month.value)
-                        placement.notice_full_tariff = rulebook.notice.full_tariff_during_notice.value
+                        placement.update(
+                            status=PlacementStatus.NOTICE_GIVEN.value, notice_given_on=given,
+                            notice_end=notice_end(given_on=given, months=rulebook.notice_months(offer.offer_type),
+                                                  running_month=rulebook.notice.running_month.value),
+                            notice_full_tariff=rulebook.notice.full_tariff_during_notice.value)
                     elif rng.random() < 0.08:
                         break  # a vacant place today
-                    else:
-                        placement.status = PlacementStatus.ACTIVE
                     if end > start:
                         rows.append(placement)
-                        services_of[id(placement)] = basis[:1]
+                        services_of[placement["reference"]] = basis[:1]
                     if end > today:
                         break
                     day = end + timedelta(days=rng.randint(0, 45))
-        created = Placement.objects.bulk_create(rows, batch_size=2000)
+        ids = _placements_insert(rows, prefix=f"D{region.code}-")
         PlacementService.objects.bulk_create(
-            (PlacementService(placement=placement, service=service, valid_from=placement.start_date)
-             for placement, original in zip(created, rows, strict=True)
-             for service in services_of[id(original)]),
+            (PlacementService(placement_id=ids[row["reference"]], service=service, valid_from=row["start_date"])
+             for row in rows for service in services_of[row["reference"]]),
             batch_size=2000,
         )
         counts = defaultdict(int)
-        for placement in created:
-            counts[placement.status] += 1
-        report.placements += len(created)
+        for row in rows:
+            counts[row["status"]] += 1
+        report.placements += len(rows)
         report.active += counts[PlacementStatus.ACTIVE] + counts[PlacementStatus.NOTICE_GIVEN]
-        report.internal += sum(1 for p in created if p.is_internal)
-        report.by_region[region.code] = len(created)
+        report.internal += sum(1 for row in rows if row["is_internal"])
+        report.by_region[region.code] = len(rows)
         audit_record(actor=actor, event_type="demo.placements_built", organisation_id=region.pk, obj=region,
-                     after={"seed": seed, "placements": len(created), "by_status": dict(counts)})
+                     after={"seed": seed, "placements": len(rows), "by_status": dict(counts)})
     return report
+
+
+NOTICE_FULL_TARIFF_DEFAULT = Placement._meta.get_field("notice_full_tariff").get_default()
+
+
+def _placements_insert(rows: list[dict], *, prefix: str) -> dict[str, int]:
+    """The region's demo placements written set-based, and their ids by reference (all start with `prefix`).
+
+    Each row gives the same fields as plain values (str, int, bool, date, None: both drivers adapt them); every other
+    column gets its field's default, prepared once by the field as the ORM would. The ORM's `bulk_create` made a
+    model instance and prepared 40 fields for each of 23,000 rows (5 of a region build's 11 s). COPY on PostgreSQL,
+    one `executemany` elsewhere; no model's `save()` is skipped that would run in bulk_create either."""
+    if not rows:
+        return {}
+    given = list(rows[0])
+    now = timezone.now()
+    others = [f for f in Placement._meta.concrete_fields if not f.primary_key and f.attname not in given]
+    constants = [f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                    else f.get_default(), connection) for f in others]
+    columns = [Placement._meta.get_field(name).column for name in given] + [f.column for f in others]
+    table, quote = Placement._meta.db_table, connection.ops.quote_name
+    values = (tuple(row[name] for name in given) + tuple(constants) for row in rows)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "
+                               f"VALUES ({', '.join(['%s'] * len(columns))})", list(values))
+    return dict(Placement.objects.filter(reference__startswith=prefix).values_list("reference", "id"))
