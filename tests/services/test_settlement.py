@@ -383,3 +383,39 @@ def test_posting_files_write_formulas_in_names_as_text_and_amounts_as_numbers(wo
     assert {line[column["Kontostreng"]] for line in lines} == {"'-5.38.50"}
     assert "-72715,77" in {line[column["Beløb (kr.)"]] for line in lines}  # a credit note's amount stays a number
     assert_text_not_formula(posting_xlsx(invoices, title="Kontering"), HYPERLINK, AT_SUM, "-5.38.50")
+
+
+def test_line_texts_are_written_exactly_whatever_the_names_hold(world, system):
+    """The lines go to the database as CSV rows (COPY on PostgreSQL): quotes, commas, semicolons and a line break in a
+    service's name, an empty account code and hour, day and whole-month quantities all arrive as the plan has them."""
+    from rammeaftale.placements.models import PlacementService
+
+    name = 'Døgn "A", del 1;\nnat'
+    type(world["basis"]).objects.filter(pk=world["basis"].pk).update(name=name)
+    AccountMapping.objects.all().delete()  # no account code for the lines: the empty text, not NULL
+    monthly = registry_services.service_create(actor=system, offer=world["offer"], name="Tilvalg, måned",
+                                               unit="month", kind="tilvalg")
+    Tariff.objects.create(service=monthly, year=YEAR, amount_ore=1_234_550, origin=TariffOrigin.PUBLISHED)
+    hourly = registry_services.service_create(actor=system, offer=world["offer"], name="Støtte", unit="hour",
+                                              kind="tillaeg")
+    Tariff.objects.create(service=hourly, year=YEAR, amount_ore=52_000, origin=TariffOrigin.PUBLISHED)
+    for service in (monthly, hourly):
+        bought = PlacementService.objects.create(placement=world["placement"], service=service,
+                                                 valid_from=date(YEAR, 1, 1))
+    placement_services.hours_register(actor=system, placement_service=bought, day=date(YEAR, 1, 5), minutes=75)
+    plan = settlement_plan(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    [invoice] = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1,
+                                 issue_date=ISSUE).invoices
+    reference = world["placement"].reference
+    written = sorted((line.service_id, line.description, line.account_code, line.late_claim, line.credited_line_id)
+                     for line in invoice.lines.all())
+    assert written == sorted([
+        (world["basis"].pk, f"Placering {reference}, {name}, 01.01–31.01.{YEAR}: 31 dage à 2.345,67 kr.", "", False,
+         None),
+        (monthly.pk, f"Placering {reference}, Tilvalg, måned, 01.01–31.01.{YEAR}: hel måned à 12.345,50 kr.", "",
+         False, None),
+        (hourly.pk, f"Placering {reference}, Støtte, 01.01–31.01.{YEAR}: 1:15 timer à 520,00 kr.", "", False, None),
+    ])
+    assert sorted((p.line.service_id, p.description) for p in plan.invoices[0].lines) == [
+        (service_id, text) for service_id, text, *_ in written]
+    assert invoice.total_ore == plan.total_ore == 31 * 234_567 + 1_234_550 + 65_000

@@ -434,7 +434,7 @@ def _offer_paragraphs(offer_ids: Collection[int]) -> dict[int, list[int]]:
             for offer_id, pairs in coded.items()}
 
 
-def _account_code(accounts: dict, buyer_id: int, paragraph_ids: list[int]) -> str:
+def _account_code(accounts: dict, buyer_id: int, paragraph_ids: Collection[int]) -> str:
     for paragraph_id in paragraph_ids:
         code = accounts.get((buyer_id, paragraph_id)) or accounts.get((None, paragraph_id))
         if code:
@@ -563,6 +563,9 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
             issued += (InvoiceLine.objects.filter(invoice__seller_id__in=chunk, invoice__kind=InvoiceKind.INVOICE,
                                                   period_from__gte=start, period_from__lt=end,
                                                   credited_by__isnull=True)
+                       # the lines' own order within a placement's service (InvoiceLine.Meta.ordering), without
+                       # joining the placements for their order: the credit notes credit them in this order
+                       .order_by("-invoice__issue_date", "invoice__number", "period_from", "pk")
                        .values_list("invoice__seller_id", "placement_id", "service_id", "pk", "period_from",
                                     "period_to", "quantity", "rate_ore", "amount_ore"))
         issued = pl.DataFrame(issued, orient="row", schema={
@@ -650,8 +653,13 @@ def _planned_columns(inputs: _Inputs, planned: pl.DataFrame, rules: dict[int, Ru
     pairs = planned.select("buyer_id", "offer_id").unique()
     accounts = _accounts(set(pairs.get_column("buyer_id").to_list()))
     paragraphs = _offer_paragraphs(set(pairs.get_column("offer_id").to_list()))
-    account_rows = [(buyer_id, offer_id, _account_code(accounts, buyer_id, paragraphs.get(offer_id, [])))
-                    for buyer_id, offer_id in pairs.iter_rows()]
+    codes: dict[tuple[int, tuple[int, ...]], str] = {}  # offers share a few sets of paragraphs: once per set
+    account_rows = []
+    for buyer_id, offer_id in pairs.iter_rows():
+        key = (buyer_id, tuple(paragraphs.get(offer_id, ())))
+        if key not in codes:
+            codes[key] = _account_code(accounts, buyer_id, key[1])
+        account_rows.append((buyer_id, offer_id, codes[key]))
     limits = pl.DataFrame(
         [(seller_id, months_before(issue_date, rule.rulebook.payment.claim_limit_months.value))
          for seller_id, rule in rules.items()], schema={"seller_id": pl.Int64, "claim_limit": pl.Date}, orient="row")
@@ -983,7 +991,7 @@ def _plan_write(actor: Actor, plan: SettlementPlan) -> SettlementResult:
                              buyer=credit.invoice.buyer, total_ore=credit.total_ore, credits=credit.invoice,
                              late=False)
                     for number, credit in enumerate(plan.credits, start=1)]
-    Invoice.objects.bulk_create(invoices + credit_notes)  # ids come back (RETURNING) on both databases
+    _invoices_insert(invoices + credit_notes)
     credited = [
         (note.pk, old.placement_id, old.service_id, old.period_from, old.period_to, old.unit, old.basis,
          old.quantity, old.rate_ore, old.amount_ore, old.account_code, f"Kreditering: {old.description}"[:300],
@@ -1050,6 +1058,32 @@ def _lines_insert(new: list[tuple[Invoice, PlannedInvoice]], credited: list[tupl
             with cursor.copy(statement) as copy:
                 for row in credited:
                     copy.write_row(row)
+
+
+INVOICE_FIELDS = ("number", "kind", "run_id", "seller_id", "buyer_id", "issue_date", "due_date", "credits_id",
+                  "total_ore", "seller_ean", "seller_cvr", "buyer_ean", "payment_terms", "has_late_claims")
+
+
+def _invoices_insert(invoices: list[Invoice]) -> None:
+    """The run's invoices and credit notes in one insert; their ids are set on the objects. On PostgreSQL one INSERT
+    from arrays, a column each (the ORM's bulk_create prepared 14 values per invoice in Python: a national month
+    has 5,300 invoices); bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        Invoice.objects.bulk_create(invoices)  # ids come back (RETURNING)
+        return
+    fields = [Invoice._meta.get_field(name.removesuffix("_id")) for name in INVOICE_FIELDS]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Invoice._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"SELECT * FROM unnest({', '.join(f'%s::{f.db_type(connection)}[]' for f in fields)}) "
+            "RETURNING id, number",
+            [[getattr(invoice, field.attname) for invoice in invoices] for field in fields],
+        )
+        ids = dict((number, pk) for pk, number in cursor.fetchall())
+    for invoice in invoices:
+        invoice.pk = ids[invoice.number]
+        invoice._state.adding, invoice._state.db = False, connection.alias
 
 
 def _invoice(plan: SettlementPlan, run: SettlementRun, *, kind: str, number: str, buyer: Organisation,
