@@ -126,7 +126,8 @@ EXTRACT = (
     ("placement__planned_end", "planned_end", pl.Date), ("placement__notice_end", "notice_end", pl.Date),
     ("placement__moved_out_on", "moved_out_on", pl.Date),
     ("placement__notice_full_tariff", "notice_full_tariff", pl.Boolean),
-    ("placement__paying_municipality_id", "buyer_id", pl.Int64), ("placement__offer__operator_id", "seller_id", pl.Int64),
+    ("placement__paying_municipality_id", "buyer_id", pl.Int64),
+    ("placement__offer__operator_id", "seller_id", pl.Int64),
     ("placement__offer__municipality__region_id", "region_id", pl.Int64),
     ("placement__reference", "reference", pl.String), ("placement__offer_id", "offer_id", pl.Int64),
 )
@@ -928,6 +929,7 @@ def settlement_issue_all(*, actor: Actor, sellers: list[Organisation], year: int
         results.append(result)
         if result.created:
             statistics.written(len(result.invoices) + len(result.credit_notes))
+    statistics.finish()
     return results
 
 
@@ -937,14 +939,16 @@ class _InvoiceStatistics:
     Each new line's foreign key to its invoice is checked at the seller's commit by a query PostgreSQL plans once
     per connection from the table's statistics. Where `billing_invoice` was analyzed while empty (a new
     installation; a restored or freshly built database), that plan scans the whole table for every line, and a
-    national month's first run spent 24–32 s of database CPU on it instead of 1–2 s. So the run analyzes the
-    invoice tables whenever they have grown to more than twice what the statistics say (a few times in a first
-    month, never in the months after); ANALYZE makes PostgreSQL plan the check again. The check itself stays.
-    """
+    national month's first run spent 24–32 s of database CPU on it (an index lookup: under 1 s). So the run
+    analyzes the invoice tables whenever they have grown to more than twice what the statistics say (a few times
+    in a first month, never in the months after); ANALYZE makes PostgreSQL plan the check again. The check itself
+    stays. Such a run analyzes the lines once at its end too, for the next run's reading of them (autovacuum
+    would a minute later)."""
 
     def __init__(self) -> None:
         self.enabled = connection.vendor == "postgresql"
         self.rows = self.known = 0
+        self.analyzed = False
         if self.enabled:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = to_regclass(%s)",
@@ -957,10 +961,18 @@ class _InvoiceStatistics:
             return
         self.rows += invoices
         if self.rows > 2 * self.known + 100:
-            quote = connection.ops.quote_name
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {quote(Invoice._meta.db_table)}, {quote(SettlementRun._meta.db_table)}")
+            self._analyze(Invoice, SettlementRun)
             self.known = self.rows
+            self.analyzed = True
+
+    def finish(self) -> None:
+        if self.enabled and self.analyzed:
+            self._analyze(InvoiceLine)
+
+    @staticmethod
+    def _analyze(*models) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(m._meta.db_table) for m in models)}")
 
 
 def _issue_planned(actor: Actor, seller: Organisation, plan: SettlementPlan) -> SettlementResult:
