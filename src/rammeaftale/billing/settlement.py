@@ -490,6 +490,7 @@ class _Shared:
     with_payment_account: set[int]
     awaiting: dict[int, list[Placement]]
     rules: dict[int, RulesInForce]  # by seller: the rules of its region in the month
+    closed_tariffs: list[Tariff]  # the plans' tariffs without an open basis, where the rules require one
 
 
 def settlement_plans(*, actor: Actor, sellers: list[Organisation], year: int, month: int,
@@ -629,10 +630,15 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
             buyer=buyers[buyer_id], frame=planned.slice(offset, count), total_ore=total_ore, has_late_claims=late,
             csv_rows=csv_rows[offset:offset + count])
         offset += count
+    open_required = sorted(seller_id for seller_id, rule in rules.items()
+                           if rule.rulebook.tariffs.open_tariff_list_required.value)
+    closed_tariffs = _closed_tariffs(
+        planned.filter(pl.col("seller_id").is_in(open_required)).get_column("tariff_id").drop_nulls().unique()
+        .to_list()) if open_required else []
     return _Shared(
         inputs=inputs, month_lines=month_lines, planned=by_seller,
         to_credit=to_credit, credited=credited, buyers=buyers, with_payment_account=with_account,
-        awaiting=awaiting, rules=rules,
+        awaiting=awaiting, rules=rules, closed_tariffs=closed_tariffs,
     )
 
 
@@ -730,7 +736,7 @@ def _plan_of(seller: Organisation, shared: _Shared, months: list[tuple[int, int]
     if rules.rulebook.tariffs.open_tariff_list_required.value:
         warnings += _without_open_basis({tariff_id for planned in invoices.values()
                                          for tariff_id in planned.frame.get_column("tariff_id").to_list()
-                                         if tariff_id is not None})
+                                         if tariff_id is not None}, shared.closed_tariffs)
     return SettlementPlan(
         seller=seller, year=year, month=month, issue_date=issue_date,
         due_date=issue_date + timedelta(days=due_days),
@@ -777,16 +783,25 @@ def _awaiting_consent_da(awaiting: list[Placement]) -> str:
             "de senere, kommer dagene med i den næste afregning.")
 
 
-def _without_open_basis(tariff_ids: set[int]) -> list[str]:
-    """Where the rules settle "alene ud fra en takstoversigt, der er baseret på et åbent og gennemsigtigt
-    beregningsgrundlag" (Sjælland 2025–26): the tariffs priced here (`tariff_ids`, the year's tariff each line's
-    first day is priced from) that show no basis of calculation in the system (neither calculated from a budget
-    nor provisional from one), named so the operator can calculate them."""
+def _closed_tariffs(tariff_ids: Collection[int]) -> list[Tariff]:
+    """Those of the tariffs that show no basis of calculation in the system (neither calculated from a budget nor
+    provisional from one), by offer and service name: read once for all the sellers whose rules require it."""
     if not tariff_ids:
         return []
-    closed = list(Tariff.objects.filter(pk__in=tariff_ids, calculation__isnull=True)
-                  .exclude(origin=TariffOrigin.PROVISIONAL).select_related("service__offer")
-                  .order_by("service__offer__name", "service__name"))
+    closed = (Tariff.objects.filter(calculation__isnull=True).exclude(origin=TariffOrigin.PROVISIONAL)
+              .select_related("service__offer").order_by("service__offer__name", "service__name"))
+    if connection.vendor == "postgresql":  # one query, so the names come in the database's collation
+        return list(closed.filter(pk__in=list(tariff_ids)))
+    found = [tariff for chunk in chunks(tariff_ids) for tariff in closed.filter(pk__in=chunk)]
+    return sorted(found, key=lambda t: (t.service.offer.name, t.service.name))  # SQLite's order: by code point
+
+
+def _without_open_basis(tariff_ids: set[int], closed_tariffs: list[Tariff]) -> list[str]:
+    """Where the rules settle "alene ud fra en takstoversigt, der er baseret på et åbent og gennemsigtigt
+    beregningsgrundlag" (Sjælland 2025–26): the tariffs priced here (`tariff_ids`, the year's tariff each line's
+    first day is priced from) that show no basis of calculation in the system (`closed_tariffs`), named so the
+    operator can calculate them."""
+    closed = [tariff for tariff in closed_tariffs if tariff.pk in tariff_ids]
     if not closed:
         return []
     names = ", ".join(f"«{t.service.name}» ({t.service.offer.name}, {t.year})" for t in closed[:10])
