@@ -1,6 +1,7 @@
 """The monthly settlement run of one seller: preview, then issue invoices and credit notes, all or nothing.
 
-The lines come from the pure engine (engine/settlement.py) fed with narrow extracts of placements and tariffs.
+The lines come from the pure engine (engine/settlement.py) fed with narrow extracts of placements and tariffs, and
+stay columns (polars) from the extraction to the COPY that writes them: a national month is some 100,000 lines.
 Issued lines never change. Each run also recomputes the months already invoiced (since the seller's first run, at
 most `CORRECTION_MONTHS` back): where a placement's lines for a month differ from what is invoiced and not credited,
 the old lines are credited on a credit note to the buyer they were sent to, and the right lines are invoiced again
