@@ -71,6 +71,7 @@ from rammeaftale.tariffs.timeline import (
     uncovered_from,
 )
 
+FEW_SELLERS = 10  # up to this many sellers (the page's, the API's, one seller's run) the extract reads by offer
 LINE_BATCH = 2000  # invoice lines per INSERT (SQLite allows 32,766 parameters; a line has 16)
 CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
 RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
@@ -224,7 +225,11 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
         .filter(Q(placement__end_date__isnull=True) | Q(placement__end_date__gt=first_day))
     )
     registered = RegisteredHours.objects.filter(day__gte=first_day, day__lt=last_day)
-    if wanted is not None and len(wanted) <= CHUNK:  # more sellers than that: read all, keep theirs below
+    if wanted is not None and len(wanted) <= FEW_SELLERS:
+        # through the sellers' offers: PostgreSQL then reads their placements by offer, not the whole table
+        rows = rows.filter(placement__offer__in=Offer.objects.filter(operator_id__in=wanted))
+        registered = registered.filter(placement_service__placement__offer__operator_id__in=wanted)
+    elif wanted is not None and len(wanted) <= CHUNK:  # more sellers than that: read all, keep theirs below
         rows = rows.filter(placement__offer__operator_id__in=wanted)
         registered = registered.filter(placement_service__placement__offer__operator_id__in=wanted)
     frame = _columns_read(rows.order_by().values_list(*(lookup for lookup, _, _ in EXTRACT)),
