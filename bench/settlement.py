@@ -30,13 +30,9 @@ def main() -> None:
     from rammeaftale.billing.settlement import settlement_inputs
     from rammeaftale.engine.settlement import (
         CHARGE_SCHEMA,
-        HOURS_SCHEMA,
-        TARIFF_SCHEMA,
-        Charge,
         HoursRecord,
         SettlementLine,
         TariffPeriod,
-        _frame_from,
         settlement_month,
         settlement_month_frame,
     )
@@ -48,13 +44,14 @@ def main() -> None:
     started = time.perf_counter()
     first_day = date(year, month, 1)
     last_day = date(year + month // 12, month % 12 + 1, 1)
-    inputs = settlement_inputs(seller=None, first_day=first_day, last_day=last_day)
-    frames = {
-        "charges": _frame_from(inputs.charges, CHARGE_SCHEMA, "charges", record_type=Charge),
-        "tariffs": _frame_from(inputs.tariffs, TARIFF_SCHEMA, "tariffs", record_type=TariffPeriod),
-        "hours": _frame_from(inputs.hours, HOURS_SCHEMA, "hours", record_type=HoursRecord),
-    }
+    inputs = settlement_inputs(seller=None, first_day=first_day, last_day=last_day)  # already columns
+    frames = {"charges": inputs.charges.select(list(CHARGE_SCHEMA)), "tariffs": inputs.tariffs, "hours": inputs.hours}
     extract_seconds = time.perf_counter() - started
+    records = {  # the same as the engine's records, for the record API and the per-day reference
+        "charges": inputs.charge_records(),
+        "tariffs": [TariffPeriod(*row) for row in inputs.tariffs.iter_rows()],
+        "hours": [HoursRecord(*row) for row in inputs.hours.iter_rows()],
+    }
 
     runs = []
     for _ in range(3):
@@ -63,23 +60,21 @@ def main() -> None:
         runs.append(time.perf_counter() - started)
     engine_seconds = min(runs)
     started = time.perf_counter()
-    engine_lines = settlement_month(charges=inputs.charges, tariffs=inputs.tariffs, hours=inputs.hours, year=year,
-                                    month=month)
+    engine_lines = settlement_month(**records, year=year, month=month)
     engine_with_records_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    reference_lines = settlement_month_reference(charges=inputs.charges, tariffs=inputs.tariffs, hours=inputs.hours,
-                                                 year=year, month=month)
+    reference_lines = settlement_month_reference(**records, year=year, month=month)
     reference_seconds = time.perf_counter() - started
     frame_lines = [SettlementLine(*row) for row in frame.iter_rows()]
     identical = frame_lines == engine_lines == sorted(reference_lines, key=lambda l: (
         l.seller_id, l.buyer_id, l.placement_id, l.service_id, l.period_from))
     folder.cleanup()
     result = {
-        "placements": len({c.placement_id for c in inputs.charges}),
+        "placements": len(inputs.placement_ids),
         "demo_placements": report.placements,
         "active_placements": report.active,
-        "charges": len(inputs.charges),
-        "tariff_periods": len(inputs.tariffs),
+        "charges": inputs.charges.height,
+        "tariff_periods": inputs.tariffs.height,
         "lines": len(frame_lines),
         "amount_ore": sum(line.amount_ore for line in frame_lines),
         "month": f"{year}-{month:02d}",

@@ -383,3 +383,80 @@ def test_posting_files_write_formulas_in_names_as_text_and_amounts_as_numbers(wo
     assert {line[column["Kontostreng"]] for line in lines} == {"'-5.38.50"}
     assert "-72715,77" in {line[column["Beløb (kr.)"]] for line in lines}  # a credit note's amount stays a number
     assert_text_not_formula(posting_xlsx(invoices, title="Kontering"), HYPERLINK, AT_SUM, "-5.38.50")
+
+
+def test_line_texts_are_written_exactly_whatever_the_names_hold(world, system):
+    """The lines go to the database as CSV rows (COPY on PostgreSQL): quotes, commas, semicolons and a line break in a
+    service's name, an empty account code and hour, day and whole-month quantities all arrive as the plan has them."""
+    from rammeaftale.placements.models import PlacementService
+
+    name = 'Døgn "A", del 1;\nnat'
+    type(world["basis"]).objects.filter(pk=world["basis"].pk).update(name=name)
+    AccountMapping.objects.all().delete()  # no account code for the lines: the empty text, not NULL
+    monthly = registry_services.service_create(actor=system, offer=world["offer"], name="Tilvalg, måned",
+                                               unit="month", kind="tilvalg")
+    Tariff.objects.create(service=monthly, year=YEAR, amount_ore=1_234_550, origin=TariffOrigin.PUBLISHED)
+    hourly = registry_services.service_create(actor=system, offer=world["offer"], name="Støtte", unit="hour",
+                                              kind="tillaeg")
+    Tariff.objects.create(service=hourly, year=YEAR, amount_ore=52_000, origin=TariffOrigin.PUBLISHED)
+    for service in (monthly, hourly):
+        bought = PlacementService.objects.create(placement=world["placement"], service=service,
+                                                 valid_from=date(YEAR, 1, 1))
+    placement_services.hours_register(actor=system, placement_service=bought, day=date(YEAR, 1, 5), minutes=75)
+    plan = settlement_plan(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    [invoice] = settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=1,
+                                 issue_date=ISSUE).invoices
+    reference = world["placement"].reference
+    written = sorted((line.service_id, line.description, line.account_code, line.late_claim, line.credited_line_id)
+                     for line in invoice.lines.all())
+    assert written == sorted([
+        (world["basis"].pk, f"Placering {reference}, {name}, 01.01–31.01.{YEAR}: 31 dage à 2.345,67 kr.", "", False,
+         None),
+        (monthly.pk, f"Placering {reference}, Tilvalg, måned, 01.01–31.01.{YEAR}: hel måned à 12.345,50 kr.", "",
+         False, None),
+        (hourly.pk, f"Placering {reference}, Støtte, 01.01–31.01.{YEAR}: 1:15 timer à 520,00 kr.", "", False, None),
+    ])
+    assert sorted((p.line.service_id, p.description) for p in plan.invoices[0].lines) == [
+        (service_id, text) for service_id, text, *_ in written]
+    assert invoice.total_ore == plan.total_ore == 31 * 234_567 + 1_234_550 + 65_000
+
+
+def test_where_the_rules_require_an_open_tariff_list_each_sellers_plan_names_its_own_closed_tariffs(
+        agreements, make_offer, make_user, actor_of, system):
+    """Sjælland 2025–26 settles only by an open tariff list: a seller's plan names the tariffs it prices that have no
+    basis of calculation (a published one, not a provisional one), and only its own, when two sellers are planned at
+    once (the tariffs are read once for all of them)."""
+    from rammeaftale.billing.settlement import settlement_plans
+    from rammeaftale.parties.models import Organisation
+    from rammeaftale.placements.models import PlacementService
+
+    roskilde, koege, greve = (Organisation.objects.get(kind="municipality", code=code) for code in ("265", "259", "253"))
+    for organisation, body in ((roskilde, "579800000265"), (koege, "579800000259"), (greve, "579800000253")):
+        organisation.ean = gln(body)  # the buyer's invoice is not held back
+        organisation.address, organisation.postcode, organisation.city = "Rådhuset 1", "4000", organisation.name
+        organisation.save()
+    caseworker = actor_of(make_user(greve, Role.CASEWORKER))
+    for seller, published, provisional in ((roskilde, "Døgn Roskilde", "Nat Roskilde"),
+                                           (koege, "Døgn Køge", "Nat Køge")):
+        offer = make_offer(seller, name=f"Bostedet {seller.name}", places=5)
+        for name, origin in ((published, TariffOrigin.PUBLISHED), (provisional, TariffOrigin.PROVISIONAL)):
+            service = registry_services.service_create(actor=system, offer=offer, name=name, unit="day",
+                                                       kind="basis" if origin == TariffOrigin.PUBLISHED else "tilvalg")
+            Tariff.objects.create(service=service, year=YEAR, amount_ore=200_000, origin=origin)
+        placement = placement_request(actor=caseworker, request=PlacementRequest(
+            offer=offer, paying_municipality=greve, citizen_name="Anna Andersen", cpr="0101901234",
+            start_date=date(YEAR, 1, 1)))
+        PlacementService.objects.create(placement=placement, service=offer.services.get(name=provisional),
+                                        valid_from=date(YEAR, 1, 1))
+    actor = Actor.system()
+    plans = settlement_plans(actor=actor, sellers=[roskilde, koege], year=YEAR, month=1, issue_date=ISSUE)
+    for plan, own, other in zip(plans, ("Døgn Roskilde", "Døgn Køge"), ("Døgn Køge", "Døgn Roskilde"), strict=True):
+        [warning] = [w for w in plan.warnings if "åben takstoversigt" in w]
+        assert f"1 takster i kørslen har intet beregningsgrundlag i systemet: «{own}»" in warning
+        assert other not in warning and "Nat" not in warning
+        [invoice] = plan.invoices  # the published and the provisional service, both charged
+        assert sorted(p.line.service_id for p in invoice.lines) == sorted(Tariff.objects.filter(
+            service__offer__operator=plan.seller).values_list("service_id", flat=True))
+    assert [plan.warnings for plan in plans] == [
+        settlement_plan(actor=actor, seller=seller, year=YEAR, month=1, issue_date=ISSUE).warnings
+        for seller in (roskilde, koege)]
