@@ -132,12 +132,15 @@ def _rules_or_none(region: Organisation, on: date) -> RulesInForce | None:
 
 def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
     _require_login(actor)
-    return Agreement.objects.select_related("region", "rulebook").order_by("region__name", "-year_from")
+    # Without the rulebooks' content (tens of KB of JSON each): `rulebook_of` loads it where a page needs the rules.
+    return (Agreement.objects.select_related("region", "rulebook").defer("rulebook__content")
+            .order_by("region__name", "-year_from"))
 
 
 def agreement_get(*, actor: Actor, agreement_id: int) -> Agreement:
     _require_login(actor)
-    agreement = Agreement.objects.select_related("region", "rulebook").filter(pk=agreement_id).first()
+    agreement = (Agreement.objects.select_related("region", "rulebook").defer("rulebook__content")
+                 .filter(pk=agreement_id).first())
     if agreement is None:
         raise NotFound("Rammeaftalen findes ikke.", message_en="Agreement not found.")
     return agreement

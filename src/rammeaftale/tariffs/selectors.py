@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Sum
 
@@ -15,6 +14,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.memo import BoundedCache
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_default
 from rammeaftale.engine.indexation import (
@@ -200,31 +200,32 @@ class _Flags:
 
 
 NO_FLAGS = _Flags(False, False, False)
-FLAGS_CACHE_SECONDS = 600
+_FLAGS: BoundedCache[dict[int, _Flags]] = BoundedCache(64)  # a region's year, by filters: a few dozen lists
 
 
 def _flags(*, year: int, facts: list[_Fact], history: dict[int, History], pl_pct: dict[int, Decimal],
            rules: GrowthRules) -> dict[int, _Flags]:
     """The engine's flags of every tariff of the list, by tariff id.
 
-    Cached (Django's cache, per process) under a digest of every input the engine reads: the rules, the P/L and each
-    tariff's series with its offer type. A changed tariff, P/L rate or rule is a different key, so nothing needs
-    invalidating and no answer is ever stale; the cache only spares the next user recomputing the same inputs.
+    Cached per process (`core.memo.BoundedCache`) under a digest of every input the engine reads: the rules, the P/L
+    and each tariff's series with its offer type. A changed tariff, P/L rate or rule is a different key, so nothing
+    needs invalidating and no answer is ever stale; the cache only spares the next user recomputing the same inputs.
     """
     series = [(fact.tariff_id, fact.offer_type, fact.amount_ore,
                tuple(sorted((earlier, amount) for earlier, (_, amount) in history.get(fact.service_id, {}).items())))
               for fact in facts]
     key = "tariffs:flags:" + hashlib.sha256(repr((year, rules, sorted(pl_pct.items()), series)).encode()).hexdigest()
-    flags = cache.get(key)
-    if flags is None:
+
+    def make() -> dict[int, _Flags]:
         flags = {}
         for fact in facts:
             growth = _growth(amount_ore=fact.amount_ore, year=year, history=history.get(fact.service_id, {}),
                              pl_pct=pl_pct, rules=rules, offer_type=fact.offer_type)
             flags[fact.tariff_id] = NO_FLAGS if growth is None else _Flags(
                 growth.over_cap, growth.needs_explanation, growth.report_required)
-        cache.set(key, flags, FLAGS_CACHE_SECONDS)
-    return flags
+        return flags
+
+    return _FLAGS.get_or_make(key, make)
 
 
 FLAG_KEEP = {
