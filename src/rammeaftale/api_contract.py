@@ -2,7 +2,7 @@
 years, strict numbers in request bodies. (The Danish text of each validation error: core/messages.py.)"""
 from typing import Annotated, Any
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
@@ -11,7 +11,6 @@ from pydantic import Strict, model_validator
 
 from rammeaftale.core.limits import ID_MAX, INT_MAX, YEAR_MAX, YEAR_MIN
 from rammeaftale.engine.tariff_json import SignedAmount
-from rammeaftale.http import page_by_ids
 
 
 # An id in a path or query: a number no database can hold answers 422, not a server error.
@@ -108,15 +107,16 @@ class DictSchema(Schema):
 
 class Rows:
     """A queryset `Pages` counts and slices as it would the queryset, whose page it hands on as dicts: `as_dict` of
-    each object (see `DictSchema`). `by_ids`: the page is read by `http.page_by_ids` (its ids first, then the rows
-    with their joins), for lists whose joins PostgreSQL would otherwise make for every matching row."""
+    each object (see `DictSchema`). `read_page(queryset, page)` reads the page where a plain slice does not serve
+    (`http.page_by_ids`: its ids first, then the rows with their joins)."""
 
-    def __init__(self, queryset, as_dict: Callable[[Any], dict], *, by_ids: bool = False):
-        self.queryset, self.as_dict, self.by_ids = queryset, as_dict, by_ids
+    def __init__(self, queryset, as_dict: Callable[[Any], dict],
+                 read_page: Callable[[Any, slice], Iterable] | None = None):
+        self.queryset, self.as_dict, self.read_page = queryset, as_dict, read_page
 
     def all(self):  # `Pages` counts `rows.all().count()`: the queryset's own COUNT
         return self.queryset.all()
 
     def __getitem__(self, page: slice) -> list[dict]:
-        items = page_by_ids(self.queryset, page) if self.by_ids else self.queryset[page]
+        items = self.read_page(self.queryset, page) if self.read_page else self.queryset[page]
         return [self.as_dict(item) for item in items]

@@ -14,6 +14,7 @@ from rammeaftale.api_contract import BodyId, BodyInt, DictSchema, Id, Pages, Row
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.http import page_by_ids
 from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.placements import contract, selectors, services
 from rammeaftale.placements.api_consent import router as consent_router
@@ -297,7 +298,7 @@ def placement_list(request, filters: Query[PlacementFiltersIn]):
             side=filters.side if filters.side in ("bought", "sold") else "",
             offer_id=filters.offer, text=filters.q.replace("\x00", "").strip(),
         ),
-    ).prefetch_related("services__service"), _placement_row, by_ids=True)
+    ).prefetch_related("services__service"), _placement_row, page_by_ids)
 
 
 @router.get("/{int:placement_id}", response={200: PlacementDetailOut, **errors(400, 404, 422)},
