@@ -255,22 +255,24 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     _require_login(actor)
     in_force = rules_in_force(region=agreement.region, on=date(year, 1, 1))
     rulebook = in_force.rulebook
-    tariffs = (
-        _tariffs().filter(year=year, service__offer__municipality__region_id=agreement.region_id)
+    scoped = (  # the region's tariffs of every year, after the filters on their offers
+        _tariffs().filter(service__offer__municipality__region_id=agreement.region_id)
         .order_by("service__offer__name", "service__kind", "service__name", "id")
     )
     if with_calculations:
-        tariffs = tariffs.select_related("calculation")
+        scoped = scoped.select_related("calculation")
     if operator_id:
-        tariffs = tariffs.filter(service__offer__operator_id=operator_id)
+        scoped = scoped.filter(service__offer__operator_id=operator_id)
     if paragraph:
-        tariffs = tariffs.filter(service__offer__paragraphs__code=paragraph).distinct()
+        scoped = scoped.filter(service__offer__paragraphs__code=paragraph).distinct()
     if offer_type:
-        tariffs = tariffs.filter(service__offer__offer_type=offer_type)
+        scoped = scoped.filter(service__offer__offer_type=offer_type)
+    tariffs = scoped.filter(year=year)
     rules = _growth_rules(rulebook)
     first = _history_from(rules, year)
-    history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
-                                                year__lt=year))
+    if page is None:
+        history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
+                                                    year__lt=year))
     pl = _pl_rates(first, year)
     pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
     shown = None
@@ -287,10 +289,16 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
         count, flagged = len(rows), sum(1 for row in rows if row.flagged)
         provisional = sum(1 for row in rows if row.tariff.is_provisional)
     else:
-        facts = [_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL, explanation_id
-                       is not None) for pk, service_id, amount_ore, offer_kind, origin, explanation_id in
-                 tariffs.values_list("id", "service_id", "amount_ore", "service__offer__offer_type", "origin",
-                                     "explanation__id")]
+        # The year's facts and the earlier tariffs of the same services in one narrow read (in the list's order).
+        facts, history = [], {}
+        for pk, service_id, tariff_year, amount_ore, offer_kind, origin, explanation_id in scoped.filter(
+                year__gte=first, year__lte=year).values_list(
+                "id", "service_id", "year", "amount_ore", "service__offer__offer_type", "origin", "explanation__id"):
+            if tariff_year == year:
+                facts.append(_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL,
+                                   explanation_id is not None))
+            else:
+                history.setdefault(service_id, {})[tariff_year] = (pk, amount_ore)
         flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
         if flag in FLAG_KEEP:
             facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
