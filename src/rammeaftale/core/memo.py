@@ -20,6 +20,10 @@ class BoundedCache(Generic[T]):
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
+    def has(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:

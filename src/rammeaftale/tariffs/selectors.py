@@ -387,19 +387,40 @@ class TariffBreakdown:
         return self.row.tariff
 
 
+# A calculation's (direct costs, overhead) in kroner, by (id, calculated_at): a stored calculation is never changed
+# (a new one is made), and the time it was made tells a row apart from an earlier one with the same id.
+_CALCULATION_SUMS: BoundedCache[tuple[Decimal, Decimal]] = BoundedCache(20_000)
+
+
+def _calculation_sums(result: dict) -> tuple[Decimal, Decimal]:
+    direct, overhead = Decimal(0), Decimal(0)
+    for service in result["services"]:
+        for line in service["breakdown"]:
+            if line["element"] in ("salaries", "property", "other_direct"):
+                direct += Decimal(line["amount"])
+            elif line["element"] == "overhead":
+                overhead += Decimal(line["amount"])
+    return direct, overhead
+
+
 def operator_overhead_check(*, operator_id: int, year: int, norm_pct: Decimal | None) -> OverheadCheck:
-    """Overhead as a share of direct costs over the operator's current calculations of the year."""
+    """Overhead as a share of direct costs over the operator's current calculations of the year.
+
+    Each calculation's sums are kept per process (`_CALCULATION_SUMS`): a tariff's page read every stored breakdown
+    of the operator's year (their JSON) on every visit."""
     direct, overhead, count = Decimal(0), Decimal(0), 0
     calculation_ids = set(Tariff.objects.filter(service__offer__operator_id=operator_id, year=year)
                           .exclude(calculation=None).values_list("calculation_id", flat=True))
-    for result in TariffCalculation.objects.filter(pk__in=calculation_ids).values_list("result", flat=True):
+    stamps = dict(TariffCalculation.objects.filter(pk__in=calculation_ids).values_list("pk", "calculated_at"))
+    missing = {pk for pk, made in stamps.items() if not _CALCULATION_SUMS.has((pk, made))}
+    results = dict(TariffCalculation.objects.filter(pk__in=missing).values_list("pk", "result")) if missing else {}
+    for pk, made in stamps.items():
         count += 1
-        for service in result["services"]:
-            for line in service["breakdown"]:
-                if line["element"] in ("salaries", "property", "other_direct"):
-                    direct += Decimal(line["amount"])
-                elif line["element"] == "overhead":
-                    overhead += Decimal(line["amount"])
+        calculation_direct, calculation_overhead = _CALCULATION_SUMS.get_or_make(
+            (pk, made), lambda pk=pk: _calculation_sums(  # read above, unless it fell out of the cache meanwhile
+                results[pk] if pk in results else TariffCalculation.objects.get(pk=pk).result))
+        direct += calculation_direct
+        overhead += calculation_overhead
     share = overhead_share_pct(overhead_kr=overhead, direct_costs_kr=direct) if direct > 0 else None
     return OverheadCheck(share_pct=share, norm_pct=norm_pct, calculations=count)
 
