@@ -4,6 +4,7 @@ Every function takes the acting user: what it may see, and what it may do (`may_
 """
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 
@@ -63,7 +64,7 @@ class TariffRow:
     explained: bool
     may_explain: bool = False  # the acting user may record (or change) the explanation
 
-    @property
+    @cached_property  # the page reads it twice a row; the row never changes
     def increase_pct(self) -> Decimal | None:
         """The growth from last year rounded to two decimals, for display (the flags use the exact growth)."""
         return self.growth.growth_pct_display if self.growth else None
