@@ -273,9 +273,18 @@ def _placement_row(placement: Placement) -> dict:
                   "operator": organisation_ref(offer.operator)},
         "acting_municipality": organisation_ref(placement.acting_municipality),
         "paying_municipality": organisation_ref(placement.paying_municipality),
-        "services": PlacementOut.resolve_services(placement),
+        "services": placement.service_rows,
     })
     return row
+
+
+def _page_with_services(placements, page: slice) -> list[Placement]:
+    """A page of the list (its ids first, `page_by_ids`) with each placement's services as `service_rows`."""
+    rows = page_by_ids(placements, page)
+    services = selectors.placement_services_of([placement.pk for placement in rows])
+    for placement in rows:
+        placement.service_rows = services[placement.pk]
+    return rows
 
 
 # --- endpoints ------------------------------------------------------------------------------------------------------
@@ -298,7 +307,7 @@ def placement_list(request, filters: Query[PlacementFiltersIn]):
             side=filters.side if filters.side in ("bought", "sold") else "",
             offer_id=filters.offer, text=filters.q.replace("\x00", "").strip(),
         ),
-    ).prefetch_related("services__service"), _placement_row, page_by_ids)
+    ), _placement_row, _page_with_services)
 
 
 @router.get("/{int:placement_id}", response={200: PlacementDetailOut, **errors(400, 404, 422)},

@@ -311,7 +311,8 @@ def _offer_row(offer: Offer) -> dict:
         "city": offer.city, "is_short_stay": offer.is_short_stay, "places_now": offer.places_now,
         "category": offer.category_code,
         "category_label": Category(offer.category_code).label if offer.category_code else None,
-        "paragraphs": _paragraphs(offer), "target_groups": _target_groups(offer),
+        "paragraphs": [{"code": p.code, "label": p.label, "title": p.title} for p in offer.paragraph_list],
+        "target_groups": [{"code": t.code, "name": t.name} for t in offer.target_group_list],
     }
 
 
@@ -379,7 +380,7 @@ def offer_list(request, filters: Query[OfferFiltersIn]):
             target_group=filters.target_group, category=filters.category, offer_type=filters.offer_type,
             text=filters.q.strip(), year=filters.year,
         ),
-    ), _offer_row)
+    ), _offer_row, lambda offers, page: selectors.offer_groups_attach(list(offers[page])))
 
 
 @router.get("/offers/{int:offer_id}", response={200: OfferDetailOut, **errors(404, 422)},

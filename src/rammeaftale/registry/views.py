@@ -55,6 +55,7 @@ def offer_list(request):
     year = int_param(request, "year") or this_year
     filters = _filters_from(request, year=year)
     page = paginate(request, selectors.offer_list(actor=actor, filters=filters, on=clock.today()))
+    page.object_list = selectors.offer_groups_attach(list(page.object_list))
     context = {"page": page, "filters": filters, "query": query_without(request, "page")}
     if wants_partial(request):
         return render(request, "registry/_offer_results.html", context)
