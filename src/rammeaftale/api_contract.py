@@ -2,9 +2,12 @@
 years, strict numbers in request bodies. (The Danish text of each validation error: core/messages.py.)"""
 from typing import Annotated, Any
 
+from collections.abc import Callable, Iterable
+
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import Strict
+from ninja.schema import DjangoGetter
+from pydantic import Strict, model_validator
 
 from rammeaftale.core.limits import ID_MAX, INT_MAX, YEAR_MAX, YEAR_MIN
 from rammeaftale.engine.tariff_json import SignedAmount
@@ -78,3 +81,42 @@ class Pages(LimitOffsetPagination):
     """`limit` and `offset` with a bounded offset (ninja's own has none, and a huge one overflows the database)."""
 
     Input = PagesIn
+
+
+# --- lists answered from dicts ----------------------------------------------------------------------------------------
+
+
+class DictSchema(Schema):
+    """A response schema that takes a dict as it is and a model object as ninja does.
+
+    ninja reads every field of every object through its `DjangoGetter` (a Python attribute lookup per field, then the
+    `resolve_…` methods); for a list of 100 placements with their offers and municipalities that was 14 ms of a
+    request. A list endpoint builds each row as a dict with every field (`Rows`), which pydantic then checks in
+    its compiled code (about 1 ms for the same list): the same schema, the same checks, the same JSON. An object (a
+    detail endpoint) still goes through the getter and the resolvers. A dict must carry every field itself: the
+    resolvers are not run for it.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        if type(values) is dict:
+            return handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+class Rows:
+    """A queryset `Pages` counts and slices as it would the queryset, whose page it hands on as dicts: `as_dict` of
+    each object (see `DictSchema`). `read_page(queryset, page)` reads the page where a plain slice does not serve
+    (`http.page_by_ids`: its ids first, then the rows with their joins)."""
+
+    def __init__(self, queryset, as_dict: Callable[[Any], dict],
+                 read_page: Callable[[Any, slice], Iterable] | None = None):
+        self.queryset, self.as_dict, self.read_page = queryset, as_dict, read_page
+
+    def all(self):  # `Pages` counts `rows.all().count()`: the queryset's own COUNT
+        return self.queryset.all()
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        items = self.read_page(self.queryset, page) if self.read_page else self.queryset[page]
+        return [self.as_dict(item) for item in items]

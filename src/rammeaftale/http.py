@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.urls import register_converter
@@ -105,6 +106,36 @@ def text_param(request: HttpRequest, name: str, *, max_length: int = 200) -> str
 def paginate(request: HttpRequest, items, *, per_page: int = PER_PAGE) -> Page:
     """The page named by ?page=, clamped to the pages there are."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def page_by_ids(queryset: QuerySet, page: slice) -> list:
+    """A page of the queryset in two steps: the page's ids in the queryset's order (no joins where the order and
+    the filters are the model's own columns), then those rows with everything the queryset joins and prefetches.
+
+    One query with the joins makes PostgreSQL join every matching row before it sorts and keeps a page: for a
+    selling municipality's economist 5,400 placements with their offers and municipalities, 37 ms, for 100 rows.
+    """
+    ids = list(queryset.values_list("pk", flat=True)[page])
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    return [rows[pk] for pk in ids]
+
+
+class ByIds:
+    """A queryset Django's paginator counts as it is and slices by `page_by_ids`."""
+
+    ordered = True  # the paginator's check: the queryset below it is ordered
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list:
+        return page_by_ids(self.queryset, page)
 
 
 def query_without(request: HttpRequest, *names: str) -> str:

@@ -10,16 +10,17 @@ from ninja.responses import Status
 
 from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.accounts.permissions import can_list_placements
-from rammeaftale.api_contract import BodyId, BodyInt, Id, Pages, binary, errors
+from rammeaftale.api_contract import BodyId, BodyInt, DictSchema, Id, Pages, Rows, binary, errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.http import page_by_ids
 from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.placements import contract, selectors, services
 from rammeaftale.placements.api_consent import router as consent_router
 from rammeaftale.placements.models import Custody, Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
-from rammeaftale.registry.api import OrganisationRef
+from rammeaftale.registry.api import OrganisationRef, organisation_ref
 
 router = Router(tags=["Placeringer"])
 router.add_router("", consent_router)  # the payer's consent: placements/api_consent.py
@@ -31,14 +32,14 @@ ACTION_ERRORS = errors(400, 403, 404, 422)
 # --- schemas ------------------------------------------------------------------------------------------------------
 
 
-class OfferRef(Schema):
+class OfferRef(DictSchema):
     id: int
     name: str
     offer_type: str
     operator: OrganisationRef
 
 
-class PlacementServiceOut(Schema):
+class PlacementServiceOut(DictSchema):
     id: int = Field(description="Den købte ydelses id (bruges ved registrering af timer).")
     service_id: int
     name: str
@@ -48,7 +49,7 @@ class PlacementServiceOut(Schema):
     valid_to: date | None
 
 
-class PlacementOut(Schema):
+class PlacementOut(DictSchema):
     id: int
     reference: str
     status: str
@@ -257,6 +258,35 @@ def _detail(actor: Actor, placement: Placement) -> Placement:
     return placement
 
 
+# The fields of `PlacementOut` read from the placement as they are (the rest are built in `_placement_row`).
+_PLAIN_FIELDS = tuple(name for name in PlacementOut.model_fields if name not in {
+    "status_label", "custody_label", "offer", "acting_municipality", "paying_municipality", "services"})
+
+
+def _placement_row(placement: Placement) -> dict:
+    """`PlacementOut` as a dict (a list's rows: `api_contract.DictSchema`), as the resolvers above give it."""
+    offer = placement.offer
+    row = {name: getattr(placement, name) for name in _PLAIN_FIELDS}
+    row.update({
+        "status_label": placement.get_status_display(), "custody_label": placement.get_custody_display(),
+        "offer": {"id": offer.pk, "name": offer.name, "offer_type": offer.offer_type,
+                  "operator": organisation_ref(offer.operator)},
+        "acting_municipality": organisation_ref(placement.acting_municipality),
+        "paying_municipality": organisation_ref(placement.paying_municipality),
+        "services": placement.service_rows,
+    })
+    return row
+
+
+def _page_with_services(placements, page: slice) -> list[Placement]:
+    """A page of the list (its ids first, `page_by_ids`) with each placement's services as `service_rows`."""
+    rows = page_by_ids(placements, page)
+    services = selectors.placement_services_of([placement.pk for placement in rows])
+    for placement in rows:
+        placement.service_rows = services[placement.pk]
+    return rows
+
+
 # --- endpoints ------------------------------------------------------------------------------------------------------
 
 
@@ -270,14 +300,14 @@ def placement_list(request, filters: Query[PlacementFiltersIn]):
     if not can_list_placements(actor):
         raise NotAllowed("Placeringer indeholder personoplysninger; dine roller giver ikke adgang til dem.",
                          message_en="Placements hold personal data; not allowed for these roles.")
-    return selectors.placement_list(
+    return Rows(selectors.placement_list(
         actor=actor,
         filters=selectors.PlacementFilters(
             status=filters.status if filters.status in PlacementStatus.values else "",
             side=filters.side if filters.side in ("bought", "sold") else "",
             offer_id=filters.offer, text=filters.q.replace("\x00", "").strip(),
         ),
-    ).prefetch_related("services__service")
+    ), _placement_row, _page_with_services)
 
 
 @router.get("/{int:placement_id}", response={200: PlacementDetailOut, **errors(400, 404, 422)},

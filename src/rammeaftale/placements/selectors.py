@@ -24,6 +24,7 @@ from rammeaftale.placements.models import (
     HOLDING_STATUSES,
     PayerConsent,
     Placement,
+    PlacementService,
     PlacementStatus,
     RegisteredHours,
 )
@@ -84,6 +85,19 @@ def placement_list(*, actor: Actor, filters: PlacementFilters = PlacementFilters
         placements = placements.filter(Q(reference__icontains=filters.text) | Q(citizen_name__icontains=filters.text)
                                        | Q(offer__name__icontains=filters.text))
     return placements
+
+
+def placement_services_of(placement_ids: list[int]) -> dict[int, list[dict]]:
+    """The bought services of these placements (already scoped by the caller's list), by placement, in their model's
+    order: one narrow query instead of Django's two-level prefetch (placement services, then their services)."""
+    services: dict[int, list[dict]] = {pk: [] for pk in placement_ids}
+    for placement_id, pk, service_id, name, kind, unit, valid_from, valid_to in (
+            PlacementService.objects.filter(placement_id__in=placement_ids).order_by("valid_from", "id")
+            .values_list("placement_id", "id", "service_id", "service__name", "service__kind", "service__unit",
+                         "valid_from", "valid_to")):
+        services[placement_id].append({"id": pk, "service_id": service_id, "name": name, "kind": kind, "unit": unit,
+                                       "valid_from": valid_from, "valid_to": valid_to})
+    return services
 
 
 def placement_get(*, actor: Actor, placement_id: int) -> Placement:

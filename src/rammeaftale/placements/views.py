@@ -25,6 +25,7 @@ from rammeaftale.accounts.permissions import (
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.http import (
+    ByIds,
     int_param,
     missing_as_404,
     page_view,
@@ -63,7 +64,7 @@ def placement_list_view(request):
         offer_id=int_param(request, "offer"),
         text=text_param(request, "q", max_length=100),
     )
-    page = paginate(request, selectors.placement_list(actor=actor, filters=filters))
+    page = paginate(request, ByIds(selectors.placement_list(actor=actor, filters=filters)))
     context = {"page": page, "filters": filters, "query": query_without(request, "page")}
     if wants_partial(request):
         return render(request, "placements/_placement_results.html", context)

@@ -11,7 +11,7 @@ from ninja.responses import Status
 from rammeaftale import rulebooks
 from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.accounts.permissions import can_import_offers
-from rammeaftale.api_contract import BodyInt, ErrorOut, Id, Pages, errors
+from rammeaftale.api_contract import BodyInt, DictSchema, ErrorOut, Id, Pages, Rows, errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
@@ -26,7 +26,7 @@ router = Router(tags=["Register"])
 # --- schemas ------------------------------------------------------------------------------------------------------
 
 
-class OrganisationRef(Schema):
+class OrganisationRef(DictSchema):
     id: int
     kind: str
     name: str
@@ -110,18 +110,18 @@ class AgreementDetailOut(AgreementOut):
     parameters: list[RulebookParameterOut]
 
 
-class ParagraphOut(Schema):
+class ParagraphOut(DictSchema):
     code: str
     label: str
     title: str
 
 
-class TargetGroupOut(Schema):
+class TargetGroupOut(DictSchema):
     code: str
     name: str
 
 
-class OfferOut(Schema):
+class OfferOut(DictSchema):
     id: int
     name: str
     operator: OrganisationRef
@@ -295,6 +295,27 @@ def _organisation_out(org: Organisation) -> dict:
     }
 
 
+def organisation_ref(organisation: Organisation) -> dict:
+    """`OrganisationRef` as a dict (a list's rows: `api_contract.DictSchema`)."""
+    return {"id": organisation.pk, "kind": organisation.kind, "name": organisation.name,
+            "display_name": str(organisation)}
+
+
+def _offer_row(offer: Offer) -> dict:
+    """`OfferOut` as a dict: every field, as the resolvers above give them."""
+    return {
+        "id": offer.pk, "name": offer.name, "operator": organisation_ref(offer.operator),
+        "municipality": organisation_ref(offer.municipality), "region": organisation_ref(offer.municipality.region),
+        "offer_type": offer.offer_type, "offer_type_label": offer.get_offer_type_display(),
+        "tilbudsportalen_id": offer.tilbudsportalen_id, "address": offer.address, "postcode": offer.postcode,
+        "city": offer.city, "is_short_stay": offer.is_short_stay, "places_now": offer.places_now,
+        "category": offer.category_code,
+        "category_label": Category(offer.category_code).label if offer.category_code else None,
+        "paragraphs": [{"code": p.code, "label": p.label, "title": p.title} for p in offer.paragraph_list],
+        "target_groups": [{"code": t.code, "name": t.name} for t in offer.target_group_list],
+    }
+
+
 def _paragraphs(offer: Offer) -> list[dict]:
     return [{"code": p.code, "label": p.label, "title": p.title} for p in offer.paragraphs.all()]
 
@@ -352,14 +373,14 @@ def agreement_detail(request, agreement_id: Id):
 @router.get("/offers", response={200: list[OfferOut], **errors(422)}, summary="Tilbud (filtre som på siden, sidevis)")
 @paginate(Pages)
 def offer_list(request, filters: Query[OfferFiltersIn]):
-    return selectors.offer_list(
+    return Rows(selectors.offer_list(
         actor=actor_from_user(request.auth), on=clock.today(),
         filters=selectors.OfferFilters(
             region_id=filters.region, operator_id=filters.operator, paragraph=filters.paragraph,
             target_group=filters.target_group, category=filters.category, offer_type=filters.offer_type,
             text=filters.q.strip(), year=filters.year,
         ),
-    )
+    ), _offer_row, lambda offers, page: selectors.offer_groups_attach(list(offers[page])))
 
 
 @router.get("/offers/{int:offer_id}", response={200: OfferDetailOut, **errors(404, 422)},

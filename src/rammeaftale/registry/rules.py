@@ -29,7 +29,8 @@ _PARSED: dict[str, Rulebook] = {}
 
 
 def rulebook_of(version: RulebookVersion) -> Rulebook:
-    """The typed rules of one stored version (parsed once per checksum)."""
+    """The typed rules of one stored version (parsed once per checksum). A version read without its content
+    (`defer("rulebook__content")`, as the agreement lists do) loads it here, the first time only."""
     rulebook = _PARSED.get(version.sha256)
     if rulebook is None:
         rulebook = rulebook_from_data(data=version.content, origin=f"{version.key} v{version.version}")
@@ -75,8 +76,9 @@ def rules_in_force(*, region: Organisation | int, on: date) -> RulesInForce:
     """The rules that govern `region` on the day `on`, by the policy above; DomainError when there are none."""
     if not isinstance(region, Organisation):
         region = Organisation.objects.get(pk=region)
-    agreements = list(Agreement.objects.select_related("rulebook").filter(region_id=region.pk)
-                      .order_by("-year_from", "-pk"))
+    # The rulebook's content (tens of KB of JSON) only when this process has not parsed that version yet.
+    agreements = list(Agreement.objects.select_related("rulebook").defer("rulebook__content")
+                      .filter(region_id=region.pk).order_by("-year_from", "-pk"))
     year = on.year
     agreement = next((a for a in agreements if a.year_from <= year <= a.year_to), None)
     if agreement is None:

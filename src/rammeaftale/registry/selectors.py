@@ -1,5 +1,6 @@
 """Reads from the registry, each taking the acting user: public offer data for everyone logged in,
 internal notes only for the operator's own users and the region's secretariat."""
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -47,7 +48,6 @@ def offer_list(*, actor: Actor, on: date, filters: OfferFilters = OfferFilters()
     category_of_year = OfferCategory.objects.filter(offer=OuterRef("pk"), year=year)
     offers = (
         Offer.objects.select_related("operator", "municipality", "municipality__region")
-        .prefetch_related("paragraphs", "target_groups")
         .annotate(
             places_now=Subquery(capacity_now.values("places")[:1]),
             category_code=Subquery(category_of_year.values("category")[:1]),
@@ -75,6 +75,30 @@ def offer_list(*, actor: Actor, on: date, filters: OfferFilters = OfferFilters()
             )
     if filters.paragraph or filters.target_group or filters.category:
         offers = offers.distinct()
+    return offers
+
+
+def offer_groups_attach(offers: list[Offer]) -> list[Offer]:
+    """A page of `offer_list` with each offer's legal paragraphs and target groups (in their models' order) as
+    `paragraph_list` and `target_group_list`: one narrow query each. Django's prefetch of the two relations cost more
+    than the page's own query (7 of 11 ms for 50 offers)."""
+    ids = [offer.pk for offer in offers]
+    paragraphs: dict[int, list[LegalParagraph]] = defaultdict(list)
+    groups: dict[int, list[TargetGroup]] = defaultdict(list)
+    if ids:
+        for offer_id, pk, code, law, paragraph, subsection, title in (
+                Offer.paragraphs.through.objects.filter(offer_id__in=ids)
+                .order_by("legalparagraph__law", "legalparagraph__code")
+                .values_list("offer_id", "legalparagraph_id", "legalparagraph__code", "legalparagraph__law",
+                             "legalparagraph__paragraph", "legalparagraph__subsection", "legalparagraph__title")):
+            paragraphs[offer_id].append(LegalParagraph(pk=pk, code=code, law=law, paragraph=paragraph,
+                                                       subsection=subsection, title=title))
+        for offer_id, pk, code, name in (
+                Offer.target_groups.through.objects.filter(offer_id__in=ids).order_by("targetgroup__name")
+                .values_list("offer_id", "targetgroup_id", "targetgroup__code", "targetgroup__name")):
+            groups[offer_id].append(TargetGroup(pk=pk, code=code, name=name))
+    for offer in offers:
+        offer.paragraph_list, offer.target_group_list = paragraphs[offer.pk], groups[offer.pk]
     return offers
 
 
@@ -132,12 +156,15 @@ def _rules_or_none(region: Organisation, on: date) -> RulesInForce | None:
 
 def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
     _require_login(actor)
-    return Agreement.objects.select_related("region", "rulebook").order_by("region__name", "-year_from")
+    # Without the rulebooks' content (tens of KB of JSON each): `rulebook_of` loads it where a page needs the rules.
+    return (Agreement.objects.select_related("region", "rulebook").defer("rulebook__content")
+            .order_by("region__name", "-year_from"))
 
 
 def agreement_get(*, actor: Actor, agreement_id: int) -> Agreement:
     _require_login(actor)
-    agreement = Agreement.objects.select_related("region", "rulebook").filter(pk=agreement_id).first()
+    agreement = (Agreement.objects.select_related("region", "rulebook").defer("rulebook__content")
+                 .filter(pk=agreement_id).first())
     if agreement is None:
         raise NotFound("Rammeaftalen findes ikke.", message_en="Agreement not found.")
     return agreement

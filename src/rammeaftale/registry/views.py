@@ -10,6 +10,7 @@ from rammeaftale import rulebooks
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.permissions import can_import_offers
 from rammeaftale.core import clock
+from rammeaftale.core.memo import BoundedCache
 from rammeaftale.http import (
     int_param,
     missing_as_404,
@@ -54,6 +55,7 @@ def offer_list(request):
     year = int_param(request, "year") or this_year
     filters = _filters_from(request, year=year)
     page = paginate(request, selectors.offer_list(actor=actor, filters=filters, on=clock.today()))
+    page.object_list = selectors.offer_groups_attach(list(page.object_list))
     context = {"page": page, "filters": filters, "query": query_without(request, "page")}
     if wants_partial(request):
         return render(request, "registry/_offer_results.html", context)
@@ -118,13 +120,17 @@ def agreement_list(request):
     return render(request, "registry/agreement_list.html", {"agreements": agreements})
 
 
+_PARAMETERS: BoundedCache[list] = BoundedCache(32)
+
+
 @page_view
 def agreement_detail(request, agreement_id: int):
     actor = actor_for_request(request)
     with missing_as_404():
         agreement = selectors.agreement_get(actor=actor, agreement_id=agreement_id)
     rulebook = rulebook_of(agreement.rulebook)
-    parameters = rulebooks.rulebook_parameters(rulebook)
+    # A stored version never changes: its parameters are listed once per process (by checksum).
+    parameters = _PARAMETERS.get_or_make(agreement.rulebook.sha256, lambda: rulebooks.rulebook_parameters(rulebook))
     sections = [
         (label, list(rows)) for label, rows in groupby(parameters, key=lambda row: row.section_label_da)
     ]

@@ -4,10 +4,10 @@ Every function takes the acting user: what it may see, and what it may do (`may_
 """
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Sum
 
@@ -15,6 +15,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.accounts.permissions import can_maintain_price_index, can_manage_tariffs
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.memo import BoundedCache
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.engine.budgeted_occupancy import budgeted_occupancy_default
 from rammeaftale.engine.indexation import (
@@ -63,7 +64,7 @@ class TariffRow:
     explained: bool
     may_explain: bool = False  # the acting user may record (or change) the explanation
 
-    @property
+    @cached_property  # the page reads it twice a row; the row never changes
     def increase_pct(self) -> Decimal | None:
         """The growth from last year rounded to two decimals, for display (the flags use the exact growth)."""
         return self.growth.growth_pct_display if self.growth else None
@@ -200,31 +201,32 @@ class _Flags:
 
 
 NO_FLAGS = _Flags(False, False, False)
-FLAGS_CACHE_SECONDS = 600
+_FLAGS: BoundedCache[dict[int, _Flags]] = BoundedCache(64)  # a region's year, by filters: a few dozen lists
 
 
 def _flags(*, year: int, facts: list[_Fact], history: dict[int, History], pl_pct: dict[int, Decimal],
            rules: GrowthRules) -> dict[int, _Flags]:
     """The engine's flags of every tariff of the list, by tariff id.
 
-    Cached (Django's cache, per process) under a digest of every input the engine reads: the rules, the P/L and each
-    tariff's series with its offer type. A changed tariff, P/L rate or rule is a different key, so nothing needs
-    invalidating and no answer is ever stale; the cache only spares the next user recomputing the same inputs.
+    Cached per process (`core.memo.BoundedCache`) under a digest of every input the engine reads: the rules, the P/L
+    and each tariff's series with its offer type. A changed tariff, P/L rate or rule is a different key, so nothing
+    needs invalidating and no answer is ever stale; the cache only spares the next user recomputing the same inputs.
     """
     series = [(fact.tariff_id, fact.offer_type, fact.amount_ore,
                tuple(sorted((earlier, amount) for earlier, (_, amount) in history.get(fact.service_id, {}).items())))
               for fact in facts]
     key = "tariffs:flags:" + hashlib.sha256(repr((year, rules, sorted(pl_pct.items()), series)).encode()).hexdigest()
-    flags = cache.get(key)
-    if flags is None:
+
+    def make() -> dict[int, _Flags]:
         flags = {}
         for fact in facts:
             growth = _growth(amount_ore=fact.amount_ore, year=year, history=history.get(fact.service_id, {}),
                              pl_pct=pl_pct, rules=rules, offer_type=fact.offer_type)
             flags[fact.tariff_id] = NO_FLAGS if growth is None else _Flags(
                 growth.over_cap, growth.needs_explanation, growth.report_required)
-        cache.set(key, flags, FLAGS_CACHE_SECONDS)
-    return flags
+        return flags
+
+    return _FLAGS.get_or_make(key, make)
 
 
 FLAG_KEEP = {
@@ -254,22 +256,24 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     _require_login(actor)
     in_force = rules_in_force(region=agreement.region, on=date(year, 1, 1))
     rulebook = in_force.rulebook
-    tariffs = (
-        _tariffs().filter(year=year, service__offer__municipality__region_id=agreement.region_id)
+    scoped = (  # the region's tariffs of every year, after the filters on their offers
+        _tariffs().filter(service__offer__municipality__region_id=agreement.region_id)
         .order_by("service__offer__name", "service__kind", "service__name", "id")
     )
     if with_calculations:
-        tariffs = tariffs.select_related("calculation")
+        scoped = scoped.select_related("calculation")
     if operator_id:
-        tariffs = tariffs.filter(service__offer__operator_id=operator_id)
+        scoped = scoped.filter(service__offer__operator_id=operator_id)
     if paragraph:
-        tariffs = tariffs.filter(service__offer__paragraphs__code=paragraph).distinct()
+        scoped = scoped.filter(service__offer__paragraphs__code=paragraph).distinct()
     if offer_type:
-        tariffs = tariffs.filter(service__offer__offer_type=offer_type)
+        scoped = scoped.filter(service__offer__offer_type=offer_type)
+    tariffs = scoped.filter(year=year)
     rules = _growth_rules(rulebook)
     first = _history_from(rules, year)
-    history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
-                                                year__lt=year))
+    if page is None:
+        history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
+                                                    year__lt=year))
     pl = _pl_rates(first, year)
     pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
     shown = None
@@ -286,10 +290,16 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
         count, flagged = len(rows), sum(1 for row in rows if row.flagged)
         provisional = sum(1 for row in rows if row.tariff.is_provisional)
     else:
-        facts = [_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL, explanation_id
-                       is not None) for pk, service_id, amount_ore, offer_kind, origin, explanation_id in
-                 tariffs.values_list("id", "service_id", "amount_ore", "service__offer__offer_type", "origin",
-                                     "explanation__id")]
+        # The year's facts and the earlier tariffs of the same services in one narrow read (in the list's order).
+        facts, history = [], {}
+        for pk, service_id, tariff_year, amount_ore, offer_kind, origin, explanation_id in scoped.filter(
+                year__gte=first, year__lte=year).values_list(
+                "id", "service_id", "year", "amount_ore", "service__offer__offer_type", "origin", "explanation__id"):
+            if tariff_year == year:
+                facts.append(_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL,
+                                   explanation_id is not None))
+            else:
+                history.setdefault(service_id, {})[tariff_year] = (pk, amount_ore)
         flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
         if flag in FLAG_KEEP:
             facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
@@ -378,19 +388,40 @@ class TariffBreakdown:
         return self.row.tariff
 
 
+# A calculation's (direct costs, overhead) in kroner, by (id, calculated_at): a stored calculation is never changed
+# (a new one is made), and the time it was made tells a row apart from an earlier one with the same id.
+_CALCULATION_SUMS: BoundedCache[tuple[Decimal, Decimal]] = BoundedCache(20_000)
+
+
+def _calculation_sums(result: dict) -> tuple[Decimal, Decimal]:
+    direct, overhead = Decimal(0), Decimal(0)
+    for service in result["services"]:
+        for line in service["breakdown"]:
+            if line["element"] in ("salaries", "property", "other_direct"):
+                direct += Decimal(line["amount"])
+            elif line["element"] == "overhead":
+                overhead += Decimal(line["amount"])
+    return direct, overhead
+
+
 def operator_overhead_check(*, operator_id: int, year: int, norm_pct: Decimal | None) -> OverheadCheck:
-    """Overhead as a share of direct costs over the operator's current calculations of the year."""
+    """Overhead as a share of direct costs over the operator's current calculations of the year.
+
+    Each calculation's sums are kept per process (`_CALCULATION_SUMS`): a tariff's page read every stored breakdown
+    of the operator's year (their JSON) on every visit."""
     direct, overhead, count = Decimal(0), Decimal(0), 0
     calculation_ids = set(Tariff.objects.filter(service__offer__operator_id=operator_id, year=year)
                           .exclude(calculation=None).values_list("calculation_id", flat=True))
-    for result in TariffCalculation.objects.filter(pk__in=calculation_ids).values_list("result", flat=True):
+    stamps = dict(TariffCalculation.objects.filter(pk__in=calculation_ids).values_list("pk", "calculated_at"))
+    missing = {pk for pk, made in stamps.items() if not _CALCULATION_SUMS.has((pk, made))}
+    results = dict(TariffCalculation.objects.filter(pk__in=missing).values_list("pk", "result")) if missing else {}
+    for pk, made in stamps.items():
         count += 1
-        for service in result["services"]:
-            for line in service["breakdown"]:
-                if line["element"] in ("salaries", "property", "other_direct"):
-                    direct += Decimal(line["amount"])
-                elif line["element"] == "overhead":
-                    overhead += Decimal(line["amount"])
+        calculation_direct, calculation_overhead = _CALCULATION_SUMS.get_or_make(
+            (pk, made), lambda pk=pk: _calculation_sums(  # read above, unless it fell out of the cache meanwhile
+                results[pk] if pk in results else TariffCalculation.objects.get(pk=pk).result))
+        direct += calculation_direct
+        overhead += calculation_overhead
     share = overhead_share_pct(overhead_kr=overhead, direct_costs_kr=direct) if direct > 0 else None
     return OverheadCheck(share_pct=share, norm_pct=norm_pct, calculations=count)
 

@@ -2,6 +2,8 @@
 import json
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from rammeaftale.core.money import format_kr
 from rammeaftale.registry.models import Category
@@ -33,3 +35,18 @@ def audit_value(value) -> str:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+@register.simple_tag
+def options(items, selected=None):
+    """The `<option>`s of a filter menu: one per object (its pk and str) or (value, label) pair, the one equal to
+    `selected` (compared as text, so a GET parameter matches an id) marked selected. The same HTML the template loop
+    gave, made in one pass: a menu of 400 operators costs the template engine milliseconds on every visit."""
+    chosen = "" if selected is None else str(selected)
+    parts = []
+    for item in items:
+        value, label = item if isinstance(item, tuple) else (item.pk, item)
+        value = str(value)
+        parts.append(f'<option value="{escape(value)}"{" selected" if value == chosen and chosen else ""}>'
+                     f"{escape(label)}</option>")
+    return mark_safe("".join(parts))
