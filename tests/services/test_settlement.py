@@ -2,6 +2,8 @@
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from stdnum import ean
 
 from rammeaftale.accounts.actor import Actor
@@ -71,6 +73,18 @@ def test_a_month_is_days_times_tariff_to_the_ore(world):
     assert invoice.due_date == date(YEAR, 2, 1)  # at most 30 days (rentelovens § 3b, rulebook payment.due_days_max)
     assert "0101901234" not in line.description and world["placement"].reference in line.description
     assert AuditEvent.objects.filter(event_type="settlement.issued").count() == 1
+
+
+def test_the_plan_reads_the_same_under_djangos_debug_cursor(world):
+    """DEBUG (`make dev`) and tests that capture queries wrap the cursor, whose `copy` takes a statement only: the
+    extraction's COPY on PostgreSQL once failed there with a TypeError."""
+    plain = settlement_plan(actor=world["seller"], seller=world["odense"], year=YEAR, month=1, issue_date=ISSUE)
+    with CaptureQueriesContext(connection) as queries:
+        debugged = settlement_plan(actor=world["seller"], seller=world["odense"], year=YEAR, month=1,
+                                   issue_date=ISSUE)
+    assert [(line.line.amount_ore, line.description) for invoice in debugged.invoices for line in invoice.lines] == [
+        (line.line.amount_ore, line.description) for invoice in plain.invoices for line in invoice.lines] != []
+    assert len(queries) > 0
 
 
 def test_the_same_month_twice_creates_nothing(world):

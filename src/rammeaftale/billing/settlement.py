@@ -23,6 +23,7 @@ from functools import cached_property
 import polars as pl
 from django.db import connection, transaction
 from django.db.models import Q
+from psycopg import ClientCursor
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
@@ -196,10 +197,14 @@ def _columns_read(rows, schema: dict) -> pl.DataFrame:
     if connection.vendor != "postgresql":
         return pl.DataFrame(list(rows), schema=schema, orient="row")
     sql, params = rows.query.sql_with_params()
+    # The parameters bound by psycopg on the client (its adapters and quoting), because Django's debug cursor
+    # (DEBUG, or a test capturing queries) passes `copy` a statement only.
     data = bytearray()
-    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-        for block in copy:
-            data += block
+    with connection.cursor() as cursor:
+        query = ClientCursor(cursor.connection).mogrify(sql, params)
+        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                data += block
     if not data:
         return pl.DataFrame(schema=schema)
     text_schema = {name: pl.String if dtype == pl.Boolean else dtype for name, dtype in schema.items()}
