@@ -119,6 +119,8 @@ def check_offer_list(page: Page, live_server) -> None:
 
 def check_internal_note(page: Page, *, visible: bool) -> None:
     # The filters' last htmx answer may still be on its way: a click on a row it then replaces navigates nowhere.
+    # (The form's hx-sync="this:replace" drops an older answer that arrives after a newer one.)
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     page.wait_for_load_state("networkidle")
     page.get_by_role("link", name="Botilbuddet Solsikken").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Botilbuddet Solsikken")
