@@ -2,12 +2,14 @@
 with progress while htmx polls, and fetched only by the user who ordered them."""
 import io
 import subprocess
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from rammeaftale.accounts.models import AuditEvent, Role, User
 from rammeaftale.exports.documents import KINDS, national_agreements
@@ -194,3 +196,39 @@ def test_a_job_fails_with_a_danish_message_when_its_orderer_changed_organisation
     User.objects.filter(pk=economist.pk).update(organisation=copenhagen)
     partial = client.get(reverse("exports:job", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert "Dokumentet kunne ikke dannes: Du handler ikke længere" in partial and "hx-trigger" not in partial
+
+
+def test_a_user_has_at_most_three_documents_waiting_and_a_fourth_is_refused_in_danish(listed, make_user,  # noqa: F811
+                                                                                      copenhagen):
+    client = _login(make_user(copenhagen, Role.ECONOMIST, username="ivrig"))
+    fields = {"kind": "tariff_list", "fmt": "xlsx", "agreement": listed.agreement.pk, "year": 2022}
+    jobs = [_order(client, **fields) for _ in range(3)]
+    assert all(job.status == ExportStatus.QUEUED for job in jobs)
+    refused = client.post(reverse("exports:order"), fields, follow=True)
+    assert "Du har allerede 3 dokumenter, der dannes." in refused.content.decode()
+    assert ExportJob.objects.count() == 3
+    _worker()  # once they are made, the user may order again
+    assert _order(client, **fields).status == ExportStatus.QUEUED
+
+
+def test_the_clean_up_deletes_old_documents_and_ends_jobs_whose_worker_stopped(listed, make_user,  # noqa: F811
+                                                                              copenhagen, capsys):
+    client = _login(make_user(copenhagen, Role.ECONOMIST, username="gammel"))
+    fields = {"kind": "tariff_list", "fmt": "xlsx", "agreement": listed.agreement.pk, "year": 2022}
+    old, recent = _order(client, **fields), _order(client, **fields)
+    _worker()
+    stuck = _order(client, **fields)
+    now = timezone.now()
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=now - timedelta(days=8))
+    ExportJob.objects.filter(pk=stuck.pk).update(status=ExportStatus.RUNNING, requested_at=now - timedelta(hours=3))
+    call_command("exports", "clean")
+    assert "1 slettet" in capsys.readouterr().out
+    assert not ExportJob.objects.filter(pk=old.pk).exists()
+    assert ExportJob.objects.get(pk=recent.pk).status == ExportStatus.DONE
+    stuck.refresh_from_db()
+    assert stuck.status == ExportStatus.FAILED and stuck.error_da.startswith("Dannelsen blev afbrudt")
+    page = client.get(reverse("exports:job", args=[stuck.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Dannelsen blev afbrudt" in page and "hx-trigger" not in page  # the page stops polling
+    event = AuditEvent.objects.get(event_type="export.cleaned")
+    assert (event.after["deleted"], event.after["interrupted"]) == (1, 1)
+    assert AuditEvent.objects.filter(event_type="export.requested", object_id=str(old.pk)).exists()  # history kept

@@ -1,6 +1,8 @@
 """Ordering an export job (audited) and running it in the worker: progress, the finished file or a Danish error."""
 import logging
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +15,14 @@ from rammeaftale.exports.models import ExportJob, ExportStatus
 logger = logging.getLogger(__name__)
 
 FAILED_DA = "Dokumentet kunne ikke dannes på grund af en fejl hos os. Prøv igen, eller kontakt support."
+INTERRUPTED_DA = "Dannelsen blev afbrudt (arbejdsprocessen stoppede). Bestil dokumentet igen."
+
+# Assumed settings (no rule in the agreements; a service limit): how many documents one user may have waiting or
+# being made at once, so one account cannot fill the worker's queue; how long finished documents are kept; after how
+# long a job still waiting or being made counts as interrupted (a national PDF takes about a minute here).
+OPEN_JOBS_PER_USER = 3
+KEEP_DAYS = 7
+STALE_HOURS = 2
 
 
 def export_job_request(*, actor: Actor, kind: str, fmt: str, params: dict) -> ExportJob:
@@ -27,6 +37,12 @@ def export_job_request(*, actor: Actor, kind: str, fmt: str, params: dict) -> Ex
         raise DomainError(f"Dokumentet kan dannes som {' og '.join(f.upper() for f in document.formats)}.",
                           field="fmt", message_en="unknown format")
     title, clean = document.prepare(actor, params, fmt)
+    open_jobs = ExportJob.objects.filter(requested_by_id=actor.user_id,
+                                         status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).count()
+    if open_jobs >= OPEN_JOBS_PER_USER:
+        raise DomainError(f"Du har allerede {open_jobs} dokumenter, der dannes. Vent, til et af dem er klar, og "
+                          "bestil så igen.", field="kind",
+                          message_en=f"at most {OPEN_JOBS_PER_USER} open export jobs per user")
     with transaction.atomic():
         job = ExportJob.objects.create(kind=kind, fmt=fmt, params=clean, title=title,
                                        requested_by_id=actor.user_id, organisation_id=actor.organisation_id)
@@ -102,3 +118,24 @@ def _finish(job: ExportJob, actor: Actor, *, status: str, file=None, error_da: s
         audit_record(actor=actor, event_type=f"export.{status}", organisation_id=job.organisation_id, obj=job,
                      after={"filename": job.filename, "size_bytes": job.size_bytes, "error": error_da})
     return status
+
+
+def export_jobs_clean(*, actor: Actor, now=None, keep_days: int = KEEP_DAYS, stale_hours: int = STALE_HOURS) -> dict:
+    """The scheduled clean-up (`rammeaftale exports clean`, docs/deploy.md): jobs still waiting or being made after
+    `stale_hours` are marked failed with a Danish message (their worker stopped: the page would otherwise show
+    «Lægges sammen» for ever), and jobs finished more than `keep_days` ago are deleted with their files. One audit
+    event for the run, in the same transaction; the jobs' own events stay."""
+    if not actor.is_superuser:
+        raise NotAllowed("Kun platformens drift kan rydde op i eksporter.", message_en="platform operator only")
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = ExportJob.objects.filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+                                         requested_at__lt=now - timedelta(hours=stale_hours))
+        interrupted = stale.update(status=ExportStatus.FAILED, finished_at=now, error_da=INTERRUPTED_DA,
+                                   step_label="")
+        old = ExportJob.objects.filter(status__in=[ExportStatus.DONE, ExportStatus.FAILED],
+                                       finished_at__lt=now - timedelta(days=keep_days))
+        deleted, _ = old.delete()
+        counts = {"interrupted": interrupted, "deleted": deleted, "keep_days": keep_days, "stale_hours": stale_hours}
+        audit_record(actor=actor, event_type="export.cleaned", organisation_id=None, after=counts)
+    return counts
