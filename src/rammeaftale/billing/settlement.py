@@ -36,6 +36,7 @@ from rammeaftale.billing.models import (
     PaymentAccount,
     SettlementRun,
 )
+from rammeaftale.bulk import copy_statement, rows_insert
 from rammeaftale.core.chunks import CHUNK, chunks
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import format_kr
@@ -1093,18 +1094,12 @@ def _lines_insert(new: list[tuple[Invoice, PlannedInvoice]], credited: list[tupl
         InvoiceLine.objects.bulk_create([InvoiceLine(**dict(zip(LINE_FIELDS, row, strict=True)))
                                          for row in rows + credited], batch_size=LINE_BATCH)
         return
-    columns = {field.attname: field.column for field in InvoiceLine._meta.concrete_fields}
-    quote = connection.ops.quote_name
-    statement = (f"COPY {quote(InvoiceLine._meta.db_table)} ({', '.join(quote(columns[f]) for f in LINE_FIELDS)}) "
-                 "FROM STDIN")
-    with connection.cursor() as cursor:
-        if any(planned.csv_rows for _, planned in new):
-            with cursor.copy(f"{statement} (FORMAT csv)") as copy:
-                copy.write("".join(f"{invoice.pk},{row}\n" for invoice, planned in new for row in planned.csv_rows))
-        if credited:
-            with cursor.copy(statement) as copy:
-                for row in credited:
-                    copy.write_row(row)
+    if any(planned.csv_rows for _, planned in new):
+        with connection.cursor() as cursor, \
+                cursor.copy(f"{copy_statement(InvoiceLine, LINE_FIELDS)} (FORMAT csv)") as copy:
+            copy.write("".join(f"{invoice.pk},{row}\n" for invoice, planned in new for row in planned.csv_rows))
+    if credited:
+        rows_insert(InvoiceLine, LINE_FIELDS, credited)
 
 
 INVOICE_FIELDS = ("number", "kind", "run_id", "seller_id", "buyer_id", "issue_date", "due_date", "credits_id",

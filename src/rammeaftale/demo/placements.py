@@ -20,6 +20,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.billing.models import PaymentAccount
 from rammeaftale.billing.services import account_mapping_defaults_load
+from rammeaftale.bulk import rows_insert
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.engine.notice import notice_end
 from rammeaftale.parties.models import Organisation, OrganisationKind
@@ -208,28 +209,17 @@ NOTICE_FULL_TARIFF_DEFAULT = Placement._meta.get_field("notice_full_tariff").get
 
 
 def _placements_insert(rows: list[dict], *, prefix: str) -> dict[str, int]:
-    """The region's demo placements written set-based, and their ids by reference (all start with `prefix`).
-
-    Each row gives the same fields as plain values (str, int, bool, date, None: both drivers adapt them); every other
-    column gets its field's default, prepared once by the field as the ORM would. The ORM's `bulk_create` made a
-    model instance and prepared 40 fields for each of 23,000 rows (5 of a region build's 11 s). COPY on PostgreSQL,
-    one `executemany` elsewhere; no model's `save()` is skipped that would run in bulk_create either."""
+    """The region's demo placements written set-based (`bulk.rows_insert`: the ORM's `bulk_create` made a model and
+    prepared 40 fields for each of 23,000 rows, 5 of a region build's 11 s), and their ids by reference (all start
+    with `prefix`). Each row gives the same fields as plain values; every other column gets its field's default,
+    prepared once by the field as the ORM would."""
     if not rows:
         return {}
     given = list(rows[0])
     now = timezone.now()
     others = [f for f in Placement._meta.concrete_fields if not f.primary_key and f.attname not in given]
-    constants = [f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                                    else f.get_default(), connection) for f in others]
-    columns = [Placement._meta.get_field(name).column for name in given] + [f.column for f in others]
-    table, quote = Placement._meta.db_table, connection.ops.quote_name
-    values = (tuple(row[name] for name in given) + tuple(constants) for row in rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "
-                               f"VALUES ({', '.join(['%s'] * len(columns))})", list(values))
+    constants = tuple(f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                         else f.get_default(), connection) for f in others)
+    rows_insert(Placement, [*given, *(f.attname for f in others)],
+                (tuple(row[name] for name in given) + constants for row in rows))
     return dict(Placement.objects.filter(reference__startswith=prefix).values_list("reference", "id"))
