@@ -12,6 +12,7 @@ from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_l
 from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
 from rammeaftale.http import missing_as_404, page_view, wants_partial
 from rammeaftale.parties.models import Organisation
 from rammeaftale.rulebooks.display import MONTHS_DA
@@ -113,7 +114,7 @@ def invoices_export(request, fmt: str):
     else:
         title = "Konteringsfil: fakturaer " + {"received": "modtaget", "sent": "sendt"}.get(filters.side, "sendt og modtaget")
         response = HttpResponse(posting_xlsx(rows, title=title),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                                content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 

@@ -13,6 +13,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE as XLSX
 from rammeaftale.occupancy import analysis as occupancy_analysis_module
 from rammeaftale.occupancy import analysis_exports
 from rammeaftale.occupancy import exports as occupancy_exports
@@ -25,7 +26,6 @@ from rammeaftale.tariffs import exports as tariff_exports
 from rammeaftale.tariffs import selectors as tariff_selectors
 
 PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"pdf": PDF, "xlsx": XLSX}
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE as XLSX
 from rammeaftale.http import int_param, page_view
 from rammeaftale.occupancy.analysis import (
     MAX_YEARS,
@@ -32,7 +33,6 @@ from rammeaftale.occupancy.charts import cached_svg
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.selectors import region_list
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS_OFFERED = 15  # the year selects go this far back
 
 

@@ -10,6 +10,7 @@ from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.permissions import can_report_occupancy
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
 from rammeaftale.http import int_param, missing_as_404, page_view
 from rammeaftale.occupancy import exports
 from rammeaftale.occupancy.charts import chart_title, line_chart, month_chart_svg
@@ -184,8 +185,7 @@ def compiled(request, agreement_id: int, code: str):
 def compiled_export(request, agreement_id: int, code: str, fmt: str):
     report = _compiled(request, agreement_id, code)
     if fmt == "xlsx":
-        response = HttpResponse(exports.compiled_xlsx(report), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response = HttpResponse(exports.compiled_xlsx(report), content_type=XLSX_CONTENT_TYPE)
     elif fmt == "pdf":
         response = HttpResponse(exports.compiled_pdf(report, base_url=request.build_absolute_uri("/")),
                                 content_type="application/pdf")

@@ -11,6 +11,7 @@ from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.permissions import can_import_offers
 from rammeaftale.core import clock
 from rammeaftale.core.memo import BoundedCache
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
 from rammeaftale.http import (
     int_param,
     missing_as_404,
@@ -107,8 +108,7 @@ def offer_import_template(request, fmt: str):
     if not can_import_offers(actor_for_request(request)):
         raise PermissionDenied("Kun driftsherrer, sekretariater og administratorer kan importere tilbud.")
     filename = f"tilbud-skabelon.{fmt}"
-    content_type = "text/csv; charset=utf-8" if fmt == "csv" else (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_CONTENT_TYPE
     response = HttpResponse(importing.offers_import_template(filename=filename), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -16,6 +16,7 @@ from rammeaftale.accounts.actor import actor_from_user
 from rammeaftale.api_contract import BodyDecimal, BodyId, BodyInt, ErrorOut, Id, Year, binary, errors
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
 from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
 from rammeaftale.registry.selectors import agreement_get
 from rammeaftale.tariffs import selectors, services
@@ -133,11 +134,11 @@ def _growth_out(row) -> dict:
 
 
 @router.get("/list.xlsx", response=LIST_ERRORS, summary="Takstoversigten som Excel",
-            openapi_extra=binary("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"))
+            openapi_extra=binary(XLSX_CONTENT_TYPE, "XLSX"))
 def tariff_list_xlsx_get(request, agreement: Id, year: Year):
     listing = _list(request, agreement, year)
     response = HttpResponse(tariff_list_xlsx(listing),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                            content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{export_filename(listing, "xlsx")}"'
     return response
 

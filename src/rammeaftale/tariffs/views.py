@@ -17,6 +17,7 @@ from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE as XLSX
 from rammeaftale.http import PER_PAGE, int_param, missing_as_404, page_view, query_without, wants_partial
 from rammeaftale.registry.models import OfferType
 from rammeaftale.registry.selectors import agreement_get, agreement_list, operator_list
@@ -29,8 +30,6 @@ from rammeaftale.tariffs.forms import (
     ServiceBudgetForm,
     budget_error_place,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year(year: int) -> int:
