@@ -250,8 +250,8 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     rulebook requires ("unexplained"), to be reported ("report") or any of them ("flagged"). `with_calculations`
     loads each tariff's stored calculation in the same query (the exports and the API show the breakdowns).
 
-    `page` (the page): the counts and the flag filter still cover every row, from a narrow read of the year's
-    tariffs and the engine's flags (`_flags`), but only the page's `per_page` rows are loaded in full.
+    The counts and the flag filter cover every row, from a narrow read of the year's tariffs and the engine's flags
+    (`_flags`); with `page` only the page's `per_page` rows are loaded in full, without it every row.
     """
     _require_login(actor)
     in_force = rules_in_force(region=agreement.region, on=date(year, 1, 1))
@@ -271,45 +271,34 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     tariffs = scoped.filter(year=year)
     rules = _growth_rules(rulebook)
     first = _history_from(rules, year)
-    if page is None:
-        history = _history_of(Tariff.objects.filter(service_id__in=tariffs.values("service_id"), year__gte=first,
-                                                    year__lt=year))
     pl = _pl_rates(first, year)
     pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
-    shown = None
-    if page is None:
-        rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct,
-                     rules=rules) for tariff in tariffs]
-        keep = {
-            "over_pl": lambda row: row.over_cap, "unexplained": lambda row: row.needs_explanation,
-            "report": lambda row: row.report_required, "flagged": lambda row: row.flagged,
-            "provisional": lambda row: row.tariff.is_provisional,
-        }.get(flag)
-        if keep is not None:
-            rows = [row for row in rows if keep(row)]
-        count, flagged = len(rows), sum(1 for row in rows if row.flagged)
-        provisional = sum(1 for row in rows if row.tariff.is_provisional)
+    # The year's facts and the earlier tariffs of the same services in one narrow read (in the list's order); the
+    # flag filter and the counts are decided on them, then only the rows shown are loaded in full.
+    facts, history = [], {}
+    for pk, service_id, tariff_year, amount_ore, offer_kind, origin, explanation_id in scoped.filter(
+            year__gte=first, year__lte=year).values_list(
+            "id", "service_id", "year", "amount_ore", "service__offer__offer_type", "origin", "explanation__id"):
+        if tariff_year == year:
+            facts.append(_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL,
+                               explanation_id is not None))
+        else:
+            history.setdefault(service_id, {})[tariff_year] = (pk, amount_ore)
+    flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
+    if flag in FLAG_KEEP:
+        facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
+    count, flagged = len(facts), sum(1 for fact in facts if flags[fact.tariff_id].flagged)
+    provisional = sum(1 for fact in facts if fact.provisional)
+    if page is None:  # every row (the exports and the API): read in full in the list's order
+        shown, kept = None, {fact.tariff_id for fact in facts}
+        full = [tariff for tariff in tariffs if tariff.pk in kept]
     else:
-        # The year's facts and the earlier tariffs of the same services in one narrow read (in the list's order).
-        facts, history = [], {}
-        for pk, service_id, tariff_year, amount_ore, offer_kind, origin, explanation_id in scoped.filter(
-                year__gte=first, year__lte=year).values_list(
-                "id", "service_id", "year", "amount_ore", "service__offer__offer_type", "origin", "explanation__id"):
-            if tariff_year == year:
-                facts.append(_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL,
-                                   explanation_id is not None))
-            else:
-                history.setdefault(service_id, {})[tariff_year] = (pk, amount_ore)
-        flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
-        if flag in FLAG_KEEP:
-            facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
-        count, flagged = len(facts), sum(1 for fact in facts if flags[fact.tariff_id].flagged)
-        provisional = sum(1 for fact in facts if fact.provisional)
         shown = Paginator(facts, per_page).get_page(page)
         ids = [fact.tariff_id for fact in shown.object_list]
-        full = tariffs.filter(pk__in=ids).in_bulk() if ids else {}
-        rows = [_row(actor=actor, tariff=full[pk], history=history.get(full[pk].service_id, {}), pl_pct=pl_pct,
-                     rules=rules) for pk in ids]
+        by_id = tariffs.filter(pk__in=ids).in_bulk() if ids else {}
+        full = [by_id[pk] for pk in ids]
+    rows = [_row(actor=actor, tariff=tariff, history=history.get(tariff.service_id, {}), pl_pct=pl_pct, rules=rules)
+            for tariff in full]
     return TariffList(agreement=agreement, year=year, price_index=pl.get(year), rows=rows, rules=rules,
                       in_force=in_force, count=count, flagged_count=flagged, provisional=provisional, page=shown)
 
