@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -232,3 +232,15 @@ def test_the_clean_up_deletes_old_documents_and_ends_jobs_whose_worker_stopped(l
     event = AuditEvent.objects.get(event_type="export.cleaned")
     assert (event.after["deleted"], event.after["interrupted"]) == (1, 1)
     assert AuditEvent.objects.filter(event_type="export.requested", object_id=str(old.pk)).exists()  # history kept
+
+
+@pytest.mark.parametrize("option", ["--keep-days", "--stale-hours"])
+def test_the_clean_up_refuses_a_period_under_one_and_deletes_nothing(listed, make_user, copenhagen,  # noqa: F811
+                                                                     option):
+    client = _login(make_user(copenhagen, Role.ECONOMIST, username="forsigtig"))
+    job = _order(client, kind="tariff_list", fmt="xlsx", agreement=listed.agreement.pk, year=2022)
+    _worker()
+    with pytest.raises(CommandError, match=f"{option} skal være mindst 1, ikke 0: intet er slettet."):
+        call_command("exports", "clean", option, "0")
+    assert ExportJob.objects.filter(pk=job.pk).exists()
+    assert not AuditEvent.objects.filter(event_type="export.cleaned").exists()

@@ -1,5 +1,5 @@
 """`rammeaftale exports clean`: the scheduled clean-up of export jobs (docs/deploy.md runs it daily)."""
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.exports.services import KEEP_DAYS, STALE_HOURS, export_jobs_clean
@@ -17,6 +17,9 @@ class Command(BaseCommand):
                            help=f"timer før et job i kø eller under dannelse regnes for afbrudt (standard {STALE_HOURS})")
 
     def handle(self, *args, action, keep_days, stale_hours, **options):
+        for option, value in (("--keep-days", keep_days), ("--stale-hours", stale_hours)):
+            if value < 1:
+                raise CommandError(f"{option} skal være mindst 1, ikke {value}: intet er slettet.")
         counts = export_jobs_clean(actor=Actor.system(username="exports"), keep_days=keep_days,
                                    stale_hours=stale_hours)
         self.stdout.write(f"Eksporter: {counts['deleted']} slettet (færdige for mere end {keep_days} dage siden), "
