@@ -36,6 +36,8 @@ from pathlib import Path
 
 import requests
 
+from _setup import process_tree_ticks
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "demo1234"
@@ -268,19 +270,8 @@ def server_start(*, env: dict, workers: int, threads: int, log: Path, base: str)
 
 
 def server_cpu_seconds(master_pid: int) -> float:
-    """CPU time (user + system) the gunicorn master and its workers have used so far, from /proc: a figure the
-    other work on a shared machine does not inflate, unlike the response times (Linux only; 0 elsewhere)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if pid == master_pid or ppid == master_pid:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    """CPU time (user + system) the gunicorn master and its workers have used so far."""
+    return process_tree_ticks(master_pid) / os.sysconf("SC_CLK_TCK")
 
 
 def server_stop(process: subprocess.Popen) -> None:

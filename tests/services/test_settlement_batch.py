@@ -2,12 +2,15 @@
 the same invoices, numbers, lines to the øre, credit notes and audit events — from one extraction; a rerun writes
 nothing; a plan read before another run of the seller committed is read again under the seller's lock."""
 import io
+import threading
+
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent
+from rammeaftale.billing import settlement
 from rammeaftale.billing.models import Invoice, InvoiceKind, SettlementRun
 from rammeaftale.billing.settlement import (
     _issue_planned,
@@ -93,18 +96,33 @@ def test_on_the_demo_region_all_sellers_at_once_write_exactly_what_each_seller_a
         (False, r.run, sorted(i.number for i in r.invoices)) for r in results]
 
 
-def test_corrections_and_credit_notes_for_three_sellers_at_once_equal_each_sellers_own_run(world):
+def test_corrections_and_credit_notes_for_three_sellers_at_once_equal_each_sellers_own_run(world, monkeypatch):
     """The fault test's world (three sellers invoicing each other, January and February issued, a place of each
-    seller ended back in January): March by all sellers at once = March seller by seller."""
+    seller ended back in January): March by all sellers at once = March seller by seller. Outside a transaction
+    on PostgreSQL the runs are written by the writer threads, two connections at once; on SQLite one after the
+    other on this connection."""
     sellers = world["sellers"]
     with transaction.atomic():
         for seller in sellers:
             settlement_issue(actor=Actor.system(), seller=seller, year=2026, month=3, issue_date=TODAY)
         alone = _snapshot()
         transaction.set_rollback(True)
+    writers = []
+    write = settlement._plan_write_alone
+
+    def write_noting_the_thread(*args):
+        writers.append(threading.current_thread().name)
+        return write(*args)
+
+    monkeypatch.setattr(settlement, "_plan_write_alone", write_noting_the_thread)
     results = settlement_issue_all(actor=Actor.system(), sellers=sellers, year=2026, month=3, issue_date=TODAY)
     assert all(result.created and result.credit_notes for result in results)
     assert _snapshot() == alone
+    assert len(writers) == 3
+    if connection.vendor == "postgresql":
+        assert all(name.startswith("settlement-writer") for name in writers)
+    else:
+        assert set(writers) == {threading.current_thread().name}
 
 
 def test_a_seller_whose_run_fails_stops_only_itself(world, system):

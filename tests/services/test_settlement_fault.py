@@ -1,8 +1,10 @@
 """A settlement run killed part way (SIGKILL) and run again gives exactly the clean result.
 
 A real `rammeaftale settlement run --month 2026-03 --issue` runs in a subprocess against the test database, over
-three sellers, and is killed after the first seller's run has committed and before the last has. Where it stops
-is decided by a lock or a pause, never by a timing guess:
+three sellers, and is killed while the second seller's run is held and before it commits. On PostgreSQL the
+command writes two sellers' runs at once (`settlement.WRITERS`), so by then the other writer has committed the
+first and the third seller; one after the other (SQLite) only the first has. Where it stops is decided by a lock
+or a pause, never by a timing guess:
 
 - «waiting for the lock»: the test holds the lock the second seller's run needs next. PostgreSQL: the seller's
   Organisation row `FOR NO KEY UPDATE`, as settlement_issue locks it first, taken before the subprocess starts.
@@ -11,7 +13,8 @@ is decided by a lock or a pause, never by a timing guess:
   test takes the write lock (`BEGIN IMMEDIATE`) and lets it go on into the lock.
 - «inside the second run»: the subprocess pauses inside the second seller's open transaction, after its run,
   invoices and lines are written and before they commit (both databases): at its audit event, the run's last
-  write (the lines go by COPY on PostgreSQL, which passes no query wrapper).
+  write (the lines go by COPY on PostgreSQL, which passes no query wrapper), on the connection that inserted
+  that seller's run.
 
 The subprocess runs the console command's own entry point (`rammeaftale.cli.main`); the pause is a Django query
 wrapper that touches a file and waits, and is installed only where named above. The rerun is the plain command.
@@ -55,7 +58,7 @@ WAIT_S = 60  # the longest the test waits for the subprocess to reach a point (i
 
 # Runs the console command in the subprocess, with a pause at the point FAULT_PAUSE names (or none).
 DRIVER = r"""
-import os, sys, time
+import os, sys, threading, time
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rammeaftale.config.settings")
@@ -64,7 +67,9 @@ django.setup()
 from django.db.backends.signals import connection_created
 
 where, signals = os.environ.get("FAULT_PAUSE", ""), Path(os.environ.get("FAULT_DIR", "."))
+second = int(os.environ.get("FAULT_SECOND_SELLER", "0"))
 runs_written = 0
+writing = threading.local()  # the seller whose run this connection's thread writes
 
 def pause(execute, sql, params, many, context):
     global runs_written
@@ -77,7 +82,10 @@ def pause(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if head.startswith("INSERT INTO BILLING_SETTLEMENTRUN"):
         runs_written += 1
-    if where == "inside_second_run" and runs_written == 2 and head.startswith("INSERT INTO ACCOUNTS_AUDITEVENT"):
+        columns = [name.strip(' "') for name in sql[sql.index("(") + 1:sql.index(")")].split(",")]
+        writing.seller = params[columns.index("seller_id")]
+    if (where == "inside_second_run" and getattr(writing, "seller", None) == second
+            and head.startswith("INSERT INTO ACCOUNTS_AUDITEVENT")):
         (signals / "paused").touch()
         time.sleep(3600)  # killed here, the second seller's transaction open and written
     return result
@@ -207,8 +215,9 @@ def _clean_result() -> dict:
     return clean
 
 
-def _command(pause: str, signals: Path) -> tuple[list[str], dict]:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "FAULT_PAUSE": pause, "FAULT_DIR": str(signals)}
+def _command(pause: str, signals: Path, second: Organisation | None = None) -> tuple[list[str], dict]:
+    env = {**os.environ, "DATABASE_URL": _database_url(), "FAULT_PAUSE": pause, "FAULT_DIR": str(signals),
+           "FAULT_SECOND_SELLER": str(second.pk if second else 0)}
     return ([sys.executable, "-c", DRIVER, "settlement", "run", "--month", f"{YEAR}-{MONTH:02d}", "--issue"], env)
 
 
@@ -223,9 +232,12 @@ def test_a_run_killed_part_way_reruns_to_exactly_the_clean_result(world, kill_po
     assert all((seller.code, InvoiceKind.CREDIT_NOTE) in kinds for seller in world["sellers"])
 
     second = world["sellers"][1]
+    # committed when the second seller's run is held: on PostgreSQL the other writer goes on to the third seller
+    committed = ([seller.code for seller in world["sellers"] if seller != second]
+                 if connection.vendor == "postgresql" else [world["sellers"][0].code])
     lock = connection.copy()  # a second connection, the test's, holding what the second seller's run needs
     command, env = _command(kill_point if (kill_point == "inside_second_run" or connection.vendor == "sqlite")
-                            else "", tmp_path)
+                            else "", tmp_path, second)
     locked = False
     try:
         if kill_point == "before_second_run" and connection.vendor == "postgresql":
@@ -237,8 +249,8 @@ def test_a_run_killed_part_way_reruns_to_exactly_the_clean_result(world, kill_po
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             if kill_point == "before_second_run" and connection.vendor == "postgresql":
-                _wait_for(lambda: _committed_runs() == 1 and _waiting_on_a_lock(),
-                          "the first run committed and the second waiting for its seller's lock", process)
+                _wait_for(lambda: _committed_runs() == len(committed) and _waiting_on_a_lock(),
+                          "the other runs committed and the second waiting for its seller's lock", process)
             elif kill_point == "before_second_run":
                 _wait_for(lambda: (tmp_path / "paused").exists(), "the pause before the second run", process)
                 lock.cursor().execute("BEGIN IMMEDIATE")
@@ -246,8 +258,9 @@ def test_a_run_killed_part_way_reruns_to_exactly_the_clean_result(world, kill_po
                 (tmp_path / "go").touch()
                 _wait_for(lambda: (tmp_path / "resumed").exists(), "the second run's BEGIN", process)
             else:
-                _wait_for(lambda: (tmp_path / "paused").exists(), "the pause inside the second run", process)
-            assert _committed_runs() == 1  # part way: the first seller committed, the others not
+                _wait_for(lambda: (tmp_path / "paused").exists() and _committed_runs() == len(committed),
+                          "the pause inside the second run and the other runs committed", process)
+            assert _committed_runs() == len(committed)  # part way: the second seller's run not committed
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=WAIT_S)
         finally:
@@ -266,8 +279,8 @@ def test_a_run_killed_part_way_reruns_to_exactly_the_clean_result(world, kill_po
         lock.close()
 
     after_kill = _snapshot()
-    assert [run[0] for run in after_kill["runs"] if run[1:3] == (YEAR, MONTH)] == [world["sellers"][0].code]
-    assert not Invoice.objects.filter(run__month=MONTH, seller__in=world["sellers"][1:]).exists()
+    assert sorted(run[0] for run in after_kill["runs"] if run[1:3] == (YEAR, MONTH)) == sorted(committed)
+    assert not Invoice.objects.filter(run__month=MONTH, seller=second).exists()
 
     rerun_command, rerun_env = _command("", tmp_path)
     rerun = subprocess.run(rerun_command, env=rerun_env, capture_output=True, timeout=300, check=False)

@@ -16,12 +16,15 @@ import calendar
 import json
 from collections import defaultdict
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from queue import Empty, SimpleQueue
+from threading import Lock
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from psycopg import ClientCursor
 
@@ -74,6 +77,7 @@ from rammeaftale.tariffs.timeline import (
 )
 
 FEW_SELLERS = 10  # up to this many sellers (the page's, the API's, one seller's run) the extract reads by offer
+WRITERS = 2  # connections writing sellers' runs at once on PostgreSQL (the machine measured has 2 cores)
 LINE_BATCH = 2000  # invoice lines per INSERT (SQLite allows 32,766 parameters; a line has 16)
 CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
 RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
@@ -934,8 +938,12 @@ def settlement_issue_all(*, actor: Actor, sellers: list[Organisation], year: int
                                                    issue_date=issue_date)
             except DomainError as error:
                 plans[seller.pk] = error
-    results: list[SettlementResult | DomainError] = []
     statistics = _InvoiceStatistics()
+    written = _plans_write(actor, [plans[seller.pk] for seller in sellers
+                                   if seller.pk not in issued and not isinstance(plans[seller.pk], DomainError)],
+                           statistics)
+    statistics.finish()
+    results: list[SettlementResult | DomainError] = []
     for seller in sellers:
         if seller.pk in issued:
             run = issued[seller.pk]
@@ -943,20 +951,8 @@ def settlement_issue_all(*, actor: Actor, sellers: list[Organisation], year: int
             results.append(SettlementResult(
                 run=run, created=False, invoices=[i for i in invoices if i.kind == InvoiceKind.INVOICE],
                 credit_notes=[i for i in invoices if i.kind == InvoiceKind.CREDIT_NOTE]))
-            continue
-        if isinstance(plans[seller.pk], DomainError):
-            results.append(plans[seller.pk])
-            continue
-        try:
-            with transaction.atomic():
-                result = _issue_planned(actor, seller, plans[seller.pk])
-        except DomainError as error:  # this seller's run is rolled back; the others go on
-            results.append(error)
-            continue
-        results.append(result)
-        if result.created:
-            statistics.written(len(result.invoices) + len(result.credit_notes))
-    statistics.finish()
+        else:
+            results.append(written.get(seller.pk, plans[seller.pk]))
     return results
 
 
@@ -973,6 +969,7 @@ class _InvoiceStatistics:
     would a minute later)."""
 
     def __init__(self) -> None:
+        self.lock = Lock()  # the writers report to it from their threads
         self.enabled = connection.vendor == "postgresql"
         self.rows = self.known = 0
         self.analyzed = False
@@ -986,11 +983,12 @@ class _InvoiceStatistics:
     def written(self, invoices: int) -> None:
         if not self.enabled:
             return
-        self.rows += invoices
-        if self.rows > 2 * self.known + 100:
-            self._analyze(Invoice, SettlementRun)
-            self.known = self.rows
-            self.analyzed = True
+        with self.lock:
+            self.rows += invoices
+            if self.rows > 2 * self.known + 100:
+                self._analyze(Invoice, SettlementRun)  # on the calling writer's connection, between its runs
+                self.known = self.rows
+                self.analyzed = True
 
     def finish(self) -> None:
         if self.enabled and self.analyzed:
@@ -1000,6 +998,53 @@ class _InvoiceStatistics:
     def _analyze(*models) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(m._meta.db_table) for m in models)}")
+
+
+def _plans_write(actor: Actor, plans: list[SettlementPlan], statistics: _InvoiceStatistics
+                 ) -> dict[int, SettlementResult | DomainError]:
+    """Each plan written as its seller's run, in its own transaction: the result, or the DomainError that rolled
+    back that seller's run alone, by seller id.
+
+    On PostgreSQL, outside a transaction, WRITERS connections write at once, each taking the next seller's plan
+    when its last has committed: one seller's commit (where PostgreSQL checks every new line's foreign keys) then
+    runs beside the next seller's writing, and the database's work spreads over two cores. Each run is still its
+    own transaction under its seller lock, so the result is the same as one after the other; only the order in
+    which the sellers' runs commit may differ. Inside a transaction (a test's, or a caller's) other connections
+    could not see its rows, so the plans are written one after the other on this connection."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(plans) < 2:
+        return {plan.seller.pk: _plan_write_alone(actor, plan, statistics) for plan in plans}
+    todo = SimpleQueue()
+    for plan in plans:
+        todo.put(plan)
+    done: dict[int, SettlementResult | DomainError] = {}
+
+    def writer() -> None:
+        try:
+            while True:
+                try:
+                    plan = todo.get_nowait()
+                except Empty:
+                    return
+                done[plan.seller.pk] = _plan_write_alone(actor, plan, statistics)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="settlement-writer") as pool:
+        for future in [pool.submit(writer) for _ in range(WRITERS)]:
+            future.result()  # an error other than a DomainError stops the run here, as it would one after another
+    return done
+
+
+def _plan_write_alone(actor: Actor, plan: SettlementPlan, statistics: _InvoiceStatistics
+                      ) -> SettlementResult | DomainError:
+    try:
+        with transaction.atomic():
+            result = _issue_planned(actor, plan.seller, plan)
+    except DomainError as error:  # this seller's run is rolled back; the others go on
+        return error
+    if result.created:
+        statistics.written(len(result.invoices) + len(result.credit_notes))
+    return result
 
 
 def _issue_planned(actor: Actor, seller: Organisation, plan: SettlementPlan) -> SettlementResult:
