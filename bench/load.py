@@ -18,6 +18,7 @@ The bench users (`last-<region>-<nn>`, password demo1234) are created in the ben
 audited service; the template is only ever copied, never written.
 """
 import argparse
+import html
 import json
 import os
 import random
@@ -83,6 +84,10 @@ PLACEMENT = Step("/placeringer/<id>/", link=r'href="(/placeringer/\d+/)"', from_
 SETTLEMENT_PREVIEW = Step("/afregning/forhaandsvisning/ (htmx)", link=r'hx-get="(/afregning/forhaandsvisning/\?month=[0-9-]+)"',
                           from_route="/afregning/", headers=(("HX-Request", "true"),))
 SETTLEMENT = Step("/afregning/", "/afregning/", loads=SETTLEMENT_PREVIEW)
+# The preview sums up each invoice; the economist opens one, and htmx loads its lines (hx-trigger="toggle once").
+SETTLEMENT_LINES = Step("/afregning/forhaandsvisning/?buyer= (htmx)",
+                        link=r'hx-get="(/afregning/forhaandsvisning/\?month=[0-9-]+&amp;buyer=\d+)"',
+                        from_route=SETTLEMENT_PREVIEW.route, headers=(("HX-Request", "true"),))
 INVOICES = Step("/afregning/fakturaer/", "/afregning/fakturaer/")
 INVOICE = Step("/afregning/fakturaer/<id>/", link=r'href="(/afregning/fakturaer/\d+/)"',
                from_route="/afregning/fakturaer/")
@@ -99,10 +104,11 @@ COMMON = (OFFERS, OFFER, TARIFFS, TARIFF, AGREEMENTS, AGREEMENT, OCCUPANCY, OFFE
 # Each role's menu (web/templates/web/base.html) and the API calls its work uses.
 WALKS = {
     "caseworker": (*COMMON, PLACEMENTS, PLACEMENT, API_PLACEMENTS),
-    "economist": (*COMMON, PLACEMENTS, PLACEMENT, SETTLEMENT, INVOICES, INVOICE, API_PLACEMENTS, API_INVOICES),
+    "economist": (*COMMON, PLACEMENTS, PLACEMENT, SETTLEMENT, SETTLEMENT_LINES, INVOICES, INVOICE, API_PLACEMENTS,
+                  API_INVOICES),
     "operator": (*COMMON, PLACEMENTS, PLACEMENT, IMPORT, API_PLACEMENTS),
     "secretariat": (*COMMON, IMPORT, PRICE_INDEX),
-    "administrator": (*COMMON, PLACEMENTS, PLACEMENT, SETTLEMENT, INVOICES, AUDIT, USERS, IMPORT),
+    "administrator": (*COMMON, PLACEMENTS, PLACEMENT, SETTLEMENT, SETTLEMENT_LINES, INVOICES, AUDIT, USERS, IMPORT),
 }
 
 
@@ -360,7 +366,7 @@ class User:
             links = re.findall(step.link, self.seen.get(step.from_route, ""))
             if not links:
                 return  # nothing to click on (yet): the user goes on to the next step
-            path = self.random.choice(links)
+            path = html.unescape(self.random.choice(links))  # an attribute's value: &amp; is &
         started = time.perf_counter()
         error, status, kb = "", 0, 0.0
         try:

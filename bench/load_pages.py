@@ -14,6 +14,7 @@ The database: used as it is when it exists, else copied from the template (`STRA
 the bench users are created in it as bench/load.py creates them. Prints one JSON line (last line).
 """
 import argparse
+import html
 import importlib.util
 import json
 import os
@@ -101,7 +102,7 @@ def main() -> None:
                         links = re.findall(current.link, seen.get(current.from_route, ""))
                         if not links:
                             continue
-                        path = links[len(links) // 2]
+                        path = html.unescape(links[len(links) // 2])  # an attribute's value
                     headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in current.headers}
                     pg_before, cpu_before, wall_before = _backend_cpu_ms(backend), time.process_time(), time.perf_counter()
                     with CaptureQueriesContext(connection) as queries:

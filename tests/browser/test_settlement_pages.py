@@ -7,6 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 from stdnum import ean
 
 from rammeaftale.accounts.models import Role
+from rammeaftale.billing import views as billing_views
 from rammeaftale.billing.models import AccountMapping, Invoice, InvoiceKind, PaymentAccount
 from rammeaftale.einvoice.validate import oioubl_validate
 from rammeaftale.placements import services as placement_services
@@ -91,3 +92,18 @@ def test_the_month_is_issued_seen_by_the_buyer_and_corrected_next_month(page: Pa
     expect(buyer.locator("#invoice-table tbody tr")).to_have_count(5)
     expect(buyer.locator("#invoice-table tfoot")).to_contain_text("43.975,50 kr.")  # 19 × 2.314,50
     assert Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE).count() == 2
+
+
+def test_a_large_previews_invoice_shows_its_lines_when_opened(page: Page, live_server, world, monkeypatch):
+    """Over the inline limit each invoice is a summary; opening it loads its lines (htmx, once) into it."""
+    monkeypatch.setattr(billing_views, "PREVIEW_INLINE_LINES", 0)
+    log_in(page, live_server, "seller")
+    page.goto(f"{live_server.url}/afregning/?month={YEAR}-01")
+    invoice = page.locator(".invoice-preview").first
+    expect(invoice.get_by_role("heading", level=3)).to_contain_text("Faktura til Esbjerg Kommune")
+    expect(invoice).to_contain_text("71.749,50 kr.")
+    reference = world["placement"].reference
+    expect(invoice.get_by_role("table")).to_have_count(0)
+    invoice.locator("summary").click()
+    expect(invoice.get_by_role("table")).to_contain_text(f"Placering {reference}, Døgnophold, 01.01–31.01.{YEAR}")
+    expect(page.get_by_role("button", name="Udsted fakturaer")).to_be_visible()

@@ -16,6 +16,7 @@ from rammeaftale.billing.models import (
     PaymentAccount,
     SettlementRun,
 )
+from rammeaftale.billing import views as billing_views
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.placements import services as placement_services
@@ -282,6 +283,75 @@ def test_the_settlement_page_loads_its_preview_beside_it(world, client):
     outside = client.get("/afregning/forhaandsvisning/?month=2060-01", HTTP_HX_REQUEST="true")
     assert outside.status_code == 200 and "Ingen rammeaftale for Region Syddanmark gælder den 01.01.2060" in (
         outside.content.decode())
+
+
+def _preview(client, query: str, *, htmx: bool = True) -> tuple[int, str]:
+    answer = client.get(f"/afregning/forhaandsvisning/?{query}", **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    return answer.status_code, answer.content.decode()
+
+
+def test_a_large_preview_sums_up_each_invoice_and_loads_its_lines_on_demand(world, client, monkeypatch):
+    """Over the inline limit the preview gives each invoice and credit note as a summary (lines, corrections, total)
+    with the issue button at the top; a document's lines come when it is opened (htmx, `toggle once`), and without
+    JavaScript its link gives the whole page with them shown."""
+    monkeypatch.setattr(billing_views, "PREVIEW_INLINE_LINES", 0)
+    for month in (1, 2):
+        settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=month, issue_date=ISSUE)
+    placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering",
+                                              today=date(YEAR, 3, 2), operator_agreement="Aftalt med Odense 2.3.")
+    reference, esbjerg = world["placement"].reference, world["esbjerg"]
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+    status, summary = _preview(client, f"month={YEAR}-03")
+    assert status == 200 and "<html" not in summary and reference not in summary
+    assert "Faktura til Esbjerg Kommune" in summary and "1 linje, 1 rettelse</summary>" in summary
+    assert "<dd>1 med 1 linje: 1 rettelse, 0 med foreløbig takst, 0 med dage over 12 mdr." in summary
+    assert "<dd>2 med 2 linjer</dd>" in summary  # January's and February's invoices credited
+    assert summary.index("Udsted fakturaer") < summary.index("Faktura til Esbjerg Kommune")
+    lines_url = f"/afregning/forhaandsvisning/?month={YEAR}-03&amp;buyer={esbjerg.pk}"
+    assert f'hx-get="{lines_url}" hx-trigger="toggle once"' in summary
+    assert f'href="{lines_url}#faktura-{esbjerg.pk}"' in summary
+
+    status, lines = _preview(client, f"month={YEAR}-03&buyer={esbjerg.pk}")
+    assert status == 200 and "<html" not in lines and "<table>" in lines
+    assert f"Placering {reference}, Døgnophold, 01.01–19.01.{YEAR}: 19 dage" in lines and "rettelse" in lines
+    status, page = _preview(client, f"month={YEAR}-03&buyer={esbjerg.pk}", htmx=False)
+    assert status == 200 and "<html" in page and "<details open>" in page
+    assert f"Placering {reference}, Døgnophold, 01.01–19.01.{YEAR}" in page and "Udsted fakturaer" in page
+
+    january = Invoice.objects.get(run__month=1)
+    assert f'hx-get="/afregning/forhaandsvisning/?month={YEAR}-03&amp;credit={january.pk}"' in summary
+    status, credited = _preview(client, f"month={YEAR}-03&credit={january.pk}")
+    assert status == 200 and credited.count("<li>") == 1 and f"({31 * 234_567 // 100:,}".replace(",", ".") in credited
+
+
+def test_a_preview_within_the_inline_limit_shows_every_line_at_once(world, client):
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+    status, text = _preview(client, "month=2026-01")
+    assert status == 200 and "<details open>" in text and "hx-trigger=\"toggle once\"" not in text
+    assert f"Placering {world['placement'].reference}, Døgnophold, 01.01–31.01.2026: 31 dage" in text
+
+
+def test_lines_only_of_an_invoice_the_users_own_organisation_would_issue(world, client, copenhagen, make_user,
+                                                                        monkeypatch):
+    """The preview is always the acting user's own organisation's as seller: a buyer it does not invoice this month,
+    another organisation's user asking for Odense's buyer, or an id that is no number gives the 404 page, no lines."""
+    monkeypatch.setattr(billing_views, "PREVIEW_INLINE_LINES", 0)
+    reference, esbjerg = world["placement"].reference, world["esbjerg"]
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+    for query in (f"buyer={copenhagen.pk}", f"buyer={world['odense'].pk}", "buyer=x", "credit=1", "buyer="):
+        for htmx in (True, False):
+            status, text = _preview(client, f"month=2026-01&{query}", htmx=htmx)
+            assert status == 404 and reference not in text, (query, htmx)
+    for outsider in (make_user(copenhagen, Role.ECONOMIST), world["buyer_user"]):
+        client.force_login(outsider)
+        for htmx in (True, False):
+            status, text = _preview(client, f"month=2026-01&buyer={esbjerg.pk}", htmx=htmx)
+            assert status == 404 and reference not in text
+        status, text = _preview(client, "month=2026-01")
+        assert status == 200 and "Faktura til Esbjerg Kommune" not in text and reference not in text
+    client.force_login(make_user(world["odense"], Role.CASEWORKER))
+    assert client.get(f"/afregning/forhaandsvisning/?month=2026-01&buyer={esbjerg.pk}").status_code == 403
 
 
 def test_other_organisations_do_not_see_the_invoices(world, client, copenhagen, make_user):

@@ -1,6 +1,7 @@
 """The issue's "done when", on the demo as `make run` builds it, on 6 December: a caseworker buys a place starting
 1 January, the seller previews and issues January, the approved tariff then replaces the provisional one, and the
 next run credits and re-invoices January."""
+import html
 import io
 import re
 from datetime import date
@@ -61,10 +62,18 @@ def test_on_6_december_january_is_bought_invoiced_and_corrected_when_the_tariff_
 
     # The seller's economist previews and issues January.
     seller = _login(client, "oekonomi-odense")
-    preview = seller.get(f"/afregning/forhaandsvisning/?month={NEW_YEAR:%Y-%m}")
+    preview = seller.get(f"/afregning/forhaandsvisning/?month={NEW_YEAR:%Y-%m}", HTTP_HX_REQUEST="true")
     text = preview.content.decode()
     assert preview.status_code == 200 and "Kørslen kan ikke udstedes" not in text
-    assert f"Placering {placement.reference}" in text and "foreløbig takst" in text
+    # Odense's month is over the preview's inline limit: Esbjerg's invoice is a summary whose lines the economist
+    # opens (htmx loads them from the address in its hx-get).
+    summary = re.search(r'<section class="invoice-preview" id="faktura-(\d+)">\s*<h3>Faktura til Esbjerg Kommune'
+                        r'.*?<summary>(.*?)</summary>', text, re.S)
+    assert summary and int(summary[1]) == esbjerg.pk and "med foreløbig takst" in summary[2]
+    assert f"Placering {placement.reference}" not in text
+    lines_url = re.search(rf'hx-get="([^"]*&amp;buyer={esbjerg.pk})" hx-trigger="toggle once"', text)[1]
+    lines = seller.get(html.unescape(lines_url), HTTP_HX_REQUEST="true").content.decode()
+    assert f"Placering {placement.reference}" in lines and "foreløbig takst" in lines
     assert seller.post("/afregning/", {"month": f"{NEW_YEAR:%Y-%m}"}).status_code == 302
     [january] = InvoiceLine.objects.filter(placement=placement, invoice__kind=InvoiceKind.INVOICE)
     assert (january.rate_ore, january.amount_ore) == (provisional.amount_ore, 31 * provisional.amount_ore)

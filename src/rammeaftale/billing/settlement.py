@@ -362,6 +362,15 @@ class PlannedInvoice:
     total_ore: int  # the sum of the lines' amounts
     has_late_claims: bool  # a line has days before the claim limit
     csv_rows: list[str]  # each line as COPY reads it after its invoice id (LINE_FIELDS[1:], CSV)
+    # What the preview's summary counts, from the same aggregation as the total: corrections of months already
+    # invoiced, lines priced at a provisional tariff, and lines with days before the claim limit (SEL § 174 stk. 2)
+    corrections: int = 0
+    provisional_lines: int = 0
+    late_lines: int = 0
+
+    @property
+    def line_count(self) -> int:
+        return self.frame.height
 
     @cached_property
     def lines(self) -> list[PlannedLine]:
@@ -639,12 +648,14 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
     # The lines are in invoice order (by seller and buyer), so each invoice's lines are a slice of them.
     by_seller, offset = defaultdict(dict), 0
     csv_rows = planned.select(CSV_ROW).to_series().to_list()
-    for seller_id, buyer_id, total_ore, late, count in planned.group_by(
+    for seller_id, buyer_id, total_ore, late_lines, corrections, provisional, count in planned.group_by(
             "seller_id", "buyer_id", maintain_order=True).agg(
-            pl.col("amount_ore").sum(), (pl.col("late_days") > 0).any(), pl.len()).iter_rows():
+            pl.col("amount_ore").sum(), (pl.col("late_days") > 0).sum(), pl.col("is_correction").sum(),
+            pl.col("provisional").sum(), pl.len()).iter_rows():
         by_seller[seller_id][buyer_id] = PlannedInvoice(
-            buyer=buyers[buyer_id], frame=planned.slice(offset, count), total_ore=total_ore, has_late_claims=late,
-            csv_rows=csv_rows[offset:offset + count])
+            buyer=buyers[buyer_id], frame=planned.slice(offset, count), total_ore=total_ore,
+            has_late_claims=late_lines > 0, csv_rows=csv_rows[offset:offset + count], corrections=corrections,
+            provisional_lines=provisional, late_lines=late_lines)
         offset += count
     open_required = sorted(seller_id for seller_id, rule in rules.items()
                            if rule.rulebook.tariffs.open_tariff_list_required.value)

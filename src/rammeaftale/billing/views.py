@@ -1,7 +1,9 @@
 """Settlement pages: the month's run (preview, then issue), invoices sent and received, and their exports."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -9,11 +11,13 @@ from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.billing.documents import invoice_oioubl, posting_csv, posting_xlsx
 from rammeaftale.billing.models import InvoiceKind
 from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
-from rammeaftale.billing.settlement import month_parse, settlement_issue, settlement_plan
+from rammeaftale.billing.settlement import (
+    PlannedCredit, PlannedInvoice, SettlementPlan, month_parse, settlement_issue, settlement_plan,
+)
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.http import missing_as_404, page_view, wants_partial
+from rammeaftale.http import int_param, missing_as_404, page_view, wants_partial
 from rammeaftale.parties.models import Organisation
 from rammeaftale.rulebooks.display import MONTHS_DA
 
@@ -59,25 +63,82 @@ def _month_context(seller: Organisation, year: int, month: int) -> dict:
     return {"month_value": f"{year}-{month:02d}", "month_name": f"{MONTHS_DA[month - 1]} {year}", "seller": seller}
 
 
+PREVIEW_INLINE_LINES = 200  # up to this many lines in the whole preview, every invoice shows its lines at once
+
+
+@dataclass(frozen=True)
+class _PreviewCounts:
+    """The preview's summary above the invoices: what issuing would write, counted."""
+
+    invoices: int
+    invoice_lines: int
+    corrections: int
+    provisional_lines: int
+    late_lines: int
+    credits: int
+    credit_lines: int
+
+    @property
+    def lines(self) -> int:
+        return self.invoice_lines + self.credit_lines
+
+
+def _preview_counts(plan: SettlementPlan) -> _PreviewCounts:
+    return _PreviewCounts(
+        invoices=len(plan.invoices), invoice_lines=sum(i.line_count for i in plan.invoices),
+        corrections=sum(i.corrections for i in plan.invoices),
+        provisional_lines=sum(i.provisional_lines for i in plan.invoices),
+        late_lines=sum(i.late_lines for i in plan.invoices),
+        credits=len(plan.credits), credit_lines=sum(len(c.lines) for c in plan.credits))
+
+
+def _shown(request, plan: SettlementPlan) -> tuple[PlannedInvoice | None, PlannedCredit | None]:
+    """The invoice (`?buyer=` the buyer's id) or credit note (`?credit=` the id of the invoice it credits) whose
+    lines are asked for: only one of this plan, whose seller is always the user's own organisation; any other id
+    is the Danish 404 page."""
+    buyer_id, credited_id = int_param(request, "buyer"), int_param(request, "credit")
+    if buyer_id is None and credited_id is None:
+        if "buyer" in request.GET or "credit" in request.GET:
+            raise Http404("Fakturaen findes ikke i forhåndsvisningen.")
+        return None, None
+    invoice = next((i for i in plan.invoices if i.buyer.pk == buyer_id), None) if buyer_id is not None else None
+    credit = next((c for c in plan.credits if c.invoice.pk == credited_id), None) if credited_id is not None else None
+    if invoice is None and credit is None:
+        raise Http404("Fakturaen findes ikke i forhåndsvisningen.")
+    return invoice, credit
+
+
 @page_view
 def settlement_preview(request):
     """What issuing the month would write: the partial the settlement page loads (htmx), or the whole page with it
     (without JavaScript, from the page's link). A month no agreement covers is said in the partial (htmx swaps
-    only 2xx answers) or as the Danish 400 page."""
+    only 2xx answers) or as the Danish 400 page.
+
+    The preview is a summary: per invoice and credit note its buyer, its number of lines (corrections, provisional
+    tariff, days over the claim limit) and its total; the lines of one come on demand, from this address with
+    `&buyer=<id>` (or `&credit=<invoice id>`): htmx loads them into the invoice when it is opened, and without
+    JavaScript the link gives the whole page with those lines shown. A preview of at most PREVIEW_INLINE_LINES
+    lines shows them all at once."""
     actor = actor_for_request(request)
     year, month = _month(request)
     seller = _seller(request)
     context = _month_context(seller, year, month)
     partial = wants_partial(request)
     try:
-        context["plan"] = settlement_plan(actor=actor, seller=seller, year=year, month=month,
-                                          issue_date=clock.today())
+        plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=clock.today())
     except NotAllowed:
         raise
     except DomainError as error:
         if not partial:
             raise
         return render(request, "billing/_settlement_preview.html", {**context, "problem": error.message_da})
+    shown_invoice, shown_credit = _shown(request, plan)
+    if partial and (shown_invoice or shown_credit):
+        return render(request, "billing/_settlement_lines.html", {"planned": shown_invoice, "credit": shown_credit})
+    counts = _preview_counts(plan)
+    context.update(plan=plan, counts=counts, inline=counts.lines <= PREVIEW_INLINE_LINES,
+                   shown_buyer=shown_invoice.buyer.pk if shown_invoice else None,
+                   shown_credit=shown_credit.invoice.pk if shown_credit else None)
     return render(request, "billing/_settlement_preview.html" if partial else "billing/settlement.html", context)
 
 
