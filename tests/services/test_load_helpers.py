@@ -1,5 +1,6 @@
 """The helpers the pages under load use: each gives what the slower way it replaced gave (issue 12)."""
 import threading
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
@@ -97,3 +98,60 @@ def test_dict_schema_checks_a_dict_as_the_getter_checks_an_object(reference):
     assert from_object["display_name"] == "Odense Kommune"
     with pytest.raises(ValueError):  # a dict must carry every field: no resolver fills it in
         OrganisationRef.model_validate({"id": odense.pk, "kind": odense.kind, "name": odense.name})
+
+
+def test_the_tariff_lists_kept_facts_follow_every_write_to_their_tables(agreements, copenhagen, make_offer, make_user,
+                                                                        actor_of, system):
+    """The tariff list keeps its facts per process under the database's list version (triggers, tariffs 0006): any
+    write to a table they are read from, by the ORM, in bulk or in raw SQL, gives a new version, so the list never
+    shows kept facts of other data; a rolled-back write leaves the version, and the data, as they were."""
+    from django.db import connection, transaction
+
+    from rammeaftale.accounts.models import Role
+    from rammeaftale.registry import services as registry_services
+    from rammeaftale.registry.models import Agreement, LegalParagraph, Offer, Service
+    from rammeaftale.tariffs import services as tariff_services
+    from rammeaftale.tariffs.models import Tariff, TariffExplanation
+    from rammeaftale.tariffs.selectors import _list_version, tariff_list
+
+    economist = actor_of(make_user(copenhagen, Role.ECONOMIST))
+    agreement = Agreement.objects.get(rulebook__key="hovedstaden-2021-2022")
+    offer = make_offer(copenhagen, name="Bostedet Version")
+    basis = registry_services.service_create(actor=system, offer=offer, name="Basistakst")
+    tariff_services.price_index_set(actor=system, year=2022, rate_pct=Decimal("2.8"), source="KL (test)")
+
+    def shown():
+        listing = tariff_list(actor=economist, agreement=agreement, year=2022)
+        return listing.count, [(row.tariff.service.offer.name, row.tariff.amount_ore, row.explained)
+                               for row in listing.rows], listing.flagged_count
+
+    assert shown() == (0, [], 0)
+    Tariff.objects.create(service=basis, year=2021, amount_ore=200_000, origin="published")
+    tariff = Tariff.objects.create(service=basis, year=2022, amount_ore=200_000, origin="published")
+    assert shown() == (1, [("Bostedet Version", 200_000, False)], 0)
+    Tariff.objects.filter(pk=tariff.pk).update(amount_ore=300_000)  # in bulk, no save(): 50 % over last year
+    assert shown() == (1, [("Bostedet Version", 300_000, False)], 1)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_offer SET name = %s WHERE id = %s", ["Bostedet Omdøbt", offer.pk])
+    assert shown()[1] == [("Bostedet Omdøbt", 300_000, False)]
+    TariffExplanation.objects.create(tariff=tariff, text="Ny nattevagt.")
+    assert shown()[1] == [("Bostedet Omdøbt", 300_000, True)]
+    before = _list_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Tariff.objects.filter(pk=tariff.pk).delete()
+        assert _list_version() != before and shown() == (0, [], 0)
+        raise RuntimeError("rolled back")
+    assert _list_version() == before and shown() == (1, [("Bostedet Omdøbt", 300_000, True)], 1)
+    writes = [
+        lambda: Service.objects.filter(pk=basis.pk).update(name="Basis"),
+        lambda: Offer.objects.filter(pk=offer.pk).update(offer_type="day"),
+        lambda: Organisation.objects.filter(pk=copenhagen.pk).update(name="København"),
+        lambda: offer.paragraphs.add(LegalParagraph.objects.get(code="sel-107")),
+        lambda: LegalParagraph.objects.filter(code="sel-108").update(subsection="stk. 1"),
+        lambda: TariffExplanation.objects.filter(tariff=tariff).delete(),
+    ]
+    for write in writes:
+        version = _list_version()
+        write()
+        assert _list_version() not in (None, version)
+    assert shown()[1] == [("Bostedet Omdøbt", 300_000, False)]

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Sum
 
 from rammeaftale.accounts.actor import Actor
@@ -229,6 +230,31 @@ def _flags(*, year: int, facts: list[_Fact], history: dict[int, History], pl_pct
     return _FLAGS.get_or_make(key, make)
 
 
+_FACTS: BoundedCache[tuple[list[_Fact], dict[int, History], dict[int, _Flags]]] = BoundedCache(64)
+
+
+def _list_version() -> int | None:
+    """The database's version of what the tariff list's facts are read from: a new value after every write to those
+    tables, from any process (triggers, migration tariffs 0006), so facts kept under it are never stale."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM tariffs_list_version WHERE id = 1")
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _facts_read(scoped, *, first: int, year: int) -> tuple[list[_Fact], dict[int, History]]:
+    facts, history = [], {}
+    for pk, service_id, tariff_year, amount_ore, offer_kind, origin, explanation_id in scoped.filter(
+            year__gte=first, year__lte=year).values_list(
+            "id", "service_id", "year", "amount_ore", "service__offer__offer_type", "origin", "explanation__id"):
+        if tariff_year == year:
+            facts.append(_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL,
+                               explanation_id is not None))
+        else:
+            history.setdefault(service_id, {})[tariff_year] = (pk, amount_ore)
+    return facts, history
+
+
 FLAG_KEEP = {
     "over_pl": lambda fact, flags: flags.over_cap,
     "unexplained": lambda fact, flags: flags.needs_explanation and not fact.explained,
@@ -274,17 +300,17 @@ def tariff_list(*, actor: Actor, agreement: Agreement, year: int, operator_id: i
     pl = _pl_rates(first, year)
     pl_pct = {pl_year: index.rate_pct for pl_year, index in pl.items()}
     # The year's facts and the earlier tariffs of the same services in one narrow read (in the list's order); the
-    # flag filter and the counts are decided on them, then only the rows shown are loaded in full.
-    facts, history = [], {}
-    for pk, service_id, tariff_year, amount_ore, offer_kind, origin, explanation_id in scoped.filter(
-            year__gte=first, year__lte=year).values_list(
-            "id", "service_id", "year", "amount_ore", "service__offer__offer_type", "origin", "explanation__id"):
-        if tariff_year == year:
-            facts.append(_Fact(pk, service_id, amount_ore, offer_kind, origin == TariffOrigin.PROVISIONAL,
-                               explanation_id is not None))
-        else:
-            history.setdefault(service_id, {})[tariff_year] = (pk, amount_ore)
-    flags = _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
+    # flag filter and the counts are decided on them, then only the rows shown are loaded in full. Kept per process
+    # under the database's list version (read first), with the engine's flags of them.
+    version = _list_version()
+    key = (connection.settings_dict["NAME"], version, agreement.region_id, year, first, operator_id, paragraph,
+           offer_type, rules, tuple(sorted(pl_pct.items())))
+
+    def read() -> tuple[list[_Fact], dict[int, History], dict[int, _Flags]]:
+        facts, history = _facts_read(scoped, first=first, year=year)
+        return facts, history, _flags(year=year, facts=facts, history=history, pl_pct=pl_pct, rules=rules)
+
+    facts, history, flags = read() if version is None else _FACTS.get_or_make(key, read)
     if flag in FLAG_KEEP:
         facts = [fact for fact in facts if FLAG_KEEP[flag](fact, flags[fact.tariff_id])]
     count, flagged = len(facts), sum(1 for fact in facts if flags[fact.tariff_id].flagged)
