@@ -1,6 +1,7 @@
 """Placement pages, contract PDF, REST API and admin through Django's test client: buying a place, each action, scoping
 (another municipality gets 404, the secretariat no access), the logged CPR reads and the Danish messages."""
 import base64
+import json
 import re
 import subprocess
 from datetime import date
@@ -563,6 +564,29 @@ def test_the_api_lists_and_shows_placements_scoped_with_the_masked_cpr(world):
     missing = api_get(world["users"]["copenhagen"], f"/{placement.pk}")
     assert missing.status_code == 404 and missing.json()["message"] == "Placeringen findes ikke."
     assert Client().get("/api/placements").status_code == 401
+
+
+def test_the_api_lists_rows_read_as_values_exactly_as_the_schema_gives_the_placement(world):
+    """The list reads its page as values (`placements.api._rows_page`), not as placements: each row is what
+    `PlacementOut` gives from the placement object through its resolvers, field for field in the same JSON."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from rammeaftale.placements.api import PlacementOut
+
+    placements = [buy(world, services_=(world["support"],), custody="joint", end=date(YEAR, 6, 1)),
+                  buy(world, cpr="0202902345", start=date(YEAR, 2, 1), payer=world["copenhagen"],
+                      payment_agreement="Betalingsaftale 2026-17",
+                      payment_agreement_follows_tariff_principles=False),
+                  buy(world, cpr="0303903456", start=date(YEAR, 3, 1), reserve=False)]
+    listing = api_get(world["users"]["caseworker"])  # the acting municipality: the payer's request too
+    assert listing.status_code == 200 and listing.json()["count"] == len(placements)
+    by_id = {item["id"]: item for item in listing.json()["items"]}
+    for placement in Placement.objects.filter(pk__in=[p.pk for p in placements]).select_related(
+            "offer__operator", "acting_municipality", "paying_municipality"):
+        expected = json.loads(json.dumps(PlacementOut.model_validate(placement).model_dump(), cls=NinjaJSONEncoder))
+        assert by_id[placement.pk] == expected
+    assert len({(item["custody_label"], item["holds_until"], item["status"], item["contract_variant"],
+                 item["payer_consent"]) for item in by_id.values()}) == 3  # three different rows compared
 
 
 def test_the_api_buys_a_place_and_refuses_bad_input_in_danish(world):

@@ -14,11 +14,12 @@ from rammeaftale.api_contract import BodyId, BodyInt, DictSchema, Id, Pages, Row
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
-from rammeaftale.http import page_by_ids
-from rammeaftale.parties.models import OrganisationKind
+from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements import contract, selectors, services
 from rammeaftale.placements.api_consent import router as consent_router
-from rammeaftale.placements.models import Custody, Placement, PlacementStatus
+from rammeaftale.placements.models import (
+    Custody, Placement, PlacementStatus, contract_variant_of, holds_until_of,
+)
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.api import OrganisationRef, organisation_ref
 
@@ -258,33 +259,48 @@ def _detail(actor: Actor, placement: Placement) -> Placement:
     return placement
 
 
-# The fields of `PlacementOut` read from the placement as they are (the rest are built in `_placement_row`).
-_PLAIN_FIELDS = tuple(name for name in PlacementOut.model_fields if name not in {
-    "status_label", "custody_label", "offer", "acting_municipality", "paying_municipality", "services"})
+# The list's rows are read as values, never as placements (100 placements with their offers, operators and two
+# municipalities were 500 model objects of every column): `PlacementOut` as a dict, as the resolvers above give it.
+_ROW_FIELDS = tuple(name for name in PlacementOut.model_fields if name not in {
+    "status_label", "custody_label", "offer", "acting_municipality", "paying_municipality", "services",
+    "holds_until", "contract_variant"})
+_ORGANISATION = ("id", "kind", "name")
+_ROW_VALUES = (*_ROW_FIELDS, "offer__name", "offer__offer_type",
+               *(f"{relation}__{name}" for relation in ("offer__operator", "acting_municipality", "paying_municipality")
+                 for name in _ORGANISATION))
+_STATUS_LABELS = {value: str(label) for value, label in PlacementStatus.choices}
+_CUSTODY_LABELS = {value: str(label) for value, label in Custody.choices}
 
 
-def _placement_row(placement: Placement) -> dict:
-    """`PlacementOut` as a dict (a list's rows: `api_contract.DictSchema`), as the resolvers above give it."""
-    offer = placement.offer
-    row = {name: getattr(placement, name) for name in _PLAIN_FIELDS}
-    row.update({
-        "status_label": placement.get_status_display(), "custody_label": placement.get_custody_display(),
-        "offer": {"id": offer.pk, "name": offer.name, "offer_type": offer.offer_type,
-                  "operator": organisation_ref(offer.operator)},
-        "acting_municipality": organisation_ref(placement.acting_municipality),
-        "paying_municipality": organisation_ref(placement.paying_municipality),
-        "services": placement.service_rows,
+def _organisation_ref(row: dict, relation: str) -> dict:
+    return organisation_ref(Organisation(**{name: row[f"{relation}__{name}"] for name in _ORGANISATION}))
+
+
+def _placement_row(row: dict, services: list[dict]) -> dict:
+    placement = {name: row[name] for name in _ROW_FIELDS}
+    placement.update({
+        "status_label": _STATUS_LABELS.get(row["status"], row["status"]),
+        "custody_label": _CUSTODY_LABELS.get(row["custody"], row["custody"]),
+        "holds_until": holds_until_of(row["moved_out_on"], row["end_date"], row["planned_end"], row["notice_end"]),
+        "contract_variant": contract_variant_of(row["covered_by_agreement"]),
+        "offer": {"id": row["offer_id"], "name": row["offer__name"], "offer_type": row["offer__offer_type"],
+                  "operator": _organisation_ref(row, "offer__operator")},
+        "acting_municipality": _organisation_ref(row, "acting_municipality"),
+        "paying_municipality": _organisation_ref(row, "paying_municipality"),
+        "services": services,
     })
-    return row
+    return placement
 
 
-def _page_with_services(placements, page: slice) -> list[Placement]:
-    """A page of the list (its ids first, `page_by_ids`) with each placement's services as `service_rows`."""
-    rows = page_by_ids(placements, page)
-    services = selectors.placement_services_of([placement.pk for placement in rows])
-    for placement in rows:
-        placement.service_rows = services[placement.pk]
-    return rows
+def _rows_page(placements, page: slice) -> list[dict]:
+    """A page of the list as `PlacementOut` dicts: its ids in the list's order (`http.page_by_ids`' first step),
+    then those rows' values with their offers and municipalities, and their bought services, one query each."""
+    ids = list(placements.values_list("pk", flat=True)[page])
+    if not ids:
+        return []
+    rows = {row["id"]: row for row in placements.order_by().filter(pk__in=ids).values(*_ROW_VALUES, "offer_id")}
+    services = selectors.placement_services_of(ids)
+    return [_placement_row(rows[pk], services[pk]) for pk in ids]
 
 
 # --- endpoints ------------------------------------------------------------------------------------------------------
@@ -307,7 +323,7 @@ def placement_list(request, filters: Query[PlacementFiltersIn]):
             side=filters.side if filters.side in ("bought", "sold") else "",
             offer_id=filters.offer, text=filters.q.replace("\x00", "").strip(),
         ),
-    ), _placement_row, _page_with_services)
+    ), dict, _rows_page)
 
 
 @router.get("/{int:placement_id}", response={200: PlacementDetailOut, **errors(400, 404, 422)},

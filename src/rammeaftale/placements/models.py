@@ -142,7 +142,7 @@ class Placement(models.Model):
     @property
     def contract_variant(self) -> str:
         """The standard contract's template: «Rammeaftale» when the Styringsaftale covers the purchase."""
-        return "Rammeaftale" if self.covered_by_agreement else "Ikke Rammeaftale"
+        return contract_variant_of(self.covered_by_agreement)
 
     @property
     def payer_consented(self) -> bool:
@@ -152,8 +152,20 @@ class Placement(models.Model):
     @property
     def holds_until(self):
         """The first day the place is free again (None: open-ended)."""
-        ends = [day for day in (self.moved_out_on, self.end_date, self.planned_end, self.notice_end) if day]
-        return min(ends) if ends else None
+        return holds_until_of(self.moved_out_on, self.end_date, self.planned_end, self.notice_end)
+
+
+# The properties above from plain values (the API's list reads its rows as values, not as placements).
+
+
+def contract_variant_of(covered_by_agreement: bool) -> str:
+    return "Rammeaftale" if covered_by_agreement else "Ikke Rammeaftale"
+
+
+def holds_until_of(*ends):
+    """The earliest of the move-out, end, planned end and notice end that is set (None: open-ended)."""
+    days = [day for day in ends if day]
+    return min(days) if days else None
 
 
 class PlacementService(models.Model):
