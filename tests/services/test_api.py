@@ -190,6 +190,28 @@ def test_unknown_agreement_is_answered_in_danish(caseworker):
 # --- offers -------------------------------------------------------------------------------------------------------
 
 
+def test_the_offer_list_rows_read_as_values_are_what_the_schema_gives_the_offer(market, caseworker):
+    """The list reads its page as values (`registry.api._offers_page`), not as offers: each row is what `OfferOut`
+    gives from the offer object (with the list's annotations) through its resolvers, in the same JSON."""
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from rammeaftale.accounts.actor import actor_from_user
+    from rammeaftale.registry.api import OfferOut
+    from rammeaftale.registry.selectors import offer_list
+
+    listing = session(caseworker).get("/api/offers")
+    assert listing.status_code == 200
+    items = listing.json()["items"]
+    offers = list(offer_list(actor=actor_from_user(caseworker), on=TODAY))
+    assert [item["id"] for item in items] == [offer.pk for offer in offers] and len(offers) == 3
+    for item, offer in zip(items, offers, strict=True):
+        assert item == json.loads(json.dumps(OfferOut.model_validate(offer).model_dump(), cls=NinjaJSONEncoder))
+    assert {(item["category"], item["offer_type_label"], item["places_now"]) for item in items} == {
+        ("klynge", "Døgn- og botilbud", 12), (None, "Dagtilbud", 20), (None, "Døgn- og botilbud", 8)}
+
+
 def test_offer_filters_match_the_page(market, region_syd, esbjerg, caseworker):
     client = session(caseworker)
     assert _names(client.get("/api/offers")) == ["Bofællesskabet Engen", "Botilbuddet Havnen", "Dagtilbuddet Kysten"]

@@ -17,7 +17,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.parties.models import Organisation, OrganisationKind, Population
 from rammeaftale.registry import importing, selectors, services
-from rammeaftale.registry.models import Category, Offer
+from rammeaftale.registry.models import Category, Offer, OfferType
 from rammeaftale.registry.rules import rulebook_of
 
 router = Router(tags=["Register"])
@@ -301,19 +301,38 @@ def organisation_ref(organisation: Organisation) -> dict:
             "display_name": str(organisation)}
 
 
-def _offer_row(offer: Offer) -> dict:
-    """`OfferOut` as a dict: every field, as the resolvers above give them."""
-    return {
-        "id": offer.pk, "name": offer.name, "operator": organisation_ref(offer.operator),
-        "municipality": organisation_ref(offer.municipality), "region": organisation_ref(offer.municipality.region),
-        "offer_type": offer.offer_type, "offer_type_label": offer.get_offer_type_display(),
-        "tilbudsportalen_id": offer.tilbudsportalen_id, "address": offer.address, "postcode": offer.postcode,
-        "city": offer.city, "is_short_stay": offer.is_short_stay, "places_now": offer.places_now,
-        "category": offer.category_code,
-        "category_label": Category(offer.category_code).label if offer.category_code else None,
-        "paragraphs": [{"code": p.code, "label": p.label, "title": p.title} for p in offer.paragraph_list],
-        "target_groups": [{"code": t.code, "name": t.name} for t in offer.target_group_list],
-    }
+# The list's rows are read as values, never as offers (100 offers with their operators, municipalities and regions
+# were 400 model objects of every column): `OfferOut` as a dict, as the resolvers above give it.
+_OFFER_FIELDS = ("id", "name", "offer_type", "tilbudsportalen_id", "address", "postcode", "city", "is_short_stay",
+                 "places_now")
+_REF_FIELDS = ("id", "kind", "name")
+_OFFER_RELATIONS = {"operator": "operator", "municipality": "municipality", "region": "municipality__region"}
+_OFFER_VALUES = (*_OFFER_FIELDS, "category_code", *(f"{relation}__{name}" for relation in _OFFER_RELATIONS.values()
+                                                    for name in _REF_FIELDS))
+_OFFER_TYPE_LABELS = {value: str(label) for value, label in OfferType.choices}
+
+
+def _offer_row(row: dict, paragraphs: list, target_groups: list) -> dict:
+    offer = {name: row[name] for name in _OFFER_FIELDS}
+    offer.update({
+        field: organisation_ref(Organisation(**{name: row[f"{relation}__{name}"] for name in _REF_FIELDS}))
+        for field, relation in _OFFER_RELATIONS.items()})
+    offer.update({
+        "offer_type_label": _OFFER_TYPE_LABELS.get(row["offer_type"], row["offer_type"]),
+        "category": row["category_code"],
+        "category_label": Category(row["category_code"]).label if row["category_code"] else None,
+        "paragraphs": [{"code": p.code, "label": p.label, "title": p.title} for p in paragraphs],
+        "target_groups": [{"code": t.code, "name": t.name} for t in target_groups],
+    })
+    return offer
+
+
+def _offers_page(offers, page: slice) -> list[dict]:
+    """A page of the list as `OfferOut` dicts: the offers' values with their operators, municipalities and regions
+    in one query, their paragraphs and target groups in one each (`selectors.offer_groups_of`)."""
+    rows = list(offers.values(*_OFFER_VALUES)[page])
+    paragraphs, groups = selectors.offer_groups_of([row["id"] for row in rows])
+    return [_offer_row(row, paragraphs[row["id"]], groups[row["id"]]) for row in rows]
 
 
 def _paragraphs(offer: Offer) -> list[dict]:
@@ -380,7 +399,7 @@ def offer_list(request, filters: Query[OfferFiltersIn]):
             target_group=filters.target_group, category=filters.category, offer_type=filters.offer_type,
             text=filters.q.strip(), year=filters.year,
         ),
-    ), _offer_row, lambda offers, page: selectors.offer_groups_attach(list(offers[page])))
+    ), dict, _offers_page)
 
 
 @router.get("/offers/{int:offer_id}", response={200: OfferDetailOut, **errors(404, 422)},
