@@ -2,7 +2,7 @@
 
 Speed (docs/performance.md § Exports): Python's cyclic garbage collector is paused while a document is laid out and
 written (WeasyPrint makes millions of short-lived objects, and each collection walks everything alive in a Django
-process).
+process); SVG text is drawn a run at a time (`reports.svg_text`).
 """
 import gc
 import threading
@@ -55,6 +55,9 @@ def htmls_to_pdf(htmls: Sequence[str], *, base_url: str | None = None, title: st
     numbers); `title` names the whole file when there are several. Each layout and the writing are a step."""
     from weasyprint import HTML
 
+    from rammeaftale.reports import svg_text
+
+    svg_text.install()
     total = total if total is not None else done + len(htmls) + 1
     with collector_paused():
         documents = []
