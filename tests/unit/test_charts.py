@@ -9,8 +9,10 @@ from rammeaftale.reports.charts import (
     chart_svg,
     heat_map_chart,
     occupancy_chart,
+    svg_for_print,
     trend_chart,
 )
+from rammeaftale.reports.pdf import svg_image
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -84,3 +86,43 @@ def test_every_chart_shape_is_valid_vega_lite():
     for spec in specs:
         alt.Chart.validate(spec)  # raises jsonschema.ValidationError on an invalid spec
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+
+
+def _visible_texts(svg: str) -> list[str]:
+    """The labels a reader sees: every <text> not hidden at opacity 0 (Vega hides overlapping axis labels so)."""
+    return [text for attributes, text in re.findall(r"<text([^>]*)>([^<]*)</text>", svg)
+            if 'opacity="0"' not in attributes]
+
+
+def test_the_print_svg_draws_the_same_with_fewer_nodes():
+    from xml.etree import ElementTree
+
+    points = [OccupancyPoint(period=f"2025-{month:02}", start=date(2025, month, 1),
+                             actual_pct=Decimal(80 + month), budgeted_pct=Decimal("95.00")) for month in range(1, 10)]
+    svg = chart_svg(occupancy_chart(points, title="Bostedet Æblehaven: belægning pr. måned 2025"))
+    printed = svg_for_print(svg)
+    ElementTree.fromstring(printed)  # well-formed, SVG as the default namespace
+    assert printed.startswith("<svg ") and 'xmlns="http://www.w3.org/2000/svg"' in printed and "ns0:" not in printed
+    assert _visible_texts(printed) == _visible_texts(svg)  # every label, in order; none of the hidden ones
+    assert 'opacity="0"' in svg and 'opacity="0"' not in printed
+    assert printed.count("<") < svg.count("<") / 2
+    assert printed.count("<circle") == 9 * 2 + 2  # a point per month and series and the legend's two, as circles
+    assert 'stroke="#1f5f99"' in printed and 'stroke-dasharray="6,4"' in printed  # both lines, the budget dashed
+    assert "aria-roledescription" not in printed and "<title>Bostedet Æblehaven" in printed
+
+
+def test_the_print_svg_keeps_definitions_and_anything_with_an_id():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><clipPath id="c1"><path '
+           'd="M0,0h5v5h-5Z"/></clipPath></defs><g><g clip-path="url(#c1)"><path d="M0,0h9v9h-9Z" fill="red"/>'
+           '</g><path id="p1" d="M0,0h0v0h0Z"/></g></svg>')
+    printed = svg_for_print(svg)
+    assert '<clipPath id="c1"><path d="M0,0h5v5h-5Z" /></clipPath>' in printed
+    assert 'clip-path="url(#c1)"' in printed and 'id="p1"' in printed and 'fill="red"' in printed
+
+
+def test_a_chart_for_the_pdf_is_an_image_named_by_its_title():
+    svg = chart_svg(occupancy_chart(_points(), title="Bo & Leg <Øst>: belægning"))
+    image = svg_image(svg)
+    assert image.startswith('<img src="data:image/svg+xml;base64,')
+    assert image.endswith(' alt="Bo &amp; Leg &lt;Øst&gt;: belægning">')
+    assert svg_image("") == ""

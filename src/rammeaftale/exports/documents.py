@@ -88,7 +88,7 @@ def _tariff_list_make(actor: Actor, params: dict, fmt: str, progress: Progress) 
     listing = tariff_selectors.tariff_list(
         actor=actor, agreement=agreement_get(actor=actor, agreement_id=params["agreement"]), year=params["year"],
         operator_id=params["operator"], offer_type=params["offer_type"], flag=params["flag"],
-        with_calculations=True)
+        with_calculations=fmt == "xlsx")  # the breakdowns are the XLSX's second sheet; the PDF has none
     if fmt == "pdf":
         content = tariff_exports.tariff_list_pdf(listing, progress=progress)
     else:
@@ -126,7 +126,7 @@ def _national_make(actor: Actor, params: dict, fmt: str, progress: Progress) -> 
     for index, agreement in enumerate(agreements):
         progress(index, 2 * count + 1, f"Henter taksterne for {agreement.region.name}")
         listings.append(tariff_selectors.tariff_list(actor=actor, agreement=agreement, year=year,
-                                                     with_calculations=True))
+                                                     with_calculations=fmt == "xlsx"))
     if fmt == "pdf":
         content = tariff_exports.tariff_lists_pdf(listings, title=f"Takstoversigt {year}: hele landet",
                                                   progress=_offset(progress, count - 1, count - 1))

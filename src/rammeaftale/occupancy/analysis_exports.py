@@ -1,5 +1,5 @@
 """The capacity and occupancy analysis as charts (shared by the page and the PDF), XLSX (xlsxwriter, charts as PNG)
-and PDF (WeasyPrint, PDF/UA, charts as inline SVG)."""
+and PDF (WeasyPrint, PDF/UA, charts as SVG images)."""
 import io
 from collections import defaultdict
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.occupancy.analysis import TOP_PURCHASES, GroupRow, OccupancyAnalysis, PurchaseMatrix, Section
 from rammeaftale.reports.charts import chart_png, chart_svg, heat_map_chart, trend_chart
-from rammeaftale.reports.pdf import Progress, html_to_pdf, no_progress
+from rammeaftale.reports.pdf import Progress, html_to_pdf, no_progress, svg_image
 
 HEAT_MAP_MAX = 30  # buyers and operators in the heat map: the largest by place-days (the tables have them all)
 SHEET_PREFIX = {"main": "Regionens tilbud", "nationwide_secured": "Lands- og sikrede"}
@@ -53,12 +53,13 @@ def analysis_charts(analysis: OccupancyAnalysis) -> dict:
 
 
 def analysis_svgs(analysis: OccupancyAnalysis) -> dict:
-    """For the templates: each section with its trend as SVG (empty without offers), and the heat map."""
+    """For the PDF's template: each section with its trend as an SVG image (empty without offers), and the heat
+    map (`reports.pdf.svg_image`)."""
     charts = analysis_charts(analysis)
     return {
-        "sections": [{"section": section, "chart": chart_svg(charts["trends"][section.key])
+        "sections": [{"section": section, "chart": svg_image(chart_svg(charts["trends"][section.key]))
                       if section.key in charts["trends"] else ""} for section in analysis.sections],
-        "heat_map": chart_svg(charts["heat_map"]) if charts["heat_map"] else "",
+        "heat_map": svg_image(chart_svg(charts["heat_map"])) if charts["heat_map"] else "",
     }
 
 

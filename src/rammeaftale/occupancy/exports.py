@@ -1,4 +1,5 @@
-"""The compiled occupancy report as XLSX (xlsxwriter, with a native chart) and PDF (WeasyPrint, PDF/UA, SVG charts)."""
+"""The compiled occupancy report as XLSX (xlsxwriter, with a native chart) and PDF (WeasyPrint, PDF/UA, SVG charts as
+images)."""
 import io
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from rammeaftale.occupancy.charts import monthly_charts
 from rammeaftale.occupancy.models import Assessment, TrueUpOutlook
 from rammeaftale.occupancy.selectors import CompiledReport
 from rammeaftale.registry.models import Category
-from rammeaftale.reports.pdf import Progress, html_to_pdf, no_progress
+from rammeaftale.reports.pdf import Progress, html_to_pdf, no_progress, svg_image
 
 MONEY = '#,##0.00 "kr."'
 CATEGORY_LABELS = dict(Category.choices)
@@ -116,7 +117,7 @@ def compiled_pdf(compiled: CompiledReport, *, base_url: str | None = None,
                    "category": CATEGORY_LABELS.get(line.category, line.category),
                    "outlook": OUTLOOK_LABELS.get(line.outlook, line.outlook),
                    "assessment": ASSESSMENT_LABELS.get(line.assessment, ""),
-                   "chart": charts.get(line.offer_id, "")} for line in compiled.over_threshold],
+                   "chart": svg_image(charts.get(line.offer_id, ""))} for line in compiled.over_threshold],
     })
     return html_to_pdf(html, base_url=base_url, progress=progress, done=total - 2, total=total)
 

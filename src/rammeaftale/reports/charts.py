@@ -6,6 +6,7 @@ Percentages are Decimals everywhere else; they become floats only here, at the d
 import itertools
 import re
 from dataclasses import dataclass
+from xml.etree import ElementTree
 from datetime import date
 from decimal import Decimal
 
@@ -133,3 +134,113 @@ def chart_svg(spec: dict) -> str:
 def chart_png(spec: dict, *, scale: float = 2) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=scale, format_locale=FORMAT_LOCALE,
                                       time_format_locale=TIME_FORMAT_LOCALE)
+
+
+# The same drawing with fewer nodes, for WeasyPrint: it spends its time per SVG node (a transform, a graphic state,
+# a path to parse), and vl-convert's SVG is written for browsers and screen readers (groups per mark and role, a
+# transform per tick, zero-size background paths, the labels Vega hid as overlapping at opacity 0).
+_SVG = "http://www.w3.org/2000/svg"
+_KEEP_SUBTREE = {"defs", "clipPath", "mask", "pattern", "marker", "symbol", "linearGradient", "radialGradient",
+                 "filter", "style", "title", "desc"}
+_SCREEN_ONLY = {"class", "role", "pointer-events", "aria-label", "aria-roledescription", "aria-hidden"}
+_LINE_LOOK = {"stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-linecap", "opacity"}
+_TRANSLATE = re.compile(r"^translate\((-?[\d.]+(?:e-?\d+)?),(-?[\d.]+(?:e-?\d+)?)\)$")
+_CIRCLE = re.compile(r"^M([\d.]+),0A\1,\1,0,1,1,-\1,0A\1,\1,0,1,1,\1,0$")  # Vega's circle symbol
+_EMPTY_PATHS = {"", "M0,0h0v0h0Z"}
+
+
+def _local(element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def _invisible(element, fill: str, stroke: str) -> bool:
+    if element.get("display") == "none" or element.get("opacity") == "0":
+        return True
+    return _local(element) == "path" and (element.get("d", "") in _EMPTY_PATHS or (
+        element.get("fill", fill) == "none" and element.get("stroke", stroke) == "none"))
+
+
+def _line_path(line) -> str:
+    return f"M{line.get('x1', '0')},{line.get('y1', '0')}L{line.get('x2', '0')},{line.get('y2', '0')}"
+
+
+def _simplified(parent, fill: str, stroke: str) -> list:
+    """`parent`'s children simplified (recursively), groups without attributes opened up."""
+    fill, stroke = parent.get("fill", fill), parent.get("stroke", stroke)
+    children = []
+    for child in list(parent):
+        tag = _local(child)
+        if tag in _KEEP_SUBTREE or child.get("id"):
+            children.append(child)
+            continue
+        if _invisible(child, fill, stroke):
+            continue
+        for name in _SCREEN_ONLY & set(child.attrib):
+            del child.attrib[name]
+        translate = _TRANSLATE.match(child.get("transform", ""))
+        if tag == "g":
+            kept = _simplified(child, fill, stroke)
+            for grandchild in list(child):
+                child.remove(grandchild)
+            child.extend(kept)
+            if not kept:
+                continue
+            if child.get("transform") == "translate(0,0)":
+                del child.attrib["transform"]
+            if not child.attrib:
+                children.extend(kept)
+                continue
+        elif tag == "line" and translate and not {"x1", "y1"} & set(child.attrib):
+            tx, ty = float(translate.group(1)), float(translate.group(2))
+            del child.attrib["transform"]
+            child.set("x1", f"{tx:g}")
+            child.set("y1", f"{ty:g}")
+            child.set("x2", f"{tx + float(child.get('x2', 0)):g}")
+            child.set("y2", f"{ty + float(child.get('y2', 0)):g}")
+        elif tag == "path" and translate and (circle := _CIRCLE.match(child.get("d", ""))):
+            del child.attrib["transform"], child.attrib["d"]
+            child.tag = f"{{{_SVG}}}circle"
+            child.set("cx", translate.group(1))
+            child.set("cy", translate.group(2))
+            child.set("r", circle.group(1))
+        elif tag == "text" and translate and not {"x", "y"} & set(child.attrib):
+            del child.attrib["transform"]
+            child.set("x", translate.group(1))
+            child.set("y", translate.group(2))
+        children.append(child)
+    # Lines side by side with the same look (a grid, an axis' ticks) become one path.
+    merged, paths = [], set()
+    for child in children:
+        if _local(child) != "line" or not set(child.attrib) <= _LINE_LOOK | {"x1", "y1", "x2", "y2"}:
+            merged.append(child)
+            continue
+        previous = merged[-1] if merged else None
+        if previous is not None and id(previous) in paths and all(
+                previous.get(name) == child.get(name) for name in _LINE_LOOK):
+            previous.set("d", previous.get("d") + _line_path(child))
+            continue
+        path = ElementTree.Element(f"{{{_SVG}}}path", {name: value for name, value in child.attrib.items()
+                                                       if name in _LINE_LOOK})
+        path.set("d", _line_path(child))
+        path.set("fill", "none")
+        paths.add(id(path))
+        merged.append(path)
+    return merged
+
+
+def svg_for_print(svg: str) -> str:
+    """A chart's SVG (as `chart_svg` makes it) drawn the same with a third of the nodes: groups without attributes
+    opened up, invisible marks left out (zero-size and unpainted backgrounds, labels at opacity 0), a tick's or grid
+    line's translation written into its coordinates and lines of one look joined into one path, Vega's circle
+    symbols as circles, text translations as x and y. The attributes for screen readers go (the PDF names the
+    figure by its alternative text). Definitions, clip paths and anything with an id are kept as they are."""
+    root = ElementTree.fromstring(svg)
+    kept = _simplified(root, "black", "none")
+    for child in list(root):
+        root.remove(child)
+    root.extend(kept)
+    for element in root.iter():  # written with SVG as the default namespace, not as ns0: prefixes
+        if element.tag.startswith(f"{{{_SVG}}}"):
+            element.tag = element.tag[len(_SVG) + 2:]
+    root.set("xmlns", _SVG)
+    return ElementTree.tostring(root, encoding="unicode")

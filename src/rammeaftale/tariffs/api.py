@@ -85,10 +85,10 @@ def true_up(request, payload: dict[str, Any] = Body(...)):
         return Status(400, exc.as_dict())
 
 
-def _list(request, agreement_id: int, year: int):
+def _list(request, agreement_id: int, year: int, *, with_calculations: bool = True):
     actor = actor_from_user(request.user)
     return tariff_list(actor=actor, agreement=agreement_get(actor=actor, agreement_id=agreement_id), year=year,
-                       with_calculations=True)
+                       with_calculations=with_calculations)
 
 
 LIST_ERRORS = errors(400, 404, 422)
@@ -146,7 +146,7 @@ def tariff_list_xlsx_get(request, agreement: Id, year: Year):
 @router.get("/list.pdf", response=LIST_ERRORS, summary="Takstoversigten som PDF",
             openapi_extra=binary("application/pdf", "PDF"))
 def tariff_list_pdf_get(request, agreement: Id, year: Year):
-    listing = _list(request, agreement, year)
+    listing = _list(request, agreement, year, with_calculations=False)  # the PDF shows no breakdowns
     response = HttpResponse(tariff_list_pdf(listing), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(listing, "pdf")}"'
     return response

@@ -1,11 +1,14 @@
 """The tariff list (takstoversigt) as XLSX (xlsxwriter) and PDF (WeasyPrint), fit for the political documents."""
 import io
+import re
 from datetime import datetime
 from decimal import Decimal
 
 import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from rammeaftale.core.money import format_kr, kr_to_ore, ore_to_kr
 from rammeaftale.core.spreadsheet import xlsx_options
@@ -130,6 +133,15 @@ def tariff_lists_pdf(tariff_lists: list[TariffList], *, title: str, progress: Pr
                         progress=progress, done=1, total=len(tariff_lists) + 2)
 
 
+_AMOUNT = re.compile(r"(?:\S+ )?\d{1,3}(?:\.\d{3})*,\d\d kr\.")
+
+
+def _unbroken_amounts(text: str) -> SafeString:
+    """`text` as HTML with each amount kept on one line with the word before it («loft 2.467,20 kr.»): the PDF's
+    columns have fixed widths, and a remark wraps where it must."""
+    return mark_safe(_AMOUNT.sub(lambda match: f'<span class="nowrap">{match.group(0)}</span>', escape(text)))
+
+
 def tariff_list_html(tariff_list: TariffList) -> str:
     return render_to_string("tariffs/tariff_list_pdf.html", {
         "list": tariff_list, "generated": timezone.localtime(),
@@ -138,7 +150,7 @@ def tariff_list_html(tariff_list: TariffList) -> str:
              "previous": format_kr(row.previous.amount_ore) if row.previous else "–",
              "current": format_kr(row.tariff.amount_ore),
              "monthly": format_kr(row.tariff.monthly_ore) if row.tariff.monthly_ore is not None else "–",
-             "flags": _flags(row)}
+             "flags": _unbroken_amounts(_flags(row))}
             for row in tariff_list.rows
         ],
     })

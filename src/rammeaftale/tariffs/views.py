@@ -107,7 +107,7 @@ def tariff_provisional(request):
 
 @page_view
 def tariff_list_export(request, fmt: str):
-    _, _, listing = _listing(request, with_calculations=True)
+    _, _, listing = _listing(request, with_calculations=fmt == "xlsx")  # the breakdowns are the XLSX's sheet
     if fmt == "xlsx":
         body, content_type = tariff_list_xlsx(listing), XLSX
     elif fmt == "pdf":
