@@ -155,3 +155,27 @@ def test_a_plan_read_before_another_run_of_the_seller_committed_is_read_again_un
         april = _issue_planned(actor, odense, stale_april)
     assert april.created and april.credit_notes == []
     assert Invoice.objects.filter(seller=odense, kind=InvoiceKind.CREDIT_NOTE).count() == len(march.credit_notes)
+
+
+def test_an_unexpected_error_stops_the_command_and_the_rerun_issues_every_seller(world, monkeypatch):
+    """An error that is not a seller's own (a DomainError) — the disk full, a lost connection — rolls back the run in
+    hand and comes out of the command; on PostgreSQL no writer then takes another seller. The rerun issues every
+    seller whose run did not commit, and the months already committed stay as they are."""
+    esbjerg = world["sellers"][0]
+    write = settlement._issue_planned
+
+    def failing_for_esbjerg(actor, seller, plan):
+        if seller.pk == esbjerg.pk:
+            raise RuntimeError("disken er fuld")
+        return write(actor, seller, plan)
+
+    monkeypatch.setattr(settlement, "_issue_planned", failing_for_esbjerg)
+    with pytest.raises(RuntimeError, match="disken er fuld"):
+        settlement_issue_all(actor=Actor.system(), sellers=world["sellers"], year=2026, month=3, issue_date=TODAY)
+    assert not SettlementRun.objects.filter(seller=esbjerg, year=2026, month=3).exists()
+    monkeypatch.undo()
+    results = settlement_issue_all(actor=Actor.system(), sellers=world["sellers"], year=2026, month=3,
+                                   issue_date=TODAY)
+    assert not any(isinstance(result, DomainError) for result in results)
+    assert results[0].created
+    assert SettlementRun.objects.filter(year=2026, month=3).count() == 3

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from queue import Empty, SimpleQueue
-from threading import Lock
+from threading import Event, Lock
 
 import polars as pl
 from django.db import connection, connections, transaction
@@ -1028,21 +1028,25 @@ def _plans_write(actor: Actor, plans: list[SettlementPlan], statistics: _Invoice
     for plan in plans:
         todo.put(plan)
     done: dict[int, SettlementResult | DomainError] = {}
+    failed = Event()  # an error other than a DomainError: no writer takes another seller, as one after another
 
     def writer() -> None:
         try:
-            while True:
+            while not failed.is_set():
                 try:
                     plan = todo.get_nowait()
                 except Empty:
                     return
                 done[plan.seller.pk] = _plan_write_alone(actor, plan, statistics)
+        except BaseException:
+            failed.set()
+            raise
         finally:
             connections.close_all()  # this thread's connection
 
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="settlement-writer") as pool:
         for future in [pool.submit(writer) for _ in range(WRITERS)]:
-            future.result()  # an error other than a DomainError stops the run here, as it would one after another
+            future.result()  # the error is raised here, once the other writer's run in hand has ended
     return done
 
 
