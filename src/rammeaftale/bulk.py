@@ -1,9 +1,25 @@
 """New rows written set-based, for the volumes where the ORM's `bulk_create` is the cost (a national month's 98,000
 invoice lines, the national demo's 343,000 placements): one place that decides how."""
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.expressions import RawSQL
+
+from rammeaftale.core.chunks import chunks
+
+
+def id_lists(ids: Iterable[int]) -> Iterator[list[int] | RawSQL]:
+    """The values for `field__in=` over many integer ids (the distinct ids, sorted), in as few queries as the
+    database allows: on PostgreSQL all at once as one array parameter (`IN (SELECT unnest(…))`), because Django
+    prepares and psycopg quotes every value of a literal IN list in Python (936 service ids: 14.6 ms a query
+    against 5.6 ms); elsewhere in `chunks` (SQLite refuses very long IN lists). No ids, no query."""
+    if connection.vendor != "postgresql":
+        yield from chunks(ids)
+        return
+    ordered = sorted(set(ids))
+    if ordered:
+        yield RawSQL("SELECT unnest(%s::bigint[])", [ordered])
 
 
 def copy_statement(model: type[Model], fields: Sequence[str]) -> str:

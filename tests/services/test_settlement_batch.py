@@ -7,11 +7,12 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent
 from rammeaftale.billing import settlement
-from rammeaftale.billing.models import Invoice, InvoiceKind, SettlementRun
+from rammeaftale.billing.models import Invoice, InvoiceKind, InvoiceLine, SettlementRun
 from rammeaftale.billing.settlement import (
     _issue_planned,
     settlement_issue,
@@ -123,6 +124,33 @@ def test_corrections_and_credit_notes_for_three_sellers_at_once_equal_each_selle
         assert all(name.startswith("settlement-writer") for name in writers)
     else:
         assert set(writers) == {threading.current_thread().name}
+
+
+def test_a_preview_sums_up_its_invoices_without_the_lines_texts_which_come_once_when_a_line_is_shown(world):
+    """The preview's summary (each invoice's total and counts) reads nothing once the plan is made: the service
+    names, account codes and texts are read the first time a line is shown or written, for all the plan's lines at
+    once, and are what the run writes."""
+    odense = world["sellers"][1]
+    plan = settlement_plan(actor=Actor.system(), seller=odense, year=2026, month=3, issue_date=TODAY)
+    with CaptureQueriesContext(connection) as summing:
+        summary = [(invoice.total_ore, invoice.line_count, invoice.corrections) for invoice in plan.invoices]
+    assert len(summing) == 0
+    assert len(summary) == 2 and all(total > 0 and count > 0 for total, count, _ in summary)
+    assert sum(corrections for *_, corrections in summary) > 0  # a place ended back in January
+    first, second = plan.invoices
+    with CaptureQueriesContext(connection) as reading:
+        shown = first.lines
+    with CaptureQueriesContext(connection) as again:
+        shown += second.lines
+    assert len(reading) == 4 and len(again) == 0  # names, account mappings (shared, the buyers'), paragraphs
+    with transaction.atomic():
+        settlement_issue(actor=Actor.system(), seller=odense, year=2026, month=3, issue_date=TODAY)
+        written = [(line.description, line.account_code, line.amount_ore) for line in InvoiceLine.objects.filter(
+            invoice__run__seller=odense, invoice__run__month=3, invoice__kind=InvoiceKind.INVOICE).order_by(
+            "invoice__number", "pk")]
+        transaction.set_rollback(True)
+    assert [(line.description, line.account_code, line.line.amount_ore) for line in shown] == written
+    assert all(line.description.startswith("Placering ") for line in shown)
 
 
 def test_a_seller_whose_run_fails_stops_only_itself(world, system):

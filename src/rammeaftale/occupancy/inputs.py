@@ -7,7 +7,7 @@ from decimal import Decimal
 import polars as pl
 from django.db.models import Q
 
-from rammeaftale.core.chunks import chunks
+from rammeaftale.bulk import id_lists
 from rammeaftale.engine.notice import charge_end
 from rammeaftale.engine.occupancy import (
     CAPACITY_SCHEMA,
@@ -27,7 +27,7 @@ def _by_offers(queryset, offer_ids: Iterable[int] | None, field: str = "offer_id
     if offer_ids is None:
         yield queryset
         return
-    for chunk in chunks(offer_ids):
+    for chunk in id_lists(offer_ids):
         yield queryset.filter(**{f"{field}__in": chunk})
 
 
@@ -44,9 +44,9 @@ def charged_stays(*, first_day: date, last_day: date, offer_ids: Iterable[int] |
     for queryset in _by_offers(placements, offer_ids):
         rows = queryset.values_list("offer_id", "start_date", "end_date", "planned_end", "notice_end", "moved_out_on",
                                     "notice_full_tariff", *fields)
-        # A chunk of offers (`core.chunks`, a region's offers in a few) is read in one fetch; only every offer at
-        # once streams through a server-side cursor, which PostgreSQL in autocommit first materialises (WITH HOLD):
-        # four to five times the time for a region's stays.
+        # The listed offers (`bulk.id_lists`: one query on PostgreSQL, chunks on SQLite) are read in one fetch;
+        # only every offer at once streams through a server-side cursor, which PostgreSQL in autocommit first
+        # materialises (WITH HOLD): four to five times the time for a region's stays.
         for (offer_id, start, end_date, planned_end, notice_end, moved_out_on, notice_full_tariff,
              *extra) in (rows.iterator(chunk_size=5000) if offer_ids is None else rows):
             end = charge_end(end_date=end_date, planned_end=planned_end, notice_end=notice_end,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from rammeaftale.core.chunks import chunks
+from rammeaftale.bulk import id_lists
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.engine.occupancy import Period
@@ -239,7 +239,7 @@ def report_line_figures(period: ReportingPeriod, offers: list[Offer]) -> list[Oc
                               offer_ids=ids)
     budget_lines: dict[int, list[ServiceBudget]] = {}
     categories: dict[int, str] = {}
-    for chunk in chunks(ids):
+    for chunk in id_lists(ids):
         categories.update(OfferCategory.objects.filter(year=period.year, offer_id__in=chunk).order_by()
                           .values_list("offer_id", "category"))
         for line in (ServiceBudget.objects.filter(budget__offer_id__in=chunk, budget__year=period.year)

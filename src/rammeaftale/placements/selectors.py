@@ -14,7 +14,7 @@ from rammeaftale.accounts.permissions import (
     can_see_full_cpr,
     can_see_placement,
 )
-from rammeaftale.core.chunks import chunks
+from rammeaftale.bulk import id_lists
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.notice import charge_end, notice_end
 from rammeaftale.parties.models import Organisation
@@ -235,7 +235,7 @@ def placements_awaiting_consent(*, seller_ids: Iterable[int], first_day: date, l
     """The sellers' requested placements waiting for the payer's accept that meet [first_day, last_day): named in
     the settlement preview (reference, buyer, payer, start; no citizen). One query per chunk of sellers."""
     placements = []
-    for chunk in chunks(seller_ids):
+    for chunk in id_lists(seller_ids):
         placements += (Placement.objects.filter(offer__operator_id__in=chunk, payer_consent=PayerConsent.PENDING,
                                                 start_date__lt=last_day)
                        .filter(Q(planned_end__isnull=True) | Q(planned_end__gt=first_day))

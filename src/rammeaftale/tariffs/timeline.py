@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from rammeaftale.core.chunks import chunks
+from rammeaftale.bulk import id_lists
 from rammeaftale.registry.models import Service
 from rammeaftale.tariffs.models import PriceIndex, Tariff, TariffChange, TariffOrigin
 
@@ -73,7 +73,7 @@ def tariff_spans(*, service_ids: Iterable[int], first_day: date, last_day: date)
     years = range(first_day.year, (last_day.year if last_day.month == 1 and last_day.day == 1 else last_day.year + 1))
     tariffs: dict[tuple[int, int], _YearTariff] = {}
     changes: dict[tuple[int, int], list[_Change]] = defaultdict(list)
-    for chunk in chunks(service_ids):
+    for chunk in id_lists(service_ids):
         for service_id, year, pk, amount_ore, monthly_ore, origin in Tariff.objects.filter(
                 service_id__in=chunk, year__in=list(years)).order_by().values_list(
                 "service_id", "year", "pk", "amount_ore", "monthly_ore", "origin"):
