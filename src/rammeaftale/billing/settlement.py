@@ -356,16 +356,14 @@ CORE_COLUMNS = (*(name for name in PLANNED_COLUMNS if name not in ("account_code
 
 class _LineTexts:
     """What the plans' lines carry besides their amounts, for all of them at once: the account code and the text
-    (`frame`: PLANNED_COLUMNS, in the core's order) and each line as a COPY row (`csv_rows`). Computed the first
-    time a line is shown or written, not for a preview that only sums up its invoices (the biggest seller's 9,140
-    lines: the service names, account codes and texts are a quarter of its plan). Thread-safe: the settlement's
-    writers share it."""
+    (`frame`: PLANNED_COLUMNS, in the core's order). Computed the first time a line is shown or written, not for a
+    preview that only sums up its invoices (the biggest seller's 9,140 lines: the service names, account codes and
+    texts are a fifth of its plan). Thread-safe: the settlement's writers share it."""
 
     def __init__(self, core: pl.DataFrame) -> None:
         self._core = core
         self._lock = Lock()
         self._frame: pl.DataFrame | None = None
-        self._csv_rows: list[str] | None = None
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -373,14 +371,6 @@ class _LineTexts:
             if self._frame is None:
                 self._frame = _texts_columns(self._core).select(PLANNED_COLUMNS)
             return self._frame
-
-    @property
-    def csv_rows(self) -> list[str]:
-        frame = self.frame
-        with self._lock:
-            if self._csv_rows is None:
-                self._csv_rows = frame.select(CSV_ROW).to_series().to_list()
-            return self._csv_rows
 
 
 @dataclass
@@ -408,11 +398,6 @@ class PlannedInvoice:
     @property
     def frame(self) -> pl.DataFrame:
         return self.texts.frame.slice(self.offset, self.line_count)
-
-    @property
-    def csv_rows(self) -> list[str]:
-        """Each line as COPY reads it after its invoice id (LINE_FIELDS[1:], CSV)."""
-        return self.texts.csv_rows[self.offset:self.offset + self.line_count]
 
     @cached_property
     def lines(self) -> list[PlannedLine]:
@@ -609,6 +594,13 @@ def settlement_plans(*, actor: Actor, sellers: list[Organisation], year: int, mo
             for seller in sellers]
 
 
+# An issued line as the corrections compare it (lookup: type), and the columns' names.
+ISSUED_SCHEMA = {"invoice__seller_id": pl.Int64, "placement_id": pl.Int64, "service_id": pl.Int64, "pk": pl.Int64,
+                 "period_from": pl.Date, "period_to": pl.Date, "quantity": pl.Int64, "rate_ore": pl.Int64,
+                 "amount_ore": pl.Int64}
+ISSUED_COLUMNS = {"invoice__seller_id": "seller_id"}
+
+
 def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[int, list[tuple[int, int]]],
                  existing: dict[int, SettlementRun], rules: dict[int, RulesInForce], *, year: int, month: int,
                  issue_date: date) -> _Shared:
@@ -628,20 +620,14 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
         if key == (year, month):
             continue  # the month itself has no invoice yet (an issued month is not recomputed as itself)
         start, end = month_start(*key), month_start(*month_add(*key, 1))
-        issued = []
-        for chunk in id_lists(ids):
-            issued += (InvoiceLine.objects.filter(invoice__seller_id__in=chunk, invoice__kind=InvoiceKind.INVOICE,
-                                                  period_from__gte=start, period_from__lt=end,
-                                                  credited_by__isnull=True)
-                       # the lines' own order within a placement's service (InvoiceLine.Meta.ordering), without
-                       # joining the placements for their order: the credit notes credit them in this order
-                       .order_by("-invoice__issue_date", "invoice__number", "period_from", "pk")
-                       .values_list("invoice__seller_id", "placement_id", "service_id", "pk", "period_from",
-                                    "period_to", "quantity", "rate_ore", "amount_ore"))
-        issued = pl.DataFrame(issued, orient="row", schema={
-            "seller_id": pl.Int64, "placement_id": pl.Int64, "service_id": pl.Int64, "pk": pl.Int64,
-            "period_from": pl.Date, "period_to": pl.Date, "quantity": pl.Int64, "rate_ore": pl.Int64,
-            "amount_ore": pl.Int64}).with_row_index("_order")
+        issued = pl.concat([_columns_read(
+            InvoiceLine.objects.filter(invoice__seller_id__in=chunk, invoice__kind=InvoiceKind.INVOICE,
+                                       period_from__gte=start, period_from__lt=end, credited_by__isnull=True)
+            # the lines' own order within a placement's service (InvoiceLine.Meta.ordering), without joining the
+            # placements for their order: the credit notes credit them in this order
+            .order_by("-invoice__issue_date", "invoice__number", "period_from", "pk")
+            .values_list(*ISSUED_SCHEMA), ISSUED_SCHEMA) for chunk in id_lists(ids)]
+        ).rename(ISSUED_COLUMNS).with_row_index("_order")
         target = month_lines[key].lines
         lacking = pl.DataFrame([(seller_id, item.service.pk) for seller_id, items in month_lines[key].missing.items()
                                 for item in items], schema={"seller_id": pl.Int64, "service_id": pl.Int64},
@@ -1073,8 +1059,8 @@ def _plans_write(actor: Actor, plans: list[SettlementPlan], statistics: _Invoice
     could not see its rows, so the plans are written one after the other on this connection."""
     if connection.vendor != "postgresql" or connection.in_atomic_block or len(plans) < 2:
         return {plan.seller.pk: _plan_write_alone(actor, plan, statistics) for plan in plans}
-    # The lines' texts and COPY rows, shared by all the plans: made here once, not by the first writer to need them.
-    next((plan.invoices[0].texts.csv_rows for plan in plans if plan.invoices), None)
+    # The lines' texts, shared by all the plans: made here once, not by the first writer to need them.
+    next((plan.invoices[0].texts.frame for plan in plans if plan.invoices), None)
     todo = SimpleQueue()
     for plan in plans:
         todo.put(plan)
@@ -1178,37 +1164,34 @@ LINE_COLUMNS = [
 ]
 
 
-def _csv_text(column: str) -> pl.Expr:
-    return pl.concat_str(pl.lit('"'), pl.col(column).str.replace_all('"', '""', literal=True), pl.lit('"'))
-
-
-# The same as one CSV row per line (texts quoted, so an empty text stays empty; the empty last field is NULL),
-# made once for all sellers: a seller's COPY then only puts each line's invoice id in front.
-CSV_ROW = pl.concat_str(
-    pl.col("placement_id"), pl.col("service_id"), pl.col("period_from").cast(pl.String),
-    pl.col("period_to").cast(pl.String), _csv_text("unit"), _csv_text("basis"), pl.col("quantity"),
-    pl.col("rate_ore"), pl.col("amount_ore"), _csv_text("account_code"),
-    pl.concat_str(pl.lit('"'), pl.col("description").str.slice(0, 300).str.replace_all('"', '""', literal=True),
-                  pl.lit('"')),
-    pl.when(pl.col("late_days") > 0).then(pl.lit("t")).otherwise(pl.lit("f")), pl.col("late_days"),
-    pl.col("late_amount_ore"), pl.lit(""), separator=",",
-)
-
-
 def _lines_insert(new: list[tuple[Invoice, PlannedInvoice]], credited: list[tuple]) -> None:
-    """The run's invoice lines (`new`: each invoice with its planned lines) and credit note lines (`credited`: rows
-    in the order of LINE_FIELDS): on PostgreSQL by COPY, the new lines as CSV rows made once for all sellers (the
-    ORM's INSERT of a national month's 98,000 lines took most of the run); bulk_create on SQLite."""
+    """The run's invoice lines (`new`: each invoice of one plan with its planned lines) and credit note lines
+    (`credited`: rows in the order of LINE_FIELDS): on PostgreSQL by COPY of CSV that polars writes from the
+    columns (the ORM's INSERT of a national month's 98,000 lines took most of the run; a Python string per line a
+    tenth of one seller's issue); bulk_create on SQLite."""
     if connection.vendor != "postgresql":
         rows = [(invoice.pk, *row) for invoice, planned in new
                 for row in planned.frame.select(LINE_COLUMNS).iter_rows()]
         InvoiceLine.objects.bulk_create([InvoiceLine(**dict(zip(LINE_FIELDS, row, strict=True)))
                                          for row in rows + credited], batch_size=LINE_BATCH)
         return
-    if any(planned.csv_rows for _, planned in new):
+    if any(planned.line_count for _, planned in new):
+        # A plan's invoices are one block of the shared columns (its seller's lines, by buyer), less the buyers held
+        # back: the block joined to each buyer's new invoice id, in the invoices' order (their numbers).
+        first = min(planned.offset for _, planned in new)
+        end = max(planned.offset + planned.line_count for _, planned in new)
+        invoice_ids = pl.DataFrame([(planned.buyer.pk, invoice.pk, number) for number, (invoice, planned)
+                                    in enumerate(new)], orient="row",
+                                   schema={"buyer_id": pl.Int64, "invoice_id": pl.Int64, "_number": pl.Int64})
+        lines = (new[0][1].texts.frame.slice(first, end - first)
+                 .join(invoice_ids, on="buyer_id", how="inner", maintain_order="left")
+                 .sort("_number", maintain_order=True))
+        # Texts quoted, so that an empty text stays empty and only a missing value (NULL) is left bare.
+        data = lines.select(pl.col("invoice_id"), *LINE_COLUMNS).write_csv(include_header=False,
+                                                                           quote_style="non_numeric")
         with connection.cursor() as cursor, \
                 cursor.copy(f"{copy_statement(InvoiceLine, LINE_FIELDS)} (FORMAT csv)") as copy:
-            copy.write("".join(f"{invoice.pk},{row}\n" for invoice, planned in new for row in planned.csv_rows))
+            copy.write(data)
     if credited:
         rows_insert(InvoiceLine, LINE_FIELDS, credited)
 
