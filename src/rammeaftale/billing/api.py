@@ -123,6 +123,7 @@ def settlement_preview(request, month: str):
     actor = actor_from_user(request.user)
     year, number = month_parse(month)
     plan = settlement_plan(actor=actor, seller=_seller(actor), year=year, month=number, issue_date=clock.today())
+    plan.texts_read()  # every line is in the answer
     return {
         "seller": str(plan.seller), "month": month, "already_issued": plan.existing_run is not None,
         "problems": plan.blocking, "warnings": plan.warnings,

@@ -25,7 +25,6 @@ from threading import Event, Lock
 
 import polars as pl
 from django.db import connection, connections, transaction
-from django.db.models import Q
 from psycopg import ClientCursor
 
 from rammeaftale.accounts.actor import Actor
@@ -62,6 +61,7 @@ from rammeaftale.placements.models import (
     Placement,
     PlacementService,
     RegisteredHours,
+    ends_on,
 )
 from rammeaftale.placements.selectors import placements_awaiting_consent
 from rammeaftale.registry.models import Offer, Service
@@ -232,7 +232,7 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     rows = (
         PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
                                         placement__payer_consent__in=CONSENTED, placement__start_date__lt=last_day)
-        .filter(Q(placement__end_date__isnull=True) | Q(placement__end_date__gt=first_day))
+        .alias(ends_on=ends_on("placement__end_date")).filter(ends_on__gt=first_day)
     )
     registered = RegisteredHours.objects.filter(day__gte=first_day, day__lt=last_day)
     if wanted is not None and len(wanted) <= FEW_SELLERS:
@@ -366,6 +366,10 @@ class _LineTexts:
         self._frame: pl.DataFrame | None = None
 
     @property
+    def ready(self) -> bool:
+        return self._frame is not None
+
+    @property
     def frame(self) -> pl.DataFrame:
         with self._lock:
             if self._frame is None:
@@ -395,9 +399,13 @@ class PlannedInvoice:
     def line_count(self) -> int:
         return self.core.height
 
-    @property
+    @cached_property
     def frame(self) -> pl.DataFrame:
-        return self.texts.frame.slice(self.offset, self.line_count)
+        """The lines with their texts: a slice of the plan's texts where they are read for all its lines (written,
+        or every line shown: `SettlementPlan.texts_read`), else this invoice's own (one invoice of a preview)."""
+        if self.texts.ready:
+            return self.texts.frame.slice(self.offset, self.line_count)
+        return _texts_columns(self.core).select(PLANNED_COLUMNS)
 
     @cached_property
     def lines(self) -> list[PlannedLine]:
@@ -456,6 +464,12 @@ class SettlementPlan:
     @property
     def total_ore(self) -> int:
         return sum(i.total_ore for i in self.invoices) - sum(c.total_ore for c in self.credits)
+
+    def texts_read(self) -> None:
+        """Read the texts of every invoice's lines at once (one query each for the names, account codes and
+        paragraphs), for a page or an answer that shows them all, and before the lines are written."""
+        if self.invoices:
+            self.invoices[0].texts.frame  # read (and kept) for all the invoices
 
     @property
     def blocking(self) -> list[str]:
@@ -1060,7 +1074,7 @@ def _plans_write(actor: Actor, plans: list[SettlementPlan], statistics: _Invoice
     if connection.vendor != "postgresql" or connection.in_atomic_block or len(plans) < 2:
         return {plan.seller.pk: _plan_write_alone(actor, plan, statistics) for plan in plans}
     # The lines' texts, shared by all the plans: made here once, not by the first writer to need them.
-    next((plan.invoices[0].texts.frame for plan in plans if plan.invoices), None)
+    next((plan.texts_read() for plan in plans if plan.invoices), None)
     todo = SimpleQueue()
     for plan in plans:
         todo.put(plan)
@@ -1126,6 +1140,7 @@ def _plan_write(actor: Actor, plan: SettlementPlan) -> SettlementResult:
     if plan.problems:
         raise DomainError(" ".join(plan.problems), field="organisation", code="missing_party_data",
                           message_en="the seller lacks what an e-invoice needs")
+    plan.texts_read()
     run = SettlementRun.objects.create(seller=seller, year=year, month=month, issue_date=plan.issue_date,
                                        issued_by_id=actor.user_id)
     prefix = f"{seller.code or f'O{seller.pk}'}-{year}{month:02d}"

@@ -136,6 +136,8 @@ def settlement_preview(request):
     if partial and (shown_invoice or shown_credit):
         return render(request, "billing/_settlement_lines.html", {"planned": shown_invoice, "credit": shown_credit})
     counts = _preview_counts(plan)
+    if counts.lines <= PREVIEW_INLINE_LINES:
+        plan.texts_read()  # every line shown: their texts in one read
     context.update(plan=plan, counts=counts, inline=counts.lines <= PREVIEW_INLINE_LINES,
                    shown_buyer=shown_invoice.buyer.pk if shown_invoice else None,
                    shown_credit=shown_credit.invoice.pk if shown_credit else None)

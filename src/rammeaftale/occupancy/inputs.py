@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
-from django.db.models import Q
 
 from rammeaftale.bulk import id_lists
 from rammeaftale.engine.notice import charge_end
@@ -17,7 +16,7 @@ from rammeaftale.engine.occupancy import (
     occupancy_frame,
     periods_frame,
 )
-from rammeaftale.placements.models import CHARGED_STATUSES, Placement
+from rammeaftale.placements.models import CHARGED_STATUSES, Placement, ends_on
 from rammeaftale.registry.models import OfferCapacity
 from rammeaftale.tariffs.models import ServiceBudget
 
@@ -39,7 +38,7 @@ def charged_stays(*, first_day: date, last_day: date, offer_ids: Iterable[int] |
     recorded on the placement (`Placement.notice_full_tariff`), the same answer the settlement reads. `fields` are
     further Placement columns the caller needs (who pays, the operator's own)."""
     placements = (Placement.objects.filter(status__in=CHARGED_STATUSES, start_date__lt=last_day)
-                  .filter(Q(end_date__isnull=True) | Q(end_date__gt=first_day))
+                  .alias(ends_on=ends_on()).filter(ends_on__gt=first_day)
                   .order_by())  # the engine sums stays in any order: no sort of the model's default ordering
     for queryset in _by_offers(placements, offer_ids):
         rows = queryset.values_list("offer_id", "start_date", "end_date", "planned_end", "notice_end", "moved_out_on",

@@ -1,9 +1,24 @@
 """Placements (køb af plads): the citizen, who acts and who pays, the offer and its services, dates and notice."""
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Offer, Service
+
+
+# The end of a placement without an end date, as a day later than any real one: "ends after X" is then one range
+# condition an index can serve (`ends_on`), where "no end or an end after X" is two.
+OPEN_END = date(9999, 12, 31)
+
+
+def ends_on(end_date: str = "end_date") -> Coalesce:
+    """The placement's end (at `end_date`, a lookup path to it), OPEN_END where it has none: as the index
+    `placement_offer_end` has it, so that PostgreSQL reads an offer's placements running after a day from it."""
+    return Coalesce(end_date, Value(OPEN_END))
 
 
 class PlacementStatus(models.TextChoices):
@@ -134,6 +149,8 @@ class Placement(models.Model):
             models.Index(fields=["offer", "status"], name="placement_offer_status"),
             models.Index(fields=["paying_municipality", "status"], name="placement_payer_status"),
             models.Index(fields=["paying_municipality", "payer_consent"], name="placement_payer_consent"),
+            # an offer's placements that run after a day (the settlement of a seller's month reads them by offer)
+            models.Index(F("offer"), ends_on(), name="placement_offer_end"),
         ]
 
     def __str__(self) -> str:
