@@ -7,6 +7,7 @@ from django.db import connection, connections
 
 from rammeaftale.accounts.models import AuditEvent, Role
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.engine.occupancy import Span
 from rammeaftale.placements import selectors, services
 from rammeaftale.placements.models import Placement, PlacementStatus
 from rammeaftale.placements.selectors import (
@@ -145,6 +146,27 @@ def test_notice_runs_from_the_end_of_the_month_and_the_tariff_runs_to_its_end(of
     closed = services.placements_close_due(actor=services_system(), today=date(YEAR, 10, 1))
     placement.refresh_from_db()
     assert (closed, placement.status, placement.end_date) == (1, PlacementStatus.ENDED, date(YEAR, 10, 1))
+
+
+def test_free_places_of_several_offers_from_their_dated_capacity_and_the_places_held(offer, esbjerg, odense, people,
+                                                                                   make_offer, system):
+    """The occupancy engine's free places on the database: holds from start to `holds_until`, dated capacity rows,
+    a placement left out when it is the one being checked."""
+    other = make_offer(odense, name="Bostedet Lærkereden", paragraphs=("sel-108",), places=1)
+    first = buy(people["esbjerg_caseworker"], offer, esbjerg)  # from 1 March, open-ended
+    buy(people["esbjerg_caseworker"], offer, esbjerg, cpr="0202901234", start=date(YEAR, 5, 1), end=date(YEAR, 8, 1))
+    registry_services.offer_capacity_set(actor=system, offer=offer, valid_from=date(YEAR, 9, 1), places=3)
+    march, summer, autumn, elsewhere = selectors.free_places_of([
+        Span(offer.pk, date(YEAR, 3, 15), date(YEAR, 3, 16)), Span(offer.pk, date(YEAR, 4, 1), date(YEAR, 9, 1)),
+        Span(offer.pk, date(YEAR, 8, 1), None), Span(other.pk, date(YEAR, 3, 1), None)])
+    assert (march.places, march.held, march.free, march.short_on) == (2, 1, 1, None)
+    assert (summer.free, summer.short_on, summer.short_places, summer.short_held) == (0, date(YEAR, 5, 1), 2, 2)
+    assert (autumn.places, autumn.held, autumn.free, autumn.short_on) == (2, 1, 1, None)  # 3 places from September
+    assert (elsewhere.places, elsewhere.held, elsewhere.free) == (1, 0, 1)
+    [without_first] = selectors.free_places_of([Span(offer.pk, date(YEAR, 5, 1), date(YEAR, 8, 1))],
+                                               exclude_id=first.pk)
+    assert (without_first.free, without_first.short_on) == (1, None)
+    assert offer_vacancy(offer=offer, on=date(YEAR, 9, 1)) == selectors.Vacancy(places=3, held=1)
 
 
 def services_system():

@@ -7,6 +7,9 @@ stay's start, −1 at its end) and the offer's places (a change at each capacity
 running integral F(t) = place-days before day t, evaluated at the periods' boundaries with one as-of join per offer,
 so a period [a, b) costs F(b) − F(a) however many stays it has. A per-day reference lives in
 `occupancy_reference.py`; they agree on random inputs (tests/unit/test_occupancy_engine.py).
+
+Free places (`free_places_frame`) read the same two step functions as levels instead of integrals: the places
+minus the placements holding one, on the first day of a span and on each day inside it where either level changes.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +22,12 @@ STAY_SCHEMA = {"offer_id": pl.Int64, "start": pl.Date, "end": pl.Date}  # end ex
 CAPACITY_SCHEMA = {"offer_id": pl.Int64, "valid_from": pl.Date, "places": pl.Int64}  # until the offer's next row
 PERIOD_SCHEMA = {"period": pl.Utf8, "start": pl.Date, "end": pl.Date}  # half-open [start, end)
 RESULT_SCHEMA = {"offer_id": pl.Int64, "period": pl.Utf8, "occupied_days": pl.Int64, "capacity_days": pl.Int64}
+SPAN_SCHEMA = {"offer_id": pl.Int64, "start": pl.Date, "end": pl.Date}  # end exclusive; null = from start on
+# Per span, in the spans' order: the places and the placements holding one on its first day, the fewest free places
+# on any of its days (negative: over-occupied), and the first day with fewer free than `need` (null: none) with the
+# places and holding placements on that day.
+FREE_SCHEMA = {"offer_id": pl.Int64, "start": pl.Date, "end": pl.Date, "places": pl.Int64, "held": pl.Int64,
+               "free": pl.Int64, "short_on": pl.Date, "short_places": pl.Int64, "short_held": pl.Int64}
 
 CENT = Decimal("0.01")
 
@@ -161,6 +170,87 @@ def occupancy_frame(stays: pl.DataFrame, capacities: pl.DataFrame, periods: pl.D
     )
 
 
+@dataclass(frozen=True)
+class Span:
+    offer_id: int
+    start: date
+    end: date | None  # the first day after the span; None: from start on
+
+
+@dataclass(frozen=True)
+class FreePlaces:
+    offer_id: int
+    start: date
+    end: date | None
+    places: int  # on the first day: the offer's places
+    held: int  # on the first day: the placements holding one
+    free: int  # the fewest free places on any day of the span (negative where more hold a place than it has)
+    short_on: date | None  # the first day with fewer free places than needed; None: room all the span
+    short_places: int | None  # on short_on: the offer's places
+    short_held: int | None  # on short_on: the placements holding one
+
+
+def _levels(events: pl.DataFrame) -> pl.DataFrame:
+    """events (offer_id, day, delta) → per offer and event day the level from that day on, sorted by day."""
+    return (events.group_by("offer_id", "day").agg(pl.col("delta").sum()).sort("offer_id", "day")
+            .with_columns(level=pl.col("delta").cum_sum().over("offer_id")).select("offer_id", "day", "level")
+            .sort("day"))
+
+
+def free_places_frame(holds: pl.DataFrame, capacities: pl.DataFrame, spans: pl.DataFrame, *,
+                      need: int = 1) -> pl.DataFrame:
+    """FREE_SCHEMA for each span (SPAN_SCHEMA) of `holds` (STAY_SCHEMA: the placements holding a place, from
+    their start to the first day they no longer hold it) against `capacities` (CAPACITY_SCHEMA). The levels change
+    only where a hold starts or ends or the capacity changes, so those days inside a span and its first day are
+    the only ones read."""
+    day = pl.Int64
+    holds = holds.select(pl.col("offer_id").cast(pl.Int64), pl.col("start").cast(pl.Date).cast(day),
+                         pl.col("end").cast(pl.Date).cast(day))
+    holds = holds.filter(pl.col("end").is_null() | (pl.col("end") > pl.col("start")))
+    capacities = capacities.select(pl.col("offer_id").cast(pl.Int64), pl.col("valid_from").cast(pl.Date).cast(day),
+                                   pl.col("places").cast(pl.Int64))
+    spans = spans.select(pl.col("offer_id").cast(pl.Int64), pl.col("start").cast(pl.Date).cast(day),
+                         pl.col("end").cast(pl.Date).cast(day)).with_row_index("span")
+    if spans.is_empty():
+        return pl.DataFrame(schema=FREE_SCHEMA)
+    held = _levels(pl.concat([
+        holds.select("offer_id", pl.col("start").alias("day"), pl.lit(1, dtype=pl.Int64).alias("delta")),
+        holds.filter(pl.col("end").is_not_null())
+        .select("offer_id", pl.col("end").alias("day"), pl.lit(-1, dtype=pl.Int64).alias("delta")),
+    ]))
+    places = _levels(
+        capacities.group_by("offer_id", "valid_from").agg(pl.col("places").last()).sort("offer_id", "valid_from")
+        .select("offer_id", pl.col("valid_from").alias("day"),
+                (pl.col("places") - pl.col("places").shift(1).over("offer_id").fill_null(0)).alias("delta")))
+    changes = pl.concat([held.select("offer_id", "day"), places.select("offer_id", "day")]).unique()
+    days = pl.concat([
+        spans.select("span", "offer_id", pl.col("start").alias("day")),
+        spans.join(changes, on="offer_id").filter(
+            (pl.col("day") > pl.col("start")) & (pl.col("end").is_null() | (pl.col("day") < pl.col("end"))))
+        .select("span", "offer_id", "day"),
+    ]).sort("day")
+    read = (
+        days.join_asof(held.rename({"level": "held"}), on="day", by="offer_id", strategy="backward",
+                       check_sortedness=False)  # both sides sorted on the day above
+        .join_asof(places.rename({"level": "places"}), on="day", by="offer_id", strategy="backward",
+                   check_sortedness=False)
+        .with_columns(pl.col("held").fill_null(0), pl.col("places").fill_null(0))
+        .with_columns(free=pl.col("places") - pl.col("held"))
+    )
+    first = read.join(spans.select("span", pl.col("start").alias("day")), on=["span", "day"]).select(
+        "span", "places", "held")
+    fewest = read.group_by("span").agg(pl.col("free").min())
+    short = (read.filter(pl.col("free") < need).sort("span", "day").group_by("span", maintain_order=True)
+             .first().select("span", pl.col("day").alias("short_on"), pl.col("places").alias("short_places"),
+                             pl.col("held").alias("short_held")))
+    return (
+        spans.join(first, on="span", how="left").join(fewest, on="span", how="left")
+        .join(short, on="span", how="left").sort("span")
+        .select("offer_id", pl.col("start").cast(pl.Date), pl.col("end").cast(pl.Date), "places", "held", "free",
+                pl.col("short_on").cast(pl.Date), "short_places", "short_held")
+    )
+
+
 def stays_frame(stays: Iterable[Stay]) -> pl.DataFrame:
     rows = [(s.offer_id, s.start, s.end) for s in stays]
     return pl.DataFrame(rows, schema=STAY_SCHEMA, orient="row")
@@ -169,6 +259,11 @@ def stays_frame(stays: Iterable[Stay]) -> pl.DataFrame:
 def capacities_frame(capacities: Iterable[Capacity]) -> pl.DataFrame:
     rows = [(c.offer_id, c.valid_from, c.places) for c in capacities]
     return pl.DataFrame(rows, schema=CAPACITY_SCHEMA, orient="row")
+
+
+def spans_frame(spans: Iterable[Span]) -> pl.DataFrame:
+    rows = [(s.offer_id, s.start, s.end) for s in spans]
+    return pl.DataFrame(rows, schema=SPAN_SCHEMA, orient="row")
 
 
 def periods_frame(periods: Iterable[Period]) -> pl.DataFrame:
@@ -181,3 +276,10 @@ def occupancy(stays: Iterable[Stay], capacities: Iterable[Capacity],
     """Records in, records out: sorted by offer, then the periods in the order given."""
     frame = occupancy_frame(stays_frame(stays), capacities_frame(capacities), periods_frame(periods))
     return [OccupancyFigure(*row) for row in frame.iter_rows()]
+
+
+def free_places(holds: Iterable[Stay], capacities: Iterable[Capacity], spans: Iterable[Span], *,
+                need: int = 1) -> list[FreePlaces]:
+    """Records in, records out, in the spans' order."""
+    frame = free_places_frame(stays_frame(holds), capacities_frame(capacities), spans_frame(spans), need=need)
+    return [FreePlaces(*row) for row in frame.iter_rows()]

@@ -2,7 +2,7 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
-from rammeaftale.engine.occupancy import Capacity, OccupancyFigure, Period, Stay
+from rammeaftale.engine.occupancy import Capacity, FreePlaces, OccupancyFigure, Period, Span, Stay
 
 
 def occupancy_reference(stays: Iterable[Stay], capacities: Iterable[Capacity],
@@ -27,3 +27,34 @@ def occupancy_reference(stays: Iterable[Stay], capacities: Iterable[Capacity],
             figures.append(OccupancyFigure(offer_id=offer_id, period=period.name, occupied_days=occupied,
                                            capacity_days=capacity))
     return figures
+
+
+def free_places_reference(holds: Iterable[Stay], capacities: Iterable[Capacity], spans: Iterable[Span], *,
+                          need: int = 1) -> list[FreePlaces]:
+    """Every day of every span counted by hand; an open span up to the last day anything changes."""
+    holds, capacities = list(holds), list(capacities)
+    last = max([h.start for h in holds] + [h.end for h in holds if h.end] + [c.valid_from for c in capacities],
+               default=None)
+    result = []
+    for span in spans:
+        rows = {}
+        for row in capacities:
+            if row.offer_id == span.offer_id:
+                rows[row.valid_from] = row.places
+        steps = sorted(rows.items())
+        end = span.end if span.end is not None else max(span.start, last or span.start) + timedelta(days=1)
+        fewest, short, first = None, None, None
+        day = span.start
+        while day < end:
+            places = next((p for valid_from, p in reversed(steps) if valid_from <= day), 0)
+            held = sum(1 for h in holds if h.offer_id == span.offer_id and h.start <= day
+                       and (h.end is None or day < h.end) and (h.end is None or h.end > h.start))
+            free = places - held
+            first = first or (places, held)
+            fewest = free if fewest is None else min(fewest, free)
+            if short is None and free < need:
+                short = (day, places, held)
+            day += timedelta(days=1)
+        result.append(FreePlaces(span.offer_id, span.start, span.end, *first, fewest,
+                                 *(short if short else (None, None, None))))
+    return result

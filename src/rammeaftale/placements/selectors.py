@@ -1,7 +1,7 @@
 """Reads for placements, scoped to the acting user: the buying municipalities and the selling operator only."""
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
@@ -17,6 +17,7 @@ from rammeaftale.accounts.permissions import (
 from rammeaftale.bulk import id_lists
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.notice import charge_end, notice_end
+from rammeaftale.engine.occupancy import Capacity, FreePlaces, Span, Stay, free_places
 from rammeaftale.parties.models import Organisation
 from rammeaftale.placements.models import (
     CHARGED_STATUSES,
@@ -27,8 +28,9 @@ from rammeaftale.placements.models import (
     PlacementService,
     PlacementStatus,
     RegisteredHours,
+    holds_until_of,
 )
-from rammeaftale.registry.models import Agreement, Offer, ServiceUnit
+from rammeaftale.registry.models import Agreement, Offer, OfferCapacity, ServiceUnit
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.rulebooks import RulebookParameter, rulebook_parameters
 from rammeaftale.tariffs.timeline import TariffSpan, tariffs_on
@@ -254,14 +256,32 @@ class Vacancy:
         return max(self.places - self.held, 0)
 
 
+def free_places_of(spans: list[Span], *, need: int = 1, exclude_id: int | None = None) -> list[FreePlaces]:
+    """Free places of each span's offer (the occupancy engine's `free_places`, in the spans' order): its dated
+    capacity minus the placements holding a place (reserved, active, under notice: until `holds_until`, so a place
+    freed by notice is free from the day the notice ends); `exclude_id` leaves one placement out (the one being
+    checked). No personal data, so every logged-in user may see it."""
+    offer_ids = {span.offer_id for span in spans}
+    first = min(span.start for span in spans)
+    holds, capacities = [], []
+    for ids in id_lists(offer_ids):
+        holders = Placement.objects.filter(offer_id__in=ids, status__in=HOLDING_STATUSES).order_by()
+        if exclude_id is not None:
+            holders = holders.exclude(pk=exclude_id)
+        for offer_id, start, *ends in holders.values_list("offer_id", "start_date", "moved_out_on", "end_date",
+                                                          "planned_end", "notice_end"):
+            until = holds_until_of(*ends)
+            if until is None or until > first:
+                holds.append(Stay(offer_id, start, until))
+        capacities += [Capacity(*row) for row in OfferCapacity.objects.filter(offer_id__in=ids).order_by(
+            "offer_id", "valid_from", "pk").values_list("offer_id", "valid_from", "places")]
+    return free_places(holds, capacities, spans, need=need)
+
+
 def offer_vacancy(*, offer: Offer, on: date) -> Vacancy:
-    """Places and held places on a day: no personal data, so every logged-in user may see it."""
-    capacity = offer.capacities.filter(valid_from__lte=on).order_by("-valid_from").first()
-    held = sum(
-        1 for p in Placement.objects.filter(offer=offer, status__in=HOLDING_STATUSES, start_date__lte=on)
-        if p.holds_until is None or p.holds_until > on
-    )
-    return Vacancy(places=capacity.places if capacity else 0, held=held)
+    """Places and held places on a day (`free_places_of`)."""
+    [day] = free_places_of([Span(offer.pk, on, on + timedelta(days=1))])
+    return Vacancy(places=day.places, held=day.held)
 
 
 # What the pages, the API and the contract show beside a placement.
@@ -386,31 +406,11 @@ class CapacityShortfall:
     held: int
 
 
-def _places_by_date(offer: Offer) -> list[tuple[date, int]]:
-    return list(offer.capacities.order_by("valid_from").values_list("valid_from", "places"))
-
-
 def capacity_shortfall(*, offer: Offer, start: date, end: date | None, exclude_id: int | None = None,
                        extra: int = 1) -> CapacityShortfall | None:
-    """The first day in [start, end) where holding placements plus `extra` exceed the offer's places, if any.
-
-    Counts change only where a placement starts or stops holding or the capacity changes, so those days are
-    the only ones to check.
-    """
-    holders = Placement.objects.filter(offer=offer, status__in=HOLDING_STATUSES)
-    if exclude_id is not None:
-        holders = holders.exclude(pk=exclude_id)
-    intervals = []
-    for placement in holders:
-        until = placement.holds_until
-        if (end is None or placement.start_date < end) and (until is None or until > start):
-            intervals.append((placement.start_date, until))
-    capacities = _places_by_date(offer)
-    days = {start} | {s for s, _ in intervals if s > start} | {u for _, u in intervals if u and u > start}
-    days |= {valid_from for valid_from, _ in capacities if valid_from > start}
-    for day in sorted(d for d in days if end is None or d < end):
-        places = next((p for valid_from, p in reversed(capacities) if valid_from <= day), 0)
-        held = sum(1 for s, u in intervals if s <= day and (u is None or day < u))
-        if held + extra > places:
-            return CapacityShortfall(day=day, places=places, held=held)
-    return None
+    """The first day in [start, end) where holding placements plus `extra` exceed the offer's places, if any
+    (`free_places_of`)."""
+    [span] = free_places_of([Span(offer.pk, start, end)], need=extra, exclude_id=exclude_id)
+    if span.short_on is None:
+        return None
+    return CapacityShortfall(day=span.short_on, places=span.short_places, held=span.short_held)
