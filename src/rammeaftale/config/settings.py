@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "rammeaftale.placements",
     "rammeaftale.billing",
     "rammeaftale.occupancy",
+    "rammeaftale.exchange",
     "rammeaftale.exports",
     "rammeaftale.demo",
     "rammeaftale.web",

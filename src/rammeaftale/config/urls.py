@@ -16,5 +16,6 @@ urlpatterns = [
     path("afregning/", include("rammeaftale.billing.urls")),
     path("belaegning/", include("rammeaftale.occupancy.urls")),
     path("eksporter/", include("rammeaftale.exports.urls")),
+    path("ledige-pladser/", include("rammeaftale.exchange.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

@@ -11,7 +11,6 @@ VAT: the social offers sold under a rammeaftale are exempt (momsloven § 13, stk
 carries 0 % VAT; `tax_ore` is always 0 and is there so that the totals read like EN 16931's (BT-106, BT-110,
 BT-112, BT-115).
 """
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,9 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from stdnum import bic as stdnum_bic
 from stdnum import ean as stdnum_ean
 from stdnum import iban as stdnum_iban
-from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
 
+from rammeaftale.core.cpr_text import contains_cpr
 from rammeaftale.core.money import format_kr
 
 # UN/ECE Recommendation 20 unit codes the settlement produces (BT-130), with the Danish word for messages.
@@ -30,7 +29,6 @@ UNIT_CODES = {"DAY": "døgn", "MON": "måned", "HUR": "time"}
 CURRENCIES = ("DKK",)
 
 _ROLE_DA = {"supplier": "Leverandørens", "customer": "Betalingskommunens"}
-_CPR_LIKE = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
 
 
 class EInvoiceError(ValueError):
@@ -324,16 +322,12 @@ def _no_cpr_check(document: Invoice | CreditNote) -> None:
             (f"lines[{index}].accounting_cost", line.accounting_cost, f"Linje {line.line_id}: kontostrengen"),
         ]
     for field, text, label in texts:
-        if text and _contains_cpr(text):
+        if text and contains_cpr(text):
             raise EInvoiceError(
                 f"{label} ser ud til at indeholde et CPR-nummer. CPR-numre må ikke stå på en e-faktura; "
                 "brug placeringens reference.",
                 field=field,
             )
-
-
-def _contains_cpr(text: str) -> bool:
-    return any(stdnum_cpr.is_valid(first + last) for first, last in _CPR_LIKE.findall(text))
 
 
 def _require_text(value: str | None, message_da: str, field: str) -> None:

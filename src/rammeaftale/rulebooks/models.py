@@ -407,6 +407,12 @@ class NewPlacesModel(_Frozen):
         return self
 
 
+class Exchange(_Frozen):
+    """The vacancy exchange (issue 13): how long an operator's confirmation of free places is trusted."""
+
+    confirmation_valid_days: Param[PositiveCount] = Field(title="Bekræftet ledighed gælder i (dage)")
+
+
 class Market(_Frozen):
     """Further rules of the market that a seed states; every key is optional."""
 
@@ -476,6 +482,7 @@ class Rulebook(_Frozen):
     payment: Payment = Field(title="Betaling og afregning")
     new_places_model: NewPlacesModel | None = Field(default=None, title="Økonomimodel for nye pladser")
     market: Market | None = Field(default=None, title="Marked og samarbejde")
+    exchange: Exchange = Field(title="Ledige pladser")
 
     @model_validator(mode="after")
     def _across_sections(self) -> "Rulebook":
