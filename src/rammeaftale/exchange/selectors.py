@@ -38,7 +38,9 @@ def vacancy_confirmations(*, offer_ids: Iterable[int], today: date) -> dict[int,
         for confirmation in (VacancyConfirmation.objects.filter(offer_id__in=ids, confirmed_on__lte=today)
                              .order_by("offer_id", "-confirmed_on", "-id")):
             newest.setdefault(confirmation.offer_id, confirmation)
-    regions = dict(Offer.objects.filter(pk__in=list(newest)).values_list("pk", "municipality__region_id"))
+    regions = {}
+    for ids in id_lists(newest):
+        regions.update(Offer.objects.filter(pk__in=ids).values_list("pk", "municipality__region_id"))
     valid_days: dict[int | None, int | None] = {}
     result = {}
     for offer_id, confirmation in newest.items():

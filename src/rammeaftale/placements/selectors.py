@@ -261,6 +261,8 @@ def free_places_of(spans: list[Span], *, need: int = 1, exclude_id: int | None =
     capacity minus the placements holding a place (reserved, active, under notice: until `holds_until`, so a place
     freed by notice is free from the day the notice ends); `exclude_id` leaves one placement out (the one being
     checked). No personal data, so every logged-in user may see it."""
+    if not spans:
+        return []
     offer_ids = {span.offer_id for span in spans}
     first = min(span.start for span in spans)
     holds, capacities = [], []
