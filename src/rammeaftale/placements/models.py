@@ -88,6 +88,10 @@ class Placement(models.Model):
     planned_end = models.DateField("planlagt slutdato (første dag uden plads)", null=True, blank=True)
     status = models.CharField("status", max_length=20, choices=PlacementStatus.choices,
                               default=PlacementStatus.REQUESTED)
+    reserved_until = models.DateField(
+        "reserveret til (holdedato)", null=True, blank=True,
+        help_text="En reservation, der ikke er aktiveret denne dag, frigives automatisk (rammeaftale release-holds).",
+    )
     notice_given_on = models.DateField("opsagt den", null=True, blank=True)
     notice_end = models.DateField("opsigelsen udløber (første dag uden betaling)", null=True, blank=True)
     notice_full_tariff = models.BooleanField(
@@ -216,3 +220,26 @@ class RegisteredHours(models.Model):
         verbose_name = "registrerede timer"
         verbose_name_plural = "registrerede timer"
         constraints = [models.UniqueConstraint(fields=["placement_service", "day"], name="hours_one_per_day")]
+
+
+class PublicVacancyCheck(models.Model):
+    """Before a buyer whose rules say so (Sjælland 2025–26, `market.check_public_vacancies_before_private`) buys a
+    place in a private offer, it is shown the public vacancies matching the need. What it was shown (a snapshot of
+    the search), its reason for buying private anyway and who gave it are kept with the placement, for the
+    secretariat's yearly list."""
+
+    buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name="køber")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+", verbose_name="privat tilbud")
+    start_date = models.DateField("startdato")
+    public_vacancies = models.JSONField("offentlige ledige pladser vist", default=list)
+    reason = models.TextField("begrundelse for køb hos privat", blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="sagsbehandler")
+    checked_at = models.DateTimeField("afstemt", auto_now_add=True)
+    placement = models.OneToOneField(Placement, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="public_vacancy_check", verbose_name="placering")
+
+    class Meta:
+        verbose_name = "afstemning af offentlige ledige pladser"
+        verbose_name_plural = "afstemninger af offentlige ledige pladser"
+        indexes = [models.Index(fields=["buyer", "checked_at"], name="public_check_buyer")]

@@ -136,6 +136,9 @@ class Offer(models.Model):
     )
     paragraphs = models.ManyToManyField(LegalParagraph, related_name="offers", verbose_name="lovgrundlag")
     target_groups = models.ManyToManyField(TargetGroup, related_name="offers", verbose_name="målgrupper", blank=True)
+    # The ages the offer is approved for, in whole years (Tilbudsportalen: «Alder fra/til»); empty: no bound.
+    age_from = models.PositiveSmallIntegerField("alder fra (år)", null=True, blank=True)
+    age_to = models.PositiveSmallIntegerField("alder til (år)", null=True, blank=True)
     description = models.TextField("beskrivelse", blank=True)
     internal_note = models.TextField(
         "intern note", blank=True, help_text="Kun synlig for driftsherrens egne brugere."
@@ -151,6 +154,10 @@ class Offer(models.Model):
             models.Index(fields=["municipality", "name"], name="offer_municipality_name"),
             # The offer list's order: its first page is read in index order instead of sorting every offer.
             models.Index(fields=["name", "id"], name="offer_name_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(age_from__isnull=True) | Q(age_to__isnull=True)
+                                   | Q(age_from__lte=models.F("age_to")), name="offer_ages_ordered"),
         ]
 
     def __str__(self) -> str:

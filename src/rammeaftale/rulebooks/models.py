@@ -408,9 +408,14 @@ class NewPlacesModel(_Frozen):
 
 
 class Exchange(_Frozen):
-    """The vacancy exchange (issue 13): how long an operator's confirmation of free places is trusted."""
+    """The vacancy exchange (issue 13): how long an operator's confirmation of free places is trusted, and the
+    bounds of a request (forespørgsel) sent to several offers at once."""
 
     confirmation_valid_days: Param[PositiveCount] = Field(title="Bekræftet ledighed gælder i (dage)")
+    request_max_offers: Param[PositiveCount] = Field(title="Højst antal tilbud i én forespørgsel")
+    request_answer_days: Param[PositiveCount] = Field(title="Svarfrist for en forespørgsel (dage)")
+    consultation_answer_days: Param[PositiveCount] = Field(
+        title="Svarfrist, når andre kommuner spørges før et enkeltmandstilbud (dage)")
 
 
 class Market(_Frozen):
@@ -432,11 +437,10 @@ class Market(_Frozen):
         default=None, title="Standardkontrakt er obligatorisk", json_schema_extra=INFORMATIONAL
     )
     check_public_vacancies_before_private: Param[Flag] | None = Field(
-        default=None, title="Ledige offentlige pladser afstemmes før køb hos private",
-        json_schema_extra=INFORMATIONAL,  # shown until the vacancy exchange (issue 13) steers the purchase with it
+        default=None, title="Ledige offentlige pladser afstemmes før køb hos private"
     )
     ask_others_before_single_person_offer: Param[Flag] | None = Field(
-        default=None, title="Andre kommuner spørges før oprettelse af enkeltmandstilbud", json_schema_extra=INFORMATIONAL
+        default=None, title="Andre kommuner spørges før oprettelse af enkeltmandstilbud"
     )
     discuss_closures_across_municipalities: Param[Flag] | None = Field(
         default=None, title="Lukning drøftes tværkommunalt før beslutning", json_schema_extra=INFORMATIONAL
