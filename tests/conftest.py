@@ -160,7 +160,7 @@ def make_offer(reference, system):
     def make(operator: Organisation, *, name: str = "Botilbuddet Solsikken", municipality: Organisation | None = None,
              paragraphs: tuple[str, ...] = ("sel-108",), target_groups: tuple[str, ...] = ("udviklingshaemning",),
              offer_type: str = "residential", places: int | None = 10, internal_note: str = "",
-             tilbudsportalen_id: str | None = None, actor: Actor | None = None):
+             tilbudsportalen_id: str | None = None, actor: Actor | None = None, ages: tuple = (None, None)):
         if municipality is None:
             municipality = operator if operator.kind == OrganisationKind.MUNICIPALITY else (
                 Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region=operator.region).first()
@@ -172,7 +172,7 @@ def make_offer(reference, system):
                 operator=operator, municipality=municipality, name=name, offer_type=offer_type,
                 paragraphs=list(LegalParagraph.objects.filter(code__in=paragraphs)),
                 target_groups=list(TargetGroup.objects.filter(code__in=target_groups)),
-                internal_note=internal_note, tilbudsportalen_id=tilbudsportalen_id,
+                internal_note=internal_note, tilbudsportalen_id=tilbudsportalen_id, age_from=ages[0], age_to=ages[1],
             ),
         )
         if places is not None:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rammeaftale.engine.occupancy import Capacity, FreePlaces, Span, Stay, free_places
+from rammeaftale.engine.occupancy import Capacity, FreePlaces, Hold, Span, Stay, free_places
 from rammeaftale.engine.occupancy_reference import free_places_reference
 
 BOTH = pytest.mark.parametrize("calculate", [free_places, free_places_reference], ids=["engine", "reference"])
@@ -58,3 +58,17 @@ def test_the_engine_agrees_with_counting_every_day(inputs):
     holds, capacities, spans, need = inputs
     assert free_places(holds, capacities, spans, need=need) == free_places_reference(holds, capacities, spans,
                                                                                       need=need)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_inputs())
+def test_holds_grouped_by_their_days_count_as_the_placements_one_by_one(inputs):
+    holds, capacities, spans, need = inputs
+    grouped: dict[tuple, int] = {}
+    for stay in holds:
+        key = (stay.offer_id, stay.start, stay.end)
+        grouped[key] = grouped.get(key, 0) + 1
+    as_holds = [Hold(*key, count) for key, count in grouped.items()]
+    assert free_places(as_holds, capacities, spans, need=need) == free_places(holds, capacities, spans, need=need)
+    assert free_places_reference(as_holds, capacities, spans, need=need) == free_places(as_holds, capacities, spans,
+                                                                                        need=need)

@@ -332,6 +332,7 @@ def _plan_write(plan: RegionPlan, operator_ids: dict[tuple[str, int], int],
             name=p.name, address=p.address, postcode=p.postcode, city=p.city,
             tilbudsportalen_id=p.tilbudsportalen_id, offer_type=p.offer_type, is_short_stay=p.is_short_stay,
             description=p.description, internal_note=p.internal_note,
+            age_from=cat.AGES.get(p.archetype, (None, None))[0], age_to=cat.AGES.get(p.archetype, (None, None))[1],
         )
         for p in plan.offers
     ])

@@ -32,10 +32,11 @@ class DemoUser:
     last_name: str
 
 
+DEMO_OPERATOR = "driftsherre"  # the demo operator, who confirms its offers' free places
 DEMO_USERS = (
     DemoUser("sagsbehandler", Role.CASEWORKER, "buyer", "Sara", "Sagsbehandler"),
     DemoUser("oekonomi", Role.ECONOMIST, "buyer", "Øjvind", "Økonomi"),
-    DemoUser("driftsherre", Role.OPERATOR, "operator", "Dorthe", "Driftsherre"),
+    DemoUser(DEMO_OPERATOR, Role.OPERATOR, "operator", "Dorthe", "Driftsherre"),
     # The selling side's economist: runs the operator municipality's monthly settlement.
     DemoUser("oekonomi-odense", Role.ECONOMIST, "operator", "Otto", "Økonomi"),
     DemoUser("sekretariat", Role.SECRETARIAT, "secretariat", "Søren", "Sekretariat"),
@@ -377,3 +378,15 @@ CAPACITY_CHANGE_PCT = 20  # share of offers with a second capacity record in a l
 INTERNAL_NOTE_PCT = 10
 VARIATION_PCT = 5  # drawn prices vary up to this much either side of the published row they come from
 PL_RANGE_TENTHS = (20, 30)  # P/L-like yearly index, 2.0–3.0 %, drawn per year
+
+
+# The ages an archetype's offers are approved for (years; None: no bound), by its legal basis: Barnets lov and the
+# special schools (Folkeskoleloven) under 18, Serviceloven's adult paragraphs from 18, secured units for 12–17-year-olds.
+# Demo data: a real offer's ages are its approval's (Tilbudsportalen «Alder fra/til»).
+AGES: dict[str, tuple[int | None, int | None]] = {
+    "bo_108": (18, None), "bo_107": (18, None), "aflastning_voksne": (18, None), "bofaellesskab": (18, None),
+    "boern_doegn": (0, 17), "aflastning_boern": (0, 17), "misbrug_doegn": (18, None), "krisecenter": (18, None),
+    "forsorgshjem": (18, None), "dag_104": (18, None), "dag_103": (18, None), "dagbehandling": (6, 17),
+    "ambulant_85": (18, None), "ambulant_101": (18, None), "specialskole": (6, 17), "sikret": (12, 17),
+    "landsdaekkende": (None, None),
+}

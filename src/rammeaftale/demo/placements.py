@@ -21,7 +21,12 @@ from rammeaftale.accounts.audit import audit_record
 from rammeaftale.billing.models import PaymentAccount
 from rammeaftale.billing.services import account_mapping_defaults_load
 from rammeaftale.bulk import rows_insert
+from rammeaftale.accounts.models import User
 from rammeaftale.core.errors import NotAllowed
+from rammeaftale.demo.catalogue import DEMO_OPERATOR
+from rammeaftale.engine.occupancy import Span
+from rammeaftale.exchange.models import VacancyConfirmation
+from rammeaftale.placements.selectors import free_places_of
 from rammeaftale.engine.notice import notice_end
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
@@ -200,9 +205,39 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
         report.active += counts[PlacementStatus.ACTIVE] + counts[PlacementStatus.NOTICE_GIVEN]
         report.internal += sum(1 for row in rows if row["is_internal"])
         report.by_region[region.code] = len(rows)
+        confirmations = _confirmations_build(region=region, seed=seed, today=today)
         audit_record(actor=actor, event_type="demo.placements_built", organisation_id=region.pk, obj=region,
-                     after={"seed": seed, "placements": len(rows), "by_status": dict(counts)})
+                     after={"seed": seed, "placements": len(rows), "by_status": dict(counts),
+                            "vacancy_confirmations": confirmations})
     return report
+
+
+CONFIRMED_PCT = 40  # of the demo operator's offers with free places today
+CONFIRMED_DAYS_AGO = (0, 25)  # some within the rulebook's 14 trusted days, some older (shown unconfirmed)
+
+
+def _confirmations_build(*, region: Organisation, seed: int, today: date) -> int:
+    """The demo operator's («driftsherre») confirmations of free places for some of its offers with free places today,
+    so the search shows confirmed, unconfirmed and stale vacancies. Its own stream of draws: nothing else shifts."""
+    user = User.objects.filter(username=DEMO_OPERATOR, organisation__region=region).first()
+    if user is None:
+        return 0
+    rng = random.Random(f"rammeaftale-demo-vacancies:{seed}:{region.code}")
+    offers = list(Offer.objects.filter(operator_id=user.organisation_id).order_by("pk").values_list("pk", flat=True))
+    free = free_places_of([Span(offer_id, today, today + timedelta(days=1)) for offer_id in offers])
+    confirmations = []
+    for offer_id, places in zip(offers, free, strict=True):
+        if places.free > 0 and rng.randint(1, 100) <= CONFIRMED_PCT:
+            confirmed_on = today - timedelta(days=rng.randint(*CONFIRMED_DAYS_AGO))
+            confirmations.append(VacancyConfirmation(
+                offer_id=offer_id, places=rng.randint(1, places.free), free_from=max(confirmed_on, today),
+                note=rng.choice(CONFIRMATION_NOTES), confirmed_on=confirmed_on, confirmed_by=user))
+    VacancyConfirmation.objects.bulk_create(confirmations)
+    return len(confirmations)
+
+
+CONFIRMATION_NOTES = ("", "", "Værelse med eget bad.", "Kan modtage med kort varsel.", "Plads i stueetagen.",
+                      "Ring gerne for en rundvisning.")
 
 
 NOTICE_FULL_TARIFF_DEFAULT = Placement._meta.get_field("notice_full_tariff").get_default()

@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 STAY_SCHEMA = {"offer_id": pl.Int64, "start": pl.Date, "end": pl.Date}  # end exclusive; null = open-ended
+# Free places read holds grouped: `count` placements of an offer holding a place over the same days.
+HOLD_SCHEMA = {**STAY_SCHEMA, "count": pl.Int64}
 CAPACITY_SCHEMA = {"offer_id": pl.Int64, "valid_from": pl.Date, "places": pl.Int64}  # until the offer's next row
 PERIOD_SCHEMA = {"period": pl.Utf8, "start": pl.Date, "end": pl.Date}  # half-open [start, end)
 RESULT_SCHEMA = {"offer_id": pl.Int64, "period": pl.Utf8, "occupied_days": pl.Int64, "capacity_days": pl.Int64}
@@ -37,6 +39,17 @@ class Stay:
     offer_id: int
     start: date
     end: date | None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """`count` placements of an offer holding a place from `start` up to `end` (None: open-ended): free places
+    read the placements grouped, so an offer's many long stays cost one row."""
+
+    offer_id: int
+    start: date
+    end: date | None
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -200,12 +213,13 @@ def _levels(events: pl.DataFrame) -> pl.DataFrame:
 def free_places_frame(holds: pl.DataFrame, capacities: pl.DataFrame, spans: pl.DataFrame, *,
                       need: int = 1) -> pl.DataFrame:
     """FREE_SCHEMA for each span (SPAN_SCHEMA) of `holds` (STAY_SCHEMA: the placements holding a place, from
-    their start to the first day they no longer hold it) against `capacities` (CAPACITY_SCHEMA). The levels change
-    only where a hold starts or ends or the capacity changes, so those days inside a span and its first day are
-    the only ones read."""
+    their start to the first day they no longer hold it; or HOLD_SCHEMA, `count` such placements a row) against
+    `capacities` (CAPACITY_SCHEMA). The levels change only where a hold starts or ends or the capacity changes, so
+    those days inside a span and its first day are the only ones read."""
     day = pl.Int64
+    count = pl.col("count").cast(pl.Int64) if "count" in holds.columns else pl.lit(1, dtype=pl.Int64)
     holds = holds.select(pl.col("offer_id").cast(pl.Int64), pl.col("start").cast(pl.Date).cast(day),
-                         pl.col("end").cast(pl.Date).cast(day))
+                         pl.col("end").cast(pl.Date).cast(day), count.alias("count"))
     holds = holds.filter(pl.col("end").is_null() | (pl.col("end") > pl.col("start")))
     capacities = capacities.select(pl.col("offer_id").cast(pl.Int64), pl.col("valid_from").cast(pl.Date).cast(day),
                                    pl.col("places").cast(pl.Int64))
@@ -214,9 +228,9 @@ def free_places_frame(holds: pl.DataFrame, capacities: pl.DataFrame, spans: pl.D
     if spans.is_empty():
         return pl.DataFrame(schema=FREE_SCHEMA)
     held = _levels(pl.concat([
-        holds.select("offer_id", pl.col("start").alias("day"), pl.lit(1, dtype=pl.Int64).alias("delta")),
+        holds.select("offer_id", pl.col("start").alias("day"), pl.col("count").alias("delta")),
         holds.filter(pl.col("end").is_not_null())
-        .select("offer_id", pl.col("end").alias("day"), pl.lit(-1, dtype=pl.Int64).alias("delta")),
+        .select("offer_id", pl.col("end").alias("day"), (-pl.col("count")).alias("delta")),
     ]))
     places = _levels(
         capacities.group_by("offer_id", "valid_from").agg(pl.col("places").last()).sort("offer_id", "valid_from")
@@ -256,6 +270,11 @@ def stays_frame(stays: Iterable[Stay]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=STAY_SCHEMA, orient="row")
 
 
+def holds_frame(holds: Iterable["Stay | Hold"]) -> pl.DataFrame:
+    rows = [(h.offer_id, h.start, h.end, getattr(h, "count", 1)) for h in holds]
+    return pl.DataFrame(rows, schema=HOLD_SCHEMA, orient="row")
+
+
 def capacities_frame(capacities: Iterable[Capacity]) -> pl.DataFrame:
     rows = [(c.offer_id, c.valid_from, c.places) for c in capacities]
     return pl.DataFrame(rows, schema=CAPACITY_SCHEMA, orient="row")
@@ -278,8 +297,8 @@ def occupancy(stays: Iterable[Stay], capacities: Iterable[Capacity],
     return [OccupancyFigure(*row) for row in frame.iter_rows()]
 
 
-def free_places(holds: Iterable[Stay], capacities: Iterable[Capacity], spans: Iterable[Span], *,
+def free_places(holds: Iterable["Stay | Hold"], capacities: Iterable[Capacity], spans: Iterable[Span], *,
                 need: int = 1) -> list[FreePlaces]:
     """Records in, records out, in the spans' order."""
-    frame = free_places_frame(stays_frame(holds), capacities_frame(capacities), spans_frame(spans), need=need)
+    frame = free_places_frame(holds_frame(holds), capacities_frame(capacities), spans_frame(spans), need=need)
     return [FreePlaces(*row) for row in frame.iter_rows()]

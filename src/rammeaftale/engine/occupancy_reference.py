@@ -47,7 +47,7 @@ def free_places_reference(holds: Iterable[Stay], capacities: Iterable[Capacity],
         day = span.start
         while day < end:
             places = next((p for valid_from, p in reversed(steps) if valid_from <= day), 0)
-            held = sum(1 for h in holds if h.offer_id == span.offer_id and h.start <= day
+            held = sum(getattr(h, "count", 1) for h in holds if h.offer_id == span.offer_id and h.start <= day
                        and (h.end is None or day < h.end) and (h.end is None or h.end > h.start))
             free = places - held
             first = first or (places, held)

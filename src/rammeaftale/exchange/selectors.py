@@ -11,7 +11,7 @@ from rammeaftale.engine.occupancy import FreePlaces, Span
 from rammeaftale.exchange.models import VacancyConfirmation
 from rammeaftale.placements.selectors import free_places_of
 from rammeaftale.registry.models import Offer
-from rammeaftale.registry.rules import rules_in_force
+from rammeaftale.registry.rules import rules_in_force_by_region
 from rammeaftale.rulebooks.display import MONTHS_DA
 
 
@@ -41,17 +41,12 @@ def vacancy_confirmations(*, offer_ids: Iterable[int], today: date) -> dict[int,
     regions = {}
     for ids in id_lists(newest):
         regions.update(Offer.objects.filter(pk__in=ids).values_list("pk", "municipality__region_id"))
-    valid_days: dict[int | None, int | None] = {}
+    rules = rules_in_force_by_region(on=today) if newest else {}
+    valid_days = {region_id: r.rulebook.exchange.confirmation_valid_days.value for region_id, r in rules.items()}
     result = {}
     for offer_id, confirmation in newest.items():
         region_id = regions.get(offer_id)
-        if region_id not in valid_days:
-            try:
-                rules = rules_in_force(region=region_id, on=today) if region_id else None
-            except DomainError:
-                rules = None
-            valid_days[region_id] = rules.rulebook.exchange.confirmation_valid_days.value if rules else None
-        days = valid_days[region_id]
+        days = valid_days.get(region_id)
         until = confirmation.confirmed_on + timedelta(days=days) if days else None
         result[offer_id] = Confirmation(
             offer_id=offer_id, places=confirmation.places, free_from=confirmation.free_from, note=confirmation.note,

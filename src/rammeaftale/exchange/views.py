@@ -1,14 +1,18 @@
-"""The vacancy exchange's pages: an offer's free places and the operator's confirmation of them."""
+"""The vacancy exchange's pages: the search, an offer's free places and the operator's confirmation of them."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
-from rammeaftale.core.errors import DomainError
-from rammeaftale.exchange import selectors, services
-from rammeaftale.exchange.forms import VacancyConfirmForm
-from rammeaftale.http import missing_as_404, page_view, wants_partial
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
+from rammeaftale.exchange import exports, search, selectors, services
+from rammeaftale.exchange.forms import VacancyConfirmForm, VacancySearchForm
+from rammeaftale.http import int_param, missing_as_404, page_view, query_without, wants_partial
+from rammeaftale.parties.models import OrganisationKind
+from rammeaftale.registry import selectors as registry_selectors
 
 
 @page_view
@@ -39,3 +43,59 @@ def offer_vacancy(request, offer_id: int):
     status = 400 if request.method == "POST" and form.errors and not wants_partial(request) else 200
     template = "exchange/_offer_vacancy.html" if wants_partial(request) else "exchange/offer_vacancy.html"
     return render(request, template, context, status=status)
+
+
+# The search
+
+
+def _search_form(request, actor):
+    return VacancySearchForm(
+        request.GET or None, paragraphs=registry_selectors.paragraph_list(actor=actor),
+        target_groups=registry_selectors.target_group_list(actor=actor),
+        regions=registry_selectors.region_list(actor=actor),
+        municipalities=registry_selectors.organisation_list(actor=actor, kind=OrganisationKind.MUNICIPALITY))
+
+
+def _searched(form, actor, today, *, offset: int, limit: int | None):
+    """The results, or None with the reason beside its field (an impossible age range, a past date)."""
+    if form.is_bound and not form.is_valid():
+        return None
+    try:
+        return search.vacancy_search(actor=actor, search=form.search() if form.is_bound else search.VacancySearch(),
+                                     today=today, offset=offset, limit=limit)
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None
+
+
+@page_view
+def vacancy_search(request):
+    """«Ledige pladser»: offers matching a need, confirmed and nearest first, a page at a time; tick offers to send
+    them one request."""
+    actor = actor_for_request(request)
+    today = clock.today()
+    form = _search_form(request, actor)
+    page = max(1, int_param(request, "page") or 1)
+    results = _searched(form, actor, today, offset=(page - 1) * search.PAGE_SIZE, limit=search.PAGE_SIZE)
+    context = {"form": form, "results": results, "page": page, "today": today,
+               "query": query_without(request, "page"), "free_days": search.FREE_FOR_DAYS,
+               "distances": search.DISTANCES}
+    status = 400 if form.errors else 200
+    if wants_partial(request):
+        return render(request, "exchange/_search_results.html", context, status=status)
+    return render(request, "exchange/search.html", context, status=status)
+
+
+@page_view
+def vacancy_search_export(request):
+    """The search's every result (up to search.EXPORT_MAX) as XLSX."""
+    actor = actor_for_request(request)
+    form = _search_form(request, actor)
+    results = _searched(form, actor, clock.today(), offset=0, limit=None)
+    if results is None:
+        return render(request, "exchange/search.html", {"form": form, "results": None}, status=400)
+    response = HttpResponse(exports.vacancy_results_xlsx(results), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="ledige-pladser-{results.free_from:%Y-%m-%d}.xlsx"'
+    return response

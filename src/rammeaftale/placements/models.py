@@ -183,6 +183,10 @@ def contract_variant_of(covered_by_agreement: bool) -> str:
     return "Rammeaftale" if covered_by_agreement else "Ikke Rammeaftale"
 
 
+# The fields whose earliest set date is the first day a placement no longer holds its place (`holds_until`).
+HOLD_ENDS = ("moved_out_on", "end_date", "planned_end", "notice_end")
+
+
 def holds_until_of(*ends):
     """The earliest of the move-out, end, planned end and notice end that is set (None: open-ended)."""
     days = [day for day in ends if day]

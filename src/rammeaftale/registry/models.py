@@ -113,6 +113,9 @@ class Category(models.TextChoices):
     SECURED = "sikret", "Sikret afdeling"
 
 
+AGE_MAX = 120  # the oldest age an offer's or a search's age range may name
+
+
 class Offer(models.Model):
     """A tilbud: run by an operator, approved under legal paragraphs, for target groups."""
 

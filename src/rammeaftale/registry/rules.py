@@ -72,13 +72,8 @@ def _years(agreement: Agreement) -> str:
     return f"{agreement.year_from}–{agreement.year_to}"
 
 
-def rules_in_force(*, region: Organisation | int, on: date) -> RulesInForce:
-    """The rules that govern `region` on the day `on`, by the policy above; DomainError when there are none."""
-    if not isinstance(region, Organisation):
-        region = Organisation.objects.get(pk=region)
-    # The rulebook's content (tens of KB of JSON) only when this process has not parsed that version yet.
-    agreements = list(Agreement.objects.select_related("rulebook").defer("rulebook__content")
-                      .filter(region_id=region.pk).order_by("-year_from", "-pk"))
+def _agreement_on(agreements: list[Agreement], on: date) -> Agreement | None:
+    """The policy: the agreement covering the year, else the latest earlier one within RULES_CARRY_YEARS."""
     year = on.year
     agreement = next((a for a in agreements if a.year_from <= year <= a.year_to), None)
     if agreement is None:
@@ -86,6 +81,21 @@ def rules_in_force(*, region: Organisation | int, on: date) -> RulesInForce:
         latest = max(earlier, key=lambda a: (a.year_to, a.year_from), default=None)
         if latest is not None and year - latest.year_to <= RULES_CARRY_YEARS:
             agreement = latest
+    return agreement
+
+
+def _agreements():
+    # The rulebook's content (tens of KB of JSON) only when this process has not parsed that version yet.
+    return (Agreement.objects.select_related("rulebook", "region").defer("rulebook__content")
+            .order_by("-year_from", "-pk"))
+
+
+def rules_in_force(*, region: Organisation | int, on: date) -> RulesInForce:
+    """The rules that govern `region` on the day `on`, by the policy above; DomainError when there are none."""
+    if not isinstance(region, Organisation):
+        region = Organisation.objects.get(pk=region)
+    agreements = list(_agreements().filter(region_id=region.pk))
+    agreement = _agreement_on(agreements, on)
     if agreement is None:
         have = ", ".join(_years(a) for a in sorted(agreements, key=lambda a: a.year_from)) or "ingen aftaler"
         raise DomainError(
@@ -95,3 +105,18 @@ def rules_in_force(*, region: Organisation | int, on: date) -> RulesInForce:
             message_en=f"no agreement of region {region.code or region.pk} governs {on.isoformat()}",
         )
     return RulesInForce(region=region, on=on, agreement=agreement, rulebook=rulebook_of(agreement.rulebook))
+
+
+def rules_in_force_by_region(*, on: date) -> dict[int, RulesInForce]:
+    """`rules_in_force` for every region that has rules on the day, by region id, in one query (a region without
+    rules that day is left out, where `rules_in_force` would refuse)."""
+    by_region: dict[int, list[Agreement]] = {}
+    for agreement in _agreements():
+        by_region.setdefault(agreement.region_id, []).append(agreement)
+    result = {}
+    for region_id, agreements in by_region.items():
+        agreement = _agreement_on(agreements, on)
+        if agreement is not None:
+            result[region_id] = RulesInForce(region=agreement.region, on=on, agreement=agreement,
+                                             rulebook=rulebook_of(agreement.rulebook))
+    return result

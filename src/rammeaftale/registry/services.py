@@ -17,6 +17,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.ids import IdentifierError, cvr_clean, ean_clean
 from rammeaftale.parties.models import OPERATOR_KINDS, Organisation, OrganisationKind, Population
 from rammeaftale.registry.models import (
+    AGE_MAX,
     Agreement,
     Category,
     LegalParagraph,
@@ -302,6 +303,8 @@ class OfferInput:
     is_short_stay: bool = False
     description: str = ""
     internal_note: str = ""
+    age_from: int | None = None  # the ages the offer is approved for, in whole years; None: no bound
+    age_to: int | None = None
 
 
 def offer_input_validate(data: OfferInput, *, offer_id: int | None = None) -> None:
@@ -317,6 +320,13 @@ def offer_input_validate(data: OfferInput, *, offer_id: int | None = None) -> No
         raise DomainError(f"Ukendt tilbudstype «{data.offer_type}».", field="offer_type")
     if not data.paragraphs:
         raise DomainError("Tilbuddet skal have mindst ét lovgrundlag (paragraf).", field="paragraphs")
+    for name, age in (("age_from", data.age_from), ("age_to", data.age_to)):
+        if age is not None and not 0 <= age <= AGE_MAX:
+            raise DomainError(f"Alderen skal være mellem 0 og {AGE_MAX} år (fik {age}).", field=name,
+                              message_en=f"{name} must be between 0 and {AGE_MAX}")
+    if data.age_from is not None and data.age_to is not None and data.age_from > data.age_to:
+        raise DomainError(f"«Alder fra» ({data.age_from}) er større end «alder til» ({data.age_to}).",
+                          field="age_to", message_en="age_from is greater than age_to")
     if data.postcode and not (data.postcode.isdigit() and len(data.postcode) == 4):
         raise DomainError(f"Postnummer «{data.postcode}» skal være fire cifre.", field="postcode")
     if data.tilbudsportalen_id:
@@ -333,7 +343,8 @@ def _offer_fields(data: OfferInput) -> dict:
         "operator": data.operator, "municipality": data.municipality, "name": data.name.strip(),
         "offer_type": data.offer_type, "address": data.address, "postcode": data.postcode, "city": data.city,
         "tilbudsportalen_id": data.tilbudsportalen_id or None, "is_short_stay": data.is_short_stay,
-        "description": data.description, "internal_note": data.internal_note,
+        "description": data.description, "internal_note": data.internal_note, "age_from": data.age_from,
+        "age_to": data.age_to,
     }
 
 
