@@ -16,6 +16,20 @@ from rammeaftale.http import int_param, missing_as_404, page_view, wants_partial
 from rammeaftale.parties.models import OrganisationKind
 
 
+def _submit(form, call):
+    """The service's result for a valid form; None where the form or the service refused (the service's DomainError
+    shown beside its field). NotAllowed passes on: the 403 page."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(**form.cleaned_data)
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None
+
+
 @page_view
 def consultation_list(request):
     """A municipality's consultations and the open ones of the region's other municipalities; the secretariat is
@@ -38,16 +52,10 @@ def consultation_new(request):
     today = clock.today()
     rule = consultations.consultation_rule(region_id=actor.region_id, today=today)
     form = ConsultationPostForm(request.POST or None, initial={"answer_by": rule.default_answer_by(today)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation = consultations.consultation_post(actor=actor, today=today, **form.cleaned_data)
-        except NotAllowed:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Afsøgningen er sendt til regionens andre kommuner.")
-            return redirect("exchange:consultation_detail", consultation_id=consultation.pk)
+    if request.method == "POST" and (consultation := _submit(
+            form, lambda **data: consultations.consultation_post(actor=actor, today=today, **data))):
+        messages.success(request, "Afsøgningen er sendt til regionens andre kommuner.")
+        return redirect("exchange:consultation_detail", consultation_id=consultation.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "exchange/consultations/new.html", {"form": form, "rule": rule, "today": today},
                   status=status)
@@ -86,17 +94,10 @@ def consultation_answer(request, consultation_id: int):
     actor = actor_for_request(request)
     consultation = _consultation(actor, consultation_id)
     form = ConsultationAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            consultations.consultation_answer(actor=actor, consultation=consultation, today=clock.today(),
-                                              **form.cleaned_data)
-        except NotAllowed:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Jeres svar er sendt til kommunen.")
-            return redirect("exchange:consultation_detail", consultation_id=consultation_id)
+    if _submit(form, lambda **data: consultations.consultation_answer(actor=actor, consultation=consultation,
+                                                                      today=clock.today(), **data)):
+        messages.success(request, "Jeres svar er sendt til kommunen.")
+        return redirect("exchange:consultation_detail", consultation_id=consultation_id)
     return _detail_page(request, actor, consultation_id, status=400, answer_form=form)
 
 
@@ -107,19 +108,11 @@ def consultation_close(request, consultation_id: int):
     consultation = _consultation(actor, consultation_id)
     form = ConsultationCloseForm(request.POST,
                                  offers=consultations.consultation_offer_choices(consultation=consultation))
-    if form.is_valid():
-        offer = form.cleaned_data["offer"]
-        try:
-            consultations.consultation_close(actor=actor, consultation=consultation, today=clock.today(),
-                                             offer_id=offer.pk if offer else None,
-                                             outcome=form.cleaned_data["outcome"])
-        except NotAllowed:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Afsøgningen er afsluttet, og udfaldet er registreret.")
-            return redirect("exchange:consultation_detail", consultation_id=consultation_id)
+    if _submit(form, lambda offer, outcome: consultations.consultation_close(
+            actor=actor, consultation=consultation, today=clock.today(), offer_id=offer.pk if offer else None,
+            outcome=outcome)):
+        messages.success(request, "Afsøgningen er afsluttet, og udfaldet er registreret.")
+        return redirect("exchange:consultation_detail", consultation_id=consultation_id)
     return _detail_page(request, actor, consultation_id, status=400, close_form=form)
 
 
