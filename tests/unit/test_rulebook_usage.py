@@ -22,7 +22,6 @@ SRC = Path(models.__file__).resolve().parents[1]
 NOT_YET_WIRED: dict[str, str] = {
     "exchange.request_max_offers": "the request (forespørgsel) service, issue 13 part 3",
     "exchange.request_answer_days": "the request form's default deadline, issue 13 part 3",
-    "exchange.consultation_answer_days": "the single-person offer consultation, issue 13 part 6",
 }
 
 

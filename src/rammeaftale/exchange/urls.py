@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rammeaftale.exchange import views
+from rammeaftale.exchange import consultation_views, views
 
 app_name = "exchange"
 
@@ -8,4 +8,18 @@ urlpatterns = [
     path("", views.vacancy_search, name="search"),
     path("eksport.xlsx", views.vacancy_search_export, name="search_export"),
     path("tilbud/<id:offer_id>/", views.offer_vacancy, name="offer_vacancy"),
+]
+
+urlpatterns += [
+    path("enkeltmandstilbud/", consultation_views.consultation_list, name="consultation_list"),
+    path("enkeltmandstilbud/ny/", consultation_views.consultation_new, name="consultation_new"),
+    path("enkeltmandstilbud/oversigt/", consultation_views.consultation_overview, name="consultation_overview"),
+    path("enkeltmandstilbud/<id:consultation_id>/", consultation_views.consultation_detail,
+         name="consultation_detail"),
+    path("enkeltmandstilbud/<id:consultation_id>/svar/", consultation_views.consultation_answer,
+         name="consultation_answer"),
+    path("enkeltmandstilbud/<id:consultation_id>/afslut/", consultation_views.consultation_close,
+         name="consultation_close"),
+    path("enkeltmandstilbud/tilbud/<id:offer_id>/", consultation_views.offer_consultation,
+         name="offer_consultation"),
 ]

@@ -2,6 +2,7 @@
 from rammeaftale.accounts import permissions
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.models import Role
+from rammeaftale.exchange.consultations import can_use_consultations
 
 
 def actor(request) -> dict:
@@ -15,6 +16,7 @@ def actor(request) -> dict:
         "nav_can_manage_users": current.has_role(Role.ADMINISTRATOR),
         "nav_can_placements": permissions.can_list_placements(current),
         "nav_can_billing": permissions.can_use_billing(current),
+        "nav_can_consultations": can_use_consultations(current),
         "nav_is_staff": signed_in and user.is_staff,
         "nav_user_name": (user.get_full_name() or user.get_username()) if signed_in else "",
         # The user's own organisation (one small query): who they are, not data the selectors scope.
