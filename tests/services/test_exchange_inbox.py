@@ -21,6 +21,7 @@ from rammeaftale.exchange.requests import vacancy_request_answer, vacancy_reques
 from rammeaftale.exchange.services import vacancy_confirm
 from rammeaftale.placements.models import Placement, PlacementStatus
 from tests.conftest import TODAY, console
+from tests.services.test_api_contract import basic
 from tests.services.test_exchange_requests import CITIZEN, START, send
 from tests.services.test_exchange_requests import offers  # noqa: F401 - the fixture
 
@@ -283,3 +284,44 @@ def test_the_daily_command_runs_as_the_console_runs_it(db):
     assert run.stdout.startswith('{"today": "2026-12-24", "requests_expired": 0')
     assert console("exchange", "daily", "--today", "24-12-2026").returncode == 2
     assert console("exchange").returncode != 0  # the action is required
+
+
+# --- the API --------------------------------------------------------------------------------------------------------
+
+
+def test_the_api_sends_lists_and_answers_requests(client, offers, caseworker_user, operator_user, copenhagen,
+                                                  make_user):  # noqa: F811
+    body = {"offer_ids": [offers[0].pk, offers[1].pk], "start_date": START.isoformat(),
+            "description": "Behov for døgntilbud.", "paragraph": "sel-108"}
+    refused = client.post("/api/exchange/requests", {**body, "description": "CPR 010190-1234"},
+                          content_type="application/json", **basic(caseworker_user))
+    assert refused.status_code == 400 and refused.json()["field"] == "description"
+    assert refused.json()["message"].startswith("Skriv ikke CPR-nummer i forespørgslen")
+    assert not VacancyRequest.objects.exists()
+    created = client.post("/api/exchange/requests", body, content_type="application/json", **basic(caseworker_user))
+    assert created.status_code == 201, created.content
+    sent = created.json()
+    assert (sent["answer_by"], sent["paragraph"], [r["answer"] for r in sent["recipients"]]) == (
+        "2026-12-11", "sel-108", ["pending", "pending"])
+    listed = client.get("/api/exchange/requests", **basic(caseworker_user)).json()
+    assert listed["count"] == 1 and listed["items"][0]["id"] == sent["id"]
+    assert client.get("/api/exchange/received", **basic(caseworker_user)).status_code == 403
+
+    received = client.get("/api/exchange/received?pending=true", **basic(operator_user)).json()
+    assert [r["offer"]["id"] for r in received["items"]] == [offers[0].pk, offers[1].pk]
+    assert received["items"][0]["description"] == "Behov for døgntilbud."
+    recipient_id = received["items"][0]["id"]
+    answer = client.post(f"/api/exchange/received/{recipient_id}/answer", {"answer": "yes", "note": "Ja"},
+                         content_type="application/json", **basic(operator_user))
+    assert answer.status_code == 200 and answer.json()["answer_label"] == "Ja, der er plads"
+    again = client.post(f"/api/exchange/received/{recipient_id}/answer", {"answer": "no"},
+                        content_type="application/json", **basic(operator_user))
+    assert again.status_code == 400 and again.json()["message"].startswith("Forespørgslen er allerede besvaret")
+    detail = client.get(f"/api/exchange/requests/{sent['id']}", **basic(caseworker_user)).json()
+    assert detail["recipients"][0]["answer"] == "yes"
+
+    stranger = make_user(copenhagen, Role.CASEWORKER)
+    assert client.get(f"/api/exchange/requests/{sent['id']}", **basic(stranger)).status_code == 404
+    assert client.get("/api/exchange/requests", **basic(stranger)).json()["count"] == 0
+    assert client.post(f"/api/exchange/received/{recipient_id}/answer", {"answer": "no"},
+                       content_type="application/json", **basic(stranger)).status_code == 404
