@@ -1,5 +1,7 @@
 """The pages of requests («forespørgsler») and the inbox: thin, one selector or service each; a service's
 DomainError is shown beside its field, NotAllowed is the Danish 403, a request the actor may not see the 404."""
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,6 +18,20 @@ from rammeaftale.exchange import requests
 from rammeaftale.exchange.forms import RequestReserveForm, VacancyAnswerForm, VacancyRequestForm
 from rammeaftale.exchange.models import Answer
 from rammeaftale.http import missing_as_404, page_view
+
+T = TypeVar("T")
+
+
+def _attempt(form, write: Callable[[], T]) -> T | None:
+    """The service's result, or None with its DomainError shown beside the field it names (a NotAllowed goes on to
+    the Danish 403 page)."""
+    try:
+        return write()
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None
 
 
 @page_view
@@ -57,16 +73,11 @@ def request_new(request):
         "start_date": today, "answer_by": requests.default_answer_by(actor=actor, today=today)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            sent = requests.vacancy_request_send(
-                actor=actor, offer_ids=ids, answer_by=data["answer_by"], today=today,
-                need=requests.Need(start_date=data["start_date"], description=data["description"],
-                                   target_group=data["target_group"], paragraph=data["paragraph"]))
-        except NotAllowed:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
+        sent = _attempt(form, lambda: requests.vacancy_request_send(
+            actor=actor, offer_ids=ids, answer_by=data["answer_by"], today=today,
+            need=requests.Need(start_date=data["start_date"], description=data["description"],
+                               target_group=data["target_group"], paragraph=data["paragraph"])))
+        if sent is not None:
             messages.success(request, f"Forespørgslen er sendt til {len(ids)} tilbud. Driftsherrerne kan svare til "
                                       f"og med {sent.answer_by:%d.%m.%Y}.")
             return redirect("exchange:request_detail", request_id=sent.pk)
@@ -101,16 +112,10 @@ def request_answer(request, recipient_id: int):
     if request.method == "POST":
         if not may_answer:
             raise PermissionDenied("Kun tilbuddets driftsherre kan svare på forespørgslen.")
-        if form.is_valid():
-            try:
-                requests.vacancy_request_answer(actor=actor, recipient=recipient, today=today, **form.cleaned_data)
-            except NotAllowed:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, "Svaret er sendt til sagsbehandleren.")
-                return redirect("exchange:request_answer", recipient_id=recipient_id)
+        if form.is_valid() and _attempt(form, lambda: requests.vacancy_request_answer(
+                actor=actor, recipient=recipient, today=today, **form.cleaned_data)):
+            messages.success(request, "Svaret er sendt til sagsbehandleren.")
+            return redirect("exchange:request_answer", recipient_id=recipient_id)
     open_for_answer = (may_answer and recipient.answer == Answer.PENDING and today <= recipient.request.answer_by)
     context = {"recipient": recipient, "sent": recipient.request, "form": form, "may_answer": may_answer,
                "open_for_answer": open_for_answer, "today": today}
@@ -134,15 +139,10 @@ def request_reserve(request, recipient_id: int):
     form = RequestReserveForm(request.POST or None, initial={
         "start_date": sent.start_date, "reserved_until": sent.start_date})
     if request.method == "POST" and form.is_valid():
-        try:
-            placement = requests.vacancy_request_reserve(
-                actor=actor, recipient=recipient, citizen=form.citizen(), today=today,
-                start_date=form.cleaned_data["start_date"], reserved_until=form.cleaned_data["reserved_until"])
-        except NotAllowed:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
+        placement = _attempt(form, lambda: requests.vacancy_request_reserve(
+            actor=actor, recipient=recipient, citizen=form.citizen(), today=today,
+            start_date=form.cleaned_data["start_date"], reserved_until=form.cleaned_data["reserved_until"]))
+        if placement is not None:
             messages.success(request, f"Pladsen er reserveret ({placement.reference}) og holdes til og med "
                                       f"{placement.reserved_until:%d.%m.%Y}.")
             return redirect("placements:placement_detail", placement_id=placement.pk)
