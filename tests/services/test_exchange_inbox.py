@@ -325,3 +325,18 @@ def test_the_api_sends_lists_and_answers_requests(client, offers, caseworker_use
     assert client.get("/api/exchange/requests", **basic(stranger)).json()["count"] == 0
     assert client.post(f"/api/exchange/received/{recipient_id}/answer", {"answer": "no"},
                        content_type="application/json", **basic(stranger)).status_code == 404
+
+
+def test_the_request_list_shows_the_sent_and_the_received(client, offers, caseworker, caseworker_user, operator,
+                                                          operator_user):  # noqa: F811
+    sent = send(caseworker, offers[:2])
+    first = sent.recipients.order_by("pk").first()
+    vacancy_request_answer(actor=operator, recipient=first, answer=Answer.YES, note="", today=TODAY)
+    client.force_login(caseworker_user)
+    page = client.get("/ledige-pladser/forespoergsler/").content.decode()
+    assert "Kommunens forespørgsler" in page and f"/ledige-pladser/forespoergsler/{sent.pk}/" in page
+    assert "Ja, der er plads" in page and "Afventer svar" in page and "Forespørgsler til jeres tilbud" not in page
+    client.force_login(operator_user)
+    page = client.get("/ledige-pladser/forespoergsler/").content.decode()
+    assert "Forespørgsler til jeres tilbud" in page and "Kommunens forespørgsler" not in page
+    assert f"/ledige-pladser/forespoergsler/svar/{first.pk}/" in page and "Esbjerg" in page
