@@ -43,6 +43,7 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.billing.models import AccountMapping, Invoice, InvoiceKind, PaymentAccount
 from rammeaftale.billing.settlement import settlement_issue
 from rammeaftale.core.money import ore_to_kr
+from rammeaftale.exchange.requests import Need, vacancy_request_send
 from rammeaftale.occupancy.services import report_draft, report_line_explain
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.services import PlacementRequest, placement_request
@@ -82,6 +83,9 @@ UNSAFE = {"post", "put", "patch", "delete"}
 #            (can_see_report)
 # note       an offer's internal note: the operator's own users and the secretariat of the offer's region.
 #            (can_see_offer_internals)
+# request    a vacancy request's need (forespørgsel): the requesting municipality's caseworkers and
+#            administrators, and the operator staff and administrators of the offer it went to.
+#            (can_see_vacancy_request)
 # user       a user's name and e-mail: the user's own organisation (GET /api/me). Usernames are not secret:
 #            the audit trail names who acted, also another organisation's user acting on one's own objects.
 #
@@ -104,6 +108,10 @@ VISIBILITY = {
         (role != "secretariat" and o.owner == "A") or (role == "secretariat" and o.region == "syd")
     ),
     "user": lambda role, o: role != "secretariat" and o.owner == "A",
+    "request": lambda role, o: (
+        (role in {"caseworker", "administrator"} and "A" in o.buyers)
+        or (role in {"operator", "administrator"} and o.operator == "A")
+    ),
 }
 # Operations whose answer may carry the full CPR number (to those full_cpr allows): the logged read and the
 # contract.
@@ -143,7 +151,7 @@ def _gln(body: str) -> str:
     return body + stdnum_ean.calc_check_digit(body)
 
 
-SHARED = {"placement_id", "invoice_id"}  # the path parameters whose cross side is not A's own object
+SHARED = {"placement_id", "invoice_id", "recipient_id"}  # path parameters whose cross side is not A's own object
 PLACEMENT_SIDES = {"own": "AA", "cross": "BA", "foreign": "BB", "far": "CC"}
 # Placements: key -> the acting (buying) municipality, the operator, the paying municipality, the CPR number
 # (a distinct birth date each) and the start day. PA: Esbjerg buys in its own offer and names Odense as payer.
@@ -156,6 +164,9 @@ PLACEMENTS = {
     "CC": ("C", "C", "C", "1608761234", date(YEAR, 11, 1)),
     "PA": ("B", "B", "A", "1709771234", date(YEAR, 11, 1)),
 }
+# Vacancy requests (forespørgsler): key -> the requesting municipality and the operator of the offer asked. BA:
+# Esbjerg asks Odense's offer, which Odense's operator answers.
+REQUESTS = {"AA": ("A", "A"), "BA": ("B", "A"), "BB": ("B", "B"), "CC": ("C", "C")}
 DAILY_TARIFF = {"A": 211_111, "B": 233_333, "C": 255_557}  # øre, distinct so every invoice total is unique
 
 
@@ -278,6 +289,14 @@ def _build_world(system: Actor, make_offer, make_user) -> World:
             Secret("full_cpr", [cpr, f"{cpr[:6]}-{cpr[6:]}"], buyers=buyers, operator=operator)
         )
 
+    vacancy_requests = {}
+    for key, (buyer, operator) in REQUESTS.items():
+        need = f"Behovx{key}matrix"
+        vacancy_requests[key] = vacancy_request_send(
+            actor=actor_from_user(world.users[buyer, "caseworker"]), offer_ids=[offers[operator].pk],
+            need=Need(start_date=date(YEAR, 12, 20), description=need), answer_by=None, today=TODAY)
+        world.secrets.append(Secret("request", [need], buyers=(buyer,), operator=operator))
+
     for key in ("A", "B"):
         settlement_issue(
             actor=actor_from_user(world.users[key, "economist"]),
@@ -344,6 +363,10 @@ def _build_world(system: Actor, make_offer, make_user) -> World:
         },
         "report_id": sides({k: r.pk for k, r in reports.items()}),
         "line_id": sides(lines),
+        "request_id": {side: vacancy_requests[key].pk for side, key in
+                       {"own": "AA", "cross": "AA", "foreign": "BB", "far": "CC"}.items()},
+        "recipient_id": {side: vacancy_requests[key].recipients.get().pk for side, key in PLACEMENT_SIDES.items()},
+        "offer_ids": sides({k: [o.pk] for k, o in offers.items()}),
         "organisation_id": sides({k: o.pk for k, o in orgs.items() if k in "ABC"}),
         "paying_municipality_id": sides({k: o.pk for k, o in orgs.items() if k in "ABC"}),
         "region": sides({k: orgs[k].region_id for k in "ABC"}),
@@ -429,6 +452,7 @@ FIELD_VALUES = {
     "note": "matrix",
     "reserve": True,
     "budgeted_occupancy_pct": "95",
+    "answer": "yes",
 }
 
 
@@ -630,6 +654,8 @@ KNOWN_PATH_PARAMETERS = {
     "report_id",
     "line_id",
     "organisation_id",
+    "request_id",
+    "recipient_id",
     "year",
     "month",
 }

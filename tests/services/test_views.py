@@ -64,7 +64,8 @@ def offer_names(response) -> set[str]:
 
 
 @pytest.mark.parametrize("name", ["registry:offer_list", "registry:agreement_list", "registry:offer_import",
-                                  "accounts:audit_list", "accounts:user_list", "web:home"])
+                                  "accounts:audit_list", "accounts:user_list", "web:home", "exchange:inbox",
+                                  "exchange:request_list", "exchange:request_new"])
 def test_every_page_requires_login(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302

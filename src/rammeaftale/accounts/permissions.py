@@ -146,3 +146,18 @@ def can_report_occupancy(actor: Actor, *, operator_id: int) -> bool:
     if actor.is_superuser:
         return True
     return actor.organisation_id == operator_id and actor.has_role(Role.ECONOMIST, Role.ADMINISTRATOR)
+
+
+def can_send_vacancy_request(actor: Actor, *, municipality_id: int | None) -> bool:
+    """A municipality's caseworkers and administrators ask offers for a place and read its requests and answers."""
+    if actor.is_superuser:
+        return True
+    return (municipality_id is not None and actor.organisation_id == municipality_id
+            and actor.organisation_kind == "municipality" and actor.has_role(Role.CASEWORKER, Role.ADMINISTRATOR))
+
+
+def can_see_vacancy_request(actor: Actor, *, municipality_id: int, operator_ids: set[int]) -> bool:
+    """The requesting municipality (as it sends them) and the operators of the offers it went to (as they answer);
+    nobody else: a request describes a citizen's need."""
+    return (can_send_vacancy_request(actor, municipality_id=municipality_id)
+            or any(can_manage_placement_as_operator(actor, operator_id=pk) for pk in operator_ids))

@@ -267,6 +267,27 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The site's address as users reach it (behind the proxy), for absolute links in e-mails: the notifications of the
+# vacancy exchange link to the page that awaits the user.
+RAMMEAFTALE_BASE_URL = os.environ.get("RAMMEAFTALE_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+
+# E-mail (notifications). With RAMMEAFTALE_EMAIL_HOST set, Django's SMTP backend sends through that server; without
+# it (the demo, development) each e-mail is written as a file under var/mail/, so nothing leaves the machine and no
+# command's output is mixed with mail. RAMMEAFTALE_EMAIL_BACKEND names another backend outright.
+EMAIL_HOST = os.environ.get("RAMMEAFTALE_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.environ.get("RAMMEAFTALE_EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_PORT = _env_int("RAMMEAFTALE_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("RAMMEAFTALE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RAMMEAFTALE_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = _env_flag("RAMMEAFTALE_EMAIL_SSL", False)  # TLS from the first byte (port 465)
+EMAIL_USE_TLS = _env_flag("RAMMEAFTALE_EMAIL_STARTTLS", not EMAIL_USE_SSL)  # STARTTLS (port 587)
+EMAIL_TIMEOUT = _env_int("RAMMEAFTALE_EMAIL_TIMEOUT_SECONDS", 10)  # a hanging server never holds a request long
+DEFAULT_FROM_EMAIL = os.environ.get("RAMMEAFTALE_EMAIL_FROM", "Rammeaftale <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

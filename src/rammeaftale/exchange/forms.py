@@ -1,13 +1,17 @@
-"""The exchange's forms: they only parse; the rules are the services' (`vacancy_confirm`, `consultation_*`) and
-`search.search_check`'s."""
+"""The exchange's forms: they only parse; the rules are the services' (`vacancy_confirm`, `vacancy_request_*`,
+`consultation_*`) and `search.search_check`'s."""
+import copy
+
 from django import forms
 
 from rammeaftale.exchange.consultations import DESCRIPTION_MAX, OUTCOME_MAX
 from rammeaftale.exchange.consultations import NOTE_MAX as CONSULTATION_NOTE_MAX
 from rammeaftale.exchange.models import JoinAnswer
+from rammeaftale.exchange.requests import ANSWER_NOTE_MAX, ANSWERS, Citizen
+from rammeaftale.exchange.requests import DESCRIPTION_MAX as REQUEST_DESCRIPTION_MAX
 from rammeaftale.exchange.search import OPERATOR_KINDS, VacancySearch
 from rammeaftale.exchange.services import NOTE_MAX
-from rammeaftale.placements.forms import DateInput, DomainErrorForm
+from rammeaftale.placements.forms import DateInput, DomainErrorForm, PlacementBuyForm
 from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferType, TargetGroup
 
 
@@ -100,3 +104,47 @@ class VacancySearchForm(DomainErrorForm):
             category=data["category"], operator_kinds=tuple(data["operator_kind"]),
             tariff_min_kr=data["tariff_min_kr"], tariff_max_kr=data["tariff_max_kr"], free_from=data["free_from"],
             need=data["need"] or 1, only_free=not data["all_offers"])
+
+
+# Requests («forespørgsler»): the rules are `requests.vacancy_request_*`'s.
+
+
+class VacancyRequestForm(DomainErrorForm):
+    target_group = forms.ModelChoiceField(label="Målgruppe", queryset=TargetGroup.objects.order_by("name"),
+                                          required=False, empty_label="–")
+    paragraph = forms.ModelChoiceField(label="Lovgrundlag", queryset=LegalParagraph.objects.order_by("code"),
+                                       required=False, empty_label="–")
+    start_date = forms.DateField(label="Ønsket startdato", widget=DateInput())
+    answer_by = forms.DateField(label="Svarfrist (sidste dag)", widget=DateInput(),
+                                help_text="Driftsherrerne kan svare til og med denne dag.")
+    description = forms.CharField(
+        label="Beskrivelse af behovet", max_length=REQUEST_DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Anonymiseret: skriv ikke navn eller CPR-nummer. CPR-nummeret oplyses først, når pladsen købes.")
+
+
+class VacancyAnswerForm(DomainErrorForm):
+    answer = forms.ChoiceField(label="Svar", widget=forms.RadioSelect,
+                               choices=[(a.value, a.label) for a in ANSWERS])
+    note = forms.CharField(label="Bemærkning til sagsbehandleren (uden CPR-nummer)", max_length=ANSWER_NOTE_MAX,
+                           required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+_CITIZEN = ("citizen_name", "cpr", "citizen_address", "custody", "planned_end", "contact_name", "contact_phone",
+            "contact_email")
+
+
+class RequestReserveForm(DomainErrorForm):
+    """The buy form's questions about the citizen (the same fields), the start and the hold date."""
+
+    start_date = forms.DateField(label="Startdato", widget=DateInput())
+    reserved_until = forms.DateField(
+        label="Holdedato", widget=DateInput(),
+        help_text="Er borgeren ikke flyttet ind (registreret af driftsherren) senest denne dag, frigives pladsen.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in _CITIZEN:
+            self.fields[name] = copy.deepcopy(PlacementBuyForm.base_fields[name])
+
+    def citizen(self) -> Citizen:
+        return Citizen(**{name: self.cleaned_data[name] for name in _CITIZEN})

@@ -90,7 +90,8 @@ class Placement(models.Model):
                               default=PlacementStatus.REQUESTED)
     reserved_until = models.DateField(
         "reserveret til (holdedato)", null=True, blank=True,
-        help_text="En reservation, der ikke er aktiveret denne dag, frigives automatisk (rammeaftale release-holds).",
+        help_text="Den sidste dag, reservationen holdes: er borgeren ikke flyttet ind (aktiveret) senest denne dag, "
+                  "frigives pladsen ved den daglige kørsel (rammeaftale exchange daily).",
     )
     notice_given_on = models.DateField("opsagt den", null=True, blank=True)
     notice_end = models.DateField("opsigelsen udløber (første dag uden betaling)", null=True, blank=True)

@@ -97,6 +97,7 @@ class PlacementRequest:
     payment_agreement: str = ""  # a purchase outside the Styringsaftale: what buyer and seller agreed
     payment_agreement_follows_tariff_principles: bool | None = None
     payer_justification: str = ""  # another municipality pays: why (it reads this before it accepts)
+    reserved_until: date | None = None  # the hold date: a reservation not activated by then is released
 
 
 TEXT_LIMITS = {"citizen_name": 200, "citizen_address": 300, "contact_name": 200, "contact_phone": 30,
@@ -221,6 +222,11 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
     _check_text(request)
     cpr = cpr_clean(request.cpr)
     _check_dates(request.start_date, request.planned_end)
+    if request.reserved_until is not None and request.reserved_until < request.start_date:
+        raise DomainError(
+            f"Holdedatoen {request.reserved_until:%d.%m.%Y} ligger før startdatoen {request.start_date:%d.%m.%Y}; "
+            "pladsen holdes mindst til startdagen.", field="reserved_until", code="hold_before_start",
+            message_en="reserved_until is before the start date")
     offer = Offer.objects.select_related("municipality", "operator").get(pk=request.offer.pk)
     services = list(request.services) or list(offer.services.filter(kind=ServiceKind.BASIS))
     if not services:
@@ -257,7 +263,7 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         citizen_address=request.citizen_address.strip(), cpr_encrypted=cpr_encrypt(cpr), cpr_index=cpr_index(cpr),
         cpr_masked=cpr_mask(cpr), birth_date=cpr_birth_date(cpr), custody=request.custody,
         contact_name=request.contact_name, contact_phone=request.contact_phone, contact_email=request.contact_email,
-        start_date=request.start_date, planned_end=request.planned_end,
+        start_date=request.start_date, planned_end=request.planned_end, reserved_until=request.reserved_until,
         covered_by_agreement=coverage.covered, agreement_coverage_note=coverage.reason_da,
         payment_agreement=request.payment_agreement.strip(),
         payment_agreement_follows_tariff_principles=request.payment_agreement_follows_tariff_principles,
@@ -565,8 +571,25 @@ def placements_close_due(*, actor: Actor, today: date) -> int:
     return closed
 
 
-
-
+@transaction.atomic
+def placements_release_holds(*, actor: Actor, today: date) -> list[Placement]:
+    """Reservations not activated by their hold date (`reserved_until`, its last day) are cancelled: the place is
+    free again. Returns the released placements; the exchange tells the buyer and the operator (this app may not
+    import it)."""
+    if not actor.is_superuser:
+        raise NotAllowed()
+    released = []
+    due = (Placement.objects.select_for_update().select_related("offer")
+           .filter(status=PlacementStatus.RESERVED, reserved_until__lt=today).order_by("pk"))
+    for placement in due:
+        before = _snapshot(placement)
+        placement.status = PlacementStatus.CANCELLED
+        placement.cancelled_reason = ("Reservationen blev ikke aktiveret senest holdedatoen "
+                                      f"{placement.reserved_until:%d.%m.%Y} og er frigivet.")
+        placement.save()
+        _audit(actor, "placement.hold_released", placement, before=before, reason=placement.cancelled_reason)
+        released.append(placement)
+    return released
 
 
 @transaction.atomic

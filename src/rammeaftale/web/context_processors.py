@@ -3,6 +3,7 @@ from rammeaftale.accounts import permissions
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.models import Role
 from rammeaftale.exchange.consultations import can_use_consultations
+from rammeaftale.exchange.inbox import notification_unread_count
 
 
 def actor(request) -> dict:
@@ -22,4 +23,6 @@ def actor(request) -> dict:
         # The user's own organisation (one small query): who they are, not data the selectors scope.
         "nav_organisation": str(user.organisation) if signed_in and user.organisation_id else "",
         "nav_roles": [Role(code).label for code in Role.values if code in current.roles],
+        # The inbox of the vacancy exchange and its unread notifications: one COUNT on the (user, read_at) index.
+        "nav_unread": notification_unread_count(actor=current) if signed_in else 0,
     }
