@@ -148,3 +148,11 @@ class RequestReserveForm(DomainErrorForm):
 
     def citizen(self) -> Citizen:
         return Citizen(**{name: self.cleaned_data[name] for name in _CITIZEN})
+
+
+class PublicFirstForm(DomainErrorForm):
+    start = forms.DateField(label="Startdato", widget=DateInput())
+    reason = forms.CharField(
+        label="Begrundelse for køb hos privat", required=False, max_length=2000,
+        help_text="Skal udfyldes, når der er ledige offentlige pladser. Sekretariatet ser begrundelsen; skriv uden "
+                  "personoplysninger.", widget=forms.Textarea(attrs={"rows": 3}))

@@ -7,6 +7,8 @@ app_name = "exchange"
 urlpatterns = [
     path("", views.vacancy_search, name="search"),
     path("eksport.xlsx", views.vacancy_search_export, name="search_export"),
+    path("privat-koeb/", views.public_first, name="public_first"),
+    path("privat-koeb/oversigt/", views.public_first_list, name="public_first_list"),
     path("tilbud/<id:offer_id>/", views.offer_vacancy, name="offer_vacancy"),
     # Requests (forespørgsler) and the inbox: exchange/request_views.py
     path("forespoergsler/", request_views.request_list, name="request_list"),

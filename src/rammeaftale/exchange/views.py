@@ -1,15 +1,19 @@
 """The vacancy exchange's pages: the search, an offer's free places and the operator's confirmation of them."""
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
 from rammeaftale.exchange import exports, search, selectors, services
-from rammeaftale.exchange.forms import VacancyConfirmForm, VacancySearchForm
+from rammeaftale.exchange import public_first as public_first_services
+from rammeaftale.exchange.forms import PublicFirstForm, VacancyConfirmForm, VacancySearchForm
 from rammeaftale.http import int_param, missing_as_404, page_view, query_without, wants_partial
 from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.registry import selectors as registry_selectors
@@ -99,3 +103,59 @@ def vacancy_search_export(request):
     response = HttpResponse(exports.vacancy_results_xlsx(results), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="ledige-pladser-{results.free_from:%Y-%m-%d}.xlsx"'
     return response
+
+
+# Public places before private
+
+
+@page_view
+def public_first(request):
+    """Before buying in a private offer where the buyer's rules say so: the public vacancies matching it, and the
+    reason for buying private anyway; then on to the purchase with the check."""
+    actor = actor_for_request(request)
+    today = clock.today()
+    offer_id = int_param(request, "offer")
+    with missing_as_404():
+        offer = registry_selectors.offer_detail(actor=actor, offer_id=offer_id or 0, on=today).offer
+    form = PublicFirstForm(request.POST or None, initial={"start": _date_param(request, "start") or today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            check = public_first_services.public_vacancy_check(
+                actor=actor, offer=offer, start=form.cleaned_data["start"], reason=form.cleaned_data["reason"],
+                today=today)
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            return redirect(f"{reverse('placements:placement_buy')}?offer={offer.pk}&check={check.pk}"
+                            f"&start={check.start_date.isoformat()}")
+    start = form.cleaned_data["start"] if form.is_bound and form.is_valid() else form.initial["start"]
+    try:
+        alternatives = public_first_services.public_alternatives(actor=actor, offer=offer, start=start, today=today)
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        alternatives = None
+    status = 400 if form.errors else 200
+    return render(request, "exchange/public_first.html",
+                  {"offer": offer, "form": form, "alternatives": alternatives, "free_days": search.FREE_FOR_DAYS},
+                  status=status)
+
+
+@page_view
+def public_first_list(request):
+    """The secretariat's yearly list of purchases in private offers with the public vacancies shown and the reason."""
+    actor = actor_for_request(request)
+    year = int_param(request, "aar") or clock.today().year
+    rows = public_first_services.public_checks_of_year(actor=actor, year=year)
+    return render(request, "exchange/public_first_list.html", {"rows": rows, "year": year,
+                                                               "years": range(year - 3, year + 2)})
+
+
+def _date_param(request, name: str):
+    try:
+        return date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None

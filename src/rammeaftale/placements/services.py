@@ -29,6 +29,7 @@ from rammeaftale.placements.cpr import (
     cpr_mask,
 )
 from rammeaftale.placements.models import (
+    PublicVacancyCheck,
     CHARGED_STATUSES,
     HOLDING_STATUSES,
     Custody,
@@ -98,6 +99,7 @@ class PlacementRequest:
     payment_agreement_follows_tariff_principles: bool | None = None
     payer_justification: str = ""  # another municipality pays: why (it reads this before it accepts)
     reserved_until: date | None = None  # the hold date: a reservation not activated by then is released
+    public_check_id: int | None = None  # a private offer where the buyer's rules ask: the public vacancies seen first
 
 
 TEXT_LIMITS = {"citizen_name": 200, "citizen_address": 300, "contact_name": 200, "contact_phone": 30,
@@ -199,6 +201,37 @@ def _check_dates(start: date, end: date | None, *, field: str = "planned_end") -
         )
 
 
+def public_check_required(*, buyer_region_id: int | None, offer: Offer, start: date) -> bool:
+    """The buyer's rules on the start day (`market.*`) ask to look at public vacancies before buying in a private
+    offer (Sjælland 2025–26: `market.check_public_vacancies_before_private`)."""
+    if offer.operator.kind != OrganisationKind.PRIVATE_OPERATOR or buyer_region_id is None:
+        return False
+    try:
+        flag = rules_in_force(region=buyer_region_id, on=start).rulebook.market.check_public_vacancies_before_private
+    except DomainError:
+        return False
+    return bool(flag and flag.value)
+
+
+def _public_check(request: "PlacementRequest", *, acting: Organisation, offer: Offer) -> PublicVacancyCheck | None:
+    """The buyer's check of public vacancies this purchase needs (locked, not yet used), or None where none is
+    needed; refused where one is needed and missing."""
+    if not public_check_required(buyer_region_id=acting.region_id, offer=offer, start=request.start_date):
+        return None
+    check = None
+    if request.public_check_id:
+        check = (PublicVacancyCheck.objects.select_for_update()
+                 .filter(pk=request.public_check_id, buyer_id=acting.pk, offer_id=offer.pk, placement__isnull=True)
+                 .first())
+    if check is None:
+        raise DomainError(
+            "Rammeaftalen kræver, at ledige bo- og døgntilbud i andre kommuner og i regionen afstemmes før køb hos "
+            f"private. Se de offentlige ledige pladser, der matcher {offer.name}, og begrund købet, før du køber.",
+            field="public_check", code="public_check_required",
+            message_en="the buyer's agreement asks to check public vacancies before buying in a private offer")
+    return check
+
+
 @transaction.atomic
 def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool = True,
                       over_occupancy_reason: str = "") -> Placement:
@@ -245,6 +278,7 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
             + ", ".join(str(item.service.pk) for item in missing),
         )
     rules_for_offer(offer, start)  # an offer outside every agreement cannot be settled
+    public_check = _public_check(request, acting=acting, offer=offer)
     coverage = agreement_coverage(offer=offer, payer=payer, on=start)
     _check_payment_agreement(request, coverage)
     asks_payer = payer.pk != acting.pk
@@ -280,6 +314,9 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
     PlacementService.objects.bulk_create(
         PlacementService(placement=placement, service=service, valid_from=request.start_date) for service in services
     )
+    if public_check is not None:
+        public_check.placement = placement
+        public_check.save(update_fields=["placement"])
     if asks_payer:
         event = "placement.payer_consent_requested"
     else:

@@ -106,6 +106,11 @@ def placement_buy(request):
         messages.info(request, "Vælg det tilbud, du vil købe en plads i, og tryk «Køb plads».")
         return redirect("registry:offer_list")
     offer = detail.offer
+    check_id = int_param(request, "check")
+    if check_id is None and services.public_check_required(buyer_region_id=actor.region_id, offer=offer,
+                                                           start=clock.today()):
+        # The buyer's rules: the public vacancies first (the exchange's page), then back here with the check.
+        return redirect(f"{reverse('exchange:public_first')}?offer={offer.pk}")
     municipalities = registry_selectors.organisation_list(actor=actor, kind=OrganisationKind.MUNICIPALITY)
     own = municipalities.filter(pk=actor.organisation_id).first()
     form = forms.PlacementBuyForm(request.POST or None, offer=offer, municipalities=municipalities,
@@ -123,7 +128,7 @@ def placement_buy(request):
                     contact_email=data["contact_email"], services=tuple(data["services"]),
                     payment_agreement=data["payment_agreement"],
                     payment_agreement_follows_tariff_principles=data["payment_agreement_follows_tariff_principles"],
-                    payer_justification=data["payer_justification"],
+                    payer_justification=data["payer_justification"], public_check_id=check_id,
                 ),
             )
         except NotAllowed:
