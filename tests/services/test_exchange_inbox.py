@@ -145,6 +145,7 @@ def test_the_caseworker_sends_from_the_chosen_offers_the_operator_answers_and_th
     placement = Placement.objects.get()
     assert reserved.redirect_chain[-1][0] == f"/placeringer/{placement.pk}/"
     assert "holdes til og med 18.12.2026" in reserved.content.decode()
+    assert "<dt>Holdedato</dt><dd>18. december 2026" in reserved.content.decode()
     assert placement.status == PlacementStatus.RESERVED and placement.reserved_until == START + timedelta(days=3)
     assert client.get(reserve_url).status_code == 302  # once: the page now leads to the placement
 
