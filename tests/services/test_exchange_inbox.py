@@ -145,6 +145,7 @@ def test_the_caseworker_sends_from_the_chosen_offers_the_operator_answers_and_th
     placement = Placement.objects.get()
     assert reserved.redirect_chain[-1][0] == f"/placeringer/{placement.pk}/"
     assert "holdes til og med 18.12.2026" in reserved.content.decode()
+    assert "<dt>Holdedato</dt><dd>18. december 2026" in reserved.content.decode()
     assert placement.status == PlacementStatus.RESERVED and placement.reserved_until == START + timedelta(days=3)
     assert client.get(reserve_url).status_code == 302  # once: the page now leads to the placement
 
@@ -340,3 +341,22 @@ def test_the_request_list_shows_the_sent_and_the_received(client, offers, casewo
     page = client.get("/ledige-pladser/forespoergsler/").content.decode()
     assert "Forespørgsler til jeres tilbud" in page and "Kommunens forespørgsler" not in page
     assert f"/ledige-pladser/forespoergsler/svar/{first.pk}/" in page and "Esbjerg" in page
+
+
+def test_email_settings_come_from_the_environment(tmp_path):
+    from tests.services.test_production import _clean_env, _settings_in
+
+    names = ("EMAIL_BACKEND", "EMAIL_FILE_PATH", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL",
+             "DEFAULT_FROM_EMAIL", "RAMMEAFTALE_BASE_URL")
+    demo = _settings_in(_clean_env(RAMMEAFTALE_VAR_DIR=str(tmp_path)), *names)
+    assert demo["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"  # nothing leaves the machine
+    assert demo["EMAIL_FILE_PATH"] == str(tmp_path.resolve() / "mail")
+    assert demo["RAMMEAFTALE_BASE_URL"] == "http://127.0.0.1:8000"
+    production = _settings_in(_clean_env(
+        RAMMEAFTALE_VAR_DIR=str(tmp_path), RAMMEAFTALE_EMAIL_HOST="smtp.example.dk", RAMMEAFTALE_EMAIL_SSL="1",
+        RAMMEAFTALE_EMAIL_PORT="465", RAMMEAFTALE_EMAIL_FROM="noreply@example.dk",
+        RAMMEAFTALE_BASE_URL="https://rammeaftale.example.dk/"), *names)
+    assert {k: production[k] for k in names if k != "EMAIL_FILE_PATH"} == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "smtp.example.dk",
+        "EMAIL_PORT": 465, "EMAIL_USE_TLS": False, "EMAIL_USE_SSL": True, "DEFAULT_FROM_EMAIL": "noreply@example.dk",
+        "RAMMEAFTALE_BASE_URL": "https://rammeaftale.example.dk"}

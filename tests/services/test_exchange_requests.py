@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.accounts.models import AuditEvent, Role, User
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.exchange.models import Answer, Notification, VacancyRequest, VacancyRequestOffer
 from rammeaftale.exchange.requests import (
@@ -28,6 +28,7 @@ from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph, TargetGroup
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
 from tests.conftest import TODAY
+from tests.services.test_api_contract import basic
 
 START = TODAY + timedelta(days=9)  # 15.12.2026
 CITIZEN = Citizen(citizen_name="Mads Borgersen", cpr="0101901234", contact_name="Sagsbehandler Sørensen")
@@ -331,3 +332,14 @@ def test_a_refused_write_sends_no_email(offers, caseworker, django_capture_on_co
 def test_a_request_may_start_on_a_later_day_than_tariffs_cover(offers, caseworker):
     sent = send(caseworker, offers[:1], need=need(start=date(TODAY.year + 1, 3, 1)), answer_by=TODAY)
     assert sent.answer_by == TODAY and sent.start_date == date(TODAY.year + 1, 3, 1)
+
+
+def test_the_hold_date_is_in_the_placements_api(client, offers, caseworker, operator):
+    recipient = send(caseworker, offers[:1]).recipients.get()
+    vacancy_request_answer(actor=operator, recipient=recipient, answer=Answer.YES, note="", today=TODAY)
+    placement = vacancy_request_reserve(actor=caseworker, recipient=recipient, citizen=CITIZEN, today=TODAY,
+                                        reserved_until=START + timedelta(days=1))
+    user = User.objects.get(pk=caseworker.user_id)
+    detail = client.get(f"/api/placements/{placement.pk}", **basic(user)).json()
+    assert detail["reserved_until"] == "2026-12-16"
+    assert client.get("/api/placements", **basic(user)).json()["items"][0]["reserved_until"] == "2026-12-16"

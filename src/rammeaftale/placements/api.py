@@ -69,6 +69,8 @@ class PlacementOut(DictSchema):
     contact_email: str
     start_date: date
     planned_end: date | None = Field(description="Første dag uden plads.")
+    reserved_until: date | None = Field(description=(
+        "Holdedatoen: en reservation, der ikke er aktiveret (indflytning) senest denne dag, frigives."))
     notice_given_on: date | None
     notice_end: date | None = Field(description="Første dag uden betaling efter opsigelsen.")
     moved_out_on: date | None
