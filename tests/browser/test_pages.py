@@ -165,7 +165,8 @@ def test_caseworker(page: Page, live_server, world, screenshot_dir):
     person = world["people"]["caseworker"]
     log_in(page, live_server, person.username)
     expect(page).to_have_url(f"{live_server.url}/tilbud/")
-    check_header(page, person, ["Tilbud", "Rammeaftaler", *_tariff_menu(), "Placeringer"])
+    check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
+                                "Enkeltmandstilbud"])
     check_offer_list(page, live_server)
     page.get_by_role("link", name="Nulstil").click()
     expect(page.locator("#offer-table tbody tr")).to_have_count(3)
@@ -180,7 +181,8 @@ def test_caseworker(page: Page, live_server, world, screenshot_dir):
 def test_economist(page: Page, live_server, world):
     person = world["people"]["economist"]
     log_in(page, live_server, person.username)
-    check_header(page, person, ["Tilbud", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Afregning"])
+    check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
+                                "Afregning"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=False)
     check_audit(page, live_server, allowed=False)
@@ -192,7 +194,8 @@ def test_economist(page: Page, live_server, world):
 def test_operator_staff(page: Page, live_server, world):
     person = world["people"]["operator"]
     log_in(page, live_server, person.username)
-    check_header(page, person, ["Tilbud", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Importér tilbud"])
+    check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
+                                "Importér tilbud"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=True)  # Solsikken is run by the operator's own municipality
     check_audit(page, live_server, allowed=False)
@@ -212,7 +215,8 @@ def test_operator_staff(page: Page, live_server, world):
 def test_secretariat(page: Page, live_server, world):
     person = world["people"]["secretariat"]
     log_in(page, live_server, person.username)
-    check_header(page, person, ["Tilbud", "Rammeaftaler", *_tariff_menu(), "Importér tilbud"])
+    check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Indbakke",
+                                "Enkeltmandstilbud", "Importér tilbud"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=True)  # the secretariat of the offer's region
     check_audit(page, live_server, allowed=False)
@@ -235,8 +239,8 @@ def test_secretariat(page: Page, live_server, world):
 def test_administrator(page: Page, live_server, world):
     person = world["people"]["administrator"]
     log_in(page, live_server, person.username)
-    check_header(page, person, ["Tilbud", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Afregning",
-                                "Importér tilbud", "Revisionsspor", "Brugere"])
+    check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
+                                "Afregning", "Importér tilbud", "Revisionsspor", "Brugere"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=False)  # an administrator of Esbjerg, not of Odense
     check_audit(page, live_server, allowed=True)
