@@ -240,7 +240,7 @@ def test_administrator(page: Page, live_server, world):
     person = world["people"]["administrator"]
     log_in(page, live_server, person.username)
     check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
-                                "Afregning", "Importér tilbud", "Revisionsspor", "Brugere"])
+                                "Afregning", "Enkeltmandstilbud", "Importér tilbud", "Revisionsspor", "Brugere"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=False)  # an administrator of Esbjerg, not of Odense
     check_audit(page, live_server, allowed=True)
