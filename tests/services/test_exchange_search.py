@@ -156,3 +156,15 @@ def test_the_page_pages_and_the_export_is_every_result_as_text(market, caseworke
     assert [row[0] for row in rows][:2] == ["=HYPERLINK(\"x\") Klitten", "Bostedet Havnen"]
     assert sheet.cell(row=5, column=1).data_type == "s"  # text, never a formula
     assert len(rows) == 5
+
+
+def test_the_api_searches_as_the_page_does(market, esbjerg, make_user, client):
+    client.force_login(make_user(esbjerg, Role.CASEWORKER))
+    answer = client.get("/api/exchange/vacancies", {"offer_type": "residential", "limit": 2})
+    body = answer.json()
+    assert answer.status_code == 200 and body["matching"] == 5 and body["more"] is True
+    assert [item["name"] for item in body["items"]] == ["=HYPERLINK(\"x\") Klitten", "Bostedet Havnen"]
+    assert body["items"][1]["distance"] == "Samme kommune" and body["items"][1]["tariff"]["amount_kr"] == "3500.00"
+    bad = client.get("/api/exchange/vacancies", {"age_from": 30, "age_to": 18})
+    assert bad.status_code == 400 and bad.json()["field"] == "age_to"
+    assert "Aldersintervallet er umuligt" in bad.json()["message"]

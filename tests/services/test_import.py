@@ -188,6 +188,8 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(reference, syste
         ({"tilbudsportalen_id": "TP-1"}, "tilbudsportalen_id", "ugyldigt Tilbudsportalen-id «TP-1»: skal være et tal"),
         ({"maalgrupper": "Kattepleje"}, "maalgrupper", "ukendt målgruppe «Kattepleje»"),
         ({"korte_forloeb": "måske"}, "korte_forloeb", "«måske» skal være ja eller nej"),
+        ({"alder_fra": "130"}, "alder_fra", "alderen skal være mellem 0 og 120 år (fik 130)"),
+        ({"alder_fra": "30", "alder_til": "18"}, "alder_til", "«Alder fra» (30) er større end «alder til» (18)."),
         ({"postnr": "67"}, "postnr", "ugyldigt postnummer «67»: skal være fire cifre"),
         ({"kategori": "klynge"}, "kategori_aar", "skal udfyldes, når kategori er udfyldt"),
         ({"kategori": "verdensklasse", "kategori_aar": "2026"}, "kategori",
@@ -702,3 +704,10 @@ def test_an_xlsx_whose_directory_understates_a_sheet_is_unpacked_only_to_the_sta
     result = _import(system, bytes(package), filename="tilbud.xlsx")
     assert result.errors == [ImportRowError(0, "", "filen er ikke en gyldig XLSX-fil: gem den igen fra Excel som .xlsx")]
     assert Offer.objects.count() == 0
+
+
+def test_the_ages_an_offer_is_approved_for_are_imported(reference, system):
+    result = _import(system, _csv(_row(tilbudsportalen_id="300001", alder_fra="18", alder_til="")))
+    assert result.ok, result.errors
+    offer = Offer.objects.get(tilbudsportalen_id="300001")
+    assert (offer.age_from, offer.age_to) == (18, None)

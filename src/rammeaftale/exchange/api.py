@@ -1,5 +1,6 @@
-"""REST endpoints for requests («forespørgsler»): the municipality's requests and sending one, the requests to the
-operator's offers and answering one. The same selectors and services as the pages (exchange/requests.py)."""
+"""REST endpoints of the vacancy exchange: the search (exchange/search.py), and requests («forespørgsler»): the
+municipality's requests and sending one, the requests to the operator's offers and answering one. The same selectors
+and services as the pages (exchange/requests.py)."""
 from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema
@@ -10,7 +11,8 @@ from rammeaftale.accounts.actor import Actor, actor_from_user
 from rammeaftale.api_contract import BodyId, Id, Pages, errors
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
-from rammeaftale.exchange import requests
+from rammeaftale.core.money import ore_to_kr
+from rammeaftale.exchange import requests, search
 from rammeaftale.exchange.models import VacancyRequest, VacancyRequestOffer
 from rammeaftale.registry.api import OrganisationRef
 from rammeaftale.registry.models import LegalParagraph, TargetGroup
@@ -190,3 +192,97 @@ def received_answer(request, recipient_id: Id, payload: AnswerIn):
     requests.vacancy_request_answer(actor=actor, recipient=recipient, answer=payload.answer, note=payload.note,
                                     today=clock.today())
     return requests.vacancy_request_recipient_get(actor=actor, recipient_id=recipient_id)
+
+
+# --- the vacancy search -------------------------------------------------------------------------------------------
+
+
+class VacancySearchIn(Schema):
+    paragraph: str = Field("", max_length=20, description="Lovgrundlagets kode, fx sel-108.")
+    target_group: str = Field("", max_length=40, description="Målgruppens kode.")
+    offer_type: str = Field("", max_length=20, description="residential, day, outpatient eller education.")
+    age_from: int | None = Field(None, ge=-1000, le=1000, description="Borgerens alder fra (år).")
+    age_to: int | None = Field(None, ge=-1000, le=1000, description="Borgerens alder til (år).")
+    region_id: int | None = Field(None, ge=1, le=2**31)
+    municipality_id: int | None = Field(None, ge=1, le=2**31, description="Beliggenhedskommunen.")
+    category: str = Field("", max_length=30)
+    operator_kind: list[str] = Field([], max_length=3, description="kommunal, regional og/eller privat.")
+    tariff_min_kr: int | None = Field(None, ge=-10**9, le=10**9, description="Takst pr. døgn fra (kr.).")
+    tariff_max_kr: int | None = Field(None, ge=-10**9, le=10**9, description="Takst pr. døgn til (kr.).")
+    free_from: date | None = Field(None, description="Ledig fra (standard: i dag; ikke før i dag).")
+    need: int = Field(1, ge=1, le=50, description="Antal pladser.")
+    all_offers: bool = Field(False, description="Også tilbud uden ledige pladser.")
+    limit: int = Field(25, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=10_000)
+
+
+class VacancyTariffOut(Schema):
+    service_id: int
+    service_name: str
+    unit: str
+    amount_ore: int
+    amount_kr: str
+    tariff_id: int | None = Field(description="Årets takst; /api/tariffs/{id} viser beregningen.")
+    provisional: bool
+
+
+class VacancyHitOut(Schema):
+    offer_id: int
+    name: str
+    offer_type: str
+    operator_name: str
+    operator_kind: str
+    municipality: str
+    region: str
+    age_from: int | None
+    age_to: int | None
+    category: str
+    distance: str = Field(description="Samme kommune, Nabokommune i regionen, I regionen eller Andre regioner.")
+    places: int = Field(description="Pladser på datoen.")
+    free: int = Field(description="Færrest ledige pladser de første 30 dage fra datoen (negativ: overbelagt).")
+    confirmed_places: int | None = Field(description="Driftsherrens nyeste bekræftelse (null: ingen).")
+    confirmed_on: date | None
+    confirmation_trusted: bool
+    tariff: VacancyTariffOut | None
+
+
+class VacancyResultsOut(Schema):
+    free_from: date
+    matching: int = Field(description="Tilbud, der passer til filtrene (med eller uden ledige pladser).")
+    more: bool = Field(description="Der er flere resultater efter disse.")
+    items: list[VacancyHitOut]
+
+
+def _hit_json(hit) -> dict:
+    confirmation, tariff = hit.confirmation, hit.tariff
+    return {
+        "offer_id": hit.offer_id, "name": hit.name, "offer_type": hit.offer_type, "operator_name": hit.operator_name,
+        "operator_kind": hit.operator_kind, "municipality": hit.municipality, "region": hit.region,
+        "age_from": hit.age_from, "age_to": hit.age_to, "category": hit.category, "distance": hit.distance_label,
+        "places": hit.places, "free": hit.free,
+        "confirmed_places": confirmation.places if confirmation else None,
+        "confirmed_on": confirmation.confirmed_on if confirmation else None,
+        "confirmation_trusted": bool(confirmation and confirmation.trusted),
+        "tariff": None if tariff is None else {
+            "service_id": tariff.service_id, "service_name": tariff.service_name, "unit": tariff.unit,
+            "amount_ore": tariff.amount_ore, "amount_kr": f"{ore_to_kr(tariff.amount_ore):.2f}",
+            "tariff_id": tariff.tariff_id, "provisional": tariff.provisional},
+    }
+
+
+@router.get("/vacancies", response={200: VacancyResultsOut, **errors(400, 422)},
+            summary="Søg ledige pladser: bekræftede først, derefter de nærmeste")
+def vacancy_list(request, filters: Query[VacancySearchIn]):
+    """Som siden /ledige-pladser/. Et umuligt aldersinterval, en dato før i dag eller et omvendt takstinterval: 400
+    med dansk besked og `field`."""
+    results = search.vacancy_search(
+        actor=_actor(request), today=clock.today(), offset=filters.offset, limit=filters.limit,
+        search=search.VacancySearch(
+            paragraph=filters.paragraph, target_group=filters.target_group, offer_type=filters.offer_type,
+            age_from=filters.age_from, age_to=filters.age_to, region_id=filters.region_id,
+            municipality_id=filters.municipality_id, category=filters.category,
+            operator_kinds=tuple(filters.operator_kind), tariff_min_kr=filters.tariff_min_kr,
+            tariff_max_kr=filters.tariff_max_kr, free_from=filters.free_from, need=filters.need,
+            only_free=not filters.all_offers))
+    return {"free_from": results.free_from, "matching": results.matching, "more": results.more,
+            "items": [_hit_json(hit) for hit in results.hits]}

@@ -130,7 +130,8 @@ def public_first(request):
         else:
             return redirect(f"{reverse('placements:placement_buy')}?offer={offer.pk}&check={check.pk}"
                             f"&start={check.start_date.isoformat()}")
-    start = form.cleaned_data["start"] if form.is_bound and form.is_valid() else form.initial["start"]
+    start = (form.cleaned_data.get("start") if form.is_bound and hasattr(form, "cleaned_data") else None
+             ) or form.initial["start"]
     try:
         alternatives = public_first_services.public_alternatives(actor=actor, offer=offer, start=start, today=today)
     except NotAllowed:

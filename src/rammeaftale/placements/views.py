@@ -113,8 +113,12 @@ def placement_buy(request):
         return redirect(f"{reverse('exchange:public_first')}?offer={offer.pk}")
     municipalities = registry_selectors.organisation_list(actor=actor, kind=OrganisationKind.MUNICIPALITY)
     own = municipalities.filter(pk=actor.organisation_id).first()
+    try:  # the start date chosen before (the public vacancies' page), if any
+        initial = {"start_date": date.fromisoformat(request.GET.get("start", ""))}
+    except ValueError:
+        initial = {}
     form = forms.PlacementBuyForm(request.POST or None, offer=offer, municipalities=municipalities,
-                                  own_municipality=own)
+                                  own_municipality=own, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

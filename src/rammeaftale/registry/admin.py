@@ -155,6 +155,7 @@ class OfferForm(forms.ModelForm):
                     operator=data["operator"], municipality=data["municipality"], name=data["name"],
                     offer_type=data["offer_type"], paragraphs=list(data["paragraphs"]),
                     postcode=data.get("postcode", ""), tilbudsportalen_id=data.get("tilbudsportalen_id") or None,
+                    age_from=data.get("age_from"), age_to=data.get("age_to"),
                 ),
                 offer_id=self.instance.pk,
             )

@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rammeaftale.registry.models import Category, OfferType, ServiceKind, ServiceUnit
+from rammeaftale.registry.models import AGE_MAX, Category, OfferType, ServiceKind, ServiceUnit
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ COLUMNS: tuple[Column, ...] = (
            "(sel-107,sel-108). «§ 107» uden lov afvises, fordi samme nummer findes i flere love."),
     Column("maalgrupper", False, "liste", "Udviklingshæmning; autisme",
            "Målgruppernes navne eller koder adskilt af ;."),
+    Column("alder_fra", False, "heltal", "18", "Den yngste alder, tilbuddet er godkendt til (år); tom: ingen grænse."),
+    Column("alder_til", False, "heltal", "", "Den ældste alder (år), ikke under alder_fra; tom: ingen grænse."),
     Column("pladser", True, "heltal", "24", "Antal pladser fra datoen i pladser_fra; 0 eller derover."),
     Column("pladser_fra", True, "dato", "2025-01-01",
            "Datoen, pladsantallet gælder fra: 2025-01-01, 01-01-2025 eller 1.1.2025."),
@@ -99,6 +101,13 @@ def whole_number(cell: Cell) -> int:
     if not re.fullmatch(r"-?\d+", text):
         raise CellError(f"«{cell}» er ikke et helt tal")
     return int(text)
+
+
+def age_read(cell: Cell) -> int:
+    age = whole_number(cell)
+    if not 0 <= age <= AGE_MAX:
+        raise CellError(f"alderen skal være mellem 0 og {AGE_MAX} år (fik {age})")
+    return age
 
 
 def places_read(cell: Cell) -> int:

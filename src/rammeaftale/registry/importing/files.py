@@ -21,7 +21,7 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 100  # spreadsheets pack 5–20 times; repeated filler packs a thousand times
 RATIO_FROM_BYTES = 1024 * 1024  # a small file may pack as it likes
 MAX_MEMBERS = 1_000
-MAX_COLUMNS = 200  # the template has 21 columns
+MAX_COLUMNS = 200  # the template has 23 columns
 MB = 1024 * 1024
 
 

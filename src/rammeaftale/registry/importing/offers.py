@@ -24,6 +24,7 @@ from rammeaftale.registry.importing.columns import (
     Cell,
     CellError,
     ServiceSpec,
+    age_read,
     as_text,
     category_read,
     date_read,
@@ -189,6 +190,7 @@ _OFFER_FIELD_COLUMNS = {
     "name": "tilbudsnavn", "municipality": "beliggenhedskommune", "offer_type": "tilbudstype",
     "paragraphs": "paragraffer", "postcode": "postnr", "tilbudsportalen_id": "tilbudsportalen_id",
     "address": "adresse", "city": "by", "description": "beskrivelse", "internal_note": "intern_note",
+    "age_from": "alder_fra", "age_to": "alder_til",
 }
 _OPERATOR_FIELD_COLUMNS = {"cvr": "driftsherre_cvr", "ean": "driftsherre_ean", "name": "driftsherre_navn"}
 
@@ -358,6 +360,9 @@ class _OfferImport:
             fields["postcode"] = self._postcode(row, cells["postnr"])
         if "korte_forloeb" in cells:
             fields["is_short_stay"] = bool(read("korte_forloeb", yes_no_read))
+        for column, key in (("alder_fra", "age_from"), ("alder_til", "age_to")):
+            if column in cells:
+                fields[key] = read(column, age_read)
 
         offer = self.offers.get(tp_id) if tp_id else None
         if offer is not None and (operator is not None or new_operator is not None):
@@ -667,7 +672,7 @@ class _OfferImport:
         stored = {} if offer is None else {
             "address": offer.address, "postcode": offer.postcode, "city": offer.city,
             "is_short_stay": offer.is_short_stay, "description": offer.description,
-            "internal_note": offer.internal_note,
+            "internal_note": offer.internal_note, "age_from": offer.age_from, "age_to": offer.age_to,
         }
         if plan.target_groups is not None:
             target_groups = plan.target_groups
@@ -691,11 +696,12 @@ def _offer_differs(offer: Offer, data: services.OfferInput) -> bool:
     stored = (
         offer.operator_id, offer.municipality_id, offer.name, offer.offer_type, offer.address, offer.postcode,
         offer.city, offer.tilbudsportalen_id, offer.is_short_stay, offer.description, offer.internal_note,
+        offer.age_from, offer.age_to,
     )
     given = (
         data.operator.pk, data.municipality.pk, data.name.strip(), data.offer_type, data.address,
         data.postcode, data.city, data.tilbudsportalen_id, data.is_short_stay, data.description,
-        data.internal_note,
+        data.internal_note, data.age_from, data.age_to,
     )
     return (
         stored != given
