@@ -99,11 +99,18 @@ API_ME = Step("/api/me", "/api/me")
 API_OFFERS = Step("/api/offers", "/api/offers")
 API_PLACEMENTS = Step("/api/placements", "/api/placements")
 API_INVOICES = Step("/api/billing/invoices", "/api/billing/invoices")
+# The vacancy exchange (issue 13): the search, a narrowed search as the form asks it (htmx), the inbox, the API.
+VACANCIES = Step("/ledige-pladser/", "/ledige-pladser/")
+VACANCIES_FILTERED = Step("/ledige-pladser/?… (htmx)", "/ledige-pladser/?offer_type=residential&operator_kind=kommunal",
+                          headers=(("HX-Request", "true"),))
+INBOX = Step("/ledige-pladser/indbakke/", "/ledige-pladser/indbakke/")
+API_VACANCIES = Step("/api/exchange/vacancies", "/api/exchange/vacancies?offer_type=residential&paragraph=sel-108")
 
-COMMON = (OFFERS, OFFER, TARIFFS, TARIFF, AGREEMENTS, AGREEMENT, OCCUPANCY, OFFERS_FILTERED, API_ME, API_OFFERS)
+COMMON = (OFFERS, OFFER, TARIFFS, TARIFF, AGREEMENTS, AGREEMENT, OCCUPANCY, OFFERS_FILTERED, API_ME, API_OFFERS,
+          VACANCIES, INBOX)
 # Each role's menu (web/templates/web/base.html) and the API calls its work uses.
 WALKS = {
-    "caseworker": (*COMMON, PLACEMENTS, PLACEMENT, API_PLACEMENTS),
+    "caseworker": (*COMMON, PLACEMENTS, PLACEMENT, API_PLACEMENTS, VACANCIES_FILTERED, API_VACANCIES),
     "economist": (*COMMON, PLACEMENTS, PLACEMENT, SETTLEMENT, SETTLEMENT_LINES, INVOICES, INVOICE, API_PLACEMENTS,
                   API_INVOICES),
     "operator": (*COMMON, PLACEMENTS, PLACEMENT, IMPORT, API_PLACEMENTS),

@@ -115,12 +115,22 @@ def _month_snapshot(year: int, month: int) -> dict:
             "total_ore": sum(int(invoice[7]) * (1 if invoice[1] == "invoice" else -1) for invoice in invoices.values())}
 
 
+NEWER_RULEBOOK_SECTIONS = ("exchange",)  # added after e4464c6 (issue 13: the vacancy exchange)
+
+
 def _reference_make(args, base: str, path: Path) -> dict:
     """Run the month with the code of `--reference-rev` on a fresh copy and keep what it wrote."""
     database = f"{args.database}_ref"
     _say(f"reference: the code of {args.reference_rev} issues {args.month} on a fresh copy {database} "
          "(today's row-by-row path; about a minute on the national demo)")
     _copy(base, args.template, database)
+    # The old code's rulebook model forbids sections added after it (the settlement reads none of them): the copy's
+    # stored rulebooks lose them, so the old code can read the rules it settles by.
+    import psycopg
+
+    with psycopg.connect(_url(base, database), autocommit=True) as conn:
+        for section in NEWER_RULEBOOK_SECTIONS:
+            conn.execute("UPDATE registry_rulebookversion SET content = content - %s", [section])
     archive = subprocess.run(["git", "-C", str(REPO), "archive", args.reference_rev, "src"], check=True,
                              capture_output=True).stdout
     with tempfile.TemporaryDirectory(prefix="settlement-reference-") as folder:
