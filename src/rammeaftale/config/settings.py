@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "rammeaftale.billing",
     "rammeaftale.occupancy",
     "rammeaftale.exchange",
+    "rammeaftale.economy",
     "rammeaftale.exports",
     "rammeaftale.demo",
     "rammeaftale.web",
