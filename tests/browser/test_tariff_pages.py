@@ -96,7 +96,9 @@ def test_the_operators_economist_explains_a_rise_above_pl(page: Page, live_serve
     own.get_by_role("textbox").fill("Dyrt")
     own.get_by_role("button", name="Gem forklaring").click()
     row = page.locator(f"#{row_id}")
-    expect(row.locator(".field-error")).to_have_text("Forklaringen skal sige, hvorfor taksten stiger mere end P/L.")
+    expect(row.locator(".field-error")).to_have_text(
+        "Forklaringen skal sige, hvorfor taksten stiger mere end loftet eller den grænse, regelbogen sætter "
+        "(mindst 10 tegn).")
     row.get_by_role("textbox").fill(EXPLANATION)
     row.get_by_role("button", name="Gem forklaring").click()
     expect(row).to_contain_text("over P/L, forklaret")

@@ -311,7 +311,8 @@ def test_a_too_short_explanation_is_refused_beside_the_field(as_user, world, htm
     html = response.content.decode()
     assert response.status_code == (200 if htmx else 400)  # htmx swaps only 2xx: the row returns with the error
     assert re.search(r'>\s*Dyrere</textarea>\s*<p class="field-error"[^>]*>'
-                     r'Forklaringen skal sige, hvorfor taksten stiger mere end P/L\.</p>', html)
+                     r'Forklaringen skal sige, hvorfor taksten stiger mere end loftet eller den grænse, '
+                     r'regelbogen sætter \(mindst 10 tegn\)\.</p>', html)
     assert not TariffExplanation.objects.exists()
 
 

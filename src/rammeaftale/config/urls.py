@@ -17,5 +17,6 @@ urlpatterns = [
     path("belaegning/", include("rammeaftale.occupancy.urls")),
     path("eksporter/", include("rammeaftale.exports.urls")),
     path("ledige-pladser/", include("rammeaftale.exchange.urls")),
+    path("oekonomi/", include("rammeaftale.economy.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

@@ -160,7 +160,9 @@ def _row(*, actor: Actor, tariff: Tariff, history: History, pl_pct: dict[int, De
     growth = _growth(amount_ore=tariff.amount_ore, year=tariff.year, history=history, pl_pct=pl_pct,
                      rules=rules, offer_type=tariff.service.offer.offer_type)
     offer = tariff.service.offer
-    required = bool(growth and growth.needs_explanation)
+    # Over a cap the rulebook asks explained (Hovedstaden), or a rise to be reported (Sjælland: the report to
+    # Socialtilsyn Øst carries the operator's explanation): the operator may explain it.
+    required = bool(growth and (growth.needs_explanation or growth.report_required))
     previous = history.get(tariff.year - 1)
     return TariffRow(
         tariff=tariff, growth=growth, explained=hasattr(tariff, "explanation"),

@@ -392,7 +392,8 @@ def tariff_explanation_record(*, actor: Actor, tariff: Tariff, text: str) -> Tar
     offer = tariff.service.offer
     _require_tariffs(actor, offer)
     if len(text.strip()) < 10:
-        raise DomainError("Forklaringen skal sige, hvorfor taksten stiger mere end P/L.", field="text")
+        raise DomainError("Forklaringen skal sige, hvorfor taksten stiger mere end loftet eller den grænse, "
+                          "regelbogen sætter (mindst 10 tegn).", field="text")
     explanation, _ = TariffExplanation.objects.update_or_create(
         tariff=tariff, defaults={"text": text.strip(), "written_by_id": actor.user_id}
     )

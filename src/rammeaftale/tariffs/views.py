@@ -131,7 +131,8 @@ def tariff_explanation(request, tariff_id: int):
     if request.method == "POST":
         if not row.may_explain:
             raise PermissionDenied("Kun driftsherrens økonomi- og driftsmedarbejdere kan forklare en takststigning, "
-                                   "og kun når taksten stiger over et loft, som regelbogen kræver forklaret.")
+                                   "og kun når taksten stiger over et loft, som regelbogen kræver forklaret, eller "
+                                   "stigningen skal indberettes.")
         if form.is_valid():
             try:
                 services.tariff_explanation_record(actor=actor, tariff=row.tariff, text=form.cleaned_data["text"])
