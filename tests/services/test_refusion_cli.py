@@ -120,3 +120,9 @@ def test_bad_input_exits_2_with_a_danish_message_naming_the_field(payload, field
 def test_a_file_that_is_not_there_is_named(tmp_path):
     run = _run(str(tmp_path / "findes-ikke.json"))
     assert run.returncode == 2 and json.loads(run.stdout)["error"]["field"] == "file"
+
+
+def test_the_output_in_the_docs_is_the_commands_output():
+    docs = (EXAMPLE.parents[2] / "engine-json.md").read_text(encoding="utf-8")
+    block = docs.split("$ .venv/bin/rammeaftale economy refusion docs/examples/economy/refusion.json\n", 1)[1]
+    assert json.loads(block.split("\n```", 1)[0]) == json.loads(_run(str(EXAMPLE)).stdout)
