@@ -93,3 +93,47 @@ def test_the_example_through_a_real_process():
                          capture_output=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr.decode()
     assert json.loads(run.stdout)["sum_ore"] == 75_000_000
+
+
+def test_the_shipped_population_is_every_regions_total_and_a_date_is_added_as_a_file(monkeypatch):
+    import csv
+    from datetime import date
+
+    from rammeaftale.economy import population
+    from rammeaftale.economy.guarantee_json import guarantee_json
+
+    regions = EXAMPLE.parents[3] / "src" / "rammeaftale" / "registry" / "data" / "regioner.csv"
+    with regions.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            region = population.region_population(on=date(2024, 1, 1), region_code=int(row["code"]))
+            assert (region.region, len(region.municipalities)) == (row["name"], int(row["municipalities"]))
+            assert sum(m.population for m in region.municipalities) == int(row["population"])
+    assert population.region_population(on=date(2024, 1, 1), region_code=9999) is None
+    assert population.region_population(on=date(2025, 1, 1), region_code=1084) is None
+    # Another date is one more file named in POPULATION_FILES (here the same figures, for the test).
+    monkeypatch.setitem(population.POPULATION_FILES, date(2025, 1, 1), population.POPULATION_FILES[date(2024, 1, 1)])
+    population.region_population.cache_clear()
+    try:
+        assert guarantee_json(INPUT | {"population_date": "2025-01-01"})["sum_ore"] == 75_000_000
+    finally:
+        population.region_population.cache_clear()
+
+
+def test_population_that_does_not_match_the_rulebooks_region_is_refused(monkeypatch):
+    from dataclasses import replace
+
+    from rammeaftale.economy import guarantee_json as module
+    from rammeaftale.engine.tariff_json import EngineInputError
+
+    full = module.region_population
+
+    def one_missing(**kwargs):
+        region = full(**kwargs)
+        return replace(region, municipalities=region.municipalities[:-1])
+
+    monkeypatch.setattr(module, "region_population", one_missing)
+    with pytest.raises(EngineInputError) as error:
+        module.guarantee_json(INPUT)
+    assert error.value.field == "population_date"
+    assert error.value.message.startswith("befolkningstallene pr. 2024-01-01 har 28 kommuner i region 1084, "
+                                          "regelbogen 29")
