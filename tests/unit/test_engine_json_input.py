@@ -68,6 +68,7 @@ def _example(name: str) -> dict:
                                    "0.00000000001", "NaN", "-Infinity"])
 def test_every_engine_json_refuses_a_number_out_of_bounds_naming_the_field(value):
     """Issue 11: "1e400" (and tiny exponents) reached the engine and failed in a rounding with a traceback."""
+    from rammeaftale.economy.guarantee_json import guarantee_json
     from rammeaftale.engine.growth_json import tariff_growth_json
     from rammeaftale.engine.tariff_json import EngineInputError, tariff_calculate_json, true_up_calculate_json
 
@@ -84,6 +85,9 @@ def test_every_engine_json_refuses_a_number_out_of_bounds_naming_the_field(value
     growth = _example("growth-hovedstaden-2022.json")
     growth["tariffs"]["2020"] = value
     cases.append((tariff_growth_json, growth, "tariffs.2020"))
+    guarantee = _example("economy/guarantee.json")
+    guarantee["deficit"] = value
+    cases.append((guarantee_json, guarantee, "deficit"))
     for calculate, data, field in cases:
         with pytest.raises(EngineInputError) as error:
             calculate(data)

@@ -370,17 +370,15 @@ class Payment(_Frozen):
 
 
 class NewPlacesModel(_Frozen):
-    """Hovedstaden's economic model for new places; shown to users until the economy (issue 14) computes it."""
+    """Hovedstaden's economic model for new places: the deficit guarantee's steps and maximum steer
+    `engine/guarantee.py` (`rammeaftale economy guarantee`); the start-up subscription and the choice of sharing are
+    shown to users (the engine shares by population, the second of the two ways)."""
 
     startup_subscription_max_years: Param[PositiveCount] = Field(
         title="Abonnementsordning i opstart, højst", json_schema_extra=INFORMATIONAL
     )
-    deficit_guarantee_max_pct: Param[Percent] = Field(
-        title="Højeste underskudsdækning/garanti (%)", json_schema_extra=INFORMATIONAL
-    )
-    guarantee_steps_pct: Param[tuple[Percent, ...]] = Field(
-        title="Årlig aftrapning af garantien (%)", json_schema_extra=INFORMATIONAL
-    )
+    deficit_guarantee_max_pct: Param[Percent] = Field(title="Højeste underskudsdækning/garanti (%)")
+    guarantee_steps_pct: Param[tuple[Percent, ...]] = Field(title="Årlig aftrapning af garantien (%)")
     sharing: Param[Literal["interested_municipalities_or_population_share"]] = Field(
         title="Deling af underskudsdækningen", json_schema_extra=INFORMATIONAL
     )
