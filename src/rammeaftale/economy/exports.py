@@ -1,4 +1,4 @@
-"""The report of expense increases as XLSX and PDF (PDF/UA, as the other reports)."""
+"""The report of expense increases and the § 176 claim statement as XLSX and PDF (PDF/UA, as the other reports)."""
 import io
 
 import xlsxwriter
@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.economy.expense_report import ExpenseReport
+from rammeaftale.economy.refusion import RefusionClaim
 from rammeaftale.reports.pdf import html_to_pdf
 
 COLUMNS = ("Tilbud", "Driftsherre", "Ydelse", "Enhed", "Takst året før (kr.)", "Takst (kr.)", "Stigning (%)",
@@ -51,3 +52,53 @@ def expense_report_xlsx(report: ExpenseReport) -> bytes:
 
 def expense_report_pdf(report: ExpenseReport) -> bytes:
     return html_to_pdf(render_to_string("economy/expense_report_pdf.html", {"report": report}))
+
+
+CLAIM_COLUMNS = ("Sag", "Borger", "CPR-nummer", "Alder", "Husstand", "Placeringer", "Udgift (kr.)",
+                 "Refusion (kr.)")
+
+
+def refusion_claim_xlsx(claim: RefusionClaim) -> bytes:
+    """The claim: each case over the first threshold with its expense, each band's part and its refusion."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": '#,##0.00 "kr."'})
+    sheet = book.add_worksheet("Refusion SEL § 176")
+    thresholds = claim.thresholds
+    sheet.write(0, 0, f"Statsrefusion for særligt dyre enkeltsager (serviceloven § 176) {claim.year}: "
+                      f"{claim.municipality}", bold)
+    sheet.write(1, 0, "Tærskler: " + "; ".join(f"{band.rate_pct} % over {band.threshold_kr} kr."
+                                                for band in thresholds.bands) + f" ({thresholds.level}). "
+                      f"Kilde: {thresholds.source}")
+    bands = len(thresholds.bands)
+    top = 3
+    titles = [*CLAIM_COLUMNS[:-1], *(f"Over {band.threshold_kr} kr. ({band.rate_pct} %)" for band in thresholds.bands),
+              CLAIM_COLUMNS[-1]]
+    for column, title in enumerate(titles):
+        sheet.write(top, column, title, bold)
+    row = top
+    for line, people in claim.rows:
+        row += 1
+        sheet.write(row, 0, ", ".join(line.case_ids))
+        sheet.write(row, 1, ", ".join(person.name for person in people))
+        sheet.write(row, 2, ", ".join(person.cpr_masked for person in people))
+        sheet.write(row, 3, ", ".join(str(person.age) for person in people))
+        sheet.write(row, 4, line.household or "")
+        sheet.write(row, 5, ", ".join(ref for person in people for ref in person.placements))
+        sheet.write_number(row, 6, line.expenses_kr, money)
+        for index, share in enumerate(line.bands):
+            sheet.write_number(row, 7 + index, share.amount_kr, money)
+        sheet.write_number(row, 7 + bands, line.refusion_kr, money)
+    sheet.write(row + 2, 0, "I alt", bold)
+    sheet.write_number(row + 2, 7 + bands, claim.result.total_kr, money)
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, 28)
+    sheet.set_column(2, 5, 16)
+    sheet.set_column(6, 7 + bands, 18)
+    book.close()
+    return buffer.getvalue()
+
+
+def refusion_claim_pdf(claim: RefusionClaim) -> bytes:
+    return html_to_pdf(render_to_string("economy/refusion_claim_pdf.html", {"claim": claim}))

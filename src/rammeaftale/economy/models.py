@@ -1,4 +1,5 @@
-"""The economy's own records: the steering group's status of a reported expense increase."""
+"""The economy's own records: the steering group's status of a reported expense increase, and the § 176 thresholds
+of a year the package has no sourced level for, entered by a secretariat with their source."""
 from django.conf import settings
 from django.db import models
 
@@ -26,3 +27,27 @@ class ExpenseIncreaseStatus(models.Model):
     class Meta:
         verbose_name = "status for udgiftsstigning"
         verbose_name_plural = "status for udgiftsstigninger"
+
+
+class RefusionThresholdYear(models.Model):
+    """Serviceloven § 176's thresholds of one year that the package's sourced data (`economy/data`) does not hold,
+    entered by a secretariat with their source (never guessed). Up to three bands, rising."""
+
+    year = models.PositiveSmallIntegerField("år", unique=True)
+    band_1_kr = models.DecimalField("tærskel 1 (kr.)", max_digits=12, decimal_places=2)
+    band_1_pct = models.DecimalField("refusion over tærskel 1 (%)", max_digits=5, decimal_places=2)
+    band_2_kr = models.DecimalField("tærskel 2 (kr.)", max_digits=12, decimal_places=2, null=True, blank=True)
+    band_2_pct = models.DecimalField("refusion over tærskel 2 (%)", max_digits=5, decimal_places=2, null=True,
+                                     blank=True)
+    band_3_kr = models.DecimalField("tærskel 3 (kr.)", max_digits=12, decimal_places=2, null=True, blank=True)
+    band_3_pct = models.DecimalField("refusion over tærskel 3 (%)", max_digits=5, decimal_places=2, null=True,
+                                     blank=True)
+    source = models.CharField("kilde", max_length=500)
+    source_url = models.URLField("kildens adresse", blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField("indtastet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "refusionstærskler for et år"
+        verbose_name_plural = "refusionstærskler"
+        ordering = ["year"]

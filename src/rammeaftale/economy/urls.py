@@ -5,7 +5,11 @@ from rammeaftale.economy import views
 
 app_name = "economy"
 urlpatterns = [
+    path("", views.economy_overview, name="overview"),
     path("udgiftsstigninger/", views.expense_increases, name="expense_increases"),
     path("udgiftsstigninger/eksport.<slug:fmt>", views.expense_increases_export, name="expense_increases_export"),
     path("udgiftsstigninger/status/<id:tariff_id>/", views.expense_increase_status, name="expense_increase_status"),
+    path("refusion/", views.refusion_claim_page, name="refusion_claim"),
+    path("refusion/eksport.<slug:fmt>", views.refusion_claim_export, name="refusion_claim_export"),
+    path("refusion/taerskler/", views.refusion_thresholds_page, name="refusion_thresholds"),
 ]

@@ -1,4 +1,5 @@
-"""The economy's pages: the report of expense increases (Sjælland) with the steering group's status."""
+"""The economy's pages: the report of expense increases (Sjælland) with the steering group's status, and the
+§ 176 claim statement with the years' thresholds."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -6,13 +7,22 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rammeaftale.accounts.actor import actor_for_request
+from rammeaftale.accounts.models import Role
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.economy import exports
+from rammeaftale.economy import exports, refusion
 from rammeaftale.economy.expense_report import expense_increase_status_set, expense_report
+from rammeaftale.economy.forms import RefusionThresholdForm
 from rammeaftale.economy.models import DiscussionStatus
 from rammeaftale.http import int_param, missing_as_404, page_view
+from rammeaftale.parties.models import OrganisationKind
+
+
+def _download(body: bytes, fmt: str, stem: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE if fmt == "xlsx" else "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
 
 
 def _report(request):
@@ -35,13 +45,8 @@ def expense_increases_export(request, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise Http404("Indberetningen kan hentes som XLSX og PDF.")
     report = _report(request)
-    if fmt == "xlsx":
-        response = HttpResponse(exports.expense_report_xlsx(report), content_type=XLSX_CONTENT_TYPE)
-    else:
-        response = HttpResponse(exports.expense_report_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = (f'attachment; filename="udgiftsstigninger-{report.region.name.lower()}-'
-                                       f'{report.year}.{fmt}"')
-    return response
+    body = exports.expense_report_xlsx(report) if fmt == "xlsx" else exports.expense_report_pdf(report)
+    return _download(body, fmt, f"udgiftsstigninger-{report.region.name.lower()}-{report.year}")
 
 
 @page_view
@@ -60,3 +65,64 @@ def expense_increase_status(request, tariff_id: int):
         return redirect(f"{reverse('economy:expense_increases')}?aar={request.POST.get('aar', '')}")
     messages.success(request, f"Status for {record.tariff.service.offer.name} er gemt.")
     return redirect(f"{reverse('economy:expense_increases')}?aar={record.tariff.year}")
+
+
+# State refusion (SEL § 176)
+
+
+@page_view
+def refusion_claim_page(request):
+    """The municipality's § 176 claim statement for a year; the secretariat enters a year's thresholds."""
+    actor = actor_for_request(request)
+    year = int_param(request, "aar") or clock.today().year - 1
+    if actor.organisation_kind == OrganisationKind.SECRETARIAT or (actor.is_superuser and not actor.organisation_id):
+        return redirect(f"{reverse('economy:refusion_thresholds')}?aar={year}")
+    claim = refusion.refusion_claim(actor=actor, municipality_id=actor.organisation_id or 0, year=year)
+    return render(request, "economy/refusion_claim.html", {"claim": claim, "years": range(year - 3, year + 2)})
+
+
+@page_view
+def refusion_claim_export(request, fmt: str):
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("Opgørelsen kan hentes som XLSX og PDF.")
+    actor = actor_for_request(request)
+    year = int_param(request, "aar") or clock.today().year - 1
+    claim = refusion.refusion_claim(actor=actor, municipality_id=actor.organisation_id or 0, year=year)
+    if claim.result is None:
+        raise DomainError(claim.missing_da)
+    body = exports.refusion_claim_xlsx(claim) if fmt == "xlsx" else exports.refusion_claim_pdf(claim)
+    return _download(body, fmt, f"refusion-sel-176-{claim.municipality.name.lower()}-{year}")
+
+
+@page_view
+def refusion_thresholds_page(request):
+    """The years' thresholds (sourced, entered) and the secretariat's form for a year the package does not hold."""
+    actor = actor_for_request(request)
+    form = RefusionThresholdForm(request.POST or None, initial={"year": int_param(request, "aar")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        bands = [(data[f"band_{n}_kr"], data[f"band_{n}_pct"]) for n in (1, 2, 3) if data[f"band_{n}_kr"] is not None]
+        try:
+            refusion.refusion_thresholds_enter(actor=actor, year=data["year"], bands=bands, source=data["source"],
+                                               source_url=data["source_url"])
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"Tærsklerne for {data['year']} er gemt.")
+            return redirect("economy:refusion_thresholds")
+    years = refusion.threshold_years()
+    return render(request, "economy/refusion_thresholds.html", {
+        "years": years, "form": form, "may_enter": refusion.may_enter_thresholds(actor)},
+        status=400 if form.errors else 200)
+
+
+@page_view
+def economy_overview(request):
+    """What the economy offers the user's organisation and roles."""
+    actor = actor_for_request(request)
+    return render(request, "economy/overview.html", {
+        "may_claim": actor.organisation_kind == OrganisationKind.MUNICIPALITY and actor.has_role(
+            Role.ECONOMIST, Role.ADMINISTRATOR),
+        "may_enter": refusion.may_enter_thresholds(actor), "year": clock.today().year})

@@ -83,6 +83,13 @@ class PlacementBuyForm(DomainErrorForm):
             self.initial.setdefault("reserve", True)
 
 
+class HouseholdForm(DomainErrorForm):
+    household_key = forms.CharField(
+        label="Husstand", max_length=40, required=False,
+        help_text="Samme nøgle på børn under 18 år i samme husstand: de lægges sammen som én sag i statsrefusionen "
+                  "(serviceloven § 176). Ikke navn eller CPR-nummer; tom fjerner den.")
+
+
 class ReasonForm(DomainErrorForm):
     reason = forms.CharField(label="Begrundelse", max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))

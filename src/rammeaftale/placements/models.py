@@ -80,6 +80,11 @@ class Placement(models.Model):
     cpr_index = models.CharField("CPR-søgenøgle", max_length=64, db_index=True)
     cpr_masked = models.CharField("CPR-nummer (maskeret)", max_length=11)
     birth_date = models.DateField("fødselsdato")
+    household_key = models.CharField(
+        "husstand (SEL § 176)", max_length=40, blank=True,
+        help_text="Børn under 18 år i samme husstand, som kommunen betaler for, får samme nøgle: de lægges sammen som "
+                  "én sag i statsrefusionen for særligt dyre enkeltsager (serviceloven § 176).",
+    )
     custody = models.CharField("forældremyndighed", max_length=10, choices=Custody.choices, blank=True)
     contact_name = models.CharField("kontaktperson i handlekommunen", max_length=200, blank=True)
     contact_phone = models.CharField("telefon", max_length=30, blank=True)

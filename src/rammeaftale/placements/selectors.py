@@ -327,6 +327,8 @@ def placement_actions(*, actor: Actor, placement: Placement) -> frozenset[str]:
         actions.add("hours")
     if operator:
         actions.add("over_occupancy")  # the reason field when a reservation exceeds capacity
+    if status in CHARGED_STATUSES and can_manage_placement_as_buyer(actor, acting_id=placement.paying_municipality_id):
+        actions.add("household")  # the payer's key for children of one household (SEL § 176 refusion)
     return frozenset(actions)
 
 

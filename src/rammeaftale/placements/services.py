@@ -17,6 +17,7 @@ from rammeaftale.accounts.permissions import (
     can_manage_placement_as_operator,
     can_see_full_cpr,
 )
+from rammeaftale.core.cpr_text import contains_cpr
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.engine.notice import notice_end as notice_end_of
 from rammeaftale.parties.models import Organisation, OrganisationKind
@@ -649,6 +650,30 @@ def hours_register(*, actor: Actor, placement_service: PlacementService, day: da
     audit_record(actor=actor, event_type="placement.hours_registered", organisation_id=placement.offer.operator_id,
                  obj=placement, after=model_snapshot(record))
     return record
+
+
+HOUSEHOLD_KEY_MAX = 40
+
+
+@transaction.atomic
+def placement_household_set(*, actor: Actor, placement: Placement, household_key: str) -> Placement:
+    """The paying municipality's caseworker gives children of one household the same key: § 176 counts them as one
+    case (an adult's key is left out of the claim). Empty removes it. No CPR number or name in the key."""
+    if not can_manage_placement_as_buyer(actor, acting_id=placement.paying_municipality_id):
+        raise NotAllowed("Kun betalingskommunens sagsbehandlere kan angive husstanden.")
+    key = household_key.strip()
+    if len(key) > HOUSEHOLD_KEY_MAX:
+        raise DomainError(f"Husstandens nøgle er {len(key)} tegn; højst {HOUSEHOLD_KEY_MAX}.", field="household_key",
+                          message_en=f"household key longer than {HOUSEHOLD_KEY_MAX} characters")
+    if contains_cpr(key):
+        raise DomainError("Husstandens nøgle må ikke være et CPR-nummer; brug fx «Familien 12» eller et sagsnummer.",
+                          field="household_key", code="cpr_in_text", message_en="the key appears to be a CPR number")
+    placement = _lock(placement)
+    before = {"household_key": placement.household_key}
+    placement.household_key = key
+    placement.save(update_fields=["household_key", "updated_at"])
+    _audit(actor, "placement.household_set", placement, before=before)
+    return placement
 
 
 @transaction.atomic

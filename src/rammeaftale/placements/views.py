@@ -215,6 +215,10 @@ def _hours(actor, placement, data):
                                    minutes=data["minutes"])
 
 
+def _household(actor, placement, data):
+    return services.placement_household_set(actor=actor, placement=placement, household_key=data["household_key"])
+
+
 class _NoFields(forms.DomainErrorForm):
     pass
 
@@ -228,6 +232,7 @@ ACTIONS = {
                        "Slutdatoen er gemt. Næste afregningskørsel krediterer og fakturerer forskellen."),
     "cancel": Action("annuller", forms.ReasonForm, _cancel, "Købet er annulleret."),
     "hours": Action("timer", forms.HoursForm, _hours, "Timerne er registreret."),
+    "household": Action("husstand", forms.HouseholdForm, _household, "Husstanden er gemt."),
 }
 ACTION_BY_SLUG = {action.slug: name for name, action in ACTIONS.items()}
 
@@ -239,6 +244,8 @@ def _hour_services(placement: Placement):
 
 def _action_form(name: str, placement: Placement, data=None):
     kwargs = {"placement_services": _hour_services(placement)} if name == "hours" else {}
+    if name == "household":
+        kwargs["initial"] = {"household_key": placement.household_key}
     return ACTIONS[name].form_class(data, prefix=name, **kwargs)
 
 

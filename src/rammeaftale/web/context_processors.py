@@ -18,6 +18,8 @@ def actor(request) -> dict:
         "nav_can_placements": permissions.can_list_placements(current),
         "nav_can_billing": permissions.can_use_billing(current),
         "nav_can_consultations": can_use_consultations(current),
+        "nav_can_economy": current.is_superuser or current.has_role(Role.ECONOMIST, Role.ADMINISTRATOR,
+                                                                    Role.SECRETARIAT),
         "nav_is_staff": signed_in and user.is_staff,
         "nav_user_name": (user.get_full_name() or user.get_username()) if signed_in else "",
         # The user's own organisation (one small query): who they are, not data the selectors scope.

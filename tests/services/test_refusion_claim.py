@@ -1,0 +1,134 @@
+"""The § 176 claim statement from the invoices a municipality received (issue 14, part 2): the year's thresholds
+(sourced, or entered by a secretariat with their source), children of one household as one case, and the exports."""
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from stdnum import ean
+
+from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.billing.models import AccountMapping, PaymentAccount
+from rammeaftale.billing.settlement import settlement_issue
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.economy.refusion import refusion_claim, refusion_thresholds_enter, thresholds_for
+from rammeaftale.placements.services import PlacementRequest, placement_household_set, placement_request
+from rammeaftale.registry import services as registry_services
+from rammeaftale.registry.models import LegalParagraph
+from rammeaftale.tariffs.models import Tariff, TariffOrigin
+
+YEAR = 2026
+BANDS_2026 = [(Decimal("900000"), Decimal("25")), (Decimal("1750000"), Decimal("50")),
+              (Decimal("2200000"), Decimal("75"))]  # made-up figures for the test: a real year needs its source
+
+
+def _gln(body: str) -> str:
+    return body + ean.calc_check_digit(body)
+
+
+@pytest.fixture
+def world(agreements, odense, esbjerg, secretariat_syd, make_offer, make_user, actor_of, system):
+    for organisation, body, cvr in ((odense, "579800000461", "35209115"), (esbjerg, "579800000561", "29189803")):
+        organisation.ean, organisation.cvr = _gln(body), cvr
+        organisation.address, organisation.postcode, organisation.city = "Rådhuset 1", "5000", organisation.name
+        organisation.save()
+    PaymentAccount.objects.create(organisation=odense, reg_no="1234", account_no="0001234567")
+    offer = make_offer(odense, name="Døgninstitutionen Søen", paragraphs=("sel-108",), places=5)
+    basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=YEAR, amount_ore=600_000, origin=TariffOrigin.PUBLISHED)  # 6,000 kr.
+    AccountMapping.objects.create(paragraph=LegalParagraph.objects.get(code="sel-108"), account_code="5.38.50")
+    caseworker = actor_of(make_user(esbjerg, Role.CASEWORKER))
+    placements = {}
+    for name, cpr, start in (("Ida Holm", "0101154234", date(YEAR, 1, 1)),  # a child, all year
+                             ("Emil Holm", "0202174234", date(YEAR, 9, 1)),  # her brother, from September
+                             ("Mads Berg", "0303901234", date(YEAR, 1, 1))):  # an adult, all year
+        placements[name] = placement_request(actor=caseworker, request=PlacementRequest(
+            offer=offer, paying_municipality=esbjerg, citizen_name=name, cpr=cpr, start_date=start))
+    seller = actor_of(make_user(odense, Role.ECONOMIST))
+    for month in range(1, 12):
+        settlement_issue(actor=seller, seller=odense, year=YEAR, month=month, issue_date=date(YEAR, 12, 1))
+    return {"placements": placements, "caseworker": caseworker, "esbjerg": esbjerg,
+            "economist": actor_of(make_user(esbjerg, Role.ECONOMIST)),
+            "secretariat": actor_of(make_user(secretariat_syd, Role.SECRETARIAT))}
+
+
+def test_a_year_without_thresholds_says_so_and_a_secretariat_enters_them_with_their_source(world):
+    assert thresholds_for(2022).source and thresholds_for(2021) is None and thresholds_for(YEAR) is None
+    claim = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
+    assert claim.result is None and "ingen tærskler for 2026" in claim.missing_da
+    with pytest.raises(NotAllowed):
+        refusion_thresholds_enter(actor=world["economist"], year=YEAR, bands=BANDS_2026, source="Bek. nr. 1")
+    with pytest.raises(DomainError, match="kildebelagte"):
+        refusion_thresholds_enter(actor=world["secretariat"], year=2022, bands=BANDS_2026, source="x")
+    with pytest.raises(DomainError, match="Angiv kilden"):
+        refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source=" ")
+    with pytest.raises(DomainError, match="stige"):
+        refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=list(reversed(BANDS_2026)),
+                                  source="Bek. nr. 1")
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    assert [band.threshold_kr for band in thresholds_for(YEAR).bands] == [900000, 1750000, 2200000]
+    assert AuditEvent.objects.filter(event_type="refusion.thresholds_entered").count() == 1
+
+
+def test_the_claim_sums_the_invoices_per_citizen_and_a_households_children_as_one_case(world):
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    caseworker, placements = world["caseworker"], world["placements"]
+    for name in ("Ida Holm", "Emil Holm", "Mads Berg"):
+        placement_household_set(actor=caseworker, placement=placements[name], household_key="Familien Holm"
+                                if name != "Mads Berg" else "Berg")
+    claim = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
+    # January–November: 334 days × 6,000 = 2,004,000 kr. each all year; Emil 91 days (September–November) = 546,000.
+    by_name = {citizen.name: citizen for citizen in claim.citizens}
+    assert by_name["Ida Holm"].expenses_kr == Decimal("2004000.00")
+    assert by_name["Emil Holm"].expenses_kr == Decimal("546000.00")
+    assert claim.left_out_households == ["Mads Berg (030390-****): 36 år, husstand «Berg»"]
+    lines = {line.household or line.case_ids[0]: line for line in claim.result.lines}
+    household = lines["Familien Holm"]  # 2,550,000: 25 % × 850,000 + 50 % × 450,000 + 75 % × 350,000
+    assert household.expenses_kr == Decimal("2550000.00")
+    assert household.refusion_kr == Decimal("212500.00") + Decimal("225000.00") + Decimal("262500.00")
+    adult = lines[placements["Mads Berg"].reference]  # 2,004,000: 25 % × 850,000 + 50 % × 254,000
+    assert adult.refusion_kr == Decimal("212500.00") + Decimal("127000.00")
+    assert claim.result.total_kr == Decimal("1039500.00")
+    with pytest.raises(DomainError, match="CPR-nummer"):
+        placement_household_set(actor=caseworker, placement=placements["Mads Berg"], household_key="030390-1234")
+
+
+def test_only_the_municipalitys_economists_see_the_claim_and_it_downloads(world, make_user, client, copenhagen,
+                                                                         actor_of):
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    for actor in (world["caseworker"], actor_of(make_user(copenhagen, Role.ECONOMIST))):
+        with pytest.raises(NotAllowed):
+            refusion_claim(actor=actor, municipality_id=world["esbjerg"].pk, year=YEAR)
+    client.force_login(make_user(world["esbjerg"], Role.ECONOMIST))
+    page = client.get("/oekonomi/refusion/", {"aar": YEAR})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Ida Holm" in html and "Mads Berg" in html
+    workbook = client.get("/oekonomi/refusion/eksport.xlsx", {"aar": YEAR})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    names = [row[1] for row in sheet.iter_rows(min_row=5, values_only=True) if row[1]]
+    assert names == ["Ida Holm", "Mads Berg"]   # no household keys here; Emil (546,000 kr.) is under
+    assert sheet.cell(row=5, column=4).value is not None
+    pdf = client.get("/oekonomi/refusion/eksport.pdf", {"aar": YEAR})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_secretariat_enters_a_year_on_its_page(world, secretariat_syd, make_user, client):
+    client.force_login(make_user(secretariat_syd, Role.SECRETARIAT))
+    assert client.get("/oekonomi/refusion/").status_code == 302  # the secretariat has the thresholds, not a claim
+    page = client.get("/oekonomi/refusion/taerskler/")
+    assert page.status_code == 200 and "2022" in page.content.decode()
+    refused = client.post("/oekonomi/refusion/taerskler/", {"year": YEAR, "band_1_kr": "900000", "band_1_pct": "25",
+                                                           "band_2_kr": "1750000", "source": "Bek. nr. 1"})
+    assert refused.status_code == 400 and "Udfyld både tærsklen og procenten" in refused.content.decode()
+    saved = client.post("/oekonomi/refusion/taerskler/", {"year": YEAR, "band_1_kr": "900000", "band_1_pct": "25",
+                                                         "source": "Bek. nr. 1"})
+    assert saved.status_code == 302 and thresholds_for(YEAR).source == "Bek. nr. 1"
+
+
+def test_the_economy_page_links_what_the_role_may_use(world, make_user, client):
+    client.force_login(make_user(world["esbjerg"], Role.ECONOMIST))
+    html = client.get("/oekonomi/").content.decode()
+    assert "/oekonomi/refusion/?aar=2025" in html and "/oekonomi/udgiftsstigninger/" in html
+    client.force_login(make_user(world["esbjerg"], Role.CASEWORKER))
+    assert "/oekonomi/refusion/?aar" not in client.get("/oekonomi/").content.decode()
