@@ -13,7 +13,12 @@ from rammeaftale.billing.models import AccountMapping, PaymentAccount
 from rammeaftale.billing.settlement import settlement_issue
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.economy.refusion import refusion_claim, refusion_thresholds_enter, thresholds_for
-from rammeaftale.placements.services import PlacementRequest, placement_household_set, placement_request
+from rammeaftale.placements.services import (
+    PlacementRequest,
+    placement_end_date_set,
+    placement_household_set,
+    placement_request,
+)
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
@@ -48,7 +53,7 @@ def world(agreements, odense, esbjerg, secretariat_syd, make_offer, make_user, a
     seller = actor_of(make_user(odense, Role.ECONOMIST))
     for month in range(1, 12):
         settlement_issue(actor=seller, seller=odense, year=YEAR, month=month, issue_date=date(YEAR, 12, 1))
-    return {"placements": placements, "caseworker": caseworker, "esbjerg": esbjerg,
+    return {"placements": placements, "caseworker": caseworker, "esbjerg": esbjerg, "seller": seller,
             "economist": actor_of(make_user(esbjerg, Role.ECONOMIST)),
             "secretariat": actor_of(make_user(secretariat_syd, Role.SECRETARIAT))}
 
@@ -132,3 +137,17 @@ def test_the_economy_page_links_what_the_role_may_use(world, make_user, client):
     assert "/oekonomi/refusion/?aar=2025" in html and "/oekonomi/udgiftsstigninger/" in html
     client.force_login(make_user(world["esbjerg"], Role.CASEWORKER))
     assert "/oekonomi/refusion/?aar" not in client.get("/oekonomi/").content.decode()
+
+
+def test_a_credit_note_counts_against_the_expense(world):
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    ida = world["placements"]["Ida Holm"]
+    before = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
+    assert {c.name: c.expenses_kr for c in before.citizens}["Ida Holm"] == Decimal("2004000.00")
+    # Ida's place ended on 1 November: the next run credits November's 30 days.
+    placement_end_date_set(actor=world["caseworker"], placement=ida, end_date=date(YEAR, 11, 1), reason="Flyttet",
+                           today=date(YEAR, 12, 1), operator_agreement="Driftsherren, 1.12.")
+    odense = ida.offer.operator
+    settlement_issue(actor=world["seller"], seller=odense, year=YEAR, month=12, issue_date=date(YEAR, 12, 2))
+    after = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
+    assert {c.name: c.expenses_kr for c in after.citizens}["Ida Holm"] == Decimal("2004000.00") - 30 * 6000

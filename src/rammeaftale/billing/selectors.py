@@ -1,12 +1,20 @@
 """Reads for settlement: invoices an organisation sent or received, scoped to its economists."""
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, When
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_see_invoices_of
-from rammeaftale.billing.models import Invoice
+from rammeaftale.billing.models import Invoice, InvoiceKind
 from rammeaftale.core.errors import NotAllowed, NotFound
+
+
+def signed_amount(line: str = "") -> Case:
+    """An invoice line's amount as it counts for the buyer: a credit note's lines (stored positive) count negative.
+    `line` is the lookup path to the line (empty: the query is on lines)."""
+    prefix = f"{line}__" if line else ""
+    return Case(When(**{f"{prefix}invoice__kind": InvoiceKind.CREDIT_NOTE}, then=-F(f"{prefix}amount_ore")),
+                default=F(f"{prefix}amount_ore"), output_field=BigIntegerField())
 
 
 @dataclass(frozen=True)

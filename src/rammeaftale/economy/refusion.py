@@ -21,6 +21,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role
 from rammeaftale.billing.models import InvoiceLine
+from rammeaftale.billing.selectors import signed_amount
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.economy.models import RefusionThresholdYear
@@ -170,7 +171,7 @@ def refusion_claim(*, actor: Actor, municipality_id: int, year: int) -> Refusion
                             f"{', '.join(str(y) for y in sorted(refusion_thresholds()))}; for andre år indtaster "
                             "sekretariatet årets tærskler med kilde.")
     spent = dict(InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year)
-                 .values("placement_id").annotate(total=Sum("amount_ore")).values_list("placement_id", "total"))
+                 .values("placement_id").annotate(total=Sum(signed_amount())).values_list("placement_id", "total"))
     year_end = date(year, 12, 31)
     people: dict[str, dict] = {}
     for placement in (Placement.objects.filter(pk__in=list(spent)).order_by("start_date", "pk")
