@@ -12,6 +12,7 @@ from rammeaftale.accounts.login_throttle import login_failures_clear
 from rammeaftale.billing.api import router as billing_router
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.messages import message_da
+from rammeaftale.economy.api import router as economy_router
 from rammeaftale.exchange.api import router as exchange_router
 from rammeaftale.occupancy.api import router as occupancy_router
 from rammeaftale.placements.api import router as placements_router
@@ -82,6 +83,7 @@ api.add_router("/placements", placements_router)
 api.add_router("/billing", billing_router)
 api.add_router("/occupancy", occupancy_router)
 api.add_router("/exchange", exchange_router)
+api.add_router("/economy", economy_router)
 
 
 def _error(request, *, status: int, code: str, message: str, detail, field: str = ""):

@@ -8,6 +8,7 @@ from rammeaftale.core.money import ore_to_kr
 from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.economy.expense_report import ExpenseReport
 from rammeaftale.economy.refusion import RefusionClaim
+from rammeaftale.economy.spend import SpendOverview
 from rammeaftale.reports.pdf import html_to_pdf
 
 COLUMNS = ("Tilbud", "Driftsherre", "Ydelse", "Enhed", "Takst året før (kr.)", "Takst (kr.)", "Stigning (%)",
@@ -102,3 +103,48 @@ def refusion_claim_xlsx(claim: RefusionClaim) -> bytes:
 
 def refusion_claim_pdf(claim: RefusionClaim) -> bytes:
     return html_to_pdf(render_to_string("economy/refusion_claim_pdf.html", {"claim": claim}))
+
+
+def spend_xlsx(overview: SpendOverview) -> bytes:
+    """The years and the splits, amounts in kroner (exact from øre)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": '#,##0.00 "kr."'})
+    pct = book.add_format({"num_format": '0.00" %"'})
+    sheet = book.add_worksheet("Forbrug")
+    sheet.write(0, 0, f"Forbrug mod P/L: {overview.label}, {overview.first_year}–{overview.last_year}", bold)
+    titles = ("År", "Køb (kr.)", "Salg (kr.)", "Vækst i køb (%)", "P/L (%)", "Over P/L", "Sager",
+              "Særligt dyre sager (SEL § 176)", "Første tærskel (kr.)")
+    for column, title in enumerate(titles):
+        sheet.write(2, column, title, bold)
+    for row, item in enumerate(overview.years, start=3):
+        sheet.write_number(row, 0, item.year)
+        sheet.write_number(row, 1, ore_to_kr(item.purchases_ore), money)
+        sheet.write_number(row, 2, ore_to_kr(item.sales_ore), money)
+        if item.growth_pct is not None:
+            sheet.write_number(row, 3, item.growth_pct, pct)
+        if item.pl_pct is not None:
+            sheet.write_number(row, 4, item.pl_pct, pct)
+        if item.over_pl is not None:
+            sheet.write(row, 5, "ja" if item.over_pl else "nej")
+        sheet.write_number(row, 6, item.cases)
+        if item.expensive_cases is not None:
+            sheet.write_number(row, 7, item.expensive_cases)
+            sheet.write_number(row, 8, item.threshold_kr, money)
+    years = overview.year_range
+    for name, rows in (("Efter lovgrundlag", overview.paragraph_rows), ("Efter målgruppe", overview.target_group_rows),
+                       ("Efter kategori", overview.category_rows)):
+        split = book.add_worksheet(name)
+        split.write(0, 0, name.replace("Efter", "Køb efter"), bold)
+        for column, year in enumerate(years, start=1):
+            split.write(2, column, str(year), bold)
+        for row, (key, amounts) in enumerate(rows, start=3):
+            split.write(row, 0, key)
+            for column, ore in enumerate(amounts, start=1):
+                split.write_number(row, column, ore_to_kr(ore), money)
+        split.set_column(0, 0, 40)
+        split.set_column(1, len(years), 16)
+    sheet.set_column(0, 8, 16)
+    book.close()
+    return buffer.getvalue()

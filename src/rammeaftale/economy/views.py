@@ -11,12 +11,13 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.economy import exports, refusion
+from rammeaftale.economy import exports, refusion, spend
 from rammeaftale.economy.expense_report import expense_increase_status_set, expense_report
 from rammeaftale.economy.forms import RefusionThresholdForm
 from rammeaftale.economy.models import DiscussionStatus
 from rammeaftale.http import int_param, missing_as_404, page_view
 from rammeaftale.parties.models import OrganisationKind
+from rammeaftale.reports.charts import chart_svg, spend_chart
 
 
 def _download(body: bytes, fmt: str, stem: str) -> HttpResponse:
@@ -126,3 +127,39 @@ def economy_overview(request):
         "may_claim": actor.organisation_kind == OrganisationKind.MUNICIPALITY and actor.has_role(
             Role.ECONOMIST, Role.ADMINISTRATOR),
         "may_enter": refusion.may_enter_thresholds(actor), "year": clock.today().year})
+
+
+# Spending against P/L
+
+
+def _spend(request):
+    actor = actor_for_request(request)
+    this_year = clock.today().year
+    last = int_param(request, "til") or this_year
+    first = int_param(request, "fra") or last - 3
+    municipality_id = int_param(request, "kommune")
+    if municipality_id is None and actor.organisation_kind == OrganisationKind.MUNICIPALITY:
+        municipality_id = actor.organisation_id
+    with missing_as_404():
+        overview = spend.spend_overview(actor=actor, municipality_id=municipality_id,
+                                        region_id=int_param(request, "region"), first_year=first, last_year=last)
+    return actor, overview
+
+
+@page_view
+def spend_page(request):
+    """A municipality's (or the region's) purchases and sales by year against P/L, with the cases."""
+    actor, overview = _spend(request)
+    chart = chart_svg(spend_chart(spend.chart_rows(overview), title=f"Køb {overview.label} og P/L"))
+    return render(request, "economy/spend.html", {
+        "overview": overview, "chart": chart, "query": request.GET.urlencode(),
+        "municipalities": spend.municipalities_of(actor=actor, region_id=overview.region.pk),
+        "is_secretariat": actor.is_superuser or actor.organisation_kind == OrganisationKind.SECRETARIAT,
+        "years": range(clock.today().year - 9, clock.today().year + 1)})
+
+
+@page_view
+def spend_export(request):
+    _, overview = _spend(request)
+    stem = f"forbrug-{overview.label.lower().replace(' ', '-')}-{overview.first_year}-{overview.last_year}"
+    return _download(exports.spend_xlsx(overview), "xlsx", stem)

@@ -90,6 +90,19 @@ def heat_map_chart(cells: list[tuple[str, str, int]], *, title: str, x_title: st
     return _spec(chart)
 
 
+def spend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> dict:
+    """(series, year, kroner) as lines over the years: e.g. the purchases and the P/L line from the first year."""
+    values = [{"serie": series, "år": str(year), "kr": _number(kr)} for series, year, kr in rows if kr is not None]
+    chart = alt.Chart(alt.Data(values=values)).mark_line(point=True).encode(
+        x=alt.X("år:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("kr:Q", title="Kroner", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("serie:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=260)),
+        tooltip=[alt.Tooltip("serie:N", title="Serie"), alt.Tooltip("år:O", title="År"),
+                 alt.Tooltip("kr:Q", title="Kroner", format=",.2f")],
+    ).properties(title=title, width=520, height=220)
+    return _spec(chart)
+
+
 def trend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> dict:
     """(series, year, occupancy %) as lines over the years."""
     values = [{"serie": series, "år": str(year), "procent": _number(pct)} for series, year, pct in rows

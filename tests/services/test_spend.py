@@ -1,0 +1,88 @@
+"""Spending against P/L (issue 14, part 1): purchases and sales by year from the invoices, growth against the year's
+P/L, cases and especially expensive cases, the splits, the region's total, the page and its XLSX."""
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from rammeaftale.accounts.models import Role
+from rammeaftale.billing.settlement import settlement_issue
+from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.economy.refusion import refusion_thresholds_enter
+from rammeaftale.economy.spend import chart_rows, spend_overview
+from rammeaftale.tariffs.models import PriceIndex, Tariff
+from tests.services.test_refusion_claim import BANDS_2026, YEAR
+from tests.services.test_refusion_claim import world as claim_world  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+def world(claim_world, odense, esbjerg):  # noqa: F811
+    """The claim's world (three citizens bought by Esbjerg from Odense in 2026, January–November invoiced) plus a
+    2025 December for Ida, so that 2026 has a year before, and the P/L of 2026."""
+    basis = Tariff.objects.get(year=YEAR).service
+    Tariff.objects.create(service=basis, year=YEAR - 1, amount_ore=500_000, origin="published")
+    placement = claim_world["placements"]["Ida Holm"]
+    placement.start_date = date(YEAR - 1, 12, 1)
+    placement.save(update_fields=["start_date"])
+    placement.services.update(valid_from=date(YEAR - 1, 12, 1))
+    settlement_issue(actor=claim_world["seller"], seller=odense, year=YEAR - 1, month=12, issue_date=date(YEAR, 12, 1))
+    PriceIndex.objects.update_or_create(year=YEAR, defaults={"rate_pct": Decimal("2.8"), "source": "KL (test)"})
+    return claim_world
+
+
+def test_purchases_and_sales_by_year_with_growth_against_pl_and_the_cases(world, odense, esbjerg, make_user,
+                                                                          actor_of):
+    economist = world["economist"]
+    overview = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR - 1, last_year=YEAR)
+    before, this = overview.years
+    assert (before.year, before.purchases_ore, before.cases) == (YEAR - 1, 31 * 500_000, 1)  # December 2025
+    # 2026: Ida and Mads 334 days, Emil 91 days, at 6,000 kr.
+    assert this.purchases_ore == (334 + 334 + 91) * 600_000 and this.cases == 3 and this.sales_ore == 0
+    assert this.growth_pct == Decimal("2838.06")  # (455,400,000 − 15,500,000) × 100 / 15,500,000 = 2,838.0645…
+    assert this.over_pl is True and this.pl_pct == Decimal("2.80")
+    assert this.expensive_cases is None  # no § 176 thresholds for 2026 yet
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    this = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR).years[0]
+    assert (this.expensive_cases, this.threshold_kr) == (2, Decimal("900000"))  # Ida and Mads: 2,004,000 kr.
+    seller = spend_overview(actor=actor_of(make_user(odense, Role.ECONOMIST)), municipality_id=odense.pk,
+                            first_year=YEAR, last_year=YEAR).years[0]
+    assert (seller.sales_ore, seller.purchases_ore) == ((334 + 334 + 91) * 600_000, 0)
+    assert [row[0] for row in overview.paragraph_rows] == ["SEL § 108"]
+    assert chart_rows(overview)[-1] == ("Køb det første år fremskrevet med P/L", YEAR, Decimal("155000.00") * Decimal(
+        "1.028"))
+
+
+def test_the_secretariat_sees_the_regions_total_and_others_see_nothing(world, esbjerg, odense, copenhagen,
+                                                                      secretariat_syd, region_syd, make_user,
+                                                                      actor_of):
+    total = spend_overview(actor=world["secretariat"], region_id=region_syd.pk, first_year=YEAR, last_year=YEAR)
+    assert total.label == "Region Syddanmark i alt" and total.years[0].purchases_ore == (334 + 334 + 91) * 600_000
+    for actor in (world["caseworker"], actor_of(make_user(copenhagen, Role.ECONOMIST))):
+        with pytest.raises(NotAllowed):
+            spend_overview(actor=actor, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR)
+    with pytest.raises(DomainError, match="op til 10 år"):
+        spend_overview(actor=world["economist"], municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR - 1)
+
+
+def test_the_page_and_its_xlsx(world, esbjerg, make_user, client):
+    client.force_login(make_user(esbjerg, Role.ECONOMIST))
+    page = client.get("/oekonomi/forbrug/", {"fra": YEAR - 1, "til": YEAR})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Esbjerg Kommune" in html and 'role="img"' in html and "over P/L" in html
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/oekonomi/forbrug/eksport.xlsx",
+                                                            {"fra": YEAR - 1, "til": YEAR}).content))
+    sheet = workbook["Forbrug"]
+    assert [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)] == [YEAR - 1, YEAR]
+    assert sheet.cell(row=5, column=2).value == (334 + 334 + 91) * 6000
+    assert workbook["Efter lovgrundlag"].cell(row=4, column=1).value == "SEL § 108"
+
+
+def test_the_api_answers_as_the_page(world, esbjerg, make_user, client):
+    client.force_login(make_user(esbjerg, Role.ECONOMIST))
+    body = client.get("/api/economy/spend", {"first_year": YEAR, "last_year": YEAR}).json()
+    assert body["label"] == "Esbjerg Kommune" and body["years"][0]["purchases_kr"] == "4554000.00"
+    assert body["by_paragraph"] == {"SEL § 108": ["4554000.00"]}
+    assert client.get("/api/economy/spend", {"municipality": world["caseworker"].organisation_id + 10_000}
+                      ).status_code in (403, 404)
