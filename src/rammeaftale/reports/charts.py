@@ -90,31 +90,30 @@ def heat_map_chart(cells: list[tuple[str, str, int]], *, title: str, x_title: st
     return _spec(chart)
 
 
-def spend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> dict:
-    """(series, year, kroner) as lines over the years: e.g. the purchases and the P/L line from the first year."""
-    values = [{"serie": series, "år": str(year), "kr": _number(kr)} for series, year, kr in rows if kr is not None]
+def _year_lines(rows: list[tuple[str, int, Decimal | None]], *, title: str, field: str, axis_title: str,
+                tooltip_title: str, legend: str) -> dict:
+    """(series, year, value) as lines over the years, one colour a series."""
+    values = [{"serie": series, "år": str(year), field: _number(value)} for series, year, value in rows
+              if value is not None]
     chart = alt.Chart(alt.Data(values=values)).mark_line(point=True).encode(
         x=alt.X("år:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("kr:Q", title="Kroner", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("serie:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=260)),
+        y=alt.Y(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("serie:N", title=None, legend=alt.Legend(orient=legend, labelLimit=260)),
         tooltip=[alt.Tooltip("serie:N", title="Serie"), alt.Tooltip("år:O", title="År"),
-                 alt.Tooltip("kr:Q", title="Kroner", format=",.2f")],
+                 alt.Tooltip(f"{field}:Q", title=tooltip_title, format=",.2f")],
     ).properties(title=title, width=520, height=220)
     return _spec(chart)
+
+
+def spend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> dict:
+    """(series, year, kroner) as lines over the years: e.g. the purchases and the P/L line from the first year."""
+    return _year_lines(rows, title=title, field="kr", axis_title="Kroner", tooltip_title="Kroner", legend="bottom")
 
 
 def trend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> dict:
     """(series, year, occupancy %) as lines over the years."""
-    values = [{"serie": series, "år": str(year), "procent": _number(pct)} for series, year, pct in rows
-              if pct is not None]
-    chart = alt.Chart(alt.Data(values=values)).mark_line(point=True).encode(
-        x=alt.X("år:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("procent:Q", title="Belægning (%)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("serie:N", title=None, legend=alt.Legend(orient="right", labelLimit=220)),
-        tooltip=[alt.Tooltip("serie:N", title="Serie"), alt.Tooltip("år:O", title="År"),
-                 alt.Tooltip("procent:Q", title="Procent", format=",.2f")],
-    ).properties(title=title, width=520, height=220)
-    return _spec(chart)
+    return _year_lines(rows, title=title, field="procent", axis_title="Belægning (%)", tooltip_title="Procent",
+                       legend="right")
 
 
 _PROLOGUE = re.compile(r"^\s*<\?xml[^>]*>\s*")
