@@ -1,6 +1,6 @@
 """A plain reference for the demand forecast: the exponential smoothing recursions and the analytical interval
 written out in Python from a fit's parameters (Hyndman & Athanasopoulos, «Forecasting: Principles and Practice»,
-3rd ed., §§ 8.1–8.2 and table 8.8), to check the library's forecast in tests."""
+3rd ed., ch. 8: simple smoothing, trend methods, forecasting with ETS models), to check the library's forecast in tests."""
 from statistics import NormalDist
 
 from rammeaftale.engine.demand import INTERVAL_PCT, Fit
