@@ -126,3 +126,19 @@ def test_a_chart_for_the_pdf_is_an_image_named_by_its_title():
     assert image.startswith('<img src="data:image/svg+xml;base64,')
     assert image.endswith(' alt="Bo &amp; Leg &lt;Øst&gt;: belægning">')
     assert svg_image("") == ""
+
+
+def test_demand_chart_draws_capacity_occupied_forecast_and_its_band():
+    import altair as alt
+
+    from rammeaftale.reports.charts import demand_chart
+
+    spec = demand_chart(observed=[(2021, 184, 730), (2022, 365, 730)],
+                        forecast=[(2023, 730, 300, 150, 450), (2024, 1098, 300, 140, 460)], interval_pct=80,
+                        title="Kapacitet og prognose: Udviklingshæmning")
+    alt.LayerChart.validate(spec)
+    band, lines = spec["layer"]
+    assert band["data"]["values"][0] == {"år": "2023", "nedre": 150, "øvre": 450}
+    assert {row["serie"] for row in lines["data"]["values"]} == {"Kapacitet", "Belagte pladsdøgn", "Prognose"}
+    svg = chart_svg(spec)
+    assert 'aria-label="Kapacitet og prognose: Udviklingshæmning"' in svg and "1.098" in svg

@@ -51,3 +51,33 @@ class RefusionThresholdYear(models.Model):
         verbose_name = "refusionstærskler for et år"
         verbose_name_plural = "refusionstærskler"
         ordering = ["year"]
+
+
+class Expectation(models.TextChoices):
+    MORE = "more", "Større behov"
+    SAME = "same", "Samme behov"
+    LESS = "less", "Mindre behov"
+
+
+class DemandExpectation(models.Model):
+    """A municipality's own expected demand for places in a target group next year (more / same / less than this
+    year, with a note), entered once a year beside the forecast (issue 14, part 5)."""
+
+    municipality = models.ForeignKey("parties.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="kommune")
+    year = models.PositiveSmallIntegerField("år")
+    target_group = models.ForeignKey("registry.TargetGroup", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="målgruppe")
+    expectation = models.CharField("forventet behov", max_length=10, choices=Expectation.choices)
+    note = models.CharField("bemærkning", max_length=500, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField("indtastet", auto_now=True)
+
+    class Meta:
+        verbose_name = "kommunens forventede behov"
+        verbose_name_plural = "kommunernes forventede behov"
+        ordering = ["year", "municipality_id", "target_group_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year", "target_group"],
+                                    name="demand_expectation_unique"),
+        ]

@@ -13,5 +13,8 @@ urlpatterns = [
     path("forbrug/eksport.xlsx", views.spend_export, name="spend_export"),
     path("refusion/", views.refusion_claim_page, name="refusion_claim"),
     path("refusion/eksport.<slug:fmt>", views.refusion_claim_export, name="refusion_claim_export"),
+    path("behov/", views.demand_page, name="demand"),
+    path("behov/eksport.<slug:fmt>", views.demand_export, name="demand_export"),
+    path("behov/forventninger/", views.demand_expectations_page, name="demand_expectations"),
     path("refusion/taerskler/", views.refusion_thresholds_page, name="refusion_thresholds"),
 ]

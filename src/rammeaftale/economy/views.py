@@ -1,6 +1,7 @@
-"""The economy's pages: the report of expense increases (Sjælland) with the steering group's status, and the
-§ 176 claim statement with the years' thresholds."""
+"""The economy's pages: the report of expense increases (Sjælland) with the steering group's status, the
+§ 176 claim statement with the years' thresholds, and demand and forecast with the municipalities' expectations."""
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,10 +12,11 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.economy import exports, refusion, spend
+from rammeaftale.economy import demand, demand_exports, exports, refusion, spend
 from rammeaftale.economy.expense_report import expense_increase_status_set, expense_report
 from rammeaftale.economy.forms import RefusionThresholdForm
-from rammeaftale.economy.models import DiscussionStatus
+from rammeaftale.economy.models import DiscussionStatus, Expectation
+from rammeaftale.engine.demand import INTERVAL_PCT
 from rammeaftale.http import int_param, missing_as_404, page_view
 from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.reports.charts import chart_svg, spend_chart
@@ -126,7 +128,8 @@ def economy_overview(request):
     return render(request, "economy/overview.html", {
         "may_claim": actor.organisation_kind == OrganisationKind.MUNICIPALITY and actor.has_role(
             Role.ECONOMIST, Role.ADMINISTRATOR),
-        "may_enter": refusion.may_enter_thresholds(actor), "year": clock.today().year})
+        "may_enter": refusion.may_enter_thresholds(actor), "year": clock.today().year,
+        "may_enter_demand": demand.may_enter_expectations(actor)})
 
 
 # Spending against P/L
@@ -163,3 +166,78 @@ def spend_export(request):
     _, overview = _spend(request)
     stem = f"forbrug-{overview.label.lower().replace(' ', '-')}-{overview.first_year}-{overview.last_year}"
     return _download(exports.spend_xlsx(overview), "xlsx", stem)
+
+
+# Demand and forecast (behovsanalyse)
+
+
+def _demand(request):
+    actor = actor_for_request(request)
+    region_id = int_param(request, "region") or actor.region_id
+    with missing_as_404():
+        return demand.demand_analysis(actor=actor, region_id=region_id or 0, today=clock.today())
+
+
+@page_view
+def demand_page(request):
+    """Per target group: the years' placements, place-days and capacity, the forecast against capacity, the
+    municipalities' expectations; per paragraph the same figures without expectations."""
+    analysis = _demand(request)
+    actor = actor_for_request(request)
+    return render(request, "economy/demand.html", {
+        "analysis": analysis, "groups": [(group, chart_svg(demand_exports.group_chart(group)))
+                                         for group in analysis.by_target_group],
+        "interval_pct": INTERVAL_PCT, "may_enter": demand.may_enter_expectations(actor)})
+
+
+@page_view
+def demand_export(request, fmt: str):
+    if fmt != "xlsx":
+        raise Http404("Behovsanalysen kan hentes som XLSX.")
+    analysis = _demand(request)
+    return _download(demand_exports.demand_xlsx(analysis), fmt,
+                     f"behov-og-prognose-{analysis.region.name.lower()}-{analysis.today.year}")
+
+
+@page_view
+def demand_expectations_page(request):
+    """A municipality's expected demand for next year, one row per target group of its region's offers."""
+    actor = actor_for_request(request)
+    if not demand.may_enter_expectations(actor):
+        raise NotAllowed("Kun kommunens sagsbehandlere, økonomer og administratorer angiver kommunens forventede "
+                         "behov.", message_en="only a municipality's users enter its expected demand")
+    year = clock.today().year + 1
+    groups = demand.expectation_target_groups(actor=actor)
+    current = demand.demand_expectations(actor=actor, year=year)
+    status = 200
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                saved = 0
+                for group in groups:
+                    choice = request.POST.get(f"expectation-{group.pk}", "")
+                    if not choice:
+                        continue
+                    try:
+                        demand.demand_expectation_set(
+                            actor=actor, municipality_id=actor.organisation_id or 0, year=year,
+                            target_group_id=group.pk, expectation=choice,
+                            note=request.POST.get(f"note-{group.pk}", ""), today=clock.today())
+                    except NotAllowed:
+                        raise
+                    except DomainError as error:
+                        raise DomainError(f"{group.name}: {error.message_da}", message_en=error.message_en) from error
+                    saved += 1
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            messages.error(request, error.message_da)
+            status = 400
+        else:
+            messages.success(request, f"Kommunens forventninger til {year} er gemt ({saved} målgrupper).")
+            return redirect("economy:demand_expectations")
+    rows = [(group, current.get(group.pk), request.POST.get(f"expectation-{group.pk}") if request.method == "POST"
+             else None, request.POST.get(f"note-{group.pk}") if request.method == "POST" else None)
+            for group in groups]
+    return render(request, "economy/demand_expectations.html", {
+        "year": year, "rows": rows, "choices": Expectation.choices}, status=status)

@@ -256,3 +256,38 @@ def svg_for_print(svg: str) -> str:
             element.tag = element.tag[len(_SVG) + 2:]
     root.set("xmlns", _SVG)
     return ElementTree.tostring(root, encoding="unicode")
+
+
+CAPACITY = "Kapacitet"
+OCCUPIED = "Belagte pladsdøgn"
+FORECAST = "Prognose"
+
+
+def demand_chart(*, observed: list[tuple[int, int, int]], forecast: list[tuple[int, int, int, int, int]],
+                 interval_pct: int, title: str) -> dict:
+    """Supply against demand in place-days over the years: capacity as a line, the whole years' occupied place-days,
+    the forecast's point as a dashed line and its interval as a band. observed: (year, occupied, capacity);
+    forecast: (year, capacity, point, lower, upper)."""
+    rows = [{"år": str(year), "serie": OCCUPIED, "pladsdøgn": occupied} for year, occupied, _ in observed]
+    rows += [{"år": str(year), "serie": CAPACITY, "pladsdøgn": capacity} for year, _, capacity in observed]
+    rows += [{"år": str(year), "serie": CAPACITY, "pladsdøgn": capacity} for year, capacity, *_ in forecast]
+    rows += [{"år": str(year), "serie": FORECAST, "pladsdøgn": point} for year, _, point, _, _ in forecast]
+    band = [{"år": str(year), "nedre": lower, "øvre": upper} for year, _, _, lower, upper in forecast]
+    years = sorted({row["år"] for row in rows})
+    x = alt.X("år:O", title=None, sort=years, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
+    interval = alt.Chart(alt.Data(values=band)).mark_area(opacity=0.25, color="#4c78a8").encode(
+        x=x, y=alt.Y("nedre:Q", title="Pladsdøgn", axis=alt.Axis(format=",.0f")), y2="øvre:Q",
+        tooltip=[alt.Tooltip("år:O", title="År"),
+                 alt.Tooltip("nedre:Q", title=f"Prognoseinterval ({interval_pct} %), nedre", format=",.0f"),
+                 alt.Tooltip("øvre:Q", title="øvre", format=",.0f")])
+    lines = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+        x=x, y=alt.Y("pladsdøgn:Q", title="Pladsdøgn", axis=alt.Axis(format=",.0f")),
+        color=alt.Color("serie:N", title=None, sort=[CAPACITY, OCCUPIED, FORECAST],
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("serie:N", sort=[CAPACITY, OCCUPIED, FORECAST], legend=None,
+                                  scale=alt.Scale(domain=[CAPACITY, OCCUPIED, FORECAST],
+                                                  range=[[1, 0], [1, 0], [6, 4]])),
+        tooltip=[alt.Tooltip("serie:N", title="Serie"), alt.Tooltip("år:O", title="År"),
+                 alt.Tooltip("pladsdøgn:Q", title="Pladsdøgn", format=",.0f")])
+    chart = alt.layer(interval, lines).properties(title=title, width=520, height=220)
+    return _spec(chart)
