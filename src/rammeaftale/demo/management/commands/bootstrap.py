@@ -25,4 +25,5 @@ class Command(BaseCommand):
         examples = price_index_load_examples(actor=actor)
         self.stdout.write(f"P/L-tabel: {examples or 'ingen nye'} eksempeltal indlæst (år, der findes, røres ikke)")
         if demo:
-            call_command("demo", region=demo, seed=seed, if_empty=True, stdout=self.stdout, stderr=self.stderr)
+            call_command("demo", region=demo, seed=seed, if_empty=True, invoices=True, stdout=self.stdout,
+                         stderr=self.stderr)

@@ -10,6 +10,7 @@ from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.demo.build import demo_build, demo_region_code
 from rammeaftale.demo.catalogue import DEMO_PASSWORD, REGION_CODES
+from rammeaftale.demo.invoices import demo_invoices_issue
 from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
@@ -50,11 +51,14 @@ class Command(BaseCommand):
                             help="gør intet for en region, der allerede har tilbud")
         parser.add_argument("--year-from", type=int, dest="year_from", help="første demoår (standard: tre år før i år)")
         parser.add_argument("--year-to", type=int, dest="year_to", help="sidste demoår (standard: i år)")
+        parser.add_argument("--invoices", action="store_true",
+                            help="udsted også afregningen af hver måned fra januar sidste år til sidste måned "
+                                 "(make run gør det; økonomisiderne læser fakturaerne)")
         parser.add_argument("--without-placements", action="store_false", dest="placements",
                             help="byg ikke demoplaceringer (national skala: ca. 340.000 placeringer, et par minutter)")
 
     def handle(self, *args, region=None, seed=1, scale="region", if_empty=False, year_from=None, year_to=None,
-               placements=True, **options):
+               placements=True, invoices=False, **options):
         today = clock.today()
         year_to = year_to or today.year
         year_from = year_from or year_to - 3
@@ -80,6 +84,9 @@ class Command(BaseCommand):
                 reports = demo_reports_build(actor=Actor.system(username="demo"),
                                              regions=list(built) if placements.placements else [], seed=seed,
                                              today=today)
+                issued = demo_invoices_issue(actor=Actor.system(username="demo"),
+                                             regions=list(built) if invoices and placements.placements else [],
+                                             first=date(max(year_from, today.year - 1), 1, 1), today=today)
             seconds = time.perf_counter() - started
             if report.built and connection.vendor == "postgresql" and not connection.in_atomic_block:
                 # Planner statistics for the new rows: autovacuum analyses a table only after enough changes, and a
@@ -102,6 +109,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Belægningsindberetninger ({', '.join(reports.periods)}): {reports.submitted} "
                                   f"indsendt, heraf {reports.late} for sent; {reports.drafts} kladder; "
                                   f"{reports.missing} mangler (Odense indberetter selv i browseren).")
+        if report.built and issued.months:
+            self.stdout.write(f"Fakturaer: {issued.months} måneders afregning udstedt ({issued.runs} kørsler)"
+                              + (f"; {len(issued.problems)} afvist, fx {issued.problems[0]}" if issued.problems
+                                 else "") + ".")
         if report.users:
             self._logins_write(report)
 
