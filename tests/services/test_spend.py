@@ -16,6 +16,8 @@ from rammeaftale.tariffs.models import PriceIndex, Tariff
 from tests.services.test_refusion_claim import BANDS_2026, YEAR
 from tests.services.test_refusion_claim import world as claim_world  # noqa: F401 (the fixture)
 
+AFTER = date(YEAR + 1, 1, 15)  # the year is over: its growth is compared
+
 
 @pytest.fixture
 def world(claim_world, odense, esbjerg):  # noqa: F811
@@ -35,7 +37,8 @@ def world(claim_world, odense, esbjerg):  # noqa: F811
 def test_purchases_and_sales_by_year_with_growth_against_pl_and_the_cases(world, odense, esbjerg, make_user,
                                                                           actor_of):
     economist = world["economist"]
-    overview = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR - 1, last_year=YEAR)
+    overview = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR - 1, last_year=YEAR,
+                              today=AFTER)
     before, this = overview.years
     assert (before.year, before.purchases_ore, before.cases) == (YEAR - 1, 31 * 500_000, 1)  # December 2025
     # 2026: Ida and Mads 334 days, Emil 91 days, at 6,000 kr.
@@ -43,11 +46,15 @@ def test_purchases_and_sales_by_year_with_growth_against_pl_and_the_cases(world,
     assert this.growth_pct == Decimal("2838.06")  # (455,400,000 − 15,500,000) × 100 / 15,500,000 = 2,838.0645…
     assert this.over_pl is True and this.pl_pct == Decimal("2.80")
     assert this.expensive_cases is None  # no § 176 thresholds for 2026 yet
+    running = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR - 1, last_year=YEAR,
+                             today=date(YEAR, 12, 6)).years[1]
+    assert running.running and running.growth_pct is None and running.over_pl is None  # not a whole year yet
     refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
-    this = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR).years[0]
+    this = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR,
+                          today=AFTER).years[0]
     assert (this.expensive_cases, this.threshold_kr) == (2, Decimal("900000"))  # Ida and Mads: 2,004,000 kr.
     seller = spend_overview(actor=actor_of(make_user(odense, Role.ECONOMIST)), municipality_id=odense.pk,
-                            first_year=YEAR, last_year=YEAR).years[0]
+                            first_year=YEAR, last_year=YEAR, today=AFTER).years[0]
     assert (seller.sales_ore, seller.purchases_ore) == ((334 + 334 + 91) * 600_000, 0)
     assert [row[0] for row in overview.paragraph_rows] == ["SEL § 108"]
     assert chart_rows(overview)[-1] == ("Køb det første år fremskrevet med P/L", YEAR, Decimal("155000.00") * Decimal(
@@ -57,20 +64,23 @@ def test_purchases_and_sales_by_year_with_growth_against_pl_and_the_cases(world,
 def test_the_secretariat_sees_the_regions_total_and_others_see_nothing(world, esbjerg, odense, copenhagen,
                                                                       secretariat_syd, region_syd, make_user,
                                                                       actor_of):
-    total = spend_overview(actor=world["secretariat"], region_id=region_syd.pk, first_year=YEAR, last_year=YEAR)
+    total = spend_overview(actor=world["secretariat"], region_id=region_syd.pk, first_year=YEAR, last_year=YEAR,
+                           today=AFTER)
     assert total.label == "Region Syddanmark i alt" and total.years[0].purchases_ore == (334 + 334 + 91) * 600_000
     for actor in (world["caseworker"], actor_of(make_user(copenhagen, Role.ECONOMIST))):
         with pytest.raises(NotAllowed):
-            spend_overview(actor=actor, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR)
+            spend_overview(actor=actor, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR,
+                           today=AFTER)
     with pytest.raises(DomainError, match="op til 10 år"):
-        spend_overview(actor=world["economist"], municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR - 1)
+        spend_overview(actor=world["economist"], municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR - 1,
+                       today=AFTER)
 
 
 def test_the_page_and_its_xlsx(world, esbjerg, make_user, client):
     client.force_login(make_user(esbjerg, Role.ECONOMIST))
     page = client.get("/oekonomi/forbrug/", {"fra": YEAR - 1, "til": YEAR})
     html = page.content.decode()
-    assert page.status_code == 200 and "Esbjerg Kommune" in html and 'role="img"' in html and "over P/L" in html
+    assert page.status_code == 200 and "Esbjerg Kommune" in html and 'role="img"' in html and "(indtil nu)" in html
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/oekonomi/forbrug/eksport.xlsx",
                                                             {"fra": YEAR - 1, "til": YEAR}).content))
     sheet = workbook["Forbrug"]

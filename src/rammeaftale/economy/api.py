@@ -30,12 +30,13 @@ def spend_get(request, filters: Query[SpendIn]):
     if municipality is None and filters.region is None:
         municipality = actor.organisation_id
     overview = spend.spend_overview(actor=actor, municipality_id=municipality, region_id=filters.region,
-                                    first_year=filters.first_year or last - 3, last_year=last)
+                                    first_year=filters.first_year or last - 3, last_year=last, today=clock.today())
     return {
         "label": overview.label, "region": overview.region.code,
         "municipality": overview.municipality.code if overview.municipality else None,
         "years": [{
-            "year": item.year, "purchases_kr": _kr(item.purchases_ore), "purchases_ore": item.purchases_ore,
+            "year": item.year, "running": item.running, "invoiced": item.invoiced,
+            "purchases_kr": _kr(item.purchases_ore), "purchases_ore": item.purchases_ore,
             "sales_kr": _kr(item.sales_ore), "sales_ore": item.sales_ore,
             "growth_pct": None if item.growth_pct is None else str(item.growth_pct),
             "pl_pct": None if item.pl_pct is None else str(item.pl_pct), "over_pl": item.over_pl,

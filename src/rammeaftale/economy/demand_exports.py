@@ -10,7 +10,8 @@ from rammeaftale.engine.demand import INTERVAL_PCT
 from rammeaftale.reports.charts import demand_chart
 
 COLUMNS = ("Gruppe", "År", "Art", "Placeringer", "Belagte pladsdøgn", "Pladser 1. januar", "Kapacitet (pladsdøgn)",
-           "Prognose (pladsdøgn)", f"Prognoseinterval {INTERVAL_PCT} %, nedre", f"Prognoseinterval {INTERVAL_PCT} %, øvre",
+           "Prognose (pladsdøgn)", f"Prognoseinterval {INTERVAL_PCT} %, nedre",
+           f"Prognoseinterval {INTERVAL_PCT} %, øvre",
            "Kapacitet minus prognose")
 EXPECTATION_COLUMNS = ("Målgruppe", "Kommuner: større behov", "Kommuner: samme behov", "Kommuner: mindre behov",
                        "Prognosemetode")

@@ -16,6 +16,7 @@ municipality's expenses.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
@@ -48,6 +49,8 @@ class SpendYear:
     pl_pct: Decimal | None
     growth_pct: Decimal | None  # from the year before, half up to two decimals; None without a year before
     over_pl: bool | None  # the purchases grew more than the year's P/L; None: no year before or no P/L
+    running: bool = False  # the year is not over: its figures so far, compared with nothing
+    invoiced: bool = True  # any invoice line of the year (else the year shows as without invoices)
 
 
 @dataclass
@@ -120,7 +123,7 @@ def _over_pl(now: int, before: int | None, pl_pct: Decimal | None) -> bool | Non
 
 
 def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_id: int | None = None,
-                   first_year: int, last_year: int) -> SpendOverview:
+                   first_year: int, last_year: int, today: date) -> SpendOverview:
     """A municipality's spending by year (its economists, the region's secretariat), or its region's total
     (`municipality_id` None: the secretariat)."""
     if not actor.is_authenticated:
@@ -147,9 +150,11 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
                 .annotate(year=ExtractYear("period_from")).values("year")
                 .annotate(total=Sum(signed_amount())).order_by().values_list("year", "total"))
     purchases: dict[int, int] = defaultdict(int)
+    invoiced: set[int] = set(sold)
     per_citizen: dict[tuple[int, str], int] = defaultdict(int)
     per_offer: dict[tuple[int, int], int] = defaultdict(int)
     for row in bought:
+        invoiced.add(row["year"])
         purchases[row["year"]] += row["total"] or 0
         per_citizen[(row["year"], row["placement__cpr_index"])] += row["total"] or 0
         per_offer[(row["year"], row["placement__offer_id"])] += row["total"] or 0
@@ -160,12 +165,15 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
         thresholds = thresholds_for(year)
         first = thresholds.bands[0].threshold_kr if thresholds else None
         citizens = [total for (y, _), total in per_citizen.items() if y == year and total > 0]
-        before = purchases.get(year - 1)
+        # A year still running, or one of the two without invoices, has no growth to compare.
+        comparable = year < today.year and year in invoiced and year - 1 in invoiced
+        before = purchases.get(year - 1) if comparable else None
         overview.years.append(SpendYear(
             year=year, purchases_ore=purchases.get(year, 0), sales_ore=sold.get(year) or 0, cases=len(citizens),
             expensive_cases=None if first is None else sum(1 for total in citizens if ore_to_kr(total) > first),
             threshold_kr=first, pl_pct=pl.get(year), growth_pct=_growth(purchases.get(year, 0), before),
-            over_pl=_over_pl(purchases.get(year, 0), before, pl.get(year))))
+            over_pl=_over_pl(purchases.get(year, 0), before, pl.get(year)), running=year >= today.year,
+            invoiced=year in invoiced))
     return overview
 
 
@@ -195,18 +203,19 @@ def municipalities_of(*, actor: Actor, region_id: int) -> list[Organisation]:
     return list(Organisation.objects.filter(pk=actor.organisation_id, kind=OrganisationKind.MUNICIPALITY))
 
 
-PURCHASES = "Køb (modtagne fakturaer)"
+PURCHASES = "Køb (modtagne fakturaer), hele år"
 PL_LINE = "Køb det første år fremskrevet med P/L"
 
 
 def chart_rows(overview: SpendOverview) -> list[tuple[str, int, Decimal | None]]:
     """The purchases by year, and the first year's purchases grown by each later year's P/L (where known): the
     line the purchases may not rise above under Syddanmark's cap."""
-    rows = [(PURCHASES, item.year, ore_to_kr(item.purchases_ore)) for item in overview.years]
-    if overview.years:
-        level = ore_to_kr(overview.years[0].purchases_ore)
-        rows.append((PL_LINE, overview.years[0].year, level))
-        for item in overview.years[1:]:
+    whole = [item for item in overview.years if item.invoiced and not item.running]
+    rows = [(PURCHASES, item.year, ore_to_kr(item.purchases_ore)) for item in whole]
+    if whole:
+        level = ore_to_kr(whole[0].purchases_ore)
+        rows.append((PL_LINE, whole[0].year, level))
+        for item in whole[1:]:
             if item.pl_pct is None:
                 break
             level = level * (100 + item.pl_pct) / 100

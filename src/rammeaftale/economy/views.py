@@ -145,7 +145,8 @@ def _spend(request):
         municipality_id = actor.organisation_id
     with missing_as_404():
         overview = spend.spend_overview(actor=actor, municipality_id=municipality_id,
-                                        region_id=int_param(request, "region"), first_year=first, last_year=last)
+                                        region_id=int_param(request, "region"), first_year=first, last_year=last,
+                                        today=clock.today())
     return actor, overview
 
 
