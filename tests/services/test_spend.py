@@ -7,12 +7,14 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.billing.settlement import settlement_issue
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.economy.refusion import refusion_thresholds_enter
 from rammeaftale.economy.spend import chart_rows, spend_overview
-from rammeaftale.tariffs.models import PriceIndex, Tariff
+from rammeaftale.registry.models import Offer
+from rammeaftale.tariffs.models import PriceIndex, Tariff, TariffBudget, TariffCalculation
 from tests.services.test_refusion_claim import BANDS_2026, YEAR
 from tests.services.test_refusion_claim import world as claim_world  # noqa: F401 (the fixture)
 
@@ -96,3 +98,19 @@ def test_the_api_answers_as_the_page(world, esbjerg, make_user, client):
     assert body["by_paragraph"] == {"SEL § 108": ["4554000.00"]}
     assert client.get("/api/economy/spend", {"municipality": world["caseworker"].organisation_id + 10_000}
                       ).status_code in (403, 404)
+
+
+def test_the_own_offers_budgeted_costs_are_the_basis_of_their_newest_calculation(world, odense, esbjerg):
+    offer = Offer.objects.get(name="Døgninstitutionen Søen")
+    budget = TariffBudget.objects.create(offer=offer, year=YEAR, rulebook=offer.municipality.region.agreements
+                                         .first().rulebook)
+    TariffCalculation.objects.create(budget=budget, result={"services": [{"basis": "1000000.00"}]})
+    TariffCalculation.objects.create(budget=budget, result={"services": [{"basis": "1234567.895"},
+                                                                          {"basis": "100.00"}]})  # the newest
+    economist = world["economist"]
+    seller = spend_overview(actor=Actor.system(), municipality_id=odense.pk, first_year=YEAR, last_year=YEAR,
+                            today=AFTER).years[0]
+    assert seller.own_costs_ore == 123_466_790  # 1,234,667.895 kr. half up to the øre
+    buyer = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR,
+                           today=AFTER).years[0]
+    assert buyer.own_costs_ore is None  # Esbjerg runs no offer here

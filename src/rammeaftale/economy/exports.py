@@ -115,7 +115,7 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
     sheet = book.add_worksheet("Forbrug")
     sheet.write(0, 0, f"Forbrug mod P/L: {overview.label}, {overview.first_year}–{overview.last_year}", bold)
     titles = ("År", "Køb (kr.)", "Salg (kr.)", "Vækst i køb (%)", "P/L (%)", "Over P/L", "Sager",
-              "Særligt dyre sager (SEL § 176)", "Første tærskel (kr.)")
+              "Særligt dyre sager (SEL § 176)", "Første tærskel (kr.)", "Egne tilbud, budget (kr.)")
     for column, title in enumerate(titles):
         sheet.write(2, column, title, bold)
     for row, item in enumerate(overview.years, start=3):
@@ -132,6 +132,8 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
         if item.expensive_cases is not None:
             sheet.write_number(row, 7, item.expensive_cases)
             sheet.write_number(row, 8, item.threshold_kr, money)
+        if item.own_costs_ore is not None:
+            sheet.write_number(row, 9, ore_to_kr(item.own_costs_ore), money)
     years = overview.year_range
     for name, rows in (("Efter lovgrundlag", overview.paragraph_rows), ("Efter målgruppe", overview.target_group_rows),
                        ("Efter kategori", overview.category_rows)):
@@ -145,6 +147,6 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
                 split.write_number(row, column, ore_to_kr(ore), money)
         split.set_column(0, 0, 40)
         split.set_column(1, len(years), 16)
-    sheet.set_column(0, 8, 16)
+    sheet.set_column(0, 9, 16)
     book.close()
     return buffer.getvalue()

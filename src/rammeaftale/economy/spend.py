@@ -13,6 +13,8 @@ municipality's expenses.
   first threshold of SEL § 176 for the year (`economy.refusion.thresholds_for`; unknown where the year has none).
 - **Split** of the purchases by the offer's legal basis and target group (its first, by the order of the reference
   data) and by its category of the year.
+- **Own offers' costs**: the basis of calculation of the municipality's own offers' tariffs (the newest calculation of
+  each year's budget): what the year was budgeted to cost; budgets, not accounts.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from rammeaftale.core.money import ore_to_kr
 from rammeaftale.economy.refusion import thresholds_for
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.models import Category, Offer, OfferCategory
-from rammeaftale.tariffs.models import PriceIndex
+from rammeaftale.tariffs.models import PriceIndex, TariffCalculation
 
 YEARS_MAX = 10
 PCT = Decimal("0.01")
@@ -49,6 +51,7 @@ class SpendYear:
     pl_pct: Decimal | None
     growth_pct: Decimal | None  # from the year before, half up to two decimals; None without a year before
     over_pl: bool | None  # the purchases grew more than the year's P/L; None: no year before or no P/L
+    own_costs_ore: int | None = None  # the own offers' budgeted basis (takstberegningsgrundlag); None: no budget
     running: bool = False  # the year is not over: its figures so far, compared with nothing
     invoiced: bool = True  # any invoice line of the year (else the year shows as without invoices)
 
@@ -161,6 +164,7 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
     _split(overview, per_offer)
     pl = dict(PriceIndex.objects.filter(year__gte=first_year - 1, year__lte=last_year)
               .values_list("year", "rate_pct"))
+    own_costs = _own_costs(operators=buyers, first_year=first_year, last_year=last_year)
     for year in range(first_year, last_year + 1):
         thresholds = thresholds_for(year)
         first = thresholds.bands[0].threshold_kr if thresholds else None
@@ -172,9 +176,26 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
             year=year, purchases_ore=purchases.get(year, 0), sales_ore=sold.get(year) or 0, cases=len(citizens),
             expensive_cases=None if first is None else sum(1 for total in citizens if ore_to_kr(total) > first),
             threshold_kr=first, pl_pct=pl.get(year), growth_pct=_growth(purchases.get(year, 0), before),
-            over_pl=_over_pl(purchases.get(year, 0), before, pl.get(year)), running=year >= today.year,
+            over_pl=_over_pl(purchases.get(year, 0), before, pl.get(year)), own_costs_ore=own_costs.get(year),
+            running=year >= today.year,
             invoiced=year in invoiced))
     return overview
+
+
+def _own_costs(*, operators: list[int], first_year: int, last_year: int) -> dict[int, int]:
+    """By year: the basis of calculation (takstberegningsgrundlag) of the operators' own offers' tariffs, from each
+    budget's newest calculation (its services' `basis`), in øre. Budgets, not accounts: what the year was planned
+    to cost."""
+    newest: dict[int, dict] = {}
+    for budget_id, year, result in (TariffCalculation.objects.filter(
+            budget__offer__operator_id__in=operators, budget__year__gte=first_year, budget__year__lte=last_year)
+            .order_by("budget_id", "-calculated_at", "-id").values_list("budget_id", "budget__year", "result")):
+        newest.setdefault(budget_id, (year, result))
+    costs: dict[int, int] = defaultdict(int)
+    for year, result in newest.values():
+        basis = sum((Decimal(service["basis"]) for service in result.get("services", [])), Decimal(0))
+        costs[year] += int((basis * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return dict(costs)
 
 
 def _split(overview: SpendOverview, per_offer: dict[tuple[int, int], int]) -> None:
