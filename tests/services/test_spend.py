@@ -89,6 +89,9 @@ def test_the_page_and_its_xlsx(world, esbjerg, make_user, client):
     assert [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)] == [YEAR - 1, YEAR]
     assert sheet.cell(row=5, column=2).value == (334 + 334 + 91) * 6000
     assert workbook["Efter lovgrundlag"].cell(row=4, column=1).value == "SEL § 108"
+    pdf = client.get("/oekonomi/forbrug/eksport.pdf", {"fra": YEAR - 1, "til": YEAR})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get("/oekonomi/forbrug/eksport.csv").status_code == 404
 
 
 def test_the_api_answers_as_the_page(world, esbjerg, make_user, client):

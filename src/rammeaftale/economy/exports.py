@@ -9,7 +9,7 @@ from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.economy.expense_report import ExpenseReport
 from rammeaftale.economy.refusion import RefusionClaim
 from rammeaftale.economy.spend import SpendOverview
-from rammeaftale.reports.pdf import html_to_pdf
+from rammeaftale.reports.pdf import html_to_pdf, svg_image
 
 COLUMNS = ("Tilbud", "Driftsherre", "Ydelse", "Enhed", "Takst året før (kr.)", "Takst (kr.)", "Stigning (%)",
            "Driftsherrens forklaring", "Styregruppens status", "Bemærkning")
@@ -135,10 +135,10 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
         if item.own_costs_ore is not None:
             sheet.write_number(row, 9, ore_to_kr(item.own_costs_ore), money)
     years = overview.year_range
-    for name, rows in (("Efter lovgrundlag", overview.paragraph_rows), ("Efter målgruppe", overview.target_group_rows),
-                       ("Efter kategori", overview.category_rows)):
+    for caption, rows in overview.split_tables:
+        name = caption.replace("Køb efter", "Efter")
         split = book.add_worksheet(name)
-        split.write(0, 0, name.replace("Efter", "Køb efter"), bold)
+        split.write(0, 0, caption, bold)
         for column, year in enumerate(years, start=1):
             split.write(2, column, str(year), bold)
         for row, (key, amounts) in enumerate(rows, start=3):
@@ -150,3 +150,9 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
     sheet.set_column(0, 9, 16)
     book.close()
     return buffer.getvalue()
+
+
+def spend_pdf(overview: SpendOverview, *, chart: str) -> bytes:
+    """The page as PDF/UA: the years, the chart (its title the alternative text) and the splits."""
+    return html_to_pdf(render_to_string("economy/spend_pdf.html", {"overview": overview,
+                                                                   "chart": svg_image(chart)}))

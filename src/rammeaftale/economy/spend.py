@@ -87,6 +87,11 @@ class SpendOverview:
     def category_rows(self):
         return self._rows(self.by_category)
 
+    @property
+    def split_tables(self):
+        return [("Køb efter lovgrundlag", self.paragraph_rows), ("Køb efter målgruppe", self.target_group_rows),
+                ("Køb efter kategori", self.category_rows)]
+
 
 def _scope(actor: Actor, *, municipality_id: int | None, region_id: int | None) -> tuple[Organisation | None,
                                                                                          Organisation]:

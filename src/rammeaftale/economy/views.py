@@ -154,7 +154,7 @@ def _spend(request):
 def spend_page(request):
     """A municipality's (or the region's) purchases and sales by year against P/L, with the cases."""
     actor, overview = _spend(request)
-    chart = chart_svg(spend_chart(spend.chart_rows(overview), title=f"Køb {overview.label} og P/L"))
+    chart = _spend_chart(overview)
     return render(request, "economy/spend.html", {
         "overview": overview, "chart": chart, "query": request.GET.urlencode(),
         "municipalities": spend.municipalities_of(actor=actor, region_id=overview.region.pk),
@@ -162,11 +162,19 @@ def spend_page(request):
         "years": range(clock.today().year - 9, clock.today().year + 1)})
 
 
+def _spend_chart(overview) -> str:
+    return chart_svg(spend_chart(spend.chart_rows(overview), title=f"Køb {overview.label} og P/L"))
+
+
 @page_view
-def spend_export(request):
+def spend_export(request, fmt: str):
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("Forbruget kan hentes som XLSX og PDF.")
     _, overview = _spend(request)
     stem = f"forbrug-{overview.label.lower().replace(' ', '-')}-{overview.first_year}-{overview.last_year}"
-    return _download(exports.spend_xlsx(overview), "xlsx", stem)
+    body = (exports.spend_xlsx(overview) if fmt == "xlsx"
+            else exports.spend_pdf(overview, chart=_spend_chart(overview)))
+    return _download(body, fmt, stem)
 
 
 # Demand and forecast (behovsanalyse)
