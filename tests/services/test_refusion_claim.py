@@ -13,6 +13,7 @@ from rammeaftale.billing.models import AccountMapping, PaymentAccount
 from rammeaftale.billing.settlement import settlement_issue
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.economy.refusion import refusion_claim, refusion_thresholds_enter, thresholds_for
+from rammeaftale.placements.models import Placement
 from rammeaftale.placements.services import (
     PlacementRequest,
     placement_end_date_set,
@@ -151,3 +152,12 @@ def test_a_credit_note_counts_against_the_expense(world):
     settlement_issue(actor=world["seller"], seller=odense, year=YEAR, month=12, issue_date=date(YEAR, 12, 2))
     after = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
     assert {c.name: c.expenses_kr for c in after.citizens}["Ida Holm"] == Decimal("2004000.00") - 30 * 6000
+
+
+def test_a_citizen_over_67_counts_only_when_covered_the_year_before_turning_67(world, esbjerg):
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    mads = world["placements"]["Mads Berg"]
+    Placement.objects.filter(pk=mads.pk).update(birth_date=date(1950, 3, 3))  # 76 at the end of 2026
+    claim = refusion_claim(actor=world["economist"], municipality_id=esbjerg.pk, year=YEAR)
+    assert claim.left_out_over_67 == ["Mads Berg (030390-****): 76 år, ikke omfattet i året før 67-årsdagen (2016)"]
+    assert "Mads Berg" not in {citizen.name for citizen in claim.citizens}

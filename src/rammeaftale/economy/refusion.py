@@ -127,6 +127,7 @@ class RefusionClaim:
     citizens: list[Citizen]
     result: RefusionResult | None
     left_out_households: list[str] = field(default_factory=list)  # keys on citizens of 18 or more: not pooled
+    left_out_over_67: list[str] = field(default_factory=list)  # 67 or more and not shown covered just before
     missing_da: str = ""
 
     @property
@@ -146,6 +147,27 @@ class RefusionClaim:
         """Each line over the first threshold with the citizens it is made of."""
         by_case = self.by_case
         return [(line, [by_case[case_id] for case_id in line.case_ids]) for line in self.lines]
+
+
+PENSION_AGE = 67  # "people over 67 stay covered if they were covered just before turning 67" (SEL § 176)
+
+
+def _covered_before_67(municipality_id: int, elderly: dict[str, dict]) -> set[str]:
+    """The citizens (by CPR key) of 67 or more who were a refusion case the year before they turned 67: their
+    expense bought by this municipality that year over its first threshold. A year without thresholds or invoices
+    shows no coverage (never guessed). The year before the birthday's year stands for «just before turning 67»."""
+    covered = set()
+    for key, person in elderly.items():
+        year = person["born"].year + PENSION_AGE - 1
+        thresholds = thresholds_for(year)
+        if thresholds is None:
+            continue
+        total = (InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year,
+                                            placement__cpr_index=key).aggregate(total=Sum(signed_amount()))["total"]
+                 or 0)
+        if ore_to_kr(total) > thresholds.bands[0].threshold_kr:
+            covered.add(key)
+    return covered
 
 
 def _age(birth: date, on: date) -> int:
@@ -178,11 +200,18 @@ def refusion_claim(*, actor: Actor, municipality_id: int, year: int) -> Refusion
                       .only("reference", "citizen_name", "cpr_masked", "cpr_index", "birth_date", "household_key")):
         person = people.setdefault(placement.cpr_index, {
             "case_id": placement.reference, "name": placement.citizen_name, "cpr_masked": placement.cpr_masked,
-            "age": _age(placement.birth_date, year_end), "household": "", "placements": [], "ore": 0})
+            "age": _age(placement.birth_date, year_end), "born": placement.birth_date, "household": "",
+            "placements": [], "ore": 0})
         person["placements"].append(placement.reference)
         person["ore"] += spent[placement.pk] or 0
         person["household"] = person["household"] or placement.household_key
-    for person in people.values():
+    covered = _covered_before_67(municipality_id, {key: person for key, person in people.items()
+                                                   if person["age"] >= PENSION_AGE})
+    for key, person in people.items():
+        if person["age"] >= PENSION_AGE and key not in covered:
+            claim.left_out_over_67.append(f"{person['name']} ({person['cpr_masked']}): {person['age']} år, ikke "
+                                          f"omfattet i året før 67-årsdagen ({person['born'].year + PENSION_AGE - 1})")
+            continue
         household = person["household"] or None
         if household and person["age"] >= ADULT_AGE:
             claim.left_out_households.append(f"{person['name']} ({person['cpr_masked']}): {person['age']} år, "
