@@ -161,3 +161,17 @@ def test_a_citizen_over_67_counts_only_when_covered_the_year_before_turning_67(w
     claim = refusion_claim(actor=world["economist"], municipality_id=esbjerg.pk, year=YEAR)
     assert claim.left_out_over_67 == ["Mads Berg (030390-****): 76 år, ikke omfattet i året før 67-årsdagen (2016)"]
     assert "Mads Berg" not in {citizen.name for citizen in claim.citizens}
+
+
+def test_a_citizen_over_67_covered_the_year_before_turning_67_stays(world, esbjerg, odense):
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR - 1, bands=[(Decimal("100000"), Decimal("25"))],
+                              source="Testens tal")
+    mads = world["placements"]["Mads Berg"]  # 67 in 2026: the year before his 67th birthday's year is 2025
+    Placement.objects.filter(pk=mads.pk).update(birth_date=date(1959, 6, 1), start_date=date(YEAR - 1, 12, 1))
+    mads.services.update(valid_from=date(YEAR - 1, 12, 1))
+    Tariff.objects.create(service=mads.services.get().service, year=YEAR - 1, amount_ore=500_000, origin="published")
+    settlement_issue(actor=world["seller"], seller=odense, year=YEAR - 1, month=12, issue_date=date(YEAR, 1, 2))
+    claim = refusion_claim(actor=world["economist"], municipality_id=esbjerg.pk, year=YEAR)
+    assert claim.left_out_over_67 == []  # December 2025: 31 × 5,000 = 155,000 kr. over 2025's 100,000
+    assert "Mads Berg" in {citizen.name for citizen in claim.citizens}
