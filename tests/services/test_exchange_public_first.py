@@ -111,6 +111,9 @@ def test_the_pages_send_a_private_purchase_through_the_public_vacancies(sjaellan
     assert buy.status_code == 302 and buy["Location"] == f"/ledige-pladser/privat-koeb/?offer={private.pk}"
     page = client.get(buy["Location"])
     assert page.status_code == 200 and "Bostedet Domkirken" in page.content.decode()
+    assert "Rammeaftale 2025–2026" in page.content.decode()  # the rule's words and agreement, from the rulebook
+    assert "»Vi afstemmer altid ledige bo- og døgntilbud i andre kommuner og i regionen før køb hos private«" in (
+        page.content.decode())
     refused = client.post(buy["Location"], {"start": START.isoformat(), "reason": ""})
     assert refused.status_code == 400 and "Skriv, hvorfor" in refused.content.decode()
     sent = client.post(buy["Location"], {"start": START.isoformat(), "reason": "Tæt på familien"})

@@ -24,6 +24,7 @@ from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.placements.models import PublicVacancyCheck
 from rammeaftale.placements.services import public_check_required
 from rammeaftale.registry.models import Offer
+from rammeaftale.registry.rules import rules_in_force
 
 SHOWN_MAX = 25  # the public vacancies shown and kept in the snapshot
 REASON_MAX = 2000
@@ -38,6 +39,7 @@ class PublicAlternatives:
     required: bool  # the buyer's rules ask for the check (else it is not needed)
     hits: list[VacancyHit]
     matching: int  # public offers of that type and basis in the region, with or without vacancies
+    rule_da: str = ""  # where it is required: the rule's words and its agreement, from the rulebook
 
 
 def _search_for(offer: Offer, *, region_id: int | None, start: date) -> VacancySearch:
@@ -52,11 +54,20 @@ def public_alternatives(*, actor: Actor, offer: Offer, start: date, today: date)
         raise NotAllowed("Kun kommunens sagsbehandlere kan købe en plads.")
     required = (offer.operator.kind == OrganisationKind.PRIVATE_OPERATOR
                 and public_check_required(buyer_region_id=actor.region_id, offer=offer, start=start))
+    rule_da = _rule_da(region_id=actor.region_id, start=start) if required else ""
     results = vacancy_search(actor=actor, search=_search_for(offer, region_id=actor.region_id,
                                                              start=max(start, today)),
                              today=today, limit=SHOWN_MAX)
     return PublicAlternatives(offer=offer, start=start, required=required, hits=results.hits,
-                              matching=results.matching)
+                              matching=results.matching, rule_da=rule_da)
+
+
+def _rule_da(*, region_id: int, start: date) -> str:
+    """«Rammeaftale 2025–2026, Sjælland: »…«» from the rules in force on the start day (the parameter's source)."""
+    rules = rules_in_force(region=region_id, on=start)
+    flag = rules.rulebook.market.check_public_vacancies_before_private
+    quote = flag.source.quote if flag is not None and flag.source is not None else ""
+    return f"{rules.agreement.name}: »{quote}«" if quote else rules.agreement.name
 
 
 def _snapshot(hit: VacancyHit) -> dict:
