@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from stdnum import ean
 
 from rammeaftale.accounts.models import AuditEvent, Role
-from rammeaftale.billing.models import AccountMapping, PaymentAccount
+from rammeaftale.billing.models import AccountMapping
 from rammeaftale.billing.settlement import settlement_issue
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.economy.refusion import refusion_claim, refusion_thresholds_enter, thresholds_for
@@ -23,23 +22,16 @@ from rammeaftale.placements.services import (
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
+from tests.services.test_settlement import invoicing_ready
 
 YEAR = 2026
 BANDS_2026 = [(Decimal("900000"), Decimal("25")), (Decimal("1750000"), Decimal("50")),
               (Decimal("2200000"), Decimal("75"))]  # made-up figures for the test: a real year needs its source
 
 
-def _gln(body: str) -> str:
-    return body + ean.calc_check_digit(body)
-
-
 @pytest.fixture
 def world(agreements, odense, esbjerg, secretariat_syd, make_offer, make_user, actor_of, system):
-    for organisation, body, cvr in ((odense, "579800000461", "35209115"), (esbjerg, "579800000561", "29189803")):
-        organisation.ean, organisation.cvr = _gln(body), cvr
-        organisation.address, organisation.postcode, organisation.city = "Rådhuset 1", "5000", organisation.name
-        organisation.save()
-    PaymentAccount.objects.create(organisation=odense, reg_no="1234", account_no="0001234567")
+    invoicing_ready(odense, esbjerg)
     offer = make_offer(odense, name="Døgninstitutionen Søen", paragraphs=("sel-108",), places=5)
     basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
     Tariff.objects.create(service=basis, year=YEAR, amount_ore=600_000, origin=TariffOrigin.PUBLISHED)  # 6,000 kr.

@@ -35,13 +35,18 @@ def gln(body: str) -> str:
     return body + ean.calc_check_digit(body)
 
 
-@pytest.fixture
-def world(agreements, odense, esbjerg, copenhagen, make_offer, make_user, actor_of, system):
-    for organisation, body, cvr in ((odense, "579800000461", "35209115"), (esbjerg, "579800000561", "29189803")):
+def invoicing_ready(seller, buyer) -> None:
+    """What an e-invoice needs of Odense (the seller) and Esbjerg (the buyer): EAN, CVR, address, a bank account."""
+    for organisation, body, cvr in ((seller, "579800000461", "35209115"), (buyer, "579800000561", "29189803")):
         organisation.ean, organisation.cvr = gln(body), cvr
         organisation.address, organisation.postcode, organisation.city = "Rådhuset 1", "5000", organisation.name
         organisation.save()
-    PaymentAccount.objects.create(organisation=odense, reg_no="1234", account_no="0001234567")
+    PaymentAccount.objects.create(organisation=seller, reg_no="1234", account_no="0001234567")
+
+
+@pytest.fixture
+def world(agreements, odense, esbjerg, copenhagen, make_offer, make_user, actor_of, system):
+    invoicing_ready(odense, esbjerg)
     offer = make_offer(odense, name="Bostedet Æblehaven", paragraphs=("sel-108",), places=5)
     basis = registry_services.service_create(actor=system, offer=offer, name="Døgnophold", unit="day")
     Tariff.objects.create(service=basis, year=YEAR - 1, amount_ore=230_000, origin=TariffOrigin.PUBLISHED)

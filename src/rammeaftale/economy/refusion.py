@@ -155,18 +155,21 @@ PENSION_AGE = 67  # "people over 67 stay covered if they were covered just befor
 def _covered_before_67(municipality_id: int, elderly: dict[str, dict]) -> set[str]:
     """The citizens (by CPR key) of 67 or more who were a refusion case the year before they turned 67: their
     expense bought by this municipality that year over its first threshold. A year without thresholds or invoices
-    shows no coverage (never guessed). The year before the birthday's year stands for «just before turning 67»."""
-    covered = set()
+    shows no coverage (never guessed). The year before the birthday's year stands for «just before turning 67».
+    One query per such year, for all its citizens."""
+    by_year: dict[int, list[str]] = {}
     for key, person in elderly.items():
-        year = person["born"].year + PENSION_AGE - 1
+        by_year.setdefault(person["born"].year + PENSION_AGE - 1, []).append(key)
+    covered = set()
+    for year, keys in by_year.items():
         thresholds = thresholds_for(year)
         if thresholds is None:
             continue
-        total = (InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year,
-                                            placement__cpr_index=key).aggregate(total=Sum(signed_amount()))["total"]
-                 or 0)
-        if ore_to_kr(total) > thresholds.bands[0].threshold_kr:
-            covered.add(key)
+        totals = (InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year,
+                                             placement__cpr_index__in=keys)
+                  .values("placement__cpr_index").annotate(total=Sum(signed_amount()))
+                  .values_list("placement__cpr_index", "total"))
+        covered.update(key for key, total in totals if ore_to_kr(total or 0) > thresholds.bands[0].threshold_kr)
     return covered
 
 
