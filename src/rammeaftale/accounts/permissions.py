@@ -1,6 +1,7 @@
 """Who may do what: the predicates every selector and service asks; scoping lives here, never in templates."""
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
+from rammeaftale.parties.models import OrganisationKind
 
 
 def can_see_offer_internals(actor: Actor, *, operator_id: int, region_id: int | None) -> bool:
@@ -54,6 +55,14 @@ def can_maintain_price_index(actor: Actor) -> bool:
     """The P/L table is shared by all; the secretariats keep it."""
     return actor.has_role(Role.SECRETARIAT)
 
+
+
+def is_region_secretariat(actor: Actor, *, region_id: int) -> bool:
+    """The region's secretariat (its secretariat staff and administrators) acts for the agreement: the steering
+    group's statuses, new places under the economic model; the platform may too."""
+    return actor.is_superuser or (actor.organisation_kind == OrganisationKind.SECRETARIAT
+                                  and actor.region_id == region_id
+                                  and actor.has_role(Role.SECRETARIAT, Role.ADMINISTRATOR))
 
 
 def can_buy_place(actor: Actor, *, acting_municipality_id: int) -> bool:

@@ -1,4 +1,5 @@
-"""The report of expense increases and the § 176 claim statement as XLSX and PDF (PDF/UA, as the other reports)."""
+"""The report of expense increases and the § 176 claim statement as XLSX and PDF (PDF/UA, as the other reports);
+spending, and new places' subscription and guarantee shares, as XLSX."""
 import io
 
 import xlsxwriter
@@ -7,6 +8,7 @@ from django.template.loader import render_to_string
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.core.spreadsheet import xlsx_options
 from rammeaftale.economy.expense_report import ExpenseReport
+from rammeaftale.economy.new_places import ArrangementDetail as NewPlacesDetail
 from rammeaftale.economy.refusion import RefusionClaim
 from rammeaftale.economy.spend import SpendOverview
 from rammeaftale.reports.pdf import html_to_pdf, svg_image
@@ -156,3 +158,52 @@ def spend_pdf(overview: SpendOverview, *, chart: str) -> bytes:
     """The page as PDF/UA: the years, the chart (its title the alternative text) and the splits."""
     return html_to_pdf(render_to_string("economy/spend_pdf.html", {"overview": overview,
                                                                    "chart": svg_image(chart)}))
+
+
+SHARE_COLUMNS = ("Kommune", "Befolkning", "Andel (kr.)", "Heraf øre efter største rest", "Faktura", "Driftsår")
+
+
+def _share_rows(sheet, top: int, table, money, *, with_population: bool) -> int:
+    rows = table.rows
+    for column, title in enumerate(SHARE_COLUMNS):
+        sheet.write(top, column, title)
+    for index, row in enumerate(rows, start=top + 1):
+        sheet.write(index, 0, row.share.municipality.name)
+        if with_population:
+            sheet.write_number(index, 1, row.share.population or 0)
+        sheet.write_number(index, 2, ore_to_kr(row.share.amount_ore), money)
+        sheet.write_number(index, 3, row.share.extra_ore)
+        sheet.write(index, 4, row.invoice_number or ("egen andel" if row.own_share else "ikke faktureret endnu"))
+        sheet.write_number(index, 5, row.share.year_of_operation)
+    end = top + len(rows) + 1
+    sheet.write(end, 0, "I alt")
+    sheet.write_number(end, 2, ore_to_kr(table.total_ore), money)
+    return end + 2
+
+
+def new_places_xlsx(detail: NewPlacesDetail) -> bytes:
+    """The arrangement's subscription and each decided guarantee year with the municipalities' shares."""
+    arrangement = detail.arrangement
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, xlsx_options(in_memory=True))
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": '#,##0.00 "kr."'})
+    sheet = book.add_worksheet("Økonomimodel")
+    sheet.write(0, 0, f"{arrangement.offer.name}: {arrangement.get_kind_display().lower()}, {arrangement.places} "
+                      f"pladser, første driftsår {arrangement.first_year}", bold)
+    sheet.write(1, 0, f"Regelbog {arrangement.rulebook_key} version {arrangement.rulebook_version}; garanti "
+                      f"{detail.steps} %; {arrangement.get_sharing_display().lower()} pr. "
+                      f"{arrangement.population_date:%d.%m.%Y}; beslutning: {arrangement.decision_reference}")
+    top = 3
+    if detail.subscription:
+        sheet.write(top, 0, f"Abonnement ({arrangement.subscription_years} år)", bold)
+        top = _share_rows(sheet, top + 1, detail.subscription, money, with_population=False)
+    for decided, rows in detail.years:
+        sheet.write(top, 0, f"Driftsår {decided.year_of_operation}: underskud "
+                            f"{ore_to_kr(decided.deficit_ore)} kr., garanti {decided.guarantee_pct} % = "
+                            f"{ore_to_kr(decided.guaranteed_ore)} kr.; beslutning: {decided.decision_reference}", bold)
+        top = _share_rows(sheet, top + 1, rows, money, with_population=True)
+    sheet.set_column(0, 0, 36)
+    sheet.set_column(1, 4, 18)
+    book.close()
+    return buffer.getvalue()

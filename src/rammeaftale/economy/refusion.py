@@ -195,7 +195,8 @@ def refusion_claim(*, actor: Actor, municipality_id: int, year: int) -> Refusion
         claim.missing_da = (f"Der er ingen tærskler for {year}: systemet har kildebelagte tærskler for "
                             f"{', '.join(str(y) for y in sorted(refusion_thresholds()))}; for andre år indtaster "
                             "sekretariatet årets tærskler med kilde.")
-    spent = dict(InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year)
+    spent = dict(InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year,
+                                            placement__isnull=False)  # a fixed charge is no citizen's case
                  .values("placement_id").annotate(total=Sum(signed_amount())).values_list("placement_id", "total"))
     year_end = date(year, 12, 31)
     people: dict[str, dict] = {}

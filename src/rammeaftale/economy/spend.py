@@ -22,7 +22,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
@@ -151,8 +151,9 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
                              last_year=last_year)
     span = {"period_from__year__gte": first_year - 1, "period_from__year__lte": last_year}
     bought = (InvoiceLine.objects.filter(invoice__buyer_id__in=buyers, **span)
-              .annotate(year=ExtractYear("period_from"))
-              .values("year", "placement__offer_id", "placement__cpr_index")
+              # a fixed charge (guarantee share, subscription) has an offer but no placement and no citizen
+              .annotate(year=ExtractYear("period_from"), offer=Coalesce("placement__offer_id", "charge__offer_id"))
+              .values("year", "offer", "placement__cpr_index")
               .annotate(total=Sum(signed_amount())).order_by())
     sold = dict(InvoiceLine.objects.filter(invoice__seller_id__in=buyers, **span)
                 .annotate(year=ExtractYear("period_from")).values("year")
@@ -164,8 +165,9 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
     for row in bought:
         invoiced.add(row["year"])
         purchases[row["year"]] += row["total"] or 0
-        per_citizen[(row["year"], row["placement__cpr_index"])] += row["total"] or 0
-        per_offer[(row["year"], row["placement__offer_id"])] += row["total"] or 0
+        if row["placement__cpr_index"] is not None:
+            per_citizen[(row["year"], row["placement__cpr_index"])] += row["total"] or 0
+        per_offer[(row["year"], row["offer"])] += row["total"] or 0
     _split(overview, per_offer)
     pl = dict(PriceIndex.objects.filter(year__gte=first_year - 1, year__lte=last_year)
               .values_list("year", "rate_pct"))
