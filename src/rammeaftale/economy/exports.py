@@ -117,7 +117,8 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
     sheet = book.add_worksheet("Forbrug")
     sheet.write(0, 0, f"Forbrug mod P/L: {overview.label}, {overview.first_year}–{overview.last_year}", bold)
     titles = ("År", "Køb (kr.)", "Salg (kr.)", "Vækst i køb (%)", "P/L (%)", "Over P/L", "Sager",
-              "Særligt dyre sager (SEL § 176)", "Første tærskel (kr.)", "Egne tilbud, budget (kr.)")
+              "Særligt dyre sager (SEL § 176)", "Første tærskel (kr.)", "Egne tilbud, budget (kr.)",
+              "Egne tilbud, regnskab (kr.)")
     for column, title in enumerate(titles):
         sheet.write(2, column, title, bold)
     for row, item in enumerate(overview.years, start=3):
@@ -136,6 +137,8 @@ def spend_xlsx(overview: SpendOverview) -> bytes:
             sheet.write_number(row, 8, item.threshold_kr, money)
         if item.own_costs_ore is not None:
             sheet.write_number(row, 9, ore_to_kr(item.own_costs_ore), money)
+        if item.own_accounts_ore is not None:
+            sheet.write_number(row, 10, ore_to_kr(item.own_accounts_ore), money)
     years = overview.year_range
     for caption, rows in overview.split_tables:
         name = caption.replace("Køb efter", "Efter")
