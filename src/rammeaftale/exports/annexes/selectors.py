@@ -53,7 +53,7 @@ def offer_states_on(*, offers: list[Offer], on: date) -> dict[int, OfferState]:
     for offer_id, count in (OfferCapacity.objects.filter(offer__in=[offer.pk for offer in offers], valid_from__lte=on)
                             .order_by("offer_id", "valid_from").values_list("offer_id", "places")):
         places[offer_id] = count  # the newest record not after the day wins
-    return {offer.pk: OfferState(operator_id=offer.operator_id, operator_name=offer.operator.name,
+    return {offer.pk: OfferState(operator_id=offer.operator_id, operator_name=str(offer.operator),
                                  places=places.get(offer.pk)) for offer in offers}
 
 
