@@ -96,7 +96,7 @@ def test_the_tariff_annex_has_the_years_tariffs_in_danish_format_and_says_so_for
     text = _pdf_text(files.annex_pdf(document))
     assert "Takstbilag 2022" in text and "Version 1" in text
     assert "2.400,00 kr." in text and "2.554,67 kr." in text and "77.704,54 kr." in text
-    assert "Ingen takst for 2022 endnu" in text and "1 takster for 2 tilbud; 1 tilbud uden takst for 2022." in text
+    assert "Ingen takst for 2022 endnu" in text and "1 takst for 2 tilbud; 1 tilbud uden takst for 2022." in text
     table = _xlsx_rows(files.annex_xlsx(document))
     row = next(row for row in table if row[0] == "Bofællesskabet Engen")
     assert row[2:8] == ["Basistakst", "Basisydelse", "døgn/dag", 2400, 2554.67, 77704.54]

@@ -68,7 +68,8 @@ def heading(document: AgreementDocument) -> Heading:
     else:
         tariffs = sum(len(row["tariffs"]) for row in rows)
         missing = sum(1 for row in rows if not row["tariffs"])
-        summary = f"{tariffs} takster for {len(rows)} tilbud; {missing} tilbud uden takst for {year}."
+        summary = (f"{tariffs} {'takst' if tariffs == 1 else 'takster'} for {len(rows)} tilbud; {missing} tilbud "
+                   f"uden takst for {year}.")
     rules = snapshot["rules"]
     return Heading(
         title=annex_title(document.kind, year), agreement=snapshot["agreement"]["name"], version=document.version,
