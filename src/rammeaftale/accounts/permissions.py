@@ -170,3 +170,19 @@ def can_see_vacancy_request(actor: Actor, *, municipality_id: int, operator_ids:
     nobody else: a request describes a citizen's need."""
     return (can_send_vacancy_request(actor, municipality_id=municipality_id)
             or any(can_manage_placement_as_operator(actor, operator_id=pk) for pk in operator_ids))
+
+
+def can_issue_agreement_documents(actor: Actor, *, region_id: int) -> bool:
+    """The secretariat of the agreement's region issues the Styringsaftale's annexes (the offers and tariffs it
+    covers); the console runs as the platform."""
+    if actor.is_superuser:
+        return True
+    return actor.has_role(Role.SECRETARIAT) and actor.region_id == region_id
+
+
+def can_see_agreement_documents(actor: Actor, *, region_id: int) -> bool:
+    """Every party in the agreement (each organisation of its region: municipalities, the region, operators there,
+    the secretariat) sees and downloads the issued annexes."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id is not None and actor.region_id == region_id
