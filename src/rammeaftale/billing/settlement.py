@@ -222,9 +222,10 @@ def _columns_read(rows, schema: dict) -> pl.DataFrame:
 
 
 def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day: date,
-                      seller_ids: Collection[int] | None = None) -> _Inputs:
+                      seller_ids: Collection[int] | None = None, internal: bool = False) -> _Inputs:
     """Every invoiceable placement service of the seller (or of the `seller_ids`; neither: of every seller) that
-    meets [first_day, last_day).
+    meets [first_day, last_day); with `internal`, instead the operators' own citizens' placements, which are never
+    invoiced (`internal_costs`).
 
     One narrow query over the bought services joined to their placements, straight into columns (no objects, no
     per-row Python), as the batch needs. The charge ends where the placement's charge ends (`charge_end`, with the
@@ -232,7 +233,7 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     """
     wanted = {seller.pk} if seller is not None else set(seller_ids) if seller_ids is not None else None
     rows = (
-        PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
+        PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=internal,
                                         placement__payer_consent__in=CONSENTED, placement__start_date__lt=last_day)
         .alias(ends_on=ends_on("placement__end_date")).filter(ends_on__gt=first_day)
     )
@@ -329,6 +330,23 @@ def _lines_for_month(inputs: _Inputs, year: int, month: int, sellers: Collection
                           message_en="settlement input is incomplete (see the Danish message)") from error
     return MonthLines(lines=lines.filter((pl.col("quantity") != 0) | (pl.col("unit") != "hour")),  # no hours: no line
                       missing=missing)
+
+
+def internal_costs(*, operator_id: int, year: int) -> tuple[dict[int, int], list[MissingTariff]]:
+    """What the operator's own citizens' days in the year (its internal placements, never invoiced) cost at its
+    tariffs, by placement, in øre: the settlement engine and tariff timeline an invoice would use, month by month.
+    Days of a month without a tariff are left out and their services returned (the § 176 claim names them)."""
+    inputs = settlement_inputs(seller=None, seller_ids=[operator_id], first_day=date(year, 1, 1),
+                               last_day=date(year + 1, 1, 1), internal=True)
+    costs: dict[int, int] = defaultdict(int)
+    missing: list[MissingTariff] = []
+    for month in range(1, 13):
+        month_lines = _lines_for_month(inputs, year, month, sellers=[operator_id])
+        missing += month_lines.missing.get(operator_id, [])
+        for placement_id, amount_ore in month_lines.lines.group_by("placement_id").agg(
+                pl.col("amount_ore").sum()).iter_rows():
+            costs[placement_id] += amount_ore
+    return dict(costs), _distinct_missing(missing)
 
 
 # The plan: what a run would write

@@ -77,7 +77,7 @@ def refusion_claim_xlsx(claim: RefusionClaim) -> bytes:
     bands = len(thresholds.bands)
     top = 3
     titles = [*CLAIM_COLUMNS[:-1], *(f"Over {band.threshold_kr} kr. ({band.rate_pct} %)" for band in thresholds.bands),
-              CLAIM_COLUMNS[-1]]
+              CLAIM_COLUMNS[-1], "Heraf egne tilbud (kr.)"]
     for column, title in enumerate(titles):
         sheet.write(top, column, title, bold)
     row = top
@@ -93,12 +93,13 @@ def refusion_claim_xlsx(claim: RefusionClaim) -> bytes:
         for index, share in enumerate(line.bands):
             sheet.write_number(row, 7 + index, share.amount_kr, money)
         sheet.write_number(row, 7 + bands, line.refusion_kr, money)
+        sheet.write_number(row, 8 + bands, sum(person.own_offers_kr for person in people), money)
     sheet.write(row + 2, 0, "I alt", bold)
     sheet.write_number(row + 2, 7 + bands, claim.result.total_kr, money)
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, 1, 28)
     sheet.set_column(2, 5, 16)
-    sheet.set_column(6, 7 + bands, 18)
+    sheet.set_column(6, 8 + bands, 18)
     book.close()
     return buffer.getvalue()
 
