@@ -68,8 +68,13 @@ def user_list(request):
 
 
 def _refused(form: forms.Form, error: DomainError) -> None:
-    """A service's refusal on the form: under the field it names, else above the form."""
-    form.add_error(error.field if error.field in form.fields else None, error.message_da)
+    """A service's refusal on the form: under the field it names (without the field's name in front, which the
+    page shows beside it), else above the form."""
+    field = {"password": "new_password1"}.get(error.field, error.field)
+    if field not in form.fields:
+        form.add_error(None, error.message_da)
+        return
+    form.add_error(field, error.message_da.removeprefix(f"{form.fields[field].label}: "))
 
 
 def _password_shown(request, *, user: User, password: str, created: bool):
