@@ -53,7 +53,7 @@ class HandedPasswordForm(SetPasswordForm):
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
-        _password_labels(self, "Startkode", "Startkode igen")
+        _password_labels(self, "Startkode (når du vælger selv)", "Startkode igen")
         for name in ("new_password1", "new_password2"):
             self.fields[name].required = False  # required only when the administrator chooses (clean)
 
