@@ -1,6 +1,7 @@
 """The users pages (issue 16, part 5): create with a one-time or chosen password, change, deactivate after a
 confirmation, reset a password; hostile posts for another organisation's users write nothing; and a user whose
 password an administrator set reaches nothing before choosing their own."""
+import base64
 import re
 
 import pytest
@@ -215,9 +216,8 @@ def test_a_user_given_a_password_changes_it_before_anything_else(page):
 
 
 def test_http_basic_with_a_password_to_change_reads_nothing(page, esbjerg):
-    import base64
-
     html = page.post(reverse("accounts:user_create"), new_user(roles=[Role.CASEWORKER])).content.decode()
     token = base64.b64encode(f"nina:{one_time_password(html)}".encode()).decode()
-    response = Client().get("/api/placements", headers={"Authorization": f"Basic {token}"})
-    assert response.status_code == 403
+    for path in ("/api/placements", "/api/offers", "/api/me"):
+        response = Client().get(path, headers={"Authorization": f"Basic {token}"})
+        assert response.status_code == 403 and response.json()["code"] == "password_change_required"
