@@ -221,3 +221,14 @@ def test_http_basic_with_a_password_to_change_reads_nothing(page, esbjerg):
     for path in ("/api/placements", "/api/offers", "/api/me"):
         response = Client().get(path, headers={"Authorization": f"Basic {token}"})
         assert response.status_code == 403 and response.json()["code"] == "password_change_required"
+
+
+def test_the_platform_opens_a_user_without_an_organisation_but_gives_it_no_roles_here(make_superuser):
+    platform = make_superuser("platform")
+    client = Client()
+    client.force_login(platform)
+    assert client.get(reverse("accounts:user_detail", args=[platform.pk])).status_code == 200
+    response = client.post(reverse("accounts:user_detail", args=[platform.pk]),
+                           {"first_name": "", "last_name": "", "email": "", "roles": [Role.CASEWORKER]})
+    assert response.status_code == 200 and not platform.role_codes
+

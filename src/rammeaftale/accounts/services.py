@@ -28,7 +28,9 @@ _KIND_PHRASES = {
 _ONE_TIME_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def _roles_validate(*, organisation: Organisation, roles: list[str]) -> None:
+def _roles_validate(*, organisation: Organisation | None, roles: list[str]) -> None:
+    if organisation is None:  # a platform superuser: Django admin's
+        raise DomainError("Brugeren hører ikke til en organisation, så den kan ikke have roller her.", field="roles")
     if not roles:
         raise DomainError("En bruger skal have mindst én rolle.", field="roles")
     for role in roles:

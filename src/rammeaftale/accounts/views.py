@@ -119,7 +119,8 @@ def user_detail(request, user_id: int):
     initial = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email,
                "roles": sorted(user.role_codes)}
     data = request.POST if request.method == "POST" else None
-    form = UserDetailsForm(data, initial=initial, organisation_kind=user.organisation.kind, with_username=False)
+    kind = user.organisation.kind if user.organisation else ""  # none: a platform superuser, Django admin's
+    form = UserDetailsForm(data, initial=initial, organisation_kind=kind, with_username=False)
     if data is not None and form.is_valid():
         try:
             changed = services.user_update(actor=actor, user=user, **form.cleaned_data)
