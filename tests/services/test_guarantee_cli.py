@@ -123,15 +123,16 @@ def test_population_that_does_not_match_the_rulebooks_region_is_refused(monkeypa
     from dataclasses import replace
 
     from rammeaftale.economy import guarantee_json as module
+    from rammeaftale.economy import population
     from rammeaftale.engine.tariff_json import EngineInputError
 
-    full = module.region_population
+    full = population.region_population
 
     def one_missing(**kwargs):
         region = full(**kwargs)
         return replace(region, municipalities=region.municipalities[:-1])
 
-    monkeypatch.setattr(module, "region_population", one_missing)
+    monkeypatch.setattr(population, "region_population", one_missing)
     with pytest.raises(EngineInputError) as error:
         module.guarantee_json(INPUT)
     assert error.value.field == "population_date"

@@ -167,3 +167,26 @@ def test_a_citizen_over_67_covered_the_year_before_turning_67_stays(world, esbje
     claim = refusion_claim(actor=world["economist"], municipality_id=esbjerg.pk, year=YEAR)
     assert claim.left_out_over_67 == []  # December 2025: 31 × 5,000 = 155,000 kr. over 2025's 100,000
     assert "Mads Berg" in {citizen.name for citizen in claim.citizens}
+
+
+def test_days_in_the_municipalitys_own_offers_count_at_their_tariffs(world, make_offer, system):
+    """Mads Berg also spends December in Esbjerg's own offer: 31 days at 1,000 kr. join his purchases; a month of
+    the own offer without a tariff is left out and named."""
+    refusion_thresholds_enter(actor=world["secretariat"], year=YEAR, bands=BANDS_2026, source="Testens tal")
+    own = make_offer(world["esbjerg"], name="Esbjergs eget bosted", paragraphs=("sel-108",), places=5)
+    basis = registry_services.service_create(actor=system, offer=own, name="Døgnophold", unit="day")
+    Tariff.objects.create(service=basis, year=YEAR, amount_ore=100_000, origin=TariffOrigin.PUBLISHED)
+    mads = world["placements"]["Mads Berg"]
+    internal = placement_request(actor=world["caseworker"], request=PlacementRequest(
+        offer=own, paying_municipality=world["esbjerg"], citizen_name="Mads Berg", cpr="0303901234",
+        start_date=date(YEAR, 12, 1)))
+    assert internal.is_internal
+    claim = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
+    citizen = next(citizen for citizen in claim.citizens if citizen.name == "Mads Berg")
+    assert citizen.own_offers_kr == Decimal("31000.00")
+    assert citizen.expenses_kr == Decimal("2004000.00") + Decimal("31000.00")
+    assert set(citizen.placements) == {mads.reference, internal.reference} and claim.own_offers_missing == []
+    Tariff.objects.filter(service=basis).delete()  # no tariff: the days are not guessed
+    claim = refusion_claim(actor=world["economist"], municipality_id=world["esbjerg"].pk, year=YEAR)
+    citizen = next(citizen for citizen in claim.citizens if citizen.name == "Mads Berg")
+    assert citizen.own_offers_kr == 0 and "Døgnophold" in " ".join(claim.own_offers_missing)

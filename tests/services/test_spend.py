@@ -117,3 +117,19 @@ def test_the_own_offers_budgeted_costs_are_the_basis_of_their_newest_calculation
     buyer = spend_overview(actor=economist, municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR,
                            today=AFTER).years[0]
     assert buyer.own_costs_ore is None  # Esbjerg runs no offer here
+
+
+def test_the_own_offers_accounts_are_their_true_ups_cost_based_accounts(world, odense, esbjerg):
+    from rammeaftale.engine.true_up import TariffIncome, TrueUpInput
+    from rammeaftale.tariffs.services import true_up_record
+
+    offer = Offer.objects.get(name="Døgninstitutionen Søen")
+    true_up_record(actor=Actor.system(), offer=offer, data=TrueUpInput(
+        year=YEAR, cost_based_budget_kr=Decimal("2000000"), cost_based_accounts_kr=Decimal("2100000.555"),
+        income=(TariffIncome(occupied_days=Decimal(334), tariff_kr=Decimal(6000)),)))
+    seller = spend_overview(actor=Actor.system(), municipality_id=odense.pk, first_year=YEAR, last_year=YEAR,
+                            today=AFTER).years[0]
+    assert seller.own_accounts_ore == 210_000_056  # 2,100,000.555 kr. half up to the øre
+    buyer = spend_overview(actor=world["economist"], municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR,
+                           today=AFTER).years[0]
+    assert buyer.own_accounts_ore is None

@@ -329,7 +329,7 @@ def test_due_date_before_issue_date_is_refused():
     ({"line_id": "1"}, "lines[1].line_id"),
     ({"quantity": 10.5}, "lines[1].quantity"),
     ({"quantity": Decimal(0), "amount_ore": 0}, "lines[1].quantity"),
-    ({"unit_code": "EA"}, "lines[1].unit_code"),
+    ({"unit_code": "KGM"}, "lines[1].unit_code"),
     ({"period_to": date(2025, 1, 1)}, "lines[1].period_to"),
     ({"period_to": None}, "lines[1].period_to"),
     ({"price_ore": -45033, "amount_ore": -472847}, "lines[1].price_ore"),

@@ -74,6 +74,14 @@ def can_maintain_price_index(actor: Actor) -> bool:
 
 
 
+def is_region_secretariat(actor: Actor, *, region_id: int) -> bool:
+    """The region's secretariat (its secretariat staff and administrators) acts for the agreement: the steering
+    group's statuses, new places under the economic model; the platform may too."""
+    return actor.is_superuser or (actor.organisation_kind == OrganisationKind.SECRETARIAT
+                                  and actor.region_id == region_id
+                                  and actor.has_role(Role.SECRETARIAT, Role.ADMINISTRATOR))
+
+
 def can_buy_place(actor: Actor, *, acting_municipality_id: int) -> bool:
     """The acting municipality's caseworkers buy places for its citizens."""
     if actor.is_superuser:
@@ -179,3 +187,19 @@ def can_see_vacancy_request(actor: Actor, *, municipality_id: int, operator_ids:
     nobody else: a request describes a citizen's need."""
     return (can_send_vacancy_request(actor, municipality_id=municipality_id)
             or any(can_manage_placement_as_operator(actor, operator_id=pk) for pk in operator_ids))
+
+
+def can_issue_agreement_documents(actor: Actor, *, region_id: int) -> bool:
+    """The secretariat of the agreement's region issues the Styringsaftale's annexes (the offers and tariffs it
+    covers); the console runs as the platform."""
+    if actor.is_superuser:
+        return True
+    return actor.has_role(Role.SECRETARIAT) and actor.region_id == region_id
+
+
+def can_see_agreement_documents(actor: Actor, *, region_id: int) -> bool:
+    """Every party in the agreement (each organisation of its region: municipalities, the region, operators there,
+    the secretariat) sees and downloads the issued annexes."""
+    if actor.is_superuser:
+        return True
+    return actor.organisation_id is not None and actor.region_id == region_id

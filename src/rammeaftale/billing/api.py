@@ -19,7 +19,7 @@ router = Router(tags=["Afregning"])
 
 class LineOut(Schema):
     placement: str
-    service_id: int
+    service_id: int | None  # None on a fixed charge (guarantee share, subscription)
     period_from: date
     period_to: date
     unit: str
@@ -111,8 +111,8 @@ def _invoice_out(invoice) -> dict:
         "buyer": str(invoice.buyer), "buyer_ean": invoice.buyer_ean, "issue_date": invoice.issue_date,
         "due_date": invoice.due_date, "credits": invoice.credits.number if invoice.credits else None,
         "total_ore": invoice.total_ore, "total_kr": str(ore_to_kr(invoice.total_ore)),
-        "lines": [_line(line, line.placement.reference, line.account_code, line.description, line.late_days,
-                        line.late_amount_ore)
+        "lines": [_line(line, line.placement.reference if line.placement_id else "", line.account_code,
+                        line.description, line.late_days, line.late_amount_ore)
                   for line in invoice.lines.select_related("placement")],
     }
 

@@ -14,7 +14,7 @@ from rammeaftale.einvoice import model as einvoice
 from rammeaftale.einvoice.oioubl import credit_note_to_oioubl, invoice_to_oioubl
 from rammeaftale.parties.models import Organisation
 
-UNIT_DA = {"day": "døgn", "month": "måned", "hour": "timer"}
+UNIT_DA = {"day": "døgn", "month": "måned", "hour": "timer", "fixed": "stk."}
 
 
 def _party(organisation: Organisation, *, ean: str, cvr: str) -> einvoice.Party:
@@ -34,6 +34,8 @@ def _payment_means(seller: Organisation):
 
 def _quantity_price_unit(line) -> tuple[Decimal, int, str]:
     """How a stored line reads on the e-invoice: quantity × price = amount, with its UN/ECE unit code."""
+    if line.unit == "fixed":  # a fixed charge (guarantee share, subscription): one amount
+        return Decimal(1), line.amount_ore, "EA"
     if line.basis == "pro_rata":  # part of a month: one part month priced at the rounded line amount
         return Decimal(1), line.amount_ore, "MON"
     if line.basis == "month":
@@ -43,15 +45,22 @@ def _quantity_price_unit(line) -> tuple[Decimal, int, str]:
     return Decimal(line.quantity), line.rate_ore, "DAY"
 
 
+def _line_note(line) -> str:
+    if line.placement_id is None:
+        return line.charge.get_kind_display() if line.charge_id else "Kreditering"
+    return f"Placering {line.placement.reference}"
+
+
 def _document(invoice: Invoice):
     lines = []
-    for number, line in enumerate(invoice.lines.select_related("placement", "service").order_by("id"), start=1):
+    for number, line in enumerate(invoice.lines.select_related("placement", "service", "charge").order_by("id"),
+                                  start=1):
         quantity, price_ore, unit = _quantity_price_unit(line)
         lines.append(einvoice.InvoiceLine(
             line_id=str(number), description=line.description, quantity=quantity, unit_code=unit,
             price_ore=price_ore, amount_ore=line.amount_ore, period_from=line.period_from,
             period_to=line.period_to, accounting_cost=line.account_code or None,
-            note=f"Placering {line.placement.reference}",
+            note=_line_note(line),
         ))
     common = dict(
         number=invoice.number, issue_date=invoice.issue_date, due_date=invoice.due_date,
@@ -89,11 +98,12 @@ def posting_rows(invoices) -> list[list]:
     rows = []
     for invoice in invoices:
         sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
-        for line in invoice.lines.select_related("placement", "service").order_by("id"):
+        for line in invoice.lines.select_related("placement", "service", "charge").order_by("id"):
             quantity = Decimal(line.quantity) / 60 if line.unit == "hour" else line.quantity
             rows.append([
                 invoice.number, invoice.get_kind_display(), invoice.issue_date, invoice.due_date, str(invoice.seller),
-                invoice.seller_ean, str(invoice.buyer), line.placement.reference, line.service.name,
+                invoice.seller_ean, str(invoice.buyer), line.placement.reference if line.placement_id else "",
+                line.service.name if line.service_id else line.description,
                 line.period_from, line.period_to - timedelta(days=1), quantity, UNIT_DA[line.unit],
                 ore_to_kr(line.rate_ore), ore_to_kr(sign * line.amount_ore), line.account_code,
                 line.late_days or "", ore_to_kr(sign * line.late_amount_ore) if line.late_days else "",

@@ -86,14 +86,57 @@ class Invoice(models.Model):
         return f"{self.get_kind_display()} {self.number}"
 
 
+class FixedChargeKind(models.TextChoices):
+    GUARANTEE = "guarantee", "Andel af underskudsgaranti"
+    SUBSCRIPTION = "subscription", "Abonnement i opstartsperiode"
+
+
+class FixedCharge(models.Model):
+    """An amount a seller charges a buyer that is not a placement's days: a municipality's share of a new offer's
+    deficit guarantee, or its start-up subscription (Hovedstaden's economic model for new places, seed-003). The
+    seller's first settlement run of `year`-`month` or later invoices it once, as its own line (`invoice_line`);
+    the economy app records what it comes from."""
+
+    seller = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="fixed_charges_sent",
+                               verbose_name="sælger")
+    buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="fixed_charges_received",
+                              verbose_name="køber")
+    offer = models.ForeignKey("registry.Offer", on_delete=models.PROTECT, related_name="fixed_charges",
+                              verbose_name="tilbud")
+    kind = models.CharField("type", max_length=20, choices=FixedChargeKind.choices)
+    year = models.PositiveSmallIntegerField("faktureres fra år")
+    month = models.PositiveSmallIntegerField("faktureres fra måned")
+    period_from = models.DateField("periode fra")
+    period_to = models.DateField("periode til (første dag uden)")
+    amount_ore = models.BigIntegerField("beløb (øre)")
+    description = models.CharField("tekst", max_length=300)
+    created_at = models.DateTimeField("oprettet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "fast beløb"
+        verbose_name_plural = "faste beløb"
+        ordering = ["year", "month", "seller_id", "buyer_id", "id"]
+        indexes = [models.Index(fields=["seller", "year", "month"], name="fixed_charge_seller_month")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_ore__gte=0), name="fixed_charge_not_negative"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="fixed_charge_month"),
+            models.CheckConstraint(condition=Q(period_to__gt=models.F("period_from")), name="fixed_charge_period"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
 class InvoiceLine(models.Model):
-    """Days (or hours) of one service for one placement inside one month, at one tariff."""
+    """Days (or hours) of one service for one placement inside one month, at one tariff; or one fixed charge."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     # No index of its own: invoice_line_key below starts with the placement (one index less to fill per line).
     placement = models.ForeignKey("placements.Placement", on_delete=models.PROTECT, related_name="invoice_lines",
-                                  db_index=False)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+                                  db_index=False, null=True, blank=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    charge = models.OneToOneField(FixedCharge, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="invoice_line", verbose_name="fast beløb")
     period_from = models.DateField("fra")
     period_to = models.DateField("til (første dag uden)")
     unit = models.CharField("enhed", max_length=10)
@@ -114,6 +157,13 @@ class InvoiceLine(models.Model):
         verbose_name_plural = "fakturalinjer"
         ordering = ["invoice", "placement", "period_from", "id"]
         indexes = [models.Index(fields=["placement", "service", "period_from"], name="invoice_line_key")]
+        constraints = [
+            # a placement's service, or a fixed charge (its credit note line names neither: it credits the line)
+            models.CheckConstraint(
+                condition=(Q(placement__isnull=False, service__isnull=False, charge__isnull=True)
+                           | Q(placement__isnull=True, service__isnull=True)),
+                name="invoice_line_placement_or_charge"),
+        ]
 
 
 class PaymentAccount(models.Model):

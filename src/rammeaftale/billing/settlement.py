@@ -25,6 +25,7 @@ from threading import Event, Lock
 
 import polars as pl
 from django.db import connection, connections, transaction
+from django.db.models import Q
 from psycopg import ClientCursor
 
 from rammeaftale.accounts.actor import Actor
@@ -32,6 +33,7 @@ from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.permissions import can_run_settlement
 from rammeaftale.billing.models import (
     AccountMapping,
+    FixedCharge,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -78,7 +80,7 @@ from rammeaftale.tariffs.timeline import (
 
 FEW_SELLERS = 10  # up to this many sellers (the page's, the API's, one seller's run) the extract reads by offer
 WRITERS = 2  # connections writing sellers' runs at once on PostgreSQL (the machine measured has 2 cores)
-LINE_BATCH = 2000  # invoice lines per INSERT (SQLite allows 32,766 parameters; a line has 16)
+LINE_BATCH = 1900  # invoice lines per INSERT (SQLite allows 32,766 parameters; a line has 17)
 CORRECTION_MONTHS = 24  # how far back a run looks for changes to months already invoiced
 RULE_OF_BASIS = {"days": "daily", "monthly_pro_rata": "monthly_pro_rata"}
 INVOICING_DA = {"monthly": "månedlig"}  # the rulebook's payment.invoicing values
@@ -220,9 +222,10 @@ def _columns_read(rows, schema: dict) -> pl.DataFrame:
 
 
 def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day: date,
-                      seller_ids: Collection[int] | None = None) -> _Inputs:
+                      seller_ids: Collection[int] | None = None, internal: bool = False) -> _Inputs:
     """Every invoiceable placement service of the seller (or of the `seller_ids`; neither: of every seller) that
-    meets [first_day, last_day).
+    meets [first_day, last_day); with `internal`, instead the operators' own citizens' placements, which are never
+    invoiced (`internal_costs`).
 
     One narrow query over the bought services joined to their placements, straight into columns (no objects, no
     per-row Python), as the batch needs. The charge ends where the placement's charge ends (`charge_end`, with the
@@ -230,7 +233,7 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     """
     wanted = {seller.pk} if seller is not None else set(seller_ids) if seller_ids is not None else None
     rows = (
-        PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=False,
+        PlacementService.objects.filter(placement__status__in=CHARGED_STATUSES, placement__is_internal=internal,
                                         placement__payer_consent__in=CONSENTED, placement__start_date__lt=last_day)
         .alias(ends_on=ends_on("placement__end_date")).filter(ends_on__gt=first_day)
     )
@@ -329,6 +332,23 @@ def _lines_for_month(inputs: _Inputs, year: int, month: int, sellers: Collection
                       missing=missing)
 
 
+def internal_costs(*, operator_id: int, year: int) -> tuple[dict[int, int], list[MissingTariff]]:
+    """What the operator's own citizens' days in the year (its internal placements, never invoiced) cost at its
+    tariffs, by placement, in øre: the settlement engine and tariff timeline an invoice would use, month by month.
+    Days of a month without a tariff are left out and their services returned (the § 176 claim names them)."""
+    inputs = settlement_inputs(seller=None, seller_ids=[operator_id], first_day=date(year, 1, 1),
+                               last_day=date(year + 1, 1, 1), internal=True)
+    costs: dict[int, int] = defaultdict(int)
+    missing: list[MissingTariff] = []
+    for month in range(1, 13):
+        month_lines = _lines_for_month(inputs, year, month, sellers=[operator_id])
+        missing += month_lines.missing.get(operator_id, [])
+        for placement_id, amount_ore in month_lines.lines.group_by("placement_id").agg(
+                pl.col("amount_ore").sum()).iter_rows():
+            costs[placement_id] += amount_ore
+    return dict(costs), _distinct_missing(missing)
+
+
 # The plan: what a run would write
 
 
@@ -342,6 +362,7 @@ class PlannedLine:
     account_code: str
     description: str
     provisional: bool  # priced at a provisional tariff (foreløbig takst)
+    charge_id: int | None = None  # a fixed charge's line (no placement, no service)
 
     @property
     def late_claim(self) -> bool:
@@ -349,9 +370,11 @@ class PlannedLine:
 
 
 PLANNED_COLUMNS = (*LINE_SCHEMA, "reference", "offer_id", "is_correction", "late_days", "late_amount_ore",
-                   "account_code", "description", "provisional")
+                   "account_code", "description", "provisional", "charge_id")
 # What the plan computes for every line at once; the texts (account code, description) follow when asked for.
-CORE_COLUMNS = (*(name for name in PLANNED_COLUMNS if name not in ("account_code", "description")), "tariff_id")
+CORE_COLUMNS = (*(name for name in PLANNED_COLUMNS if name not in ("account_code", "description")), "tariff_id",
+                "charge_text")
+FIXED_UNIT = "fixed"  # a fixed charge's line: one amount (quantity 1, the rate is the amount)
 
 
 class _LineTexts:
@@ -413,7 +436,8 @@ class PlannedInvoice:
         return [
             PlannedLine(line=SettlementLine(*row[:width]), placement=PlacementRef(row[0], row[width], row[width + 1]),
                         is_correction=row[width + 2], late_days=row[width + 3], late_amount_ore=row[width + 4],
-                        account_code=row[width + 5], description=row[width + 6], provisional=row[width + 7])
+                        account_code=row[width + 5], description=row[width + 6], provisional=row[width + 7],
+                        charge_id=row[width + 8])
             for row in self.frame.select(PLANNED_COLUMNS).iter_rows()
         ]
 
@@ -636,7 +660,8 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
         start, end = month_start(*key), month_start(*month_add(*key, 1))
         issued = pl.concat([_columns_read(
             InvoiceLine.objects.filter(invoice__seller_id__in=chunk, invoice__kind=InvoiceKind.INVOICE,
-                                       period_from__gte=start, period_from__lt=end, credited_by__isnull=True)
+                                       period_from__gte=start, period_from__lt=end, credited_by__isnull=True,
+                                       placement__isnull=False)  # a fixed charge is invoiced once, never again
             # the lines' own order within a placement's service (InvoiceLine.Meta.ordering), without joining the
             # placements for their order: the credit notes credit them in this order
             .order_by("-invoice__issue_date", "invoice__number", "period_from", "pk")
@@ -666,6 +691,9 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
     planned = pl.concat(parts) if parts else pl.DataFrame(
         schema={**LINE_SCHEMA, "back": pl.Int32, "is_correction": pl.Boolean})
     planned = _planned_columns(inputs, planned.with_columns(pl.col("back").cast(pl.Int64)), rules, issue_date)
+    fixed = _fixed_lines([seller_id for seller_id in months_of if seller_id not in existing], year=year, month=month)
+    if fixed.height:  # each buyer's fixed charges after its placements' lines, on the same invoice
+        planned = pl.concat([planned, fixed]).sort("seller_id", "buyer_id", maintain_order=True)
     to_credit = defaultdict(list)
     if credit_parts:
         for seller_id, pk in pl.concat(credit_parts).sort(
@@ -674,7 +702,7 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
     credited = {}
     for chunk in chunks(pk for pks in to_credit.values() for pk in pks):
         credited.update(InvoiceLine.objects.select_related("invoice__buyer").in_bulk(chunk))
-    buyer_ids = set(inputs.charges.get_column("buyer_id").unique().to_list())
+    buyer_ids = set(planned.get_column("buyer_id").unique().to_list())
     buyers = {}
     for chunk in chunks(buyer_ids):
         buyers.update(Organisation.objects.in_bulk(chunk))
@@ -745,16 +773,40 @@ def _planned_columns(inputs: _Inputs, planned: pl.DataFrame, rules: dict[int, Ru
     planned = planned.join(
         pl.DataFrame(late_rows, schema={"_line": pl.UInt32, "late_days": pl.Int64, "late_amount_ore": pl.Int64},
                      orient="row"), on="_line", how="left", maintain_order="left",
-    ).with_columns(pl.col("late_days").fill_null(0), pl.col("late_amount_ore").fill_null(0))
+    ).with_columns(pl.col("late_days").fill_null(0), pl.col("late_amount_ore").fill_null(0),
+                   charge_id=pl.lit(None, dtype=pl.Int64), charge_text=pl.lit(None, dtype=pl.String))
     return (planned.sort("seller_id", "buyer_id", "back", "placement_id", "service_id", "period_from",
                          maintain_order=True)
             .select(CORE_COLUMNS))
 
 
+FIXED_FIELDS = ("seller_id", "buyer_id", "offer_id", "period_from", "period_to", "amount_ore", "pk", "description")
+
+
+def _fixed_lines(seller_ids: list[int], *, year: int, month: int) -> pl.DataFrame:
+    """The sellers' fixed charges due by the month and not yet invoiced, as planned lines (CORE_COLUMNS), in invoice
+    order. A run invoices every such charge, also one due in a month whose run has passed (a charge made after)."""
+    rows = []
+    for chunk in id_lists(seller_ids):
+        rows += FixedCharge.objects.filter(
+            Q(year__lt=year) | Q(year=year, month__lte=month), seller_id__in=chunk, invoice_line__isnull=True,
+        ).order_by("seller_id", "buyer_id", "period_from", "pk").values_list(*FIXED_FIELDS)
+    frame = pl.DataFrame(rows, orient="row", schema={
+        "seller_id": pl.Int64, "buyer_id": pl.Int64, "offer_id": pl.Int64, "period_from": pl.Date,
+        "period_to": pl.Date, "amount_ore": pl.Int64, "charge_id": pl.Int64, "charge_text": pl.String})
+    return frame.with_columns(
+        placement_id=pl.lit(None, dtype=pl.Int64), service_id=pl.lit(None, dtype=pl.Int64),
+        unit=pl.lit(FIXED_UNIT), quantity=pl.lit(1, dtype=pl.Int64), rate_ore=pl.col("amount_ore"),
+        basis=pl.lit(FIXED_UNIT), reference=pl.lit(""), is_correction=pl.lit(False),
+        late_days=pl.lit(0, dtype=pl.Int64), late_amount_ore=pl.lit(0, dtype=pl.Int64), provisional=pl.lit(False),
+        tariff_id=pl.lit(None, dtype=pl.Int64),
+    ).select(CORE_COLUMNS)
+
+
 def _texts_columns(planned: pl.DataFrame) -> pl.DataFrame:
     """The planned lines (`_planned_columns`) with their account code (by the buyer and the offer's paragraphs) and
     their text (`_description`), in the same order."""
-    services = planned.get_column("service_id").unique().to_list()
+    services = planned.get_column("service_id").drop_nulls().unique().to_list()  # a fixed charge has none
     names = {}
     for chunk in id_lists(services):
         names.update(Service.objects.filter(pk__in=chunk).values_list("pk", "name"))
@@ -774,7 +826,7 @@ def _texts_columns(planned: pl.DataFrame) -> pl.DataFrame:
         on=["buyer_id", "offer_id"], how="left", maintain_order="left",
     ).with_columns(name=pl.col("service_id").replace_strict(names, default="", return_dtype=pl.String),
                    rate_text=_texts(planned.get_column("rate_ore"), format_kr))
-    return planned.with_columns(description=_description())
+    return planned.with_columns(description=pl.coalesce(pl.col("charge_text"), _description()))
 
 
 def _late_minutes(hours: dict[tuple[int, int], list[HoursRecord]], line: SettlementLine, claim_limit: date) -> int:
@@ -1155,7 +1207,7 @@ def _plan_write(actor: Actor, plan: SettlementPlan) -> SettlementResult:
     credited = [
         (note.pk, old.placement_id, old.service_id, old.period_from, old.period_to, old.unit, old.basis,
          old.quantity, old.rate_ore, old.amount_ore, old.account_code, f"Kreditering: {old.description}"[:300],
-         False, 0, 0, old.pk)
+         False, 0, 0, old.pk, None)
         for note, credit in zip(credit_notes, plan.credits, strict=True) for old in credit.lines
     ]
     _lines_insert(list(zip(invoices, plan.invoices, strict=True)), credited)
@@ -1168,14 +1220,14 @@ def _plan_write(actor: Actor, plan: SettlementPlan) -> SettlementResult:
 
 LINE_FIELDS = ("invoice_id", "placement_id", "service_id", "period_from", "period_to", "unit", "basis", "quantity",
                "rate_ore", "amount_ore", "account_code", "description", "late_claim", "late_days", "late_amount_ore",
-               "credited_line_id")
+               "credited_line_id", "charge_id")
 
 
 # The planned columns as the invoice line's fields after its invoice (LINE_FIELDS[1:], in that order).
 LINE_COLUMNS = [
     *(pl.col(name) for name in LINE_FIELDS[1:11]), pl.col("description").str.slice(0, 300),
     (pl.col("late_days") > 0).alias("late_claim"), pl.col("late_days"), pl.col("late_amount_ore"),
-    pl.lit(None, dtype=pl.Int64).alias("credited_line_id"),
+    pl.lit(None, dtype=pl.Int64).alias("credited_line_id"), pl.col("charge_id"),
 ]
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("afregning/", include("rammeaftale.billing.urls")),
     path("belaegning/", include("rammeaftale.occupancy.urls")),
     path("eksporter/", include("rammeaftale.exports.urls")),
+    path("aftalebilag/", include("rammeaftale.exports.annexes.urls")),
     path("ledige-pladser/", include("rammeaftale.exchange.urls")),
     path("oekonomi/", include("rammeaftale.economy.urls")),
     path("", include("rammeaftale.web.urls")),

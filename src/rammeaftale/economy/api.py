@@ -38,7 +38,7 @@ def spend_get(request, filters: Query[SpendIn]):
             "year": item.year, "running": item.running, "invoiced": item.invoiced,
             "purchases_kr": _kr(item.purchases_ore), "purchases_ore": item.purchases_ore,
             "sales_kr": _kr(item.sales_ore), "sales_ore": item.sales_ore,
-            "own_costs_ore": item.own_costs_ore,
+            "own_costs_ore": item.own_costs_ore, "own_accounts_ore": item.own_accounts_ore,
             "growth_pct": None if item.growth_pct is None else str(item.growth_pct),
             "pl_pct": None if item.pl_pct is None else str(item.pl_pct), "over_pl": item.over_pl,
             "cases": item.cases, "expensive_cases": item.expensive_cases,

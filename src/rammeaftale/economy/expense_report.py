@@ -15,6 +15,7 @@ from django.db import transaction
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role
+from rammeaftale.accounts.permissions import is_region_secretariat
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.economy.models import DiscussionStatus, ExpenseIncreaseStatus
 from rammeaftale.parties.models import Organisation, OrganisationKind
@@ -52,15 +53,9 @@ class ExpenseReport:
         return self.report_above_pct is not None
 
 
-def _is_secretariat(actor: Actor, region_id: int) -> bool:
-    return actor.is_superuser or (actor.organisation_kind == OrganisationKind.SECRETARIAT
-                                  and actor.region_id == region_id and actor.has_role(Role.SECRETARIAT,
-                                                                                      Role.ADMINISTRATOR))
-
-
 def _operator_scope(actor: Actor, region_id: int) -> int | None:
     """The region's secretariat sees every row (None); an operator its own offers' rows (its id)."""
-    if _is_secretariat(actor, region_id):
+    if is_region_secretariat(actor, region_id=region_id):
         return None
     if actor.organisation_id and actor.region_id == region_id and actor.has_role(
             Role.ECONOMIST, Role.OPERATOR, Role.ADMINISTRATOR):
@@ -97,7 +92,7 @@ def expense_report(*, actor: Actor, region_id: int, year: int) -> ExpenseReport:
                       note=statuses[row.tariff.pk].note if row.tariff.pk in statuses else "")
             for row in listing.rows]
     return ExpenseReport(region, year, limit.value, tuple(types.value) if types else (), rows,
-                         may_set_status=_is_secretariat(actor, region.pk), rule_source=source)
+                         may_set_status=is_region_secretariat(actor, region_id=region.pk), rule_source=source)
 
 
 @transaction.atomic
@@ -107,7 +102,7 @@ def expense_increase_status_set(*, actor: Actor, tariff_id: int, status: str, no
     if tariff is None:
         raise NotFound("Taksten findes ikke.", message_en="Tariff not found.")
     region_id = tariff.service.offer.municipality.region_id
-    if not _is_secretariat(actor, region_id):
+    if not is_region_secretariat(actor, region_id=region_id):
         raise NotAllowed("Kun regionens sekretariat sætter styregruppens status.")
     if status not in DiscussionStatus.values:
         raise DomainError(f"Ukendt status «{status}».", field="status", message_en="unknown status")

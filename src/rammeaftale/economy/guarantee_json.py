@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from rammeaftale.economy.population import population_dates, region_population
+from rammeaftale.economy.population import PopulationMissing, population_check
 from rammeaftale.engine.guarantee import GuaranteeInputError, guarantee_calculate
 from rammeaftale.engine.tariff_json import EngineInputError, SignedAmount, _Input, _parse, _rulebook
 from rammeaftale.rulebooks import rulebook_keys, rulebook_load, rulebook_parameters
@@ -49,18 +49,11 @@ def guarantee_json(data: Any) -> dict:
     if rules is None:
         raise EngineInputError(field="rulebook", message=_no_model_message(rulebook.key))
     on = guarantee.population_date
-    if on not in population_dates():
-        known = ", ".join(day.isoformat() for day in population_dates())
-        raise EngineInputError(field="population_date", message=(
-            f"der er ingen befolkningstal pr. {on.isoformat()}; systemet har befolkningstal pr. {known} "
-            "(a population date without data)"))
-    population = region_population(on=on, region_code=rulebook.rulebook.region_code)
-    expected = rulebook.rulebook.municipalities
-    if population is None or len(population.municipalities) != expected:
-        found = 0 if population is None else len(population.municipalities)
-        raise EngineInputError(field="population_date", message=(
-            f"befolkningstallene pr. {on.isoformat()} har {found} kommuner i region {rulebook.rulebook.region_code}, "
-            f"regelbogen {expected} (the population data does not match the rulebook's region)"))
+    try:
+        population = population_check(on=on, region_code=rulebook.rulebook.region_code,
+                                      municipalities=rulebook.rulebook.municipalities)
+    except PopulationMissing as exc:
+        raise EngineInputError(field=exc.field, message=str(exc)) from exc
     try:
         result = guarantee_calculate(
             deficit_kr=guarantee.deficit, year_of_operation=guarantee.year_of_operation,

@@ -1,8 +1,10 @@
-"""The economy's own records: the steering group's status of a reported expense increase, and the § 176 thresholds
-of a year the package has no sourced level for, entered by a secretariat with their source."""
+"""The economy's own records: the steering group's status of a reported expense increase, the § 176 thresholds
+of a year the package has no sourced level for (entered by a secretariat with their source), the municipalities'
+expected demand, and new places under Hovedstaden's economic model (subscription and deficit guarantee)."""
 from django.conf import settings
 from django.db import models
 
+from rammeaftale.billing.models import FixedCharge, FixedChargeKind
 from rammeaftale.tariffs.models import Tariff
 
 
@@ -80,4 +82,102 @@ class DemandExpectation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "year", "target_group"],
                                     name="demand_expectation_unique"),
+        ]
+
+
+class NewPlacesKind(models.TextChoices):
+    NEW_OFFER = "new_offer", "Nyt tilbud"
+    EXPANSION = "expansion", "Udvidelse med nye pladser"
+
+
+class GuaranteeSharing(models.TextChoices):
+    POPULATION = "population", "Regionens kommuner efter befolkningsandele"
+    PARTICIPANTS = "participants", "De interesserede brugerkommuner efter befolkningsandele"
+
+
+class NewPlacesArrangement(models.Model):
+    """A new offer or new places set up under Hovedstaden's economic model (seed-003, «Ny økonomimodel»): a start-up
+    subscription paid by the participating municipalities for up to the rulebook's years, and a deficit guarantee
+    by year of operation, shared by population. The rules come from the rulebook in force on 1 January of the first
+    year of operation (its key and version are kept with the arrangement)."""
+
+    offer = models.ForeignKey("registry.Offer", on_delete=models.PROTECT, related_name="new_places_arrangements",
+                              verbose_name="tilbud")
+    kind = models.CharField("type", max_length=20, choices=NewPlacesKind.choices)
+    places = models.PositiveSmallIntegerField("nye pladser")
+    first_year = models.PositiveSmallIntegerField("første driftsår (regnskabsår)")
+    rulebook_key = models.CharField("regelbog", max_length=60)
+    rulebook_version = models.PositiveSmallIntegerField("regelbogens version")
+    sharing = models.CharField("garantien deles mellem", max_length=20, choices=GuaranteeSharing.choices)
+    population_date = models.DateField("befolkningstal pr.")
+    participants = models.ManyToManyField("parties.Organisation", related_name="+", blank=True,
+                                          verbose_name="deltagende kommuner")
+    subscription_years = models.PositiveSmallIntegerField("år med abonnement", default=0)
+    subscription_yearly_ore = models.BigIntegerField("abonnement pr. kommune pr. år (øre)", default=0)
+    decision_reference = models.CharField("beslutning (reference)", max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)  # None: the demo (the system)
+    created_at = models.DateTimeField("oprettet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "økonomimodel for nye pladser"
+        verbose_name_plural = "økonomimodeller for nye pladser"
+        ordering = ["-first_year", "offer__name", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(subscription_yearly_ore__gte=0),
+                                              name="new_places_subscription_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.offer} ({self.get_kind_display().lower()} fra {self.first_year})"
+
+
+class GuaranteeYear(models.Model):
+    """The deficit of one year of operation and the part of it the guarantee covers (engine/guarantee.py)."""
+
+    arrangement = models.ForeignKey(NewPlacesArrangement, on_delete=models.PROTECT, related_name="guarantee_years")
+    year_of_operation = models.PositiveSmallIntegerField("driftsår")
+    deficit_ore = models.BigIntegerField("årets underskud (øre)")
+    guarantee_pct = models.DecimalField("garanti (%)", max_digits=5, decimal_places=2)
+    guaranteed_ore = models.BigIntegerField("garanteret beløb (øre)")
+    population_total = models.BigIntegerField("befolkning i alt")
+    decision_reference = models.CharField("beslutning (reference)", max_length=300)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)  # None: the demo (the system)
+    decided_at = models.DateTimeField("besluttet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "garantiår"
+        verbose_name_plural = "garantiår"
+        ordering = ["arrangement_id", "year_of_operation"]
+        constraints = [
+            models.UniqueConstraint(fields=["arrangement", "year_of_operation"], name="guarantee_year_unique"),
+            models.CheckConstraint(condition=models.Q(deficit_ore__gte=0), name="guarantee_deficit_not_negative"),
+        ]
+
+
+class NewPlacesCharge(models.Model):
+    """One municipality's part of an arrangement in one year of operation — its share of the guarantee, or its
+    subscription — and the fixed charge that invoices it through the settlement. The operator's own share has no
+    charge: it does not invoice itself."""
+
+    arrangement = models.ForeignKey(NewPlacesArrangement, on_delete=models.PROTECT, related_name="charges")
+    guarantee_year = models.ForeignKey(GuaranteeYear, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="shares")
+    kind = models.CharField("type", max_length=20, choices=FixedChargeKind.choices)
+    year_of_operation = models.PositiveSmallIntegerField("driftsår")
+    municipality = models.ForeignKey("parties.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="kommune")
+    population = models.PositiveIntegerField("befolkning", null=True, blank=True)
+    amount_ore = models.BigIntegerField("beløb (øre)")
+    extra_ore = models.PositiveSmallIntegerField("øre efter største rest", default=0)
+    charge = models.OneToOneField(FixedCharge, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="new_places", verbose_name="fast beløb på fakturaen")
+
+    class Meta:
+        verbose_name = "andel i økonomimodel"
+        verbose_name_plural = "andele i økonomimodeller"
+        ordering = ["arrangement_id", "year_of_operation", "kind", "municipality__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["arrangement", "kind", "year_of_operation", "municipality"],
+                                    name="new_places_charge_unique"),
+            models.CheckConstraint(condition=models.Q(amount_ore__gte=0), name="new_places_charge_not_negative"),
         ]

@@ -56,3 +56,25 @@ def region_population(*, on: date, region_code: int) -> RegionPopulation | None:
         municipalities=tuple(Municipality(code=row["code"], name=row["name"], population=int(row["population"]))
                              for row in rows),
     )
+
+
+class PopulationMissing(ValueError):
+    """No population for the region on the date (Danish message); the field is the population date."""
+
+    field = "population_date"
+
+
+def population_check(*, on: date, region_code: int, municipalities: int) -> RegionPopulation:
+    """The region's population on `on`, with all its `municipalities` (the rulebook's count), or PopulationMissing
+    naming the dates there are."""
+    if on not in population_dates():
+        known = ", ".join(day.isoformat() for day in population_dates())
+        raise PopulationMissing(f"der er ingen befolkningstal pr. {on.isoformat()}; systemet har befolkningstal pr. "
+                                f"{known} (a population date without data)")
+    population = region_population(on=on, region_code=region_code)
+    if population is None or len(population.municipalities) != municipalities:
+        found = 0 if population is None else len(population.municipalities)
+        raise PopulationMissing(f"befolkningstallene pr. {on.isoformat()} har {found} kommuner i region "
+                                f"{region_code}, regelbogen {municipalities} (the population data does not match the "
+                                "rulebook's region)")
+    return population

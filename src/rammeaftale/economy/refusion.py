@@ -6,7 +6,9 @@ else what a secretariat entered with its source (`RefusionThresholdYear`); a yea
 claim says so instead of guessing (`thresholds_for`, the one place that decides).
 
 The claim: per citizen, the year's expenses of the paying municipality are the invoice lines it received for that
-citizen's placements with service days in the year (credit notes count negative). Children under 18 (on 31 December
+citizen's placements with service days in the year (credit notes count negative), and the days the citizen spent in
+the municipality's own offers at their tariffs (`billing.settlement.internal_costs`: the same engine and tariffs as an
+invoice; a month without a tariff is left out and named). Children under 18 (on 31 December
 of the year) with the same household key on their placements are one case; a household key on an older citizen is
 left out and named. The calculation is the engine's (`engine/refusion.py`).
 """
@@ -21,6 +23,7 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role
 from rammeaftale.billing.models import InvoiceLine
+from rammeaftale.billing.settlement import internal_costs
 from rammeaftale.billing.selectors import signed_amount
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
@@ -117,6 +120,7 @@ class Citizen:
     household: str | None
     placements: tuple[str, ...]
     expenses_kr: Decimal
+    own_offers_kr: Decimal = Decimal(0)  # of which the days in the municipality's own offers, at their tariffs
 
 
 @dataclass
@@ -129,6 +133,7 @@ class RefusionClaim:
     left_out_households: list[str] = field(default_factory=list)  # keys on citizens of 18 or more: not pooled
     left_out_over_67: list[str] = field(default_factory=list)  # 67 or more and not shown covered just before
     missing_da: str = ""
+    own_offers_missing: list[str] = field(default_factory=list)  # own offers' services without a tariff in the year
 
     @property
     def by_case(self) -> dict[str, Citizen]:
@@ -195,8 +200,14 @@ def refusion_claim(*, actor: Actor, municipality_id: int, year: int) -> Refusion
         claim.missing_da = (f"Der er ingen tærskler for {year}: systemet har kildebelagte tærskler for "
                             f"{', '.join(str(y) for y in sorted(refusion_thresholds()))}; for andre år indtaster "
                             "sekretariatet årets tærskler med kilde.")
-    spent = dict(InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year)
+    spent = dict(InvoiceLine.objects.filter(invoice__buyer_id=municipality_id, period_from__year=year,
+                                            placement__isnull=False)  # a fixed charge is no citizen's case
                  .values("placement_id").annotate(total=Sum(signed_amount())).values_list("placement_id", "total"))
+    # The own offers' costs, where the municipality places its own citizens: their days at the offers' tariffs.
+    own, missing = internal_costs(operator_id=municipality_id, year=year)
+    claim.own_offers_missing = [item.message_da for item in missing]
+    for placement_id, amount_ore in own.items():
+        spent[placement_id] = (spent.get(placement_id) or 0) + amount_ore
     year_end = date(year, 12, 31)
     people: dict[str, dict] = {}
     for placement in (Placement.objects.filter(pk__in=list(spent)).order_by("start_date", "pk")
@@ -204,9 +215,10 @@ def refusion_claim(*, actor: Actor, municipality_id: int, year: int) -> Refusion
         person = people.setdefault(placement.cpr_index, {
             "case_id": placement.reference, "name": placement.citizen_name, "cpr_masked": placement.cpr_masked,
             "age": _age(placement.birth_date, year_end), "born": placement.birth_date, "household": "",
-            "placements": [], "ore": 0})
+            "placements": [], "ore": 0, "own_ore": 0})
         person["placements"].append(placement.reference)
         person["ore"] += spent[placement.pk] or 0
+        person["own_ore"] += own.get(placement.pk, 0)
         person["household"] = person["household"] or placement.household_key
     covered = _covered_before_67(municipality_id, {key: person for key, person in people.items()
                                                    if person["age"] >= PENSION_AGE})
@@ -223,7 +235,7 @@ def refusion_claim(*, actor: Actor, municipality_id: int, year: int) -> Refusion
         claim.citizens.append(Citizen(
             case_id=person["case_id"], name=person["name"], cpr_masked=person["cpr_masked"], age=person["age"],
             household=household, placements=tuple(person["placements"]),
-            expenses_kr=max(ore_to_kr(person["ore"]), Decimal(0))))
+            expenses_kr=max(ore_to_kr(person["ore"]), Decimal(0)), own_offers_kr=ore_to_kr(person["own_ore"])))
     if thresholds is not None:
         claim.result = refusion_calculate(thresholds=thresholds, cases=[
             RefusionCase(case_id=citizen.case_id, expenses_kr=citizen.expenses_kr, household=citizen.household,

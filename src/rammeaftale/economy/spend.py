@@ -22,18 +22,18 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
 from rammeaftale.billing.models import InvoiceLine
 from rammeaftale.billing.selectors import signed_amount
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
-from rammeaftale.core.money import ore_to_kr
+from rammeaftale.core.money import kr_to_ore, ore_to_kr
 from rammeaftale.economy.refusion import thresholds_for
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.registry.models import Category, Offer, OfferCategory
-from rammeaftale.tariffs.models import PriceIndex, TariffCalculation
+from rammeaftale.tariffs.models import PriceIndex, TariffCalculation, TrueUpRecord
 
 YEARS_MAX = 10
 PCT = Decimal("0.01")
@@ -52,6 +52,7 @@ class SpendYear:
     growth_pct: Decimal | None  # from the year before, half up to two decimals; None without a year before
     over_pl: bool | None  # the purchases grew more than the year's P/L; None: no year before or no P/L
     own_costs_ore: int | None = None  # the own offers' budgeted basis (takstberegningsgrundlag); None: no budget
+    own_accounts_ore: int | None = None  # their cost-based accounts, from the year's true-ups; None: none recorded
     running: bool = False  # the year is not over: its figures so far, compared with nothing
     invoiced: bool = True  # any invoice line of the year (else the year shows as without invoices)
 
@@ -151,8 +152,9 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
                              last_year=last_year)
     span = {"period_from__year__gte": first_year - 1, "period_from__year__lte": last_year}
     bought = (InvoiceLine.objects.filter(invoice__buyer_id__in=buyers, **span)
-              .annotate(year=ExtractYear("period_from"))
-              .values("year", "placement__offer_id", "placement__cpr_index")
+              # a fixed charge (guarantee share, subscription) has an offer but no placement and no citizen
+              .annotate(year=ExtractYear("period_from"), offer=Coalesce("placement__offer_id", "charge__offer_id"))
+              .values("year", "offer", "placement__cpr_index")
               .annotate(total=Sum(signed_amount())).order_by())
     sold = dict(InvoiceLine.objects.filter(invoice__seller_id__in=buyers, **span)
                 .annotate(year=ExtractYear("period_from")).values("year")
@@ -164,12 +166,14 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
     for row in bought:
         invoiced.add(row["year"])
         purchases[row["year"]] += row["total"] or 0
-        per_citizen[(row["year"], row["placement__cpr_index"])] += row["total"] or 0
-        per_offer[(row["year"], row["placement__offer_id"])] += row["total"] or 0
+        if row["placement__cpr_index"] is not None:
+            per_citizen[(row["year"], row["placement__cpr_index"])] += row["total"] or 0
+        per_offer[(row["year"], row["offer"])] += row["total"] or 0
     _split(overview, per_offer)
     pl = dict(PriceIndex.objects.filter(year__gte=first_year - 1, year__lte=last_year)
               .values_list("year", "rate_pct"))
     own_costs = _own_costs(operators=buyers, first_year=first_year, last_year=last_year)
+    own_accounts = _own_accounts(operators=buyers, first_year=first_year, last_year=last_year)
     for year in range(first_year, last_year + 1):
         thresholds = thresholds_for(year)
         first = thresholds.bands[0].threshold_kr if thresholds else None
@@ -182,6 +186,7 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
             expensive_cases=None if first is None else sum(1 for total in citizens if ore_to_kr(total) > first),
             threshold_kr=first, pl_pct=pl.get(year), growth_pct=_growth(purchases.get(year, 0), before),
             over_pl=_over_pl(purchases.get(year, 0), before, pl.get(year)), own_costs_ore=own_costs.get(year),
+            own_accounts_ore=own_accounts.get(year),
             running=year >= today.year,
             invoiced=year in invoiced))
     return overview
@@ -200,6 +205,16 @@ def _own_costs(*, operators: list[int], first_year: int, last_year: int) -> dict
     for year, result in newest.values():
         basis = sum((Decimal(service["basis"]) for service in result.get("services", [])), Decimal(0))
         costs[year] += int((basis * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return dict(costs)
+
+
+def _own_accounts(*, operators: list[int], first_year: int, last_year: int) -> dict[int, int]:
+    """By year: the cost-based accounts (omkostningsbaseret regnskab) of the operators' own offers, as each offer's
+    true-up of the year recorded them (`TrueUpRecord.inputs`), in øre. Offers without a true-up are not in it."""
+    costs: dict[int, int] = defaultdict(int)
+    for year, inputs in TrueUpRecord.objects.filter(
+            offer__operator_id__in=operators, year__gte=first_year, year__lte=last_year).values_list("year", "inputs"):
+        costs[year] += kr_to_ore(Decimal(inputs["cost_based_accounts"]))
     return dict(costs)
 
 

@@ -17,4 +17,7 @@ urlpatterns = [
     path("behov/eksport.<slug:fmt>", views.demand_export, name="demand_export"),
     path("behov/forventninger/", views.demand_expectations_page, name="demand_expectations"),
     path("refusion/taerskler/", views.refusion_thresholds_page, name="refusion_thresholds"),
+    path("nye-pladser/", views.new_places_page, name="new_places"),
+    path("nye-pladser/<id:arrangement_id>/", views.new_places_detail, name="new_places_detail"),
+    path("nye-pladser/<id:arrangement_id>/eksport.xlsx", views.new_places_export, name="new_places_export"),
 ]

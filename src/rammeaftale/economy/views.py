@@ -1,5 +1,6 @@
 """The economy's pages: the report of expense increases (Sjælland) with the steering group's status, the
-§ 176 claim statement with the years' thresholds, and demand and forecast with the municipalities' expectations."""
+§ 176 claim statement with the years' thresholds, demand and forecast with the municipalities' expectations, and
+new places under Hovedstaden's economic model (subscription and deficit guarantee)."""
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -12,9 +13,9 @@ from rammeaftale.accounts.models import Role
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.economy import demand, demand_exports, exports, refusion, spend
+from rammeaftale.economy import demand, demand_exports, exports, new_places, refusion, spend
 from rammeaftale.economy.expense_report import expense_increase_status_set, expense_report
-from rammeaftale.economy.forms import RefusionThresholdForm
+from rammeaftale.economy.forms import GuaranteeYearForm, NewPlacesForm, RefusionThresholdForm
 from rammeaftale.economy.models import DiscussionStatus, Expectation
 from rammeaftale.engine.demand import INTERVAL_PCT
 from rammeaftale.http import int_param, missing_as_404, page_view
@@ -250,3 +251,77 @@ def demand_expectations_page(request):
             for group in groups]
     return render(request, "economy/demand_expectations.html", {
         "year": year, "rows": rows, "choices": Expectation.choices}, status=status)
+
+
+# New places under the economic model (Region Hovedstaden)
+
+
+@page_view
+def new_places_page(request):
+    """The region's arrangements, and the secretariat's form to set one up."""
+    actor = actor_for_request(request)
+    form = None
+    if new_places.may_set_up(actor):
+        form = NewPlacesForm(request.POST or None, offers=new_places.offers_for_new_places(actor=actor),
+                             municipalities=new_places.region_municipalities(actor=actor),
+                             initial={"first_year": clock.today().year})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                arrangement = new_places.new_places_arrangement_create(
+                    actor=actor, offer_id=data["offer"], kind=data["kind"], places=data["places"],
+                    first_year=data["first_year"], participant_ids=data["participants"], sharing=data["sharing"],
+                    population_date=data["population_date"], subscription_years=data["subscription_years"],
+                    subscription_yearly_kr=data["subscription_yearly"],
+                    decision_reference=data["decision_reference"])
+            except NotAllowed:
+                raise
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, f"{arrangement} er oprettet under økonomimodellen.")
+                return redirect("economy:new_places_detail", arrangement_id=arrangement.pk)
+    elif request.method == "POST":
+        raise NotAllowed("Kun regionens sekretariat opretter nye pladser under økonomimodellen.")
+    return render(request, "economy/new_places.html", {
+        "arrangements": new_places.new_places_arrangements(actor=actor), "form": form},
+        status=400 if form is not None and form.errors else 200)
+
+
+@page_view
+def new_places_detail(request, arrangement_id: int):
+    actor = actor_for_request(request)
+    today = clock.today()
+    with missing_as_404():
+        detail = new_places.new_places_arrangement_detail(actor=actor, arrangement_id=arrangement_id, today=today)
+    form = None
+    if detail.may_decide:
+        form = GuaranteeYearForm(request.POST or None,
+                                 initial={"year_of_operation": detail.next_year_of_operation})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                decided = new_places.guarantee_year_decide(
+                    actor=actor, arrangement_id=arrangement_id, year_of_operation=data["year_of_operation"],
+                    deficit_kr=data["deficit"], decision_reference=data["decision_reference"], today=today)
+            except NotAllowed:
+                raise
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, f"Driftsår {decided.year_of_operation} er fastsat; andelene faktureres "
+                                          "med driftsherrens næste månedsafregning.")
+                return redirect("economy:new_places_detail", arrangement_id=arrangement_id)
+    elif request.method == "POST":
+        raise NotAllowed("Kun regionens sekretariat fastsætter årets underskud og garantien.")
+    return render(request, "economy/new_places_detail.html", {"detail": detail, "form": form},
+                  status=400 if form is not None and form.errors else 200)
+
+
+@page_view
+def new_places_export(request, arrangement_id: int):
+    actor = actor_for_request(request)
+    with missing_as_404():
+        detail = new_places.new_places_arrangement_detail(actor=actor, arrangement_id=arrangement_id,
+                                                          today=clock.today())
+    return _download(exports.new_places_xlsx(detail), "xlsx", f"nye-pladser-{arrangement_id}")

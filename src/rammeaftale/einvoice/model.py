@@ -24,7 +24,7 @@ from rammeaftale.core.cpr_text import contains_cpr
 from rammeaftale.core.money import format_kr
 
 # UN/ECE Recommendation 20 unit codes the settlement produces (BT-130), with the Danish word for messages.
-UNIT_CODES = {"DAY": "døgn", "MON": "måned", "HUR": "time"}
+UNIT_CODES = {"DAY": "døgn", "MON": "måned", "HUR": "time", "EA": "stk."}  # UN/ECE Rec. 20; EA: one fixed amount
 # Amounts are integer øre, so only a currency with two decimals fits; the agreements bill in kroner only.
 CURRENCIES = ("DKK",)
 

@@ -4,7 +4,7 @@ from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
 from rammeaftale.accounts.admin_audit import ReadOnlyModelAdmin
-from rammeaftale.exports.models import ExportJob
+from rammeaftale.exports.models import AgreementDocument, ExportJob
 
 
 @admin.register(ExportJob)
@@ -22,3 +22,12 @@ admin.site.unregister(DBTaskResult)
 @admin.register(DBTaskResult)
 class TaskResultAdmin(ReadOnlyModelAdmin, DBTaskResultAdmin):
     pass
+
+
+@admin.register(AgreementDocument)
+class AgreementDocumentAdmin(ReadOnlyModelAdmin):
+    """Issued annexes, to look at only: a version is never changed (a new issue is a new version)."""
+
+    list_display = ("agreement", "year", "kind", "version", "generated_at", "generated_by_name", "data_as_of")
+    list_filter = ("kind", "year")
+    exclude = ("snapshot",)  # the data is read from the annexes page as PDF or XLSX

@@ -52,3 +52,44 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+
+class AnnexKind(models.TextChoices):
+    """The Styringsaftale's annexes the system can make from its data (docs/agreement-documents.md names their
+    places in the seeds: Syddanmark 2017 bilag 9, 2019–20 bilag 8; Sjælland 2025–26 bilag 3A and 4)."""
+
+    OFFERS = "offers", "Tilbudsoversigt"
+    TARIFFS = "tariffs", "Takstbilag"
+
+
+class AgreementDocument(models.Model):
+    """One issued version of an annex to an agreement's Styringsaftale for a year: the data as it was read when the
+    secretariat issued it (`snapshot`), numbered per agreement, year and kind. A new issue is a new version; none is
+    ever changed or deleted, so each stays downloadable as issued. The PDF and XLSX are made from the snapshot.
+    """
+
+    agreement = models.ForeignKey("registry.Agreement", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="rammeaftale")
+    year = models.PositiveSmallIntegerField("år")
+    kind = models.CharField("bilag", max_length=10, choices=AnnexKind.choices)
+    version = models.PositiveIntegerField("version")
+    data_as_of = models.DateField("data pr.")
+    generated_at = models.DateTimeField("dannet", default=timezone.now)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name="dannet af")
+    generated_by_name = models.CharField("dannet af (navn)", max_length=150)
+    content_sha256 = models.CharField("kontrolsum for indholdet", max_length=64)
+    snapshot = models.JSONField("data")
+
+    class Meta:
+        verbose_name = "aftalebilag"
+        verbose_name_plural = "aftalebilag"
+        ordering = ["agreement", "-year", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "year", "kind", "version"],
+                                    name="agreement_document_version_unique"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="agreement_document_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year}, version {self.version}"

@@ -371,12 +371,11 @@ class Payment(_Frozen):
 
 class NewPlacesModel(_Frozen):
     """Hovedstaden's economic model for new places: the deficit guarantee's steps and maximum steer
-    `engine/guarantee.py` (`rammeaftale economy guarantee`); the start-up subscription and the choice of sharing are
-    shown to users (the engine shares by population, the second of the two ways)."""
+    `engine/guarantee.py` (`rammeaftale economy guarantee`); the start-up subscription's years limit what an
+    arrangement may charge (economy/new_places.py); sharing allows both of its ways (the interested municipalities,
+    or all of the region's), each by population."""
 
-    startup_subscription_max_years: Param[PositiveCount] = Field(
-        title="Abonnementsordning i opstart, højst", json_schema_extra=INFORMATIONAL
-    )
+    startup_subscription_max_years: Param[PositiveCount] = Field(title="Abonnementsordning i opstart, højst (år)")
     deficit_guarantee_max_pct: Param[Percent] = Field(title="Højeste underskudsdækning/garanti (%)")
     guarantee_steps_pct: Param[tuple[Percent, ...]] = Field(title="Årlig aftrapning af garantien (%)")
     sharing: Param[Literal["interested_municipalities_or_population_share"]] = Field(

@@ -11,6 +11,7 @@ from rammeaftale.core.errors import DomainError
 from rammeaftale.demo.build import demo_build, demo_region_code
 from rammeaftale.demo.catalogue import DEMO_PASSWORD, REGION_CODES
 from rammeaftale.demo.invoices import demo_invoices_issue
+from rammeaftale.demo.new_places import demo_new_places_build
 from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
@@ -84,6 +85,8 @@ class Command(BaseCommand):
                 reports = demo_reports_build(actor=Actor.system(username="demo"),
                                              regions=list(built) if placements.placements else [], seed=seed,
                                              today=today)
+                new_places = demo_new_places_build(actor=Actor.system(username="demo"),
+                                                   regions=list(built) if invoices else [], today=today)
                 issued = demo_invoices_issue(actor=Actor.system(username="demo"),
                                              regions=list(built) if invoices and placements.placements else [],
                                              first=date(max(year_from, today.year - 1), 1, 1), today=today)
@@ -113,6 +116,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Fakturaer: {issued.months} måneders afregning udstedt ({issued.runs} kørsler)"
                               + (f"; {len(issued.problems)} afvist, fx {issued.problems[0]}" if issued.problems
                                  else "") + ".")
+        if report.built and new_places.offers:
+            self.stdout.write(f"Nye pladser under Hovedstadens økonomimodel: {', '.join(new_places.offers)}; "
+                              "garantiens andele er faktureret med sidste måneds afregning (Økonomi → Nye pladser).")
         if report.users:
             self._logins_write(report)
 
