@@ -9,6 +9,7 @@ from ninja.security import HttpBasicAuth, SessionAuth
 
 from rammeaftale.accounts.api import router as accounts_router
 from rammeaftale.accounts.login_throttle import login_failures_clear
+from rammeaftale.accounts.middleware import PasswordChangeRequired
 from rammeaftale.billing.api import router as billing_router
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.core.messages import message_da
@@ -52,6 +53,8 @@ class ScriptBasicAuth(HttpBasicAuth):
         if user is None:
             return None
         login_failures_clear(request, username=username)
+        if user.password_change_required:  # an administrator's password: chosen anew on the pages first
+            raise PasswordChangeRequired()
         request.user = user  # routers that read request.user see the script's user as well
         return user
 

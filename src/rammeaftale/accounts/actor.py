@@ -36,9 +36,14 @@ ANONYMOUS = Actor(
 
 
 def actor_from_user(user) -> Actor:
-    """The Actor for a Django user; an anonymous or organisation-less user may do nothing."""
+    """The Actor for a Django user; an anonymous or organisation-less user may do nothing, and neither may a user
+    who must first replace the password an administrator gave them (named, to change it; no organisation, no
+    roles: the pages lead to the password change, and the API's answers hold nothing)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
+    if getattr(user, "password_change_required", False):
+        return Actor(user_id=user.pk, username=user.get_username(), organisation_id=None, organisation_kind=None,
+                     region_id=None, roles=frozenset())
     organisation = user.organisation
     return Actor(
         user_id=user.pk,

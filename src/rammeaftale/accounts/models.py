@@ -27,6 +27,9 @@ class User(AbstractUser):
         related_name="users",
         verbose_name="organisation",
     )
+    # Set when an administrator gives the user a password (on creation or reset): until the user has chosen their
+    # own, every page leads to the password change and the user acts with no rights (accounts.actor).
+    password_change_required = models.BooleanField("skal skifte adgangskode", default=False)
 
     class Meta:
         verbose_name = "bruger"

@@ -1,7 +1,23 @@
 """Who may do what: the predicates every selector and service asks; scoping lives here, never in templates."""
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import Role
-from rammeaftale.parties.models import OrganisationKind
+from rammeaftale.parties.models import OPERATOR_KINDS, OrganisationKind
+
+# Which kinds of organisation a role can be held in: caseworkers buy places for a municipality's (or region's)
+# citizens, operator staff run offers, the secretariat role is the regional secretariat's; economists and
+# administrators exist everywhere.
+ROLE_ORGANISATION_KINDS: dict[str, tuple[str, ...]] = {
+    Role.CASEWORKER: (OrganisationKind.MUNICIPALITY, OrganisationKind.REGION),
+    Role.ECONOMIST: tuple(OrganisationKind.values),
+    Role.OPERATOR: OPERATOR_KINDS,
+    Role.SECRETARIAT: (OrganisationKind.SECRETARIAT,),
+    Role.ADMINISTRATOR: tuple(OrganisationKind.values),
+}
+
+
+def roles_for_organisation_kind(kind: str) -> list[str]:
+    """The roles a user of this kind of organisation may hold, in the order Role lists them."""
+    return [role for role in Role.values if kind in ROLE_ORGANISATION_KINDS[role]]
 
 
 def can_see_offer_internals(actor: Actor, *, operator_id: int, region_id: int | None) -> bool:
@@ -35,8 +51,9 @@ def can_browse_audit(actor: Actor) -> bool:
 
 
 def can_manage_users(actor: Actor, *, organisation_id: int | None) -> bool:
-    """An organisation's administrators list its users, create them, set their roles and lift their login
-    lockouts; never another organisation's, and never platform superusers (made only by
+    """An organisation's administrators list its users, create them, set their roles, deactivate them, reset their
+    passwords and lift their login lockouts; never another organisation's (a secretariat's administrator included:
+    the municipalities of its region administer their own staff), and never platform superusers (made only by
     `rammeaftale createsuperuser`)."""
     if actor.is_superuser:
         return True

@@ -8,6 +8,7 @@ from rammeaftale.accounts.login_throttle import login_lockouts
 from rammeaftale.accounts.models import AuditEvent, User
 from rammeaftale.accounts.permissions import can_browse_audit, can_manage_users
 from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.parties.models import Organisation
 
 
 def audit_event_list(*, actor: Actor, event_type: str = "", text: str = "") -> QuerySet[AuditEvent]:
@@ -32,6 +33,13 @@ def user_list(*, actor: Actor) -> QuerySet[User]:
         raise NotAllowed("Kun administratorer kan se brugerlisten.")
     users = User.objects.select_related("organisation").prefetch_related("user_roles").order_by("username")
     return users if actor.is_superuser else users.filter(organisation_id=actor.organisation_id)
+
+
+def user_organisation(*, actor: Actor) -> Organisation:
+    """The organisation whose users the actor creates: its own. The platform, in none, uses Django admin."""
+    if actor.organisation_id is None or not can_manage_users(actor, organisation_id=actor.organisation_id):
+        raise NotAllowed("Kun en organisations administrator kan oprette brugere her.")
+    return Organisation.objects.get(pk=actor.organisation_id)
 
 
 def user_get(*, actor: Actor, user_id: int) -> User:
