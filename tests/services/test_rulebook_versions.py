@@ -46,13 +46,13 @@ def test_a_changed_rulebook_without_a_new_version_is_refused(agreements, system,
 def test_a_new_version_is_stored_beside_the_old_and_the_agreement_moves_on(agreements, system, tmp_path, monkeypatch):
     edited = tmp_path / "syddanmark-2017.toml"
     original = (rulebooks.loader.DATA_DIR / "syddanmark-2017.toml").read_text(encoding="utf-8")
-    assert "version = 4\n" in original
-    edited.write_text(original.replace("version = 4\n", "version = 5\n", 1), encoding="utf-8")
+    assert "version = 5\n" in original
+    edited.write_text(original.replace("version = 5\n", "version = 6\n", 1), encoding="utf-8")
     monkeypatch.setattr(rulebooks, "rulebook_keys", lambda: ["syddanmark-2017"])
     monkeypatch.setattr(rulebooks, "rulebook_load", lambda *, key: rulebooks.rulebook_load_path(path=edited))
     services.agreements_from_rulebooks(actor=system)
-    assert list(RulebookVersion.objects.filter(key="syddanmark-2017").values_list("version", flat=True)) == [5, 4]
-    assert Agreement.objects.get(year_from=2017).rulebook.version == 5
+    assert list(RulebookVersion.objects.filter(key="syddanmark-2017").values_list("version", flat=True)) == [6, 5]
+    assert Agreement.objects.get(year_from=2017).rulebook.version == 6
     assert AuditEvent.objects.filter(event_type="agreement.rulebook_changed").count() == 1
 
 

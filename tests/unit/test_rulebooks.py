@@ -391,7 +391,7 @@ MALFORMED = {
         "står ikke i categorisation.categories",
     ),
     "boolean for an integer": (
-        "version = 4\n",
+        "version = 5\n",
         "version = true\n",
         "rulebook.version",
         "heltal",
@@ -421,7 +421,7 @@ def test_malformed_rulebook_names_file_key_and_problem(tmp_path, case):
 
 
 def test_id_must_equal_file_stem(tmp_path):
-    path = _variant(tmp_path, old="version = 4\n", new="version = 4\n", stem="syddanmark-2018")
+    path = _variant(tmp_path, old="version = 5\n", new="version = 5\n", stem="syddanmark-2018")
     with pytest.raises(RulebookError) as caught:
         rulebook_load_path(path=path)
     assert caught.value.file == "syddanmark-2018.toml"
@@ -430,7 +430,7 @@ def test_id_must_equal_file_stem(tmp_path):
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path):
-    path = _variant(tmp_path, old="version = 4\n", new="version = \n")
+    path = _variant(tmp_path, old="version = 5\n", new="version = \n")
     with pytest.raises(RulebookError) as caught:
         rulebook_load_path(path=path)
     assert caught.value.file == "syddanmark-2017.toml"
@@ -460,7 +460,7 @@ def test_message_lists_every_problem(tmp_path):
         old='deviation_threshold_pct = { value = "5",',
         new="deviation_threshold_pct = { value = 5.0,",
     )
-    text = path.read_text(encoding="utf-8").replace("version = 4\n", "version = 0\n")
+    text = path.read_text(encoding="utf-8").replace("version = 5\n", "version = 0\n")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RulebookError) as caught:
         rulebook_load_path(path=path)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from rammeaftale.rulebooks.models import (
+    CalendarEntry,
     MonthsByOfferType,
     Param,
     ReportPeriod,
@@ -48,6 +49,22 @@ REPORT_TEXT_NAMES_DA = {
     "assessment": "Vurdering af, om afvigelsen medfører en efterregulering med betydning for taksten",
     "challenges": "Udfordringer med belægningen",
     "initiatives": "Igangsatte initiativer",
+}
+# Who must meet a calendar deadline, and which records show it met (rulebooks/models.py CalendarParty, -Record).
+CALENDAR_PARTY_NAMES_DA = {
+    "operators": "Driftsherrer (sælgere)",
+    "municipalities": "Alle kommuner",
+    "secretariat": "Sekretariatet",
+}
+CALENDAR_RECORD_NAMES_DA = {
+    "agreement_next_year": "en indlæst rammeaftale, der dækker næste år",
+    "tariffs_next_year": "næste års budgetter og godkendte takster pr. ydelse",
+    "categories_next_year": "tilbuddenes kategori for næste år",
+    "occupancy_report": "den indsendte belægningsindberetning",
+    "takeover_notice": "meddelelsen om overtagelse (registreres endnu ikke)",
+    "takeover": "overtagelsen af tilbuddet (registreres endnu ikke)",
+    "expense_increase_explanations": "driftsherrens forklaring pr. indberettet takst",
+    "expense_increase_discussion": "styregruppens status pr. indberettet takst",
 }
 CODE_NAMES_DA = {
     "thresholds": "Tærskelværdier",
@@ -193,6 +210,9 @@ def value_display(*, name: str, value: Any) -> str:
         return date_da(value)
     if isinstance(value, str):
         return CODE_NAMES_DA.get(value, value)
+    if isinstance(value, CalendarEntry):
+        day = month_day_da(value.month_day) if value.month_day else f"fristen i {value.date_from}"
+        return f"{CALENDAR_PARTY_NAMES_DA[value.party]}: {day} (vises af: {CALENDAR_RECORD_NAMES_DA[value.record]})"
     if isinstance(value, MonthsByOfferType):
         return "; ".join(
             f"{OFFER_TYPE_NAMES_DA[offer_type]}: {_count_da('_months', months)}"

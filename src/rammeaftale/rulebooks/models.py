@@ -426,10 +426,10 @@ class Market(_Frozen):
         default=None, title="Individuel betalingsaftale ved køb og salg uden for regionen"
     )
     regional_takeover_notice_by: Param[IsoDate] | None = Field(
-        default=None, title="Frist for at meddele overtagelse af regionalt tilbud", json_schema_extra=INFORMATIONAL
+        default=None, title="Frist for at meddele overtagelse af regionalt tilbud"
     )
     regional_takeover_by: Param[IsoDate] | None = Field(
-        default=None, title="Overtagelse af regionalt tilbud senest", json_schema_extra=INFORMATIONAL
+        default=None, title="Overtagelse af regionalt tilbud senest"
     )
     standard_contract_mandatory: Param[Flag] | None = Field(
         default=None, title="Standardkontrakt er obligatorisk", json_schema_extra=INFORMATIONAL
@@ -446,6 +446,61 @@ class Market(_Frozen):
     special_education_min_using_municipalities: Param[PositiveCount] | None = Field(
         default=None, title="Specialundervisning koordineres ved mindst (brugerkommuner)", json_schema_extra=INFORMATIONAL
     )
+
+
+# Who must meet a deadline of the agreement's year: the organisations that run offers in the region (sellers), every
+# municipality of the region, or the region's joint secretariat.
+CalendarParty = Literal["operators", "municipalities", "secretariat"]
+# Which records show a deadline met; each code has one status function (deadlines/records.py).
+CalendarRecord = Literal[
+    "agreement_next_year", "tariffs_next_year", "categories_next_year", "occupancy_report", "takeover_notice",
+    "takeover", "expense_increase_explanations", "expense_increase_discussion",
+]
+# The rulebook parameters that already hold a deadline's day: a calendar entry refers to them instead of copying.
+CalendarDateRef = Literal[
+    "tariffs.approval_deadline", "occupancy.reports", "market.regional_takeover_notice_by",
+    "market.regional_takeover_by",
+]
+
+
+class CalendarEntry(_Frozen):
+    """One deadline of the agreement's year: who meets it, which record shows it met, and its day — a month-day of
+    its own, or `date_from`: the parameter that already holds the day (one place for each fact)."""
+
+    party: CalendarParty
+    record: CalendarRecord
+    month_day: MonthDay | None = None
+    date_from: CalendarDateRef | None = None
+
+    @model_validator(mode="after")
+    def _one_day(self) -> "CalendarEntry":
+        if (self.month_day is None) == (self.date_from is None):
+            raise rule_error(
+                key="date_from",
+                problem=(
+                    "angiv præcis én af month_day og date_from (give exactly one of month_day or date_from)"
+                ),
+            )
+        return self
+
+
+class Calendar(_Frozen):
+    """The agreement's year (årshjul): its deadlines, each with its basis, and when users are reminded of them.
+    Every entry is optional; the calendar lists those the rulebook has (rulebooks/calendar.py)."""
+
+    reminder_days_before: Param[PositiveCount] = Field(title="Påmindelse før en frist (dage før)")
+    styringsaftale: Param[CalendarEntry] | None = Field(default=None, title="Styringsaftalen for næste år")
+    tariffs_next_year: Param[CalendarEntry] | None = Field(default=None, title="Næste års budgetter og takster")
+    categorisation_next_year: Param[CalendarEntry] | None = Field(
+        default=None, title="Kategorisering af tilbud for næste år")
+    occupancy_reports: Param[CalendarEntry] | None = Field(default=None, title="Indberetning af belægning")
+    regional_takeover_notice: Param[CalendarEntry] | None = Field(
+        default=None, title="Meddelelse om overtagelse af regionalt tilbud")
+    regional_takeover: Param[CalendarEntry] | None = Field(default=None, title="Overtagelse af regionalt tilbud")
+    expense_increase_report: Param[CalendarEntry] | None = Field(
+        default=None, title="Indberetning af udgiftsstigninger")
+    expense_increase_discussion: Param[CalendarEntry] | None = Field(
+        default=None, title="Styregruppens drøftelse af udgiftsstigninger")
 
 
 def parameter_is_informational(*, section: str, name: str) -> bool:
@@ -485,9 +540,11 @@ class Rulebook(_Frozen):
     new_places_model: NewPlacesModel | None = Field(default=None, title="Økonomimodel for nye pladser")
     market: Market | None = Field(default=None, title="Marked og samarbejde")
     exchange: Exchange = Field(title="Ledige pladser")
+    calendar: Calendar = Field(title="Årshjul")
 
     @model_validator(mode="after")
     def _across_sections(self) -> "Rulebook":
+        self._calendar_references()
         unknown = set(self.occupancy.report_categories.value) - set(self.categorisation.categories.value)
         if unknown:
             raise rule_error(
@@ -498,6 +555,24 @@ class Rulebook(_Frozen):
                 ),
             )
         return self
+
+    def _calendar_references(self) -> None:
+        """A calendar entry's `date_from` names a parameter this rulebook has (not an empty list of reports)."""
+        for name in Calendar.model_fields:
+            entry = getattr(self.calendar, name)
+            if entry is None or not isinstance(entry.value, CalendarEntry) or entry.value.date_from is None:
+                continue
+            section, _, key = entry.value.date_from.partition(".")
+            holder = getattr(self, section)
+            target = getattr(holder, key) if holder is not None else None
+            if target is None or target.value in ((), None):
+                raise rule_error(
+                    key=f"calendar.{name}.value.date_from",
+                    problem=(
+                        f"{entry.value.date_from} findes ikke eller er tom i denne regelbog; fristen kan ikke "
+                        "hentes derfra (the referenced parameter is missing or empty)"
+                    ),
+                )
 
     @property
     def key(self) -> str:
