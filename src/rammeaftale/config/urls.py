@@ -18,5 +18,6 @@ urlpatterns = [
     path("eksporter/", include("rammeaftale.exports.urls")),
     path("ledige-pladser/", include("rammeaftale.exchange.urls")),
     path("oekonomi/", include("rammeaftale.economy.urls")),
+    path("aarshjul/", include("rammeaftale.deadlines.urls")),
     path("", include("rammeaftale.web.urls")),
 ]
