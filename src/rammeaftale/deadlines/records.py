@@ -19,7 +19,8 @@ from rammeaftale.engine.deadlines import PartyFacts
 from rammeaftale.occupancy.models import OccupancyReport, ReportStatus
 from rammeaftale.occupancy.reporting import region_reporting_periods, reporting_offers
 from rammeaftale.parties.models import Organisation
-from rammeaftale.registry.models import Agreement, Offer, OfferCategory, Service
+from rammeaftale.registry.models import Offer, OfferCategory, Service
+from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.rulebooks.calendar import CalendarDeadline
 from rammeaftale.tariffs.models import Tariff, TariffBudget, TariffExplanation, TariffOrigin
 
@@ -43,9 +44,13 @@ def _share(done: int, total: int, what: str) -> str:
 
 
 def agreement_next_year(ctx: YearContext, deadline: CalendarDeadline, party_ids: list[int]) -> Facts:
-    """The secretariat has loaded an agreement whose years hold next year (the registry keeps no day for it)."""
-    covered = Agreement.objects.filter(region=ctx.region, year_from__lte=ctx.year + 1,
-                                       year_to__gte=ctx.year + 1).first()
+    """The secretariat has loaded an agreement whose years hold next year (the registry keeps no day for it): the
+    rules in force next 1 January are that agreement's own, not carried on."""
+    try:
+        in_force = rules_in_force(region=ctx.region, on=date(ctx.year + 1, 1, 1))
+    except DomainError:
+        in_force = None
+    covered = in_force.agreement if in_force is not None and not in_force.outside_years else None
     detail = (f"«{covered.name}» dækker {ctx.year + 1}" if covered
               else f"Ingen rammeaftale for {ctx.year + 1} er indlæst")
     return {pk: PartyFacts(done=covered is not None, detail=detail) for pk in party_ids}
