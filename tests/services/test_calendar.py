@@ -3,6 +3,7 @@ for a municipality (scoped), the iCalendar feed (token, wrong token, revocation)
 console's JSON with its bad input."""
 import json
 import subprocess
+import sys
 from datetime import date, datetime
 from datetime import timezone as tz
 from io import StringIO
@@ -274,3 +275,10 @@ def test_the_reminders_command_runs_for_a_day(world):
     assert len(json.loads(result.stdout)["reminders"]) == 2
     assert json.loads(console("calendar", "reminders", "--today", "2020-10-20").stdout)["reminders"] == []
     assert OccupancyReport.objects.count() == 3  # the run reads the records, never writes them
+
+
+def test_a_malformed_year_is_named_by_the_real_console():
+    run = subprocess.run([sys.executable, "-m", "rammeaftale", "calendar", "--agreement", "syddanmark", "--year",
+                          "næste år"], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2 and json.loads(run.stdout)["error"]["field"] == "year"
+    assert "Traceback" not in run.stderr
