@@ -182,7 +182,7 @@ def test_economist(page: Page, live_server, world):
     person = world["people"]["economist"]
     log_in(page, live_server, person.username)
     check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
-                                "Afregning", "Økonomi"])
+                                "Afregning", "Økonomi", "Årshjul"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=False)
     check_audit(page, live_server, allowed=False)
@@ -195,7 +195,7 @@ def test_operator_staff(page: Page, live_server, world):
     person = world["people"]["operator"]
     log_in(page, live_server, person.username)
     check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
-                                "Importér tilbud"])
+                                "Årshjul", "Importér tilbud"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=True)  # Solsikken is run by the operator's own municipality
     check_audit(page, live_server, allowed=False)
@@ -216,7 +216,7 @@ def test_secretariat(page: Page, live_server, world):
     person = world["people"]["secretariat"]
     log_in(page, live_server, person.username)
     check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Indbakke",
-                                "Økonomi", "Enkeltmandstilbud", "Importér tilbud"])
+                                "Økonomi", "Årshjul", "Enkeltmandstilbud", "Importér tilbud"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=True)  # the secretariat of the offer's region
     check_audit(page, live_server, allowed=False)
@@ -240,7 +240,7 @@ def test_administrator(page: Page, live_server, world):
     person = world["people"]["administrator"]
     log_in(page, live_server, person.username)
     check_header(page, person, ["Tilbud", "Ledige pladser", "Rammeaftaler", *_tariff_menu(), "Placeringer", "Indbakke",
-                                "Afregning", "Økonomi", "Enkeltmandstilbud", "Importér tilbud",
+                                "Afregning", "Økonomi", "Årshjul", "Enkeltmandstilbud", "Importér tilbud",
                                 "Revisionsspor", "Brugere"])
     check_offer_list(page, live_server)
     check_internal_note(page, visible=False)  # an administrator of Esbjerg, not of Odense

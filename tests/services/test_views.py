@@ -355,7 +355,7 @@ def test_a_demo_agreement_says_so(client, demo_agreement, esbjerg, make_user):
     login(client, make_user(esbjerg, Role.CASEWORKER))
     html = client.get(reverse("registry:agreement_detail", args=[demo_agreement.pk])).content.decode()
     assert "Demoaftale." in html and "Reglerne fra 2019–2020 bruges som eksempel." in html
-    assert "Rammeaftale 2019–2020, Syddanmark, version 4" in html
+    assert "Rammeaftale 2019–2020, Syddanmark, version 5" in html
 
 
 def test_a_missing_agreement_is_a_404(client, agreements, esbjerg, make_user):

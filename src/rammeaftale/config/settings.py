@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "rammeaftale.occupancy",
     "rammeaftale.exchange",
     "rammeaftale.economy",
+    "rammeaftale.deadlines",
     "rammeaftale.exports",
     "rammeaftale.demo",
     "rammeaftale.web",

@@ -24,6 +24,7 @@ SUBJECTS = {
     "request.expired": "Forespørgsel udløbet uden svar",
     "request.reserved": "Plads reserveret efter forespørgsel",
     "hold.released": "Reservation frigivet",
+    "deadline.reminder": "Påmindelse om frist i årshjulet",
 }
 
 

@@ -2,6 +2,7 @@
 from rammeaftale.accounts import permissions
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.models import Role
+from rammeaftale.deadlines.selectors import can_use_calendar
 from rammeaftale.exchange.consultations import can_use_consultations
 from rammeaftale.exchange.inbox import notification_unread_count
 
@@ -18,6 +19,7 @@ def actor(request) -> dict:
         "nav_can_placements": permissions.can_list_placements(current),
         "nav_can_billing": permissions.can_use_billing(current),
         "nav_can_consultations": can_use_consultations(current),
+        "nav_can_calendar": can_use_calendar(current),
         "nav_can_economy": current.is_superuser or current.has_role(Role.ECONOMIST, Role.ADMINISTRATOR,
                                                                     Role.SECRETARIAT),
         "nav_is_staff": signed_in and user.is_staff,
