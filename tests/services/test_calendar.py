@@ -106,7 +106,7 @@ def test_each_status_is_derived_from_the_records(world, region_syd, odense, esbj
         (esbjerg, "tariffs_next_year"): DeadlineStatus.LATE,
         (secretariat_syd, "categorisation_next_year"): DeadlineStatus.LATE,
         (secretariat_syd, "styringsaftale"): DeadlineStatus.LATE,  # no agreement covers 2021
-        (odense, "regional_takeover_notice"): DeadlineStatus.NOT_APPLICABLE,  # not kept yet
+        (odense, "regional_takeover_notice"): DeadlineStatus.NOT_APPLICABLE,  # no takeover announced
         (odense, "categorisation_next_year"): None,  # not the municipality's deadline
     }
     for (party, key), status in expected.items():
@@ -115,7 +115,7 @@ def test_each_status_is_derived_from_the_records(world, region_syd, odense, esbj
     assert _status(calendar, odense, "tariffs_next_year").facts.done_on == date(2020, 10, 10)
     assert _status(calendar, secretariat_syd, "categorisation_next_year").facts.detail == (
         f"1 af 2 tilbud har en kategori for {YEAR + 1}")
-    assert _status(calendar, odense, "regional_takeover_notice").facts.detail == "Registreres endnu ikke i systemet"
+    assert _status(calendar, odense, "regional_takeover_notice").facts.detail == "Ingen overtagelse meddelt"
     # Every municipality of the region is a party of the takeover notice, with or without offers.
     assert copenhagen not in [row.party for row in calendar.rows]  # Hovedstaden's
     assert len([row for row in calendar.rows if row.party.kind == "municipality"]) == 22

@@ -66,7 +66,8 @@ from rammeaftale.placements.models import (
     ends_on,
 )
 from rammeaftale.placements.selectors import placements_awaiting_consent
-from rammeaftale.registry.models import Offer, Service
+from rammeaftale.registry.history import operator_periods
+from rammeaftale.registry.models import Offer, OfferOperatorPeriod, Service
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
@@ -238,15 +239,20 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
         .alias(ends_on=ends_on("placement__end_date")).filter(ends_on__gt=first_day)
     )
     registered = RegisteredHours.objects.filter(day__gte=first_day, day__lt=last_day)
+    # offers a wanted seller operated before a takeover: its days there are still its own (split below)
+    former = sorted(set(OfferOperatorPeriod.objects.filter(operator_id__in=wanted).values_list("offer_id", flat=True))
+                    ) if wanted is not None and len(wanted) <= CHUNK else []
     if wanted is not None and len(wanted) <= FEW_SELLERS:
         # through the sellers' offers: PostgreSQL then reads their placements by offer, not the whole table
-        rows = rows.filter(placement__offer__in=Offer.objects.filter(operator_id__in=wanted))
-        registered = registered.filter(placement_service__placement__offer__operator_id__in=wanted)
+        rows = rows.filter(placement__offer__in=Offer.objects.filter(Q(operator_id__in=wanted) | Q(pk__in=former)))
+        registered = registered.filter(Q(placement_service__placement__offer__operator_id__in=wanted)
+                                       | Q(placement_service__placement__offer_id__in=former))
     elif wanted is not None and len(wanted) <= CHUNK:  # more sellers than that: read all, keep theirs below
-        rows = rows.filter(placement__offer__operator_id__in=wanted)
-        registered = registered.filter(placement_service__placement__offer__operator_id__in=wanted)
-    frame = _columns_read(rows.order_by().values_list(*(lookup for lookup, _, _ in EXTRACT)),
-                          {column: dtype for _, column, dtype in EXTRACT}).sort("valid_from", "id")
+        rows = rows.filter(Q(placement__offer__operator_id__in=wanted) | Q(placement__offer_id__in=former))
+        registered = registered.filter(Q(placement_service__placement__offer__operator_id__in=wanted)
+                                       | Q(placement_service__placement__offer_id__in=former))
+    frame = _by_operator_of_the_day(_columns_read(rows.order_by().values_list(*(lookup for lookup, _, _ in EXTRACT)),
+                                                  {column: dtype for _, column, dtype in EXTRACT}).sort("valid_from", "id"))
     if wanted is not None:
         frame = frame.filter(pl.col("seller_id").is_in(sorted(wanted)))
     # charge_end on columns: the earliest of end, planned end and end of notice; moving out ends the charge only
@@ -274,6 +280,26 @@ def settlement_inputs(*, seller: Organisation | None, first_day: date, last_day:
     tariffs, span_frame = _engine_periods(spans, units)
     return _Inputs(charges=charges, tariffs=tariffs, spans=spans, span_frame=span_frame, hours=hours,
                    placements=placements, rules_on=first_day)
+
+
+def _by_operator_of_the_day(frame: pl.DataFrame) -> pl.DataFrame:
+    """The services of offers that changed operator (a takeover) split at the change: each operator sells the days
+    of its own period (`registry.history`); the services of every other offer as read (their current operator)."""
+    periods = operator_periods(set(frame.get_column("offer_id").unique().to_list()))
+    if not periods:
+        return frame
+    split = pl.DataFrame([(offer_id, operator_id, valid_from or date.min, valid_to or date.max)
+                          for offer_id, rows in periods.items() for operator_id, valid_from, valid_to in rows],
+                         schema={"offer_id": pl.Int64, "_operator": pl.Int64, "_from": pl.Date, "_to": pl.Date},
+                         orient="row")
+    dated = (frame.join(split, on="offer_id", how="inner", maintain_order="left")
+             .filter((pl.col("_from") < pl.col("valid_to").fill_null(date.max)) & (pl.col("valid_from") < pl.col("_to")))
+             .with_columns(seller_id=pl.col("_operator"),
+                           valid_from=pl.max_horizontal("valid_from", "_from"),
+                           valid_to=pl.when(pl.col("_to") == date.max).then(pl.col("valid_to"))
+                           .otherwise(pl.min_horizontal(pl.col("valid_to").fill_null(date.max), pl.col("_to")))))
+    return pl.concat([frame.filter(~pl.col("offer_id").is_in(sorted(periods))), dated.select(frame.columns)]
+                     ).sort("valid_from", "id")
 
 
 @dataclass

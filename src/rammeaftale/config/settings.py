@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "rammeaftale.exchange",
     "rammeaftale.economy",
     "rammeaftale.deadlines",
+    "rammeaftale.lifecycle",
     "rammeaftale.exports",
     "rammeaftale.demo",
     "rammeaftale.web",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("aftalebilag/", include("rammeaftale.exports.annexes.urls")),
     path("ledige-pladser/", include("rammeaftale.exchange.urls")),
     path("oekonomi/", include("rammeaftale.economy.urls")),
+    path("aendringer/", include("rammeaftale.lifecycle.urls")),
     path("aarshjul/", include("rammeaftale.deadlines.urls")),
     path("", include("rammeaftale.web.urls")),
 ]

@@ -2,8 +2,8 @@
 
 A function gets the year's context, the deadline and the responsible parties' ids, and returns each party's
 `PartyFacts` (a party it leaves out has nothing to do for the deadline). The status itself is the engine's
-(`engine.deadlines.deadline_status`). A record the system does not keep yet (a takeover: issue 15 part 1–2) has
-`no_records_yet`; wiring it later is one entry in `RECORD_FACTS`.
+(`engine.deadlines.deadline_status`). A record the system does not keep has `no_records_yet`; wiring it is one entry
+in `RECORD_FACTS` (the takeovers read the lifecycle's proposals).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from rammeaftale.core.errors import DomainError
 from rammeaftale.economy.expense_report import expense_report
 from rammeaftale.economy.models import DiscussionStatus, ExpenseIncreaseStatus
 from rammeaftale.engine.deadlines import PartyFacts
+from rammeaftale.lifecycle.models import OfferProposal, ProposalKind, ProposalStatus
 from rammeaftale.occupancy.models import OccupancyReport, ReportStatus
 from rammeaftale.occupancy.reporting import region_reporting_periods, reporting_offers
 from rammeaftale.parties.models import Organisation
@@ -126,6 +127,39 @@ def no_records_yet(ctx: YearContext, deadline: CalendarDeadline, party_ids: list
     return {pk: PartyFacts(applicable=False, detail="Registreres endnu ikke i systemet") for pk in party_ids}
 
 
+def _takeovers(ctx: YearContext, party_ids: list[int]):
+    return {proposal.proposer_id: proposal for proposal in OfferProposal.objects.filter(
+        kind=ProposalKind.TAKEOVER, proposer_id__in=party_ids, offer__municipality__region=ctx.region,
+        created_on__year__lte=ctx.year, effective_date__year__gte=ctx.year,
+    ).exclude(status=ProposalStatus.WITHDRAWN).order_by("created_on", "pk")}
+
+
+def takeover_notice(ctx: YearContext, deadline: CalendarDeadline, party_ids: list[int]) -> Facts:
+    """Only a municipality that takes over a regional offer has the deadline: its announcement (the proposal) is the
+    record, on the day it was made; the others have nothing to do."""
+    found = _takeovers(ctx, party_ids)
+    return {pk: PartyFacts(done=True, done_on=found[pk].created_on, detail=f"Meddelt: {found[pk].offer.name}")
+            if pk in found else PartyFacts(applicable=False, detail="Ingen overtagelse meddelt")
+            for pk in party_ids}
+
+
+def takeover(ctx: YearContext, deadline: CalendarDeadline, party_ids: list[int]) -> Facts:
+    """The takeover itself: done when it took effect (the registry moved the offer), started when decided."""
+    facts = {}
+    for pk in party_ids:
+        proposal = _takeovers(ctx, [pk]).get(pk)
+        if proposal is None:
+            facts[pk] = PartyFacts(applicable=False, detail="Ingen overtagelse meddelt")
+        elif proposal.applied_on is not None:
+            facts[pk] = PartyFacts(done=True, done_on=proposal.effective_date,
+                                   detail=f"{proposal.offer.name} overtaget {proposal.effective_date:%d.%m.%Y}")
+        else:
+            facts[pk] = PartyFacts(started=proposal.status == ProposalStatus.DECIDED,
+                                   detail=f"{proposal.offer.name}: {proposal.get_status_display().lower()}, virkning "
+                                          f"{proposal.effective_date:%d.%m.%Y}")
+    return facts
+
+
 def _expense_rows(ctx: YearContext):
     """Next year's tariffs over the rulebook's limit (economy.expense_report), the platform reading them all."""
     try:
@@ -172,8 +206,8 @@ RECORD_FACTS: dict[str, FactsFunction] = {
     "tariffs_next_year": tariffs_next_year,
     "categories_next_year": categories_next_year,
     "occupancy_report": occupancy_report,
-    "takeover_notice": no_records_yet,  # issue 15 part 2 keeps the takeover; then its function goes here
-    "takeover": no_records_yet,
+    "takeover_notice": takeover_notice,
+    "takeover": takeover,
     "expense_increase_explanations": expense_increase_explanations,
     "expense_increase_discussion": expense_increase_discussion,
 }

@@ -30,7 +30,6 @@ from rammeaftale.placements.cpr import (
     cpr_mask,
 )
 from rammeaftale.placements.models import (
-    PublicVacancyCheck,
     CHARGED_STATUSES,
     HOLDING_STATUSES,
     Custody,
@@ -38,9 +37,11 @@ from rammeaftale.placements.models import (
     Placement,
     PlacementService,
     PlacementStatus,
+    PublicVacancyCheck,
     RegisteredHours,
 )
 from rammeaftale.placements.selectors import capacity_shortfall, charged_until, earliest_end, rules_for_offer
+from rammeaftale.registry.history import offer_closing_date
 from rammeaftale.registry.models import Offer, Service, ServiceKind
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.timeline import tariffs_missing
@@ -269,6 +270,11 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         if service.offer_id != offer.pk:
             raise DomainError(f"Ydelsen «{service.name}» hører ikke til {offer.name}.", field="services")
     start = request.start_date
+    closing = offer_closing_date(offer)
+    if closing is not None and start >= closing:
+        raise DomainError(f"{offer.name} lukker {closing:%d.%m.%Y}; der kan ikke placeres borgere fra den dag "
+                          "(lukningen er besluttet og registreret).", field="start_date", code="offer_closed",
+                          message_en="the offer closes before the start date")
     missing = tariffs_missing(service_ids=[service.pk for service in services], first_day=start,
                               last_day=start + timedelta(days=1))
     if missing:

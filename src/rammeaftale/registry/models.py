@@ -185,6 +185,54 @@ class OfferCapacity(models.Model):
         ]
 
 
+class OfferOperatorPeriod(models.Model):
+    """Who operated an offer over a period, [valid_from, valid_to) — written when the operator changes (a takeover),
+    both sides: the former operator's period ends and the new one's starts on the same day. An offer without such
+    rows has had one operator, `Offer.operator`, all along; `Offer.operator` is always the operator of today (the
+    lifecycle's daily step moves it on the day a takeover takes effect). Access to placements follows these periods
+    (registry.history.operator_placements_q): each operator sees the placements of its own period."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="operator_periods")
+    operator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="operated_periods",
+                                 verbose_name="driftsherre")
+    valid_from = models.DateField("fra", null=True, blank=True)  # None: since the offer was registered
+    valid_to = models.DateField("til (første dag uden)", null=True, blank=True)  # None: still
+    reference = models.CharField("beslutning", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "driftsherreperiode"
+        verbose_name_plural = "driftsherreperioder"
+        ordering = ["offer", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True)
+                                   | Q(valid_to__gt=models.F("valid_from")), name="operator_period_ordered"),
+        ]
+
+
+class OfferStatus(models.TextChoices):
+    PLANNED = "planned", "Planlagt"
+    OPEN = "open", "Åbent"
+    CLOSING = "closing", "Under lukning"
+    CLOSED = "closed", "Lukket"
+
+
+class OfferStatusChange(models.Model):
+    """The offer's status from a day on; the status on a day is the newest change not after it, and an offer without
+    changes is open (registry.history.offer_status_on)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="status_changes")
+    valid_from = models.DateField("fra")
+    status = models.CharField("status", max_length=20, choices=OfferStatus.choices)
+    reference = models.CharField("beslutning", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "statusændring"
+        verbose_name_plural = "statusændringer"
+        ordering = ["offer", "valid_from", "id"]
+        constraints = [models.UniqueConstraint(fields=["offer", "valid_from", "status"],
+                                               name="offer_status_change_unique")]
+
+
 class OfferCategory(models.Model):
     """The offer's category for one year: set once by a manual assessment, then locked for the year."""
 

@@ -10,12 +10,14 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_manage_offer, can_see_offer_internals
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.parties.models import Organisation, OrganisationKind, Population
+from rammeaftale.registry.history import offer_closing_date, offer_status_on, operator_periods
 from rammeaftale.registry.models import (
     Agreement,
     LegalParagraph,
     Offer,
     OfferCapacity,
     OfferCategory,
+    OfferStatus,
     Service,
     TargetGroup,
 )
@@ -118,6 +120,13 @@ class OfferDetail:
     internal_note: str | None
     can_manage: bool
     tariffs_by_service: dict[int, list] = field(default_factory=dict)
+    status: str = OfferStatus.OPEN  # on the day
+    closing_date: date | None = None
+    operator_history: list[tuple[Organisation, date | None, date | None]] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return OfferStatus(self.status).label
 
     @property
     def agreement(self) -> Agreement | None:
@@ -149,7 +158,15 @@ def offer_detail(*, actor: Actor, offer_id: int, on: date) -> OfferDetail:
             actor, operator_id=offer.operator_id, region_id=region_id) else None,
         can_manage=can_manage_offer(actor, operator_id=offer.operator_id, region_id=region_id),
         tariffs_by_service={s.pk: sorted(s.tariffs.all(), key=lambda t: -t.year) for s in services},
+        status=offer_status_on(offer, on), closing_date=offer_closing_date(offer),
+        operator_history=_operator_history(offer),
     )
+
+
+def _operator_history(offer: Offer) -> list[tuple[Organisation, date | None, date | None]]:
+    periods = operator_periods([offer.pk]).get(offer.pk, [])
+    names = Organisation.objects.in_bulk([operator_id for operator_id, _, _ in periods])
+    return [(names[operator_id], valid_from, valid_to) for operator_id, valid_from, valid_to in periods]
 
 
 def _rules_or_none(region: Organisation, on: date) -> RulesInForce | None:

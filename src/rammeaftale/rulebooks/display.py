@@ -227,3 +227,13 @@ def value_display(*, name: str, value: Any) -> str:
             return " – ".join(value_display(name=name, value=item) for item in value)
         return ", ".join(value_display(name=name, value=item) for item in value)
     return str(value)
+
+
+def source_text(param: Param) -> str:
+    """A parameter's basis in one Danish line: the agreement's title, section and words, or, for a value no seed gives,
+    «Antaget standard – ikke fastsat i rammeaftalen» with why."""
+    if param.source is None:
+        return f"Antaget standard – ikke fastsat i rammeaftalen ({param.assumed})"
+    document = document_sources()[param.source.doc]
+    quote = f": »{param.source.quote}«" if param.source.quote else ""
+    return f"{document.title}, {param.source.section}{quote}"

@@ -415,6 +415,24 @@ class Exchange(_Frozen):
         title="Svarfrist, når andre kommuner spørges før et enkeltmandstilbud (dage)")
 
 
+class Lifecycle(_Frozen):
+    """The offer's life (issue 15): notice for capacity changes during the year and at the year's turn, the
+    consultation of the buyers and the region's municipalities before a capacity reduction or a closure, and the
+    window in which a municipality may take over a regional offer (once per election period)."""
+
+    capacity_change_notice_months: Param[Count] = Field(title="Varsel for kapacitetsændring i året (måneder)")
+    year_turn_announce_by: Param[MonthDay] = Field(title="Frist året før for kapacitetsændring ved årsskiftet")
+    consultation_days: Param[PositiveCount] = Field(title="Høringsfrist for køberne og regionens kommuner (dage)")
+    consult_capacity_reduction: Param[Flag] = Field(title="Kapacitetsnedsættelse sendes i høring")
+    consult_closure: Param[Flag] = Field(title="Lukning eller ommærkning drøftes tværkommunalt først")
+    election_period_first_year: Param[PositiveCount] = Field(title="En valgperiodes første år")
+    election_period_years: Param[PositiveCount] = Field(title="Valgperiodens længde (år)")
+    takeover_announce_by_year: Param[Count] = Field(
+        title="Overtagelse meddeles senest 1. januar i valgperiodens år nr. (0 = første år)")
+    takeover_latest_year: Param[Count] = Field(
+        title="Overtagelse sker senest 1. januar i valgperiodens år nr. (0 = første år)")
+
+
 class Market(_Frozen):
     """Further rules of the market that a seed states; every key is optional."""
 
@@ -540,6 +558,7 @@ class Rulebook(_Frozen):
     market: Market | None = Field(default=None, title="Marked og samarbejde")
     exchange: Exchange = Field(title="Ledige pladser")
     calendar: Calendar = Field(title="Årshjul")
+    lifecycle: Lifecycle = Field(title="Tilbuddets liv: kapacitet, lukning og overtagelse")
 
     @model_validator(mode="after")
     def _across_sections(self) -> "Rulebook":

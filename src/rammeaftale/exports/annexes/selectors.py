@@ -17,7 +17,17 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_issue_agreement_documents, can_see_agreement_documents
 from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
 from rammeaftale.exports.models import AgreementDocument, AnnexKind
-from rammeaftale.registry.models import Agreement, Category, Offer, OfferCapacity, OfferCategory, OfferType
+from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.history import offer_statuses_on, operators_on
+from rammeaftale.registry.models import (
+    Agreement,
+    Category,
+    Offer,
+    OfferCapacity,
+    OfferCategory,
+    OfferStatus,
+    OfferType,
+)
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.registry.selectors import offer_groups_of
 from rammeaftale.tariffs.selectors import tariff_list
@@ -44,17 +54,20 @@ class OfferState:
 def offer_states_on(*, offers: list[Offer], on: date) -> dict[int, OfferState]:
     """State of the offer on a day: who operates it and how many places it has that day, by offer id.
 
-    The one place the annexes read an offer's operator and capacity. Today the operator is the offer's own field and
-    the capacity its newest `OfferCapacity` from on or before the day; when operator, status and capacity become
-    dated records (issue 15, part 1) this function is redirected to their selector, and an offer closed on the day
-    is left out here.
+    The one place the annexes read an offer's operator and capacity: the operator of the day from the registry's
+    dated history (`registry.history.operators_on`: after a takeover, the new operator), the capacity its newest
+    `OfferCapacity` from on or before the day. An offer closed on the day is left out.
     """
+    closed = {offer_id for offer_id, status in offer_statuses_on([offer.pk for offer in offers], on).items()
+              if status == OfferStatus.CLOSED}
+    operators = operators_on(offers, on)
+    names = Organisation.objects.in_bulk(set(operators.values()))
     places: dict[int, int] = {}
     for offer_id, count in (OfferCapacity.objects.filter(offer__in=[offer.pk for offer in offers], valid_from__lte=on)
                             .order_by("offer_id", "valid_from").values_list("offer_id", "places")):
         places[offer_id] = count  # the newest record not after the day wins
-    return {offer.pk: OfferState(operator_id=offer.operator_id, operator_name=str(offer.operator),
-                                 places=places.get(offer.pk)) for offer in offers}
+    return {offer.pk: OfferState(operator_id=operators[offer.pk], operator_name=str(names[operators[offer.pk]]),
+                                 places=places.get(offer.pk)) for offer in offers if offer.pk not in closed}
 
 
 # Which offers, and under which rules.
@@ -103,7 +116,7 @@ def _offers_annex(offers: list[Offer], *, year: int, on: date) -> list[dict]:
         "target_groups": [group.name for group in groups[offer.pk]],
         "category": CATEGORY_LABELS.get(categories[offer.pk]) if offer.pk in categories else None,
         "places": states[offer.pk].places,
-    } for offer in offers]
+    } for offer in offers if offer.pk in states]  # an offer closed on the day is not covered
 
 
 def _tariff_annex(actor: Actor, agreement: Agreement, offers: list[Offer], *, year: int, on: date) -> list[dict]:
@@ -120,7 +133,7 @@ def _tariff_annex(actor: Actor, agreement: Agreement, offers: list[Offer], *, ye
         })
     states = offer_states_on(offers=offers, on=on)
     return [{"offer_id": offer.pk, "name": offer.name, "operator": states[offer.pk].operator_name,
-             "tariffs": by_offer.get(offer.pk, [])} for offer in offers]
+             "tariffs": by_offer.get(offer.pk, [])} for offer in offers if offer.pk in states]
 
 
 def annex_snapshot(*, actor: Actor, agreement: Agreement, year: int, kind: str) -> dict:
