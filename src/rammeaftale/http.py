@@ -1,5 +1,5 @@
-"""What the page views share: reading GET parameters, pagination, domain errors as Danish 400, 403 and 404 pages, and
-the URL converters for ids and years."""
+"""What the page views share: reading GET parameters, pagination, domain errors as Danish 400, 403 and 404 pages, the
+URL converters for ids and years, and the confirmation step of binding actions."""
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import wraps
@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
@@ -144,3 +145,36 @@ def query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         query.pop(name, None)
     return query.urlencode()
+
+
+# Binding actions (issue invoices, give notice, cancel, submit a report, lock a category) are asked once: a POST
+# without `confirm=1` performs nothing and answers the confirmation (what will happen: counts, totals, dates, who is
+# affected), whose form repeats the POST with `confirm=1`. The API has no such step: a client confirms by calling.
+
+CONFIRM = "confirm"
+
+
+def confirmed(request: HttpRequest) -> bool:
+    """The POST carries the confirmation of the page that showed what it will do."""
+    return request.POST.get(CONFIRM) == "1"
+
+
+def carried(request: HttpRequest, *names: str) -> list[tuple[str, str]]:
+    """The posted fields the confirmation's form posts again (hidden), in the order named; absent ones left out."""
+    return [(name, request.POST[name]) for name in names if name in request.POST]
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def dry_run(call: Callable):
+    """What `call` returns when it runs one service (and reads what it wrote), all rolled back: the confirmation
+    shows the service's own result and refusals (its DomainError, raised), and nothing stays written."""
+    outcome = None
+    try:
+        with transaction.atomic():
+            outcome = call()
+            raise _RolledBack
+    except _RolledBack:
+        return outcome

@@ -325,9 +325,22 @@ def test_the_lifecycle_through_the_pages(world):
     html = text_of(buyer.get(detail))
     assert "Opsig pladsen" in html and "løbende måned + 3 måneder" in html
     assert "Antaget:" in html  # the notice rules of Syddanmark are assumed defaults, shown as such
-    response = action(buyer, placement, "opsig", {"notice-given_on": f"{YEAR}-03-10",
-                                                  "notice-moved_out_on": f"{YEAR}-03-20"})
+    notice = {"notice-given_on": f"{YEAR}-03-10", "notice-moved_out_on": f"{YEAR}-03-20"}
+    asked = action(buyer, placement, "opsig", notice)  # binding: first what it will do, nothing given yet
+    html = text_of(asked)
+    assert asked.status_code == 200 and "Bekræft opsigelsen" in html
+    assert f"10. marts {YEAR}" in html and "løbende måned + 3 måneder" in html
+    assert re.search(rf'id="confirm-notice-end"><strong>30\. juni {YEAR}</strong>', html)
+    assert re.search(rf'id="confirm-last-charged"><strong>30\. juni {YEAR}</strong>', html)  # full tariff in notice
+    assert "Esbjerg Kommune" in html and "Odense Kommune" in html  # buyer, payer and operator named
+    assert 'name="notice-given_on" value="' + f'{YEAR}-03-10"' in html and 'name="confirm" value="1"' in html
+    placement.refresh_from_db()
+    assert placement.status == PlacementStatus.ACTIVE and placement.notice_end is None
+    assert not AuditEvent.objects.filter(event_type="placement.notice_given").exists()
+    response = action(buyer, placement, "opsig", {**notice, "confirm": "1"})
     assert response.status_code == 302
+    assert f"Pladsen er opsagt den 10. marts {YEAR}; opsigelsesperioden løber til og med 30. juni {YEAR}" in (
+        text_of(buyer.get(detail)))
     placement.refresh_from_db()
     assert (placement.status, placement.notice_end, placement.moved_out_on) == (
         PlacementStatus.NOTICE_GIVEN, date(YEAR, 7, 1), date(YEAR, 3, 20))
@@ -363,7 +376,16 @@ def test_a_request_is_cancelled_with_a_reason(world):
     assert response.status_code == 400
     assert "Angiv en begrundelse for annulleringen." in text_of(response)
     assert "Handlingen er ikke gennemført" in text_of(response)
-    assert action(buyer, placement, "annuller", {"cancel-reason": "Borgeren flytter ikke"}).status_code == 302
+    asked = action(buyer, placement, "annuller", {"cancel-reason": "Borgeren flytter ikke"})
+    html = text_of(asked)
+    assert asked.status_code == 200 and "Bekræft annulleringen" in html and "Borgeren flytter ikke" in html
+    assert "Reserveret" in html and "Esbjerg Kommune" in html and "Botilbuddet Solsikken" in html
+    placement.refresh_from_db()
+    assert placement.status == PlacementStatus.RESERVED
+    assert not AuditEvent.objects.filter(event_type="placement.cancelled").exists()
+    done = action(buyer, placement, "annuller", {"cancel-reason": "Borgeren flytter ikke", "confirm": "1"})
+    assert done.status_code == 302
+    assert f"Købet af placering {placement.reference} er annulleret" in text_of(buyer.get(done["Location"]))
     placement.refresh_from_db()
     assert (placement.status, placement.cancelled_reason) == (PlacementStatus.CANCELLED, "Borgeren flytter ikke")
 

@@ -26,6 +26,9 @@ from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.http import (
     ByIds,
+    carried,
+    confirmed,
+    dry_run,
     int_param,
     missing_as_404,
     page_view,
@@ -39,6 +42,7 @@ from rammeaftale.placements import contract, forms, selectors, services
 from rammeaftale.placements.models import Placement, PlacementStatus
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.models import ServiceUnit
+from rammeaftale.rulebooks.display import date_da
 from rammeaftale.tariffs.timeline import tariffs_missing, tariffs_on
 
 SIDES = (("", "Købt og solgt"), ("bought", "Købt (handle- eller betalingskommune)"), ("sold", "Solgt (driftsherre)"))
@@ -237,6 +241,67 @@ ACTIONS = {
 ACTION_BY_SLUG = {action.slug: name for name, action in ACTIONS.items()}
 
 
+# The binding actions: asked once, with what they will do (placements/placement_confirm.html).
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    """Notice as the service would give it: its dates, the rule it follows, and what is charged."""
+
+    title_da = "Bekræft opsigelsen"
+    button_da = "Ja, opsig pladsen"
+    given_on: date
+    notice_end: date  # the first day after the notice
+    moved_out_on: date | None
+    charged_until: date | None  # the first day not charged
+    terms: selectors.PlacementTerms
+    full_tariff: bool
+
+    @property
+    def notice_last_day(self) -> date:
+        return self.notice_end - timedelta(days=1)
+
+    @property
+    def last_charged_day(self) -> date | None:
+        return self.charged_until - timedelta(days=1) if self.charged_until else None
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    title_da = "Bekræft annulleringen"
+    button_da = "Ja, annullér købet"
+    reason: str
+    status_da: str  # the status it has now
+
+
+def _notice_outcome(actor, placement, data) -> NoticeOutcome:
+    given = _notice(actor, placement, data)
+    terms = selectors.placement_terms(placement=given, today=data["given_on"])  # the rules of the day given
+    return NoticeOutcome(given_on=given.notice_given_on, notice_end=terms.notice_end_if_given(given.notice_given_on),
+                         moved_out_on=given.moved_out_on, charged_until=selectors.charged_until(given), terms=terms,
+                         full_tariff=bool(given.notice_full_tariff))
+
+
+def _cancel_outcome(actor, placement, data) -> CancelOutcome:
+    status_da = placement.get_status_display()
+    return CancelOutcome(reason=_cancel(actor, placement, data).cancelled_reason, status_da=status_da)
+
+
+CONFIRMATIONS = {"notice": _notice_outcome, "cancel": _cancel_outcome}
+
+
+def _done_da(action: str, done) -> str:
+    """What was done, said with its dates where the action has them."""
+    if action == "notice":
+        until = selectors.charged_until(done)
+        paid = f"; der betales til og med {date_da(until - timedelta(days=1))}" if until else ""
+        return (f"Pladsen er opsagt den {date_da(done.notice_given_on)}; opsigelsesperioden løber til og med "
+                f"{date_da(done.notice_end - timedelta(days=1))}{paid}.")
+    if action == "cancel":
+        return f"Købet af placering {done.reference} er annulleret; pladsen er ledig igen."
+    return ACTIONS[action].done_da
+
+
 def _hour_services(placement: Placement):
     ids = [ps.pk for ps in placement.services.all() if ps.service.unit == ServiceUnit.HOUR]
     return placement.services.filter(pk__in=ids).select_related("service", "placement")
@@ -305,14 +370,24 @@ def placement_action(request, placement_id: int, slug: str):
         raise Http404("Handlingen findes ikke.")
     form = _action_form(action, placement, request.POST)
     if form.is_valid():
+        asked = action in CONFIRMATIONS and not confirmed(request)
         try:
-            ACTIONS[action].service(actor, placement, form.cleaned_data)
+            if asked:  # binding: what it will do, from the service itself (rolled back), and the question
+                outcome = dry_run(lambda: CONFIRMATIONS[action](actor, placement, form.cleaned_data))
+            else:
+                done = ACTIONS[action].service(actor, placement, form.cleaned_data)
         except NotAllowed:
             raise
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, ACTIONS[action].done_da)
+            if asked:
+                return render(request, "placements/placement_confirm.html", {
+                    "placement": placement, "offer": placement.offer, "action": action, "outcome": outcome,
+                    "fields": carried(request, *(form.add_prefix(name) for name in form.fields)),
+                    "button": outcome.button_da, "title": outcome.title_da,
+                })
+            messages.success(request, _done_da(action, done))
             return redirect(reverse("placements:placement_detail", args=[placement.pk]) + f"#{action}")
     placement = _placement(actor, placement_id)  # as stored: the failed action changed nothing
     return render(request, "placements/placement_detail.html",
