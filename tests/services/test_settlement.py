@@ -1,4 +1,5 @@
 """The monthly settlement run: invoices to the øre, idempotent, all or nothing, credit notes for retroactive changes."""
+import re
 from datetime import date
 
 import pytest
@@ -18,7 +19,9 @@ from rammeaftale.billing.models import (
 )
 from rammeaftale.billing import views as billing_views
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan
+from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.money import format_kr
 from rammeaftale.placements import services as placement_services
 from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services as registry_services
@@ -267,11 +270,34 @@ def test_the_settlement_page_previews_then_issues(world, client):
     preview = client.get("/afregning/forhaandsvisning/?month=2026-01")
     assert preview.status_code == 200
     assert "Faktura til Esbjerg Kommune" in preview.content.decode() and not Invoice.objects.exists()
-    issued = client.post("/afregning/", {"month": "2026-01"}, follow=True)
-    assert "Udstedt: 1 fakturaer og 0 kreditnotaer for januar 2026." in issued.content.decode()
+    plan = settlement_plan(actor=world["seller"], seller=world["odense"], year=2026, month=1,
+                           issue_date=clock.today())
+    asked = client.post("/afregning/", {"month": "2026-01"})  # the button: the summary and the question, nothing else
+    html = asked.content.decode()
+    assert asked.status_code == 200 and "Udsted fakturaer for januar 2026?" in html
+    assert not Invoice.objects.exists() and not SettlementRun.objects.exists()
+    total = format_kr(plan.total_ore)
+    assert total == "72.715,77 kr." and f'<strong id="confirm-total">{total}</strong>' in html  # 31 × 2.345,67
+    assert re.search(r"<th scope=\"row\">Fakturaer</th><td class=\"num\">1</td><td class=\"num\">1</td>", html)
+    assert "Esbjerg Kommune" in html and "Ja, udsted 1 faktura og 0 kreditnotaer" in html
+    assert f'name="expected" value="1:0:{plan.total_ore}"' in html and 'name="confirm" value="1"' in html
+
+    stale = client.post("/afregning/", {"month": "2026-01", "confirm": "1", "expected": "1:0:1"})
+    assert stale.status_code == 200 and "Tallene har ændret sig" in stale.content.decode()  # other figures: asked again
+    assert not Invoice.objects.exists() and not SettlementRun.objects.exists()
+
+    issued = client.post("/afregning/", {"month": "2026-01", "confirm": "1", "expected": f"1:0:{plan.total_ore}"})
+    assert issued.status_code == 302 and issued["Location"] == "/afregning/udstedt/?month=2026-01"
+    invoice = Invoice.objects.get()
+    result = client.get(issued["Location"]).content.decode()
+    assert "Udstedt: 1 fakturaer og 0 kreditnotaer for januar 2026." in result
+    assert f'<a href="/afregning/fakturaer/{invoice.pk}/">{invoice.number}</a>' in result
+    assert f'<strong id="result-total">{total}</strong>' in result
     again = client.post("/afregning/", {"month": "2026-01"}, follow=True)
     assert "allerede afregnet" in again.content.decode() and Invoice.objects.count() == 1
-    assert client.get(f"/afregning/fakturaer/{Invoice.objects.get().pk}/").status_code == 200
+    assert client.get(f"/afregning/fakturaer/{invoice.pk}/").status_code == 200
+    assert client.get("/afregning/udstedt/?month=2026-02").status_code == 404  # not issued
+    assert client.get("/afregning/udstedt/?month=2026-01").status_code == 200
 
 
 def test_the_settlement_page_loads_its_preview_beside_it(world, client):

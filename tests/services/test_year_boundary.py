@@ -217,7 +217,11 @@ def test_january_without_a_tariff_lists_what_is_missing_on_page_api_and_console(
     text = page.content.decode()
     assert page.status_code == 200 and "Kørslen kan ikke udstedes" in text and "P/L for 2027 mangler" in text
     assert "Udsted fakturaer" not in text
-    issued = client.post("/afregning/", {"month": f"{NEXT}-01"}, follow=True)
+    asked = client.post("/afregning/", {"month": f"{NEXT}-01"})  # the confirmation names what stops the month
+    text = asked.content.decode()
+    assert asked.status_code == 400 and "Måneden kan ikke udstedes" in text and "P/L for 2027 mangler" in text
+    assert "Ja, udsted" not in text
+    issued = client.post("/afregning/", {"month": f"{NEXT}-01", "confirm": "1"}, follow=True)  # asked or not
     assert issued.status_code == 200 and "kan ikke afregnes" in issued.content.decode()
     api = client.get(f"/api/billing/settlement/{NEXT}-01")
     assert api.status_code == 200 and api.json()["missing_tariffs"][0]["year"] == NEXT

@@ -74,7 +74,7 @@ def test_on_6_december_january_is_bought_invoiced_and_corrected_when_the_tariff_
     lines_url = re.search(rf'hx-get="([^"]*&amp;buyer={esbjerg.pk})" hx-trigger="toggle once"', text)[1]
     lines = seller.get(html.unescape(lines_url), HTTP_HX_REQUEST="true").content.decode()
     assert f"Placering {placement.reference}" in lines and "foreløbig takst" in lines
-    assert seller.post("/afregning/", {"month": f"{NEW_YEAR:%Y-%m}"}).status_code == 302
+    assert _issue(seller, f"{NEW_YEAR:%Y-%m}").status_code == 302
     [january] = InvoiceLine.objects.filter(placement=placement, invoice__kind=InvoiceKind.INVOICE)
     assert (january.rate_ore, january.amount_ore) == (provisional.amount_ore, 31 * provisional.amount_ore)
 
@@ -95,7 +95,7 @@ def test_on_6_december_january_is_bought_invoiced_and_corrected_when_the_tariff_
     february = f"{NEW_YEAR.year}-02"
     preview = seller.get(f"/afregning/forhaandsvisning/?month={february}").content.decode()
     assert "Kreditnota til Esbjerg Kommune" in preview
-    assert seller.post("/afregning/", {"month": february}).status_code == 302
+    assert _issue(seller, february).status_code == 302
     credited = InvoiceLine.objects.get(credited_line=january)
     assert credited.invoice.kind == InvoiceKind.CREDIT_NOTE and credited.amount_ore == january.amount_ore
     again = InvoiceLine.objects.get(placement=placement, invoice__kind=InvoiceKind.INVOICE,
@@ -107,3 +107,10 @@ def test_on_6_december_january_is_bought_invoiced_and_corrected_when_the_tariff_
     assert net == 31 * approved.amount_ore
     assert re.search(r"Kreditering: Placering", credited.description)
     assert Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE, run__month=2).exists()
+
+
+def _issue(seller, month: str):
+    """The settlement page's two steps: the summary (nothing issued yet), then its confirmation with the figures."""
+    asked = seller.post("/afregning/", {"month": month})
+    expected = re.search(r'name="expected" value="([^"]+)"', asked.content.decode())[1]
+    return seller.post("/afregning/", {"month": month, "confirm": "1", "expected": expected})

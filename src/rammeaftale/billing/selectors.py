@@ -1,11 +1,11 @@
-"""Reads for settlement: invoices an organisation sent or received, scoped to its economists."""
+"""Reads for settlement: invoices an organisation sent or received and its runs, scoped to its economists."""
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Case, F, Q, QuerySet, When
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, When
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_see_invoices_of
-from rammeaftale.billing.models import Invoice, InvoiceKind
+from rammeaftale.billing.models import Invoice, InvoiceKind, SettlementRun
 from rammeaftale.core.errors import NotAllowed, NotFound
 
 
@@ -54,3 +54,41 @@ def invoice_get(*, actor: Actor, invoice_id: int) -> Invoice:
             and can_see_invoices_of(actor, organisation_id=actor.organisation_id))):
         raise NotFound("Fakturaen findes ikke.", message_en="Invoice not found.")
     return invoice
+
+
+@dataclass(frozen=True)
+class IssuedRun:
+    """A seller's issued month: the run and what it wrote, invoices and credit notes with their number of lines."""
+
+    run: SettlementRun
+    invoices: list[Invoice]
+    credit_notes: list[Invoice]
+
+    @property
+    def invoices_total_ore(self) -> int:
+        return sum(invoice.total_ore for invoice in self.invoices)
+
+    @property
+    def credit_notes_total_ore(self) -> int:
+        return sum(note.total_ore for note in self.credit_notes)
+
+    @property
+    def net_total_ore(self) -> int:
+        return self.invoices_total_ore - self.credit_notes_total_ore
+
+    @property
+    def lines(self) -> int:
+        return sum(document.line_count for document in [*self.invoices, *self.credit_notes])
+
+
+def settlement_run_get(*, actor: Actor, seller_id: int, year: int, month: int) -> IssuedRun:
+    """The seller's run of the month, for the seller's own economists (as its invoices); NotFound otherwise."""
+    run = SettlementRun.objects.select_related("seller", "issued_by").filter(
+        seller_id=seller_id, year=year, month=month).first()
+    if run is None or not (actor.is_superuser or (
+            actor.organisation_id == seller_id and can_see_invoices_of(actor, organisation_id=seller_id))):
+        raise NotFound("Måneden er ikke afregnet.", message_en="No settlement run for the month.")
+    documents = list(run.invoices.select_related("buyer", "credits").annotate(line_count=Count("lines"))
+                     .order_by("number"))
+    return IssuedRun(run=run, invoices=[d for d in documents if d.kind == InvoiceKind.INVOICE],
+                     credit_notes=[d for d in documents if d.kind == InvoiceKind.CREDIT_NOTE])

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,14 +11,20 @@ from django.urls import reverse
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.billing.documents import invoice_oioubl, posting_csv, posting_xlsx
 from rammeaftale.billing.models import InvoiceKind
-from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list
+from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list, settlement_run_get
 from rammeaftale.billing.settlement import (
-    PlannedCredit, PlannedInvoice, SettlementPlan, month_parse, settlement_issue, settlement_plan,
+    PlannedCredit,
+    PlannedInvoice,
+    SettlementPlan,
+    SettlementResult,
+    month_parse,
+    settlement_issue,
+    settlement_plan,
 )
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.http import int_param, missing_as_404, page_view, wants_partial
+from rammeaftale.http import confirmed, int_param, missing_as_404, page_view, wants_partial
 from rammeaftale.parties.models import Organisation
 from rammeaftale.rulebooks.display import MONTHS_DA
 
@@ -36,7 +43,10 @@ def _seller(request) -> Organisation:
 @page_view
 def settlement_overview(request):
     """The seller's month: the page at once, the preview of what issuing would write loaded beside it (htmx, from
-    `settlement_preview`: the plan takes a while for a large seller), then issue with one button."""
+    `settlement_preview`: the plan takes a while for a large seller). Issuing is asked once: the button posts to
+    this page, which answers the summary (month, invoices and credit notes, lines, the total, the buyers held back,
+    the warnings) with the question; its form posts again with `confirm=1` and the figures confirmed, and the run
+    goes to the result page, which lists what was issued."""
     actor = actor_for_request(request)
     try:
         year, month = _month(request)
@@ -45,18 +55,69 @@ def settlement_overview(request):
         return redirect("billing:settlement")
     seller = _seller(request)
     if request.method == "POST":
+        if not confirmed(request):
+            return _settlement_confirm(request, actor, seller, year, month)
         try:
-            result = settlement_issue(actor=actor, seller=seller, year=year, month=month, issue_date=clock.today())
+            with transaction.atomic():
+                result = settlement_issue(actor=actor, seller=seller, year=year, month=month,
+                                          issue_date=clock.today())
+                if result.created and _result_key(result) != request.POST.get("expected", ""):
+                    raise _NotAsConfirmed  # rolled back: the month is asked again with its figures now
+        except _NotAsConfirmed:
+            return _settlement_confirm(request, actor, seller, year, month, changed=True)
         except DomainError as error:
+            if isinstance(error, NotAllowed):
+                raise
             messages.error(request, error.message_da)
+            return redirect(f"{reverse('billing:settlement')}?month={year}-{month:02d}")
+        if result.created:
+            messages.success(request, f"Udstedt: {len(result.invoices)} fakturaer og {len(result.credit_notes)} "
+                                      f"kreditnotaer for {MONTHS_DA[month - 1]} {year}.")
         else:
-            if result.created:
-                messages.success(request, f"Udstedt: {len(result.invoices)} fakturaer og {len(result.credit_notes)} "
-                                          f"kreditnotaer for {MONTHS_DA[month - 1]} {year}.")
-            else:
-                messages.info(request, f"{MONTHS_DA[month - 1].capitalize()} {year} er allerede afregnet; intet nyt.")
-        return redirect(f"{reverse('billing:settlement')}?month={year}-{month:02d}")
+            messages.info(request, f"{MONTHS_DA[month - 1].capitalize()} {year} er allerede afregnet; intet nyt.")
+        return redirect(f"{reverse('billing:settlement_result')}?month={year}-{month:02d}")
     return render(request, "billing/settlement.html", _month_context(seller, year, month))
+
+
+class _NotAsConfirmed(Exception):
+    """The run would write other figures than those confirmed (a placement or tariff changed in between)."""
+
+
+def _plan_key(plan: SettlementPlan) -> str:
+    """What the user confirms, in one value: the number of invoices and credit notes and the net total."""
+    return f"{len(plan.invoices)}:{len(plan.credits)}:{plan.total_ore}"
+
+
+def _result_key(result: SettlementResult) -> str:
+    net = sum(i.total_ore for i in result.invoices) - sum(c.total_ore for c in result.credit_notes)
+    return f"{len(result.invoices)}:{len(result.credit_notes)}:{net}"
+
+
+def _settlement_confirm(request, actor, seller: Organisation, year: int, month: int, *, changed: bool = False):
+    """The summary of what issuing the month writes, and the question; a month issued already goes to its result."""
+    plan = settlement_plan(actor=actor, seller=seller, year=year, month=month, issue_date=clock.today())
+    if plan.existing_run is not None:
+        messages.info(request, f"{MONTHS_DA[month - 1].capitalize()} {year} er allerede afregnet; intet nyt.")
+        return redirect(f"{reverse('billing:settlement_result')}?month={year}-{month:02d}")
+    context = _month_context(seller, year, month)
+    context.update(plan=plan, counts=_preview_counts(plan), changed=changed, expected=_plan_key(plan),
+                   held_total_ore=sum(held.total_ore for held in plan.held),
+                   warnings=[w for w in plan.warnings  # the held buyers' sentences: their own table here
+                             if not any(w.startswith(f"Fakturaen til {held.buyer} (") for held in plan.held)],
+                   invoices_total_ore=sum(i.total_ore for i in plan.invoices),
+                   credits_total_ore=sum(c.total_ore for c in plan.credits))
+    return render(request, "billing/settlement_confirm.html", context, status=400 if plan.blocking else 200)
+
+
+@page_view
+def settlement_result(request):
+    """What a run issued: its invoices and credit notes, each a link, with the totals and the month's exports."""
+    actor = actor_for_request(request)
+    year, month = _month(request)
+    seller = _seller(request)
+    with missing_as_404():
+        issued = settlement_run_get(actor=actor, seller_id=seller.pk, year=year, month=month)
+    return render(request, "billing/settlement_result.html", {**_month_context(seller, year, month), "issued": issued})
 
 
 def _month_context(seller: Organisation, year: int, month: int) -> dict:
