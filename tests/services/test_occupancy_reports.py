@@ -171,9 +171,19 @@ def test_report_texts_are_those_the_rulebook_asks_for_2017_only_the_assessment(
     assert "skal have vurdering af efterregulering, som rammeaftalen beder om" in error.value.message_da
     assert "mangler: vurdering af efterregulering." in error.value.message_da
     assert not AuditEvent.objects.filter(event_type="occupancy_report.submitted").exists()
-    response = client.post(f"/belaegning/indberetning/{report.pk}/",
-                           {"step": "submit", f"line-{line.pk}-assessment": "no_effect"})
-    assert response.status_code == 302
+    url = f"/belaegning/indberetning/{report.pk}/"
+    asked = client.post(url, {"step": "submit", f"line-{line.pk}-assessment": "no_effect"})
+    html = asked.content.decode()
+    assert asked.status_code == 200 and f"Indsend indberetningen {report.name} 2017?" in html
+    assert "Sekretariatet i Region Syddanmark" in html and "for sent" in html  # today, 6.12.2026, is past the deadline
+    assert re.search(r'id="confirm-offers">\d+, heraf 1 over tærsklen', html)
+    assert f'id="confirm-deadline">{report.deadline.day}. ' in html
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and report.lines.get(pk=line.pk).assessment == "no_effect"  # saved
+    assert not AuditEvent.objects.filter(event_type="occupancy_report.submitted").exists()
+    response = client.post(url, {"step": "submit", "confirm": "1"})
+    assert response.status_code == 302 and response["Location"] == url
+    assert "er markeret som for sent" in client.get(url).content.decode()
     report.refresh_from_db()
     line = report.lines.get(over_threshold=True)  # submitting recomputes the lines; the texts stay with the offer
     assert report.status == ReportStatus.SUBMITTED and (line.assessment, line.challenges) == ("no_effect", "")

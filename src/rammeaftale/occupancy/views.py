@@ -1,4 +1,5 @@
 """The occupancy report pages: the operator's economist drafts and submits; the secretariat sees it compiled."""
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from rammeaftale.accounts.permissions import can_report_occupancy
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.http import int_param, missing_as_404, page_view
+from rammeaftale.http import confirmed, dry_run, int_param, missing_as_404, page_view
 from rammeaftale.occupancy import exports
 from rammeaftale.occupancy.charts import chart_title, line_chart, month_chart_svg
 from rammeaftale.occupancy.models import Assessment, ReportStatus
@@ -30,6 +31,7 @@ from rammeaftale.occupancy.services import report_draft, report_lines_explain, r
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Agreement
 from rammeaftale.reports.charts import OccupancyPoint
+from rammeaftale.rulebooks.display import date_da
 
 
 @page_view
@@ -100,6 +102,8 @@ def report(request, report_id: int):
         action = request.POST.get("step", "save")  # not "action": a control named so hides form.action
         if action == "save" and getattr(request, "htmx", False):
             return _save_partial(request, actor, occupancy_report)
+        if action == "submit" and confirmed(request):
+            return _submit(request, actor, occupancy_report)
         try:
             if action == "refresh":
                 report_draft(actor=actor, agreement=occupancy_report.agreement, operator=occupancy_report.operator,
@@ -107,13 +111,10 @@ def report(request, report_id: int):
                 messages.info(request, "Tallene er beregnet igen ud fra placeringerne.")
             else:
                 _save_lines(request, actor, occupancy_report, texts=report_texts(occupancy_report))
-                if action == "submit":
-                    submitted = report_submit(actor=actor, report=occupancy_report, today=clock.today())
-                    if submitted.is_late:
-                        messages.warning(request, f"Indberetningen er modtaget efter fristen "
-                                                  f"{submitted.deadline:%d.%m.%Y} og er markeret som for sent.")
-                    else:
-                        messages.success(request, "Indberetningen er sendt til sekretariatet.")
+                if action == "submit":  # the texts are saved as a draft; sending is asked once
+                    outcome = dry_run(lambda: _submit_outcome(actor, occupancy_report))
+                    return render(request, "occupancy/report_confirm.html", {"report": occupancy_report,
+                                                                              "outcome": outcome})
                 else:
                     messages.success(request, "Kladden er gemt.")
         except DomainError as error:
@@ -128,6 +129,44 @@ def report(request, report_id: int):
         "missing": missing_explanations(occupancy_report) if editable else [],
         "over": sum(1 for line in lines if line.over_threshold),
     })
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """The report as submitting it would leave it: the day, on time or late, and what it holds."""
+
+    submitted_on: date
+    is_late: bool
+    offers: int
+    over_threshold: int
+    secretariat: str
+
+
+def _submit_outcome(actor, occupancy_report) -> SubmitOutcome:
+    submitted = report_submit(actor=actor, report=occupancy_report, today=clock.today())
+    lines = submitted.lines.all()  # as the submission recomputed them
+    return SubmitOutcome(submitted_on=submitted.submitted_on, is_late=submitted.is_late, offers=lines.count(),
+                         over_threshold=lines.filter(over_threshold=True).count(),
+                         secretariat=f"Sekretariatet i {submitted.agreement.region}")
+
+
+def _submit(request, actor, occupancy_report):
+    """The confirmed submission: the texts were saved when it was asked, so nothing but the report is posted."""
+    try:
+        submitted = report_submit(actor=actor, report=occupancy_report, today=clock.today())
+    except DomainError as error:
+        if isinstance(error, NotAllowed):
+            raise
+        messages.error(request, error.message_da)
+    else:
+        done = (f"Indberetningen {submitted.name} {submitted.year} er sendt til sekretariatet den "
+                f"{date_da(submitted.submitted_on)}")
+        if submitted.is_late:
+            messages.warning(request, f"{done}; den er modtaget efter fristen {date_da(submitted.deadline)} og er "
+                                      "markeret som for sent.")
+        else:
+            messages.success(request, f"{done}, inden fristen {date_da(submitted.deadline)}.")
+    return redirect("occupancy:report", report_id=occupancy_report.pk)
 
 
 def _save_partial(request, actor, occupancy_report):
