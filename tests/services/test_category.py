@@ -243,17 +243,25 @@ def test_typed_figures_are_not_taken(as_user, world):
 
 def test_the_secretariat_decides_the_category_with_a_reason_and_it_is_locked(as_user, world):
     client = as_user("secretariat")
-    response = client.post(_url(world), {"category": "klynge", "reason": "Sælger få pladser, men fast til Odense",
-                                         "other_buying_municipalities": "9"}, follow=True)
+    decision = {"category": "klynge", "reason": "Sælger få pladser, men fast til Odense"}
+    asked = client.post(_url(world), {**decision, "other_buying_municipalities": "9"})
+    html = asked.content.decode()
+    assert asked.status_code == 200 and f"Fastlæg kategori for {YEAR}: Bostedet Engen?" in html
+    assert '<dd id="confirm-category"><strong>Klyngetilbud</strong></dd>' in html
+    assert "intet forslag – kræver vurdering" in html and "Sælger få pladser, men fast til Odense" in html
+    assert f"Kategorien låses for hele {YEAR}" in html and "Tilbud kan ikke ændre kategori i løbet af året." in html
+    assert 'name="category" value="klynge"' in html and 'name="other_buying_municipalities"' not in html
+    assert not OfferCategory.objects.exists() and not AuditEvent.objects.filter(event_type="offer.category_set")
+    response = client.post(_url(world), {**decision, "confirm": "1"}, follow=True)
     html = response.content.decode()
-    assert f"Kategorien for {YEAR} er fastlagt og låst for året." in html
+    assert f"Kategorien for {YEAR} er fastlagt som Klyngetilbud og låst for året." in html
     assert f"Låst for {YEAR}: Klyngetilbud" in html and "Fastlæg kategori for" not in html
     record = OfferCategory.objects.get(offer=world["engen"], year=YEAR)
     assert (record.category, record.reason, record.suggested_category) == (
         "klynge", "Sælger få pladser, men fast til Odense", "")
     assert record.suggestion_reason.startswith("Kræver vurdering:") and record.decided_at
     assert AuditEvent.objects.filter(event_type="offer.category_set").count() == 1
-    again = client.post(_url(world), {"category": "lokal", "reason": "Ændret"})
+    again = client.post(_url(world), {"category": "lokal", "reason": "Ændret"})  # refused before it is asked
     assert again.status_code == 400 and "er låst (Klyngetilbud)" in again.content.decode()
     assert OfferCategory.objects.get(offer=world["engen"], year=YEAR).category == "klynge"
     assert AuditEvent.objects.filter(event_type="offer.category_set").count() == 1
@@ -261,7 +269,8 @@ def test_the_secretariat_decides_the_category_with_a_reason_and_it_is_locked(as_
 
 def test_the_suggestion_is_stored_beside_the_decision(as_user, world, system):
     buy(system, world["engen"], world["kolding"], cpr="0101851234", start=date(SALES, 1, 1))
-    as_user("secretariat").post(_url(world), {"category": "hoejt_specialiseret", "reason": "Kompleks målgruppe"})
+    as_user("secretariat").post(_url(world), {"category": "hoejt_specialiseret", "reason": "Kompleks målgruppe",
+                                              "confirm": "1"})
     record = OfferCategory.objects.get(offer=world["engen"], year=YEAR)
     assert record.suggested_category == "hoejt_specialiseret" and "Kandidat" in record.suggestion_reason
 

@@ -13,7 +13,7 @@ from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError
 from rammeaftale.core.limits import YEAR_MAX, YEAR_MIN
-from rammeaftale.http import missing_as_404, page_view
+from rammeaftale.http import carried, confirmed, dry_run, missing_as_404, page_view
 from rammeaftale.occupancy.category import category_assessment
 from rammeaftale.occupancy.forms import CategoryDecisionForm
 from rammeaftale.registry.services import offer_category_set
@@ -32,18 +32,34 @@ def category(request, offer_id: int, year: int):
             raise PermissionDenied("Kun regionens sekretariat kan fastlægge et tilbuds kategori.")
         form = CategoryDecisionForm(request.POST)
         if form.is_valid():
-            try:
-                offer_category_set(
+            def decide():
+                return offer_category_set(
                     actor=actor, offer=assessment.offer, year=year, category=form.cleaned_data["category"],
                     reason=form.cleaned_data["reason"], suggested_category=assessment.suggestion.category or "",
                     suggestion_reason=assessment.suggestion.reason_da)
+            asked = not confirmed(request)  # binding for the year: asked once, with the service's own answer
+            try:
+                decided = dry_run(decide) if asked else decide()
             except DomainError as error:
                 form.add_error("category" if error.field == "category" else None, error.message_da)
             else:
-                messages.success(request, f"Kategorien for {year} er fastlagt og låst for året.")
+                if asked:
+                    return render(request, "occupancy/category_confirm.html", {
+                        "a": assessment, "offer": assessment.offer, "decided": decided,
+                        "locks": _locks_for_year(assessment), "fields": carried(request, "category", "reason"),
+                    })
+                messages.success(request, f"Kategorien for {year} er fastlagt som {decided.get_category_display()}"
+                                          f"{' og låst for året' if _locks_for_year(assessment) else ''}.")
                 return redirect("tariffs:category", offer_id=offer_id, year=year)
         status = 400
     else:
         form = CategoryDecisionForm(initial={"category": assessment.suggestion.category or ""})
     return render(request, "occupancy/category.html", {"a": assessment, "form": form, "offer": assessment.offer},
                   status=status)
+
+
+def _locks_for_year(assessment) -> bool:
+    """The rulebook's «Tilbud kan ikke ændre kategori i løbet af året» (locked without an agreement's rules too, as
+    `offer_category_set` has it)."""
+    rulebook = assessment.rulebook
+    return rulebook is None or bool(rulebook.categorisation.locked_for_year.value)
