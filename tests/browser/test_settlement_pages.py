@@ -15,6 +15,7 @@ from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services
 from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
+from tests.browser.axe import axe_violations
 from tests.browser.test_pages import log_in
 
 pytestmark = [pytest.mark.browser]
@@ -46,6 +47,7 @@ def _issue(page: Page, live_server, month: str) -> None:
     page.goto(f"{live_server.url}/afregning/?month={month}")
     expect(page.get_by_role("heading", level=3).first).to_contain_text("Faktura til Esbjerg Kommune")
     page.get_by_role("button", name="Udsted fakturaer").click()
+    page.get_by_role("button", name="Ja, udsted").click()
     expect(page.get_by_role("status")).to_contain_text("Udstedt:")
 
 
@@ -58,7 +60,21 @@ def test_the_month_is_issued_seen_by_the_buyer_and_corrected_next_month(page: Pa
     expect(page.locator(".invoice-preview").first).to_contain_text("71.749,50 kr.")  # 31 × 2.314,50
     page.screenshot(path=screenshot_dir / "afregning-forhaandsvisning.png", full_page=True)
     page.get_by_role("button", name="Udsted fakturaer").click()
+    # Asked once, with what will be issued; nothing is issued until the answer.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Udsted fakturaer for januar 2026?")
+    expect(page.locator("#confirm-totals")).to_contain_text("71.749,50 kr.")
+    expect(page.locator("#confirm-invoices")).to_contain_text("Esbjerg Kommune")
+    assert not Invoice.objects.exists()
+    assert axe_violations(page) == []
+    page.screenshot(path=screenshot_dir / "afregning-bekraeft.png", full_page=True)
+    page.get_by_role("button", name="Ja, udsted 1 faktura og 0 kreditnotaer").click()
     expect(page.get_by_role("status")).to_contain_text("Udstedt: 1 fakturaer og 0 kreditnotaer for januar 2026.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Udstedt for januar 2026")
+    january = Invoice.objects.get(run__month=1)
+    expect(page.locator("#result-documents")).to_contain_text("Esbjerg Kommune")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name=january.number).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Faktura {january.number}")
     _issue(page, live_server, f"{YEAR}-02")
 
     buyer = browser.new_context(**browser_context_args).new_page()
@@ -87,6 +103,8 @@ def test_the_month_is_issued_seen_by_the_buyer_and_corrected_next_month(page: Pa
     expect(page.locator("main")).to_contain_text("Kreditnota til Esbjerg Kommune")
     expect(page.locator("main")).to_contain_text("rettelse")
     page.get_by_role("button", name="Udsted fakturaer").click()
+    expect(page.locator("#confirm-credits")).to_contain_text(january.number)
+    page.get_by_role("button", name="Ja, udsted 1 faktura og 2 kreditnotaer").click()
     expect(page.get_by_role("status")).to_contain_text("Udstedt: 1 fakturaer og 2 kreditnotaer for marts 2026.")
     buyer.goto(f"{live_server.url}/afregning/fakturaer/?side=received")
     expect(buyer.locator("#invoice-table tbody tr")).to_have_count(5)
