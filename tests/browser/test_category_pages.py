@@ -11,6 +11,7 @@ from rammeaftale.placements.services import PlacementRequest, placement_request
 from rammeaftale.registry import services
 from rammeaftale.registry.models import OfferCategory
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
+from tests.browser.axe import axe_violations
 from tests.browser.test_pages import log_in
 
 pytestmark = [pytest.mark.browser]
@@ -64,7 +65,12 @@ def test_the_secretariat_reads_last_years_sales_and_decides(page: Page, live_ser
     assert not OfferCategory.objects.filter(offer=offer).exists()
     page.get_by_label("Begrundelse").fill("Sælger fast til Odense; ikke højt specialiseret.")
     page.get_by_role("button", name=f"Fastlæg kategori for {YEAR}").click()
-    expect(page.get_by_text(f"Kategorien for {YEAR} er fastlagt og låst for året.")).to_be_visible()
+    expect(page.locator("#confirm-category")).to_have_text("Klyngetilbud")  # asked once, nothing locked yet
+    expect(page.locator("main")).to_contain_text(f"Kategorien låses for hele {YEAR}")
+    assert axe_violations(page) == []
+    assert not OfferCategory.objects.filter(offer=offer).exists()
+    page.get_by_role("button", name="Ja, fastlæg og lås kategorien").click()
+    expect(page.get_by_text(f"Kategorien for {YEAR} er fastlagt som Klyngetilbud og låst for året.")).to_be_visible()
     expect(page.locator("#category-lock")).to_contain_text(f"Låst for {YEAR}: Klyngetilbud")
     expect(page.get_by_role("button", name=f"Fastlæg kategori for {YEAR}")).to_have_count(0)
     assert OfferCategory.objects.get(offer=offer, year=YEAR).category == "klynge"

@@ -13,6 +13,7 @@ from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.occupancy.models import OccupancyReport
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from tests.browser.axe import axe_violations
 from tests.browser.export_jobs import order_and_download
 from tests.browser.test_pages import log_in
 from tests.conftest import TODAY
@@ -68,7 +69,16 @@ def test_the_economist_submits_the_may_report_and_the_secretariat_sees_it_compil
     expect(page.locator("#missing")).to_have_count(0)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Indberetning af belægning: 1. kvartal {YEAR}")
     page.get_by_role("button", name="Indsend indberetning").click()
-    expect(page.locator("ul.messages")).to_contain_text("er modtaget efter fristen 01.05", timeout=30_000)
+    # Asked once: the recipient, the offers over the threshold and the deadline missed; nothing sent yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Indsend indberetningen 1. kvartal {YEAR}?",
+                                                               timeout=30_000)
+    expect(page.locator("#confirm-offers")).to_contain_text(f"heraf {over} over tærsklen")
+    expect(page.locator("#confirm-deadline")).to_contain_text("for sent")
+    expect(page.locator("#confirm-recipient")).to_contain_text("Sekretariatet i Region Syddanmark")
+    assert axe_violations(page) == []
+    assert OccupancyReport.objects.get(operator__code="461", year=YEAR, period="Q1").status == "draft"
+    page.get_by_role("button", name="Ja, send indberetningen til sekretariatet").click()
+    expect(page.locator("ul.messages")).to_contain_text("er modtaget efter fristen 1. maj", timeout=30_000)
     expect(page.locator("#report-status")).to_have_text("Indberettet · for sent")
     # A full-page screenshot leaves headless Chromium's click coordinates off: take them after the last click.
     page.screenshot(path=screenshot_dir / "belaegning-indberetning.png", full_page=True)

@@ -740,3 +740,17 @@ def test_the_admin_shows_placements_without_the_encrypted_cpr_and_audits_changes
     event = AuditEvent.objects.get(event_type="admin.placement.changed")
     assert event.after["contact_phone"] == "76161617" and event.before["contact_phone"] == "76161616"
     assert "cpr_encrypted" not in event.after and "cpr_index" not in event.after
+
+
+def test_a_notice_the_service_refuses_is_refused_before_it_is_asked(world):
+    """The confirmation is the service's own answer, rolled back: what it refuses is shown as the failed action, with
+    nothing written and no question asked."""
+    placement = buy(world)
+    buyer = client_for(world["users"]["caseworker"])
+    before = AuditEvent.objects.count()
+    response = action(buyer, placement, "opsig", {"notice-given_on": f"{YEAR - 1}-12-01"})
+    html = text_of(response)
+    assert response.status_code == 400 and "Opsigelsen kan ikke gives før placeringens start." in html
+    assert "Bekræft opsigelsen" not in html and 'name="confirm"' not in html
+    placement.refresh_from_db()
+    assert placement.status == PlacementStatus.RESERVED and AuditEvent.objects.count() == before
