@@ -259,8 +259,9 @@ def account_codes(request):
             raise NotAllowed("Kontostrenge sættes for din egen organisation; du er ikke knyttet til en.")
         try:
             account_mapping_set(actor=actor, buyer=Organisation.objects.get(pk=actor.organisation_id),
-                                paragraph=paragraph,
-                                account_code=request.POST.get("account_code", ""))
+                                paragraph=paragraph, account_code=request.POST.get("account_code", ""))
+        except NotAllowed:
+            raise
         except DomainError as error:
             messages.error(request, f"{paragraph.label}: {error.message_da}")
         else:
