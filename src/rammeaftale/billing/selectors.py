@@ -1,12 +1,14 @@
-"""Reads for settlement: invoices an organisation sent or received and its runs, scoped to its economists."""
+"""Reads for settlement: invoices an organisation sent or received, its runs and its account codes, scoped to its
+economists."""
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, When
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_see_invoices_of
-from rammeaftale.billing.models import Invoice, InvoiceKind, SettlementRun
+from rammeaftale.billing.models import AccountMapping, Invoice, InvoiceKind, SettlementRun
 from rammeaftale.core.errors import NotAllowed, NotFound
+from rammeaftale.registry.models import LegalParagraph
 
 
 def signed_amount(line: str = "") -> Case:
@@ -92,3 +94,30 @@ def settlement_run_get(*, actor: Actor, seller_id: int, year: int, month: int) -
                      .order_by("number"))
     return IssuedRun(run=run, invoices=[d for d in documents if d.kind == InvoiceKind.INVOICE],
                      credit_notes=[d for d in documents if d.kind == InvoiceKind.CREDIT_NOTE])
+
+
+@dataclass(frozen=True)
+class AccountCode:
+    """One legal paragraph's account code for an organisation: its own, the shipped default, and the one used."""
+
+    paragraph: LegalParagraph
+    own: str
+    default: str
+
+    @property
+    def used(self) -> str:
+        return self.own or self.default
+
+
+def account_code_list(*, actor: Actor) -> list[AccountCode]:
+    """Every legal paragraph with the actor's organisation's own account code and the default; only for the
+    organisation's economists and administrators (who see its invoices)."""
+    if actor.organisation_id is None or not can_see_invoices_of(actor, organisation_id=actor.organisation_id):
+        raise NotAllowed("Kun organisationens økonomimedarbejdere kan se og rette dens kontostrenge.")
+    own, default = {}, {}
+    for buyer_id, paragraph_id, code in AccountMapping.objects.filter(
+            Q(buyer_id=actor.organisation_id) | Q(buyer__isnull=True)).values_list(
+            "buyer_id", "paragraph_id", "account_code"):
+        (own if buyer_id else default)[paragraph_id] = code
+    return [AccountCode(paragraph=paragraph, own=own.get(paragraph.pk, ""), default=default.get(paragraph.pk, ""))
+            for paragraph in LegalParagraph.objects.order_by("law", "code")]

@@ -15,7 +15,7 @@ Placements waiting for the paying municipality's accept are never charged (`CONS
 import calendar
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,7 +67,7 @@ from rammeaftale.placements.models import (
 )
 from rammeaftale.placements.selectors import placements_awaiting_consent
 from rammeaftale.registry.history import operator_periods
-from rammeaftale.registry.models import Offer, OfferOperatorPeriod, Service
+from rammeaftale.registry.models import LegalParagraph, Offer, OfferOperatorPeriod, Service
 from rammeaftale.registry.rules import RulesInForce, rules_in_force
 from rammeaftale.rulebooks.display import MONTHS_DA
 from rammeaftale.tariffs.models import Tariff, TariffOrigin
@@ -493,6 +493,17 @@ class HeldInvoice:
         return (self.invoice.total_ore if self.invoice else 0) - sum(c.total_ore for c in self.credits)
 
 
+@dataclass(frozen=True)
+class MissingAccount:
+    """A buyer's lines in the plan that would be issued without an account code: none of their offers' paragraphs
+    has one, neither the buyer's own nor a default. Issuing is not stopped (the code is the buyer's to give, and the
+    e-invoice does not require it); the preview says so and the posting file marks the lines «MANGLER KONTERING»."""
+
+    buyer: Organisation
+    lines: int
+    paragraphs: tuple[str, ...]  # the offers' paragraphs without a code, e.g. "BL § 32"
+
+
 @dataclass
 class SettlementPlan:
     seller: Organisation
@@ -509,6 +520,7 @@ class SettlementPlan:
     warnings: list[str] = field(default_factory=list)  # e.g. rules carried on past their agreement's years
     awaiting_consent: list[Placement] = field(default_factory=list)  # not charged until the payer accepts
     held: list[HeldInvoice] = field(default_factory=list)  # buyers without e-invoice data: their invoice waits
+    missing_accounts: list[MissingAccount] = field(default_factory=list)  # lines without a kontostreng, by buyer
     runs_seen: tuple[int, ...] = ()  # the seller's runs the plan was read against (corrections depend on them)
 
     @property
@@ -560,6 +572,23 @@ def _account_code(accounts: dict, buyer_id: int, paragraph_ids: Collection[int])
     return ""
 
 
+def line_accounts(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The account code (kontostreng) of each (buyer, offer): for the first of the offer's paragraphs (by code) that
+    has one, the buyer's own code or else the default; "" where none has. What an invoice line is issued with, what
+    the preview checks before issuing, and what the posting file falls back on for a line issued without one."""
+    pairs = set(pairs)
+    accounts = _accounts({buyer_id for buyer_id, _ in pairs})
+    paragraphs = _offer_paragraphs({offer_id for _, offer_id in pairs})
+    by_set: dict[tuple[int, tuple[int, ...]], str] = {}  # offers share a few sets of paragraphs: once per set
+    codes = {}
+    for buyer_id, offer_id in pairs:
+        key = (buyer_id, tuple(paragraphs.get(offer_id, ())))
+        if key not in by_set:
+            by_set[key] = _account_code(accounts, buyer_id, key[1])
+        codes[(buyer_id, offer_id)] = by_set[key]
+    return codes
+
+
 def _texts(values: pl.Series, text) -> pl.Expr:
     """A column's distinct values put through `text` once each (a few thousand rates, not 100,000 lines)."""
     distinct = values.unique().to_list()
@@ -607,6 +636,7 @@ class _Shared:
     awaiting: dict[int, list[Placement]]
     rules: dict[int, RulesInForce]  # by seller: the rules of its region in the month
     closed_tariffs: list[Tariff]  # the plans' tariffs without an open basis, where the rules require one
+    missing_accounts: dict[tuple[int, int], MissingAccount]  # by seller and buyer: lines without an account code
 
 
 def settlement_plans(*, actor: Actor, sellers: list[Organisation], year: int, month: int,
@@ -762,7 +792,46 @@ def _shared_read(inputs: _Inputs, sellers: list[Organisation], months_of: dict[i
         inputs=inputs, month_lines=month_lines, planned=by_seller,
         to_credit=to_credit, credited=credited, buyers=buyers, with_payment_account=with_account,
         awaiting=awaiting, rules=rules, closed_tariffs=closed_tariffs,
+        missing_accounts=_missing_accounts(planned, buyers),
     )
+
+
+def _missing_accounts(planned: pl.DataFrame, buyers: dict[int, Organisation]
+                      ) -> dict[tuple[int, int], MissingAccount]:
+    """The planned lines that would get no account code, counted by seller and buyer with the paragraphs that lack
+    one: read per (buyer, offer), not per line, before anything is issued."""
+    counted = planned.group_by("seller_id", "buyer_id", "offer_id").len()
+    codes = line_accounts(counted.select("buyer_id", "offer_id").iter_rows())
+    lacking = [(seller_id, buyer_id, offer_id, count) for seller_id, buyer_id, offer_id, count in counted.iter_rows()
+               if not codes[(buyer_id, offer_id)]]
+    if not lacking:
+        return {}
+    paragraphs = _offer_paragraphs({offer_id for _, _, offer_id, _ in lacking})
+    labels = {p.pk: p.label for p in LegalParagraph.objects.filter(
+        pk__in={pk for ids in paragraphs.values() for pk in ids})}
+    lines: dict[tuple[int, int], int] = defaultdict(int)
+    named: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for seller_id, buyer_id, offer_id, count in lacking:
+        lines[(seller_id, buyer_id)] += count
+        named[(seller_id, buyer_id)].update([labels[pk] for pk in paragraphs.get(offer_id, ())] or ["intet lovgrundlag"])
+    return {key: MissingAccount(buyer=buyers[key[1]], lines=count, paragraphs=tuple(sorted(named[key])))
+            for key, count in lines.items()}
+
+
+def _missing_accounts_da(missing: list[MissingAccount]) -> str:
+    count = sum(item.lines for item in missing)
+    buyers = "; ".join(f"{item.buyer}: {_count_da(item.lines)} {'linje' if item.lines == 1 else 'linjer'} "
+                       f"({', '.join(item.paragraphs)})" for item in missing[:10])
+    more = f" og {len(missing) - 10} købere mere" if len(missing) > 10 else ""
+    return (f"Mangler kontering: {_count_da(count)} {'linje' if count == 1 else 'linjer'} har ingen kontostreng for "
+            f"betalingskommunen, fordi hverken den selv eller standarden har en for lovgrundlaget — {buyers}{more}. "
+            "Fakturaerne kan udstedes, men linjerne står som «MANGLER KONTERING» i konteringsfilen, til "
+            "betalingskommunens økonomimedarbejdere har sat kontostrengen under Afregning → Fakturaer → "
+            "Kontostrenge.")
+
+
+def _count_da(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def _planned_columns(inputs: _Inputs, planned: pl.DataFrame, rules: dict[int, RulesInForce],
@@ -836,19 +905,10 @@ def _texts_columns(planned: pl.DataFrame) -> pl.DataFrame:
     names = {}
     for chunk in id_lists(services):
         names.update(Service.objects.filter(pk__in=chunk).values_list("pk", "name"))
-    pairs = planned.select("buyer_id", "offer_id").unique()
-    accounts = _accounts(set(pairs.get_column("buyer_id").to_list()))
-    paragraphs = _offer_paragraphs(set(pairs.get_column("offer_id").to_list()))
-    codes: dict[tuple[int, tuple[int, ...]], str] = {}  # offers share a few sets of paragraphs: once per set
-    account_rows = []
-    for buyer_id, offer_id in pairs.iter_rows():
-        key = (buyer_id, tuple(paragraphs.get(offer_id, ())))
-        if key not in codes:
-            codes[key] = _account_code(accounts, buyer_id, key[1])
-        account_rows.append((buyer_id, offer_id, codes[key]))
+    codes = line_accounts(planned.select("buyer_id", "offer_id").unique().iter_rows())
     planned = planned.join(
-        pl.DataFrame(account_rows, schema={"buyer_id": pl.Int64, "offer_id": pl.Int64, "account_code": pl.String},
-                     orient="row"),
+        pl.DataFrame([(*pair, code) for pair, code in codes.items()],
+                     schema={"buyer_id": pl.Int64, "offer_id": pl.Int64, "account_code": pl.String}, orient="row"),
         on=["buyer_id", "offer_id"], how="left", maintain_order="left",
     ).with_columns(name=pl.col("service_id").replace_strict(names, default="", return_dtype=pl.String),
                    rate_text=_texts(planned.get_column("rate_ore"), format_kr))
@@ -887,6 +947,10 @@ def _plan_of(seller: Organisation, shared: _Shared, months: list[tuple[int, int]
     awaiting = shared.awaiting.get(seller.pk, [])
     if awaiting:
         warnings.append(_awaiting_consent_da(awaiting))
+    missing_accounts = sorted((shared.missing_accounts[(seller.pk, buyer_id)] for buyer_id in invoices
+                               if (seller.pk, buyer_id) in shared.missing_accounts), key=lambda m: m.buyer.name)
+    if missing_accounts:
+        warnings.append(_missing_accounts_da(missing_accounts))
     if rules.rulebook.tariffs.open_tariff_list_required.value:
         warnings += _without_open_basis({tariff_id for planned in invoices.values()
                                          for tariff_id in planned.core.get_column("tariff_id").to_list()
@@ -898,7 +962,7 @@ def _plan_of(seller: Organisation, shared: _Shared, months: list[tuple[int, int]
         invoices=sorted(invoices.values(), key=lambda i: i.buyer.name),
         credits=sorted(credits.values(), key=lambda c: c.invoice.number), existing_run=existing, problems=problems,
         missing_tariffs=_distinct_missing(missing), warnings=warnings, awaiting_consent=awaiting, held=held,
-        runs_seen=runs_seen,
+        missing_accounts=missing_accounts, runs_seen=runs_seen,
     )
 
 

@@ -9,9 +9,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from rammeaftale.accounts.actor import actor_for_request
-from rammeaftale.billing.documents import invoice_oioubl, posting_csv, posting_xlsx
+from rammeaftale.billing.documents import (
+    invoice_document, invoice_oioubl, invoice_pdf, posting_csv, posting_totals_csv, posting_xlsx,
+)
 from rammeaftale.billing.models import InvoiceKind
-from rammeaftale.billing.selectors import InvoiceFilters, invoice_get, invoice_list, settlement_run_get
+from rammeaftale.billing.selectors import (
+    InvoiceFilters,
+    account_code_list,
+    invoice_get,
+    invoice_list,
+    settlement_run_get,
+)
+from rammeaftale.billing.services import account_mapping_set
 from rammeaftale.billing.settlement import (
     PlannedCredit,
     PlannedInvoice,
@@ -26,6 +35,7 @@ from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
 from rammeaftale.http import confirmed, int_param, missing_as_404, page_view, wants_partial
 from rammeaftale.parties.models import Organisation
+from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.rulebooks.display import MONTHS_DA
 
 
@@ -233,21 +243,18 @@ def invoices_export(request, fmt: str):
     filters = _filters(request)
     rows = invoice_list(actor=actor, filters=filters)
     name = f"kontering-{filters.side or 'alle'}{f'-{filters.year}-{filters.month:02d}' if filters.month else ''}"
-    if fmt == "csv":
-        response = HttpResponse(posting_csv(rows), content_type="text/csv; charset=utf-8")
-    else:
-        title = "Konteringsfil: fakturaer " + {"received": "modtaget", "sent": "sendt"}.get(filters.side, "sendt og modtaget")
-        response = HttpResponse(posting_xlsx(rows, title=title),
-                                content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    title = "Konteringsfil: fakturaer " + {"received": "modtaget", "sent": "sendt"}.get(filters.side, "sendt og modtaget")
+    return _posting_response(rows, fmt=fmt, name=name, title=title)
 
 
 @page_view
 def invoice_detail(request, invoice_id: int):
+    """The invoice or credit note as a readable document, with its PDF, OIOUBL and posting file beside it."""
+    actor = actor_for_request(request)
     with missing_as_404():
-        invoice = invoice_get(actor=actor_for_request(request), invoice_id=invoice_id)
-    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "lines": invoice.lines.all()})
+        invoice = invoice_get(actor=actor, invoice_id=invoice_id)
+    return render(request, "billing/invoice_detail.html", {
+        "document": invoice_document(invoice), "is_buyer": invoice.buyer_id == actor.organisation_id})
 
 
 @page_view
@@ -262,3 +269,69 @@ def invoice_xml(request, invoice_id: int):
     response = HttpResponse(body, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
     return response
+
+
+@page_view
+def invoice_pdf_download(request, invoice_id: int):
+    """The readable invoice as PDF/UA; scoped as the page and the OIOUBL (`invoice_get`)."""
+    with missing_as_404():
+        invoice = invoice_get(actor=actor_for_request(request), invoice_id=invoice_id)
+    response = HttpResponse(invoice_pdf(invoice_document(invoice)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+def _posting_response(invoices, *, fmt: str, name: str, title: str) -> HttpResponse:
+    if fmt == "csv":
+        response = HttpResponse(posting_csv(invoices), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(posting_xlsx(invoices, title=title), content_type=XLSX_CONTENT_TYPE)
+    else:
+        raise Http404("Konteringsfilen kan hentes som CSV og XLSX.")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@page_view
+def invoice_posting(request, invoice_id: int, fmt: str):
+    """One invoice's posting file (the lines, and in the XLSX the totals per account code)."""
+    with missing_as_404():
+        invoice = invoice_get(actor=actor_for_request(request), invoice_id=invoice_id)
+    return _posting_response([invoice], fmt=fmt, name=f"kontering-{invoice.number}",
+                             title=f"Konteringsfil: {invoice.get_kind_display().lower()} {invoice.number}")
+
+
+@page_view
+def invoices_totals(request):
+    """The posting file's totals per buyer and account code as CSV, for the same filters as the posting file: an
+    ERP import reads every row of the posting CSV as a posting, so the totals are a file of their own."""
+    filters = _filters(request)
+    body = posting_totals_csv(invoice_list(actor=actor_for_request(request), filters=filters))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kontering-pr-kontostreng.csv"'
+    return response
+
+
+@page_view
+def account_codes(request):
+    """The organisation's own account code (kontostreng) per legal paragraph, beside the shipped default: what its
+    received invoices' lines and the posting file carry. Its economists and administrators set them."""
+    actor = actor_for_request(request)
+    if request.method == "POST":
+        code = request.POST.get("paragraph", "")
+        paragraph = LegalParagraph.objects.filter(code=code).first() if code else None
+        if paragraph is None:
+            raise Http404("Lovgrundlaget findes ikke.")
+        if actor.organisation_id is None:
+            raise NotAllowed("Kontostrenge sættes for din egen organisation; du er ikke knyttet til en.")
+        try:
+            account_mapping_set(actor=actor, buyer=Organisation.objects.get(pk=actor.organisation_id),
+                                paragraph=paragraph, account_code=request.POST.get("account_code", ""))
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            messages.error(request, f"{paragraph.label}: {error.message_da}")
+        else:
+            messages.success(request, f"Kontostrengen for {paragraph.label} er gemt.")
+        return redirect("billing:account_codes")
+    return render(request, "billing/account_codes.html", {"codes": account_code_list(actor=actor)})

@@ -116,10 +116,22 @@ def _invoice_data_fill(organisations: list[Organisation], offers: list[Offer]) -
     Organisation.objects.bulk_update(changed, ["ean", "cvr", "address", "postcode", "city"])
     have_account = set(PaymentAccount.objects.values_list("organisation_id", flat=True))
     PaymentAccount.objects.bulk_create(
-        PaymentAccount(organisation=o, reg_no="9999", account_no=f"{_stable_number(o):010d}")
+        PaymentAccount(organisation=o, **_synthetic_bank_account(_stable_number(o)))
         for o in organisations if o.pk not in have_account and o.is_operator_kind
     )
     return len(changed)
+
+
+DEMO_REG_NOS = ("2191", "3409", "4180", "5301", "7244", "9570")  # shaped like Danish banks' registration numbers
+
+
+def _synthetic_bank_account(number: int) -> dict[str, str]:
+    """A Danish bank account as an invoice prints it: a four-digit registration number and a ten-digit account
+    number spread over the range (not a visibly made-up 9999 / 0000012345). Synthetic, like every demo number:
+    drawn from the organisation's stable number, no real account is meant (DEMO.md). It starts with 40–99, so it
+    never reads as a CPR number (no month has a day 40) on an invoice that must show none."""
+    return {"reg_no": DEMO_REG_NOS[number % len(DEMO_REG_NOS)],
+            "account_no": str(4_000_000_000 + (number * 7_919_317 + 314_159_265) % 6_000_000_000)}
 
 
 @transaction.atomic
