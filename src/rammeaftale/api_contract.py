@@ -1,8 +1,7 @@
 """The API contract every router shares: the error shape and the statuses an operation declares, bounded ids and
 years, strict numbers in request bodies. (The Danish text of each validation error: core/messages.py.)"""
-from typing import Annotated, Any
-
 from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
@@ -11,7 +10,6 @@ from pydantic import Strict, model_validator
 
 from rammeaftale.core.limits import ID_MAX, INT_MAX, YEAR_MAX, YEAR_MIN
 from rammeaftale.engine.tariff_json import SignedAmount
-
 
 # An id in a path or query: a number no database can hold answers 422, not a server error.
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]

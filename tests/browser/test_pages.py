@@ -156,7 +156,7 @@ def check_agreement(page: Page, world: dict) -> None:
     expect(sourced).to_contain_text("Rammeaftale 2019–2020, Syddanmark")
     expect(sourced).to_contain_text("afviger 5 % eller mere fra den budgetterede belægningsprocent")
     assumed = page.locator('tr[data-path="occupancy.deviation_mode"]')
-    expect(assumed).to_contain_text("Antaget:")
+    expect(assumed).to_contain_text("Antaget standard – ikke fastsat i rammeaftalen")
     expect(assumed).to_have_class(re.compile("rule--assumed"))
     expect(page.locator('tr[data-path="true_up.limit_pct"] a[href^="https://"]')).to_have_count(1)
 
@@ -252,7 +252,7 @@ def test_administrator(page: Page, live_server, world):
     page.get_by_label("Hændelse").select_option("offer.category_set")
     expect(page.locator("#audit-table > tbody > tr")).to_have_count(1)
     page.locator("#audit-table details summary").first.click()
-    expect(page.locator("#audit-table .diff__table").first).to_contain_text("klynge")
+    expect(page.locator("#audit-table .diff__table").first).to_contain_text("Klyngetilbud")
     assert page.evaluate("window.sameDocument") is True
     page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Brugere").click()
     users = page.locator("#user-table")

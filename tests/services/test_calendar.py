@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from rammeaftale.accounts.models import AuditEvent, Role
-from rammeaftale.core.errors import DomainError, NotAllowed
+from rammeaftale.core.errors import NotAllowed
 from rammeaftale.deadlines.models import CalendarFeed, DeadlineReminder
 from rammeaftale.deadlines.records import RECORD_FACTS
 from rammeaftale.deadlines.selectors import calendar_for, calendar_statuses

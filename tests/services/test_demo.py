@@ -146,6 +146,7 @@ def _assert_demo_users() -> None:
         "oekonomi-odense": (Role.ECONOMIST, "Odense"),
         "sekretariat": (Role.SECRETARIAT, "Socialsekretariatet Syddanmark"),
         "admin": (Role.ADMINISTRATOR, "Socialsekretariatet Syddanmark"),
+        "admin-kommune": (Role.ADMINISTRATOR, "Esbjerg"),
     }
     for username, (role, organisation) in expected.items():
         user = User.objects.get(username=username)

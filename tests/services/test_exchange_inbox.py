@@ -22,8 +22,12 @@ from rammeaftale.exchange.services import vacancy_confirm
 from rammeaftale.placements.models import Placement, PlacementStatus
 from tests.conftest import TODAY, console
 from tests.services.test_api_contract import basic
-from tests.services.test_exchange_requests import CITIZEN, START, send
-from tests.services.test_exchange_requests import offers  # noqa: F401 - the fixture
+from tests.services.test_exchange_requests import (
+    CITIZEN,
+    START,
+    offers,  # noqa: F401 - the fixture
+    send,
+)
 
 NEW = "/ledige-pladser/forespoergsler/ny/"
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
+from rammeaftale.accounts.actor import ANONYMOUS
 from rammeaftale.accounts.models import Role
 from rammeaftale.core.errors import DomainError, NotAllowed
-from rammeaftale.accounts.actor import ANONYMOUS
 from rammeaftale.engine.occupancy import Span
 from rammeaftale.exchange.search import FREE_FOR_DAYS, VacancySearch, vacancy_search
 from rammeaftale.exchange.services import vacancy_confirm

@@ -14,10 +14,10 @@ from django.utils import timezone
 from rammeaftale.accounts.models import AuditEvent, Role, User
 from rammeaftale.exports.documents import KINDS, national_agreements
 from rammeaftale.exports.models import ExportJob, ExportStatus
-from rammeaftale.tariffs.models import Tariff
-from tests.conftest import PASSWORD
 from rammeaftale.registry import services as registry_services
 from rammeaftale.registry.models import Agreement
+from rammeaftale.tariffs.models import Tariff
+from tests.conftest import PASSWORD
 from tests.services.test_occupancy_analysis import reader, region  # noqa: F401 (fixtures)
 from tests.services.test_occupancy_reports import syd_agreement, world  # noqa: F401 (fixtures)
 from tests.services.test_tariff_exports import listed  # noqa: F401 (fixture)

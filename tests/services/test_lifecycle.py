@@ -167,3 +167,18 @@ def test_a_takeover_moves_the_offer_on_1_january_and_each_side_sees_its_own(worl
     lines = InvoiceLine.objects.filter(invoice__run=january.run)
     assert [(line.placement.citizen_name, line.quantity) for line in lines] == [("Bo Berg", 31)]
     assert Placement.objects.filter(pk=after.pk).exists()
+
+
+def test_a_new_offer_is_planned_consulted_and_opens_with_its_places(world, region_syd, odense, make_offer):
+    new = make_offer(region_syd, municipality=odense, name="Nyt bosted", places=None)
+    with pytest.raises(DomainError, match="Angiv antal pladser"):
+        proposal_create(actor=world["region"], offer_id=new.pk, kind="opening", effective_date=date(2027, 3, 1),
+                        reason="Nyt tilbud", today=TODAY)
+    proposal = proposal_create(actor=world["region"], offer_id=new.pk, kind="opening", places=8,
+                               effective_date=date(2027, 3, 1), reason="Behov for pladser", today=TODAY)
+    assert proposal.status == ProposalStatus.CONSULTATION  # consult_opening (assumed)
+    assert offer_status_on(new, date(2027, 1, 1)) == "planned"
+    proposal_decide(actor=world["region"], proposal_id=proposal.pk, decision_reference="Regionsrådet",
+                    today=date(2026, 12, 22))
+    assert offer_status_on(new, date(2027, 3, 1)) == "open"
+    assert OfferCapacity.objects.get(offer=new, valid_from=date(2027, 3, 1)).places == 8

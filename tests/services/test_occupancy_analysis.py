@@ -247,3 +247,13 @@ def test_the_xlsx_writes_formulas_in_names_as_text(region, reader, odense, esbje
     type(odense).objects.filter(pk=odense.pk).update(name=HYPERLINK)
     type(esbjerg).objects.filter(pk=esbjerg.pk).update(name=AT_SUM)
     assert_text_not_formula(analysis_xlsx(_analysis(reader, region)), HYPERLINK, AT_SUM)
+
+
+def test_an_offer_sold_by_the_hour_is_not_counted_as_places(region, reader, make_offer, system, odense):
+    """Issue 16: § 85 support sold by the hour, with places registered, pulled the region's occupancy down at 0 %."""
+    support = make_offer(odense, name="Bostøtte § 85", places=40, paragraphs=("sel-85",), offer_type="outpatient")
+    registry_services.service_create(actor=system, offer=support, name="Støttetimer", unit="hour")
+    analysis = _analysis(reader, region)
+    main, _ = analysis.sections
+    assert analysis.hour_offers == 1
+    assert (main.total.latest.offers, main.total.latest.places) == (1, 12)  # only Æblehaven's places

@@ -324,7 +324,7 @@ def test_the_lifecycle_through_the_pages(world):
 
     html = text_of(buyer.get(detail))
     assert "Opsig pladsen" in html and "løbende måned + 3 måneder" in html
-    assert "Antaget:" in html  # the notice rules of Syddanmark are assumed defaults, shown as such
+    assert "Antaget standard – ikke fastsat i rammeaftalen" in html  # the notice rules of Syddanmark are assumed
     notice = {"notice-given_on": f"{YEAR}-03-10", "notice-moved_out_on": f"{YEAR}-03-20"}
     asked = action(buyer, placement, "opsig", notice)  # binding: first what it will do, nothing given yet
     html = text_of(asked)
@@ -516,7 +516,7 @@ def test_the_contract_pdf_holds_the_standard_contract_with_the_full_cpr_as_a_log
         "SEL § 108", f"Takst {YEAR}", "Døgnophold", "2.314,50 kr.", "70.400,00 kr.", "Ekstra støtte", "525,00 kr.",
         f"1. januar {YEAR}", f"1. januar {YEAR + 1}",
         "Betaling forud eller bagud Forud", "Længste betalingsfrist 30 dage", "Dage × døgntakst",
-        "Krav skal fremsættes senest efter ydelsen 12 måneder", "Kilde:", "Antaget:",
+        "Krav skal fremsættes senest efter ydelsen 12 måneder", "Kilde:", "Antaget standard – ikke fastsat i rammeaftalen",
         "løbende måned + 3 måneder", "Opsigelsesvarsel for døgn- og botilbud", "3 måneder",
         "Taksten betales fuldt i opsigelsesperioden", "Fortroligt",
     ]:

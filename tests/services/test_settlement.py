@@ -9,6 +9,7 @@ from stdnum import ean
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.models import AuditEvent, Role
+from rammeaftale.billing import views as billing_views
 from rammeaftale.billing.models import (
     AccountMapping,
     Invoice,
@@ -17,7 +18,6 @@ from rammeaftale.billing.models import (
     PaymentAccount,
     SettlementRun,
 )
-from rammeaftale.billing import views as billing_views
 from rammeaftale.billing.settlement import settlement_issue, settlement_plan
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed

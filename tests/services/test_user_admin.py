@@ -10,7 +10,12 @@ from rammeaftale.accounts.login_throttle import login_lockouts
 from rammeaftale.accounts.models import AuditEvent, Role, User
 from rammeaftale.accounts.permissions import roles_for_organisation_kind
 from rammeaftale.accounts.services import (
-    one_time_password, user_active_set, user_create, user_password_change, user_password_reset, user_roles_set,
+    one_time_password,
+    user_active_set,
+    user_create,
+    user_password_change,
+    user_password_reset,
+    user_roles_set,
     user_update,
 )
 from rammeaftale.core.errors import DomainError, NotAllowed

@@ -337,7 +337,7 @@ def test_the_agreement_page_shows_each_rule_with_its_source_or_assumption(client
     assert "afviger 5 % eller mere fra den budgetterede belægningsprocent" in sourced
     # An assumed rule is marked as such, with the reason.
     assumed = html.split('data-path="occupancy.deviation_mode"', 1)[1].split("</tr>", 1)[0]
-    assert "rule--assumed" in html and "Antaget:" in assumed and "procentpoint" in assumed
+    assert "rule--assumed" in html and "Antaget standard – ikke fastsat i rammeaftalen" in assumed and "procentpoint" in assumed
     # An informational rule is marked so (issue 10 item 6); a rule the code reads is not.
     covers = html.split('data-path="market.styringsaftale_covers"', 1)[1].split("</tr>", 1)[0]
     assert "til orientering" in covers and "til orientering" not in sourced
@@ -382,7 +382,7 @@ def test_an_administrator_sees_only_the_own_organisations_events(client, offers,
     assert response.status_code == 200
     assert "Dagtilbuddet Kastanjen" in html  # Esbjerg's own offer
     assert "Botilbuddet Solsikken" not in html and "Bostedet Nordlys" not in html  # Odense's and Copenhagen's
-    assert "<code>offer.created</code>" in html and admin.username in html
+    assert "<td>Tilbud oprettet</td>" in html and admin.username in html and "<code>offer.created" not in html
     visible = AuditEvent.objects.filter(organisation=esbjerg).count()
     assert f"{visible} hændelser" in html
 
@@ -395,15 +395,15 @@ def test_the_audit_trail_shows_only_changed_keys(client, offers, esbjerg, make_u
     html = response.content.decode()
     latest = html.split('<details class="diff">', 1)[1].split("</details>", 1)[0]
     assert "<summary>1 felt</summary>" in latest
-    assert "<code>places</code>" in latest and ">25<" in latest and ">30<" in latest
-    assert "<code>valid_from</code>" not in latest  # unchanged keys are left out
+    assert ">Pladser<" in latest and ">25<" in latest and ">30<" in latest
+    assert "valid_from" not in latest and "Gældende fra" not in latest  # unchanged keys are left out
 
 
 def test_the_audit_trail_filters_by_event_type_and_text_with_htmx(client, offers, esbjerg, make_user):
     login(client, make_user(esbjerg, Role.ADMINISTRATOR))
     by_type = client.get(reverse("accounts:audit_list"), {"event_type": "offer.category_set"})
-    assert "<code>offer.category_set</code>" in by_type.content.decode()
-    assert "<code>offer.created</code>" not in by_type.content.decode()
+    assert "<td>Kategori fastsat</td>" in by_type.content.decode()
+    assert "<td>Tilbud oprettet</td>" not in by_type.content.decode()
     by_text = client.get(reverse("accounts:audit_list"), {"q": "kastanjen"}, headers={"HX-Request": "true"})
     html = by_text.content.decode()
     assert "<html" not in html and "Dagtilbuddet Kastanjen" in html and "user.created" not in html

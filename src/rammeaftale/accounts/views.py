@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from rammeaftale.accounts import selectors, services
+from rammeaftale.accounts import audit_display, selectors, services
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.accounts.forms import HandedPasswordForm, OwnPasswordForm, UserDetailsForm
 from rammeaftale.accounts.models import AuditEvent, User
@@ -42,19 +42,37 @@ def audit_changes(event: AuditEvent) -> list[Change]:
     ]
 
 
+class AuditRow:
+    """One event as the trail shows it: its Danish name, what it is about and its changes in plain Danish
+    (accounts/audit_display.py)."""
+
+    def __init__(self, event: AuditEvent) -> None:
+        self.event = event
+        self.label = audit_display.event_label(event.event_type)
+        self.object = audit_display.object_label(event.object_type, event.object_repr, event.object_id)
+        self.object_kind = audit_display.object_kind(event.object_type)
+        self.changes = [
+            audit_display.ChangeRow(
+                label=audit_display.key_label(event.object_type, change.key),
+                before=audit_display.value_text(event.object_type, change.key, change.before),
+                after=audit_display.value_text(event.object_type, change.key, change.after))
+            for change in audit_changes(event) if not audit_display.technical_key(change.key)]
+
+
 @page_view
 def audit_list(request):
     actor = actor_for_request(request)
     event_type = text_param(request, "event_type", max_length=64)
     text = text_param(request, "q")
     page = paginate(request, selectors.audit_event_list(actor=actor, event_type=event_type, text=text))
-    rows = [(event, audit_changes(event)) for event in page.object_list]
+    rows = [AuditRow(event) for event in page.object_list]
     context = {"page": page, "rows": rows, "event_type": event_type, "text": text,
                "query": query_without(request, "page")}
     if wants_partial(request):
         return render(request, "accounts/_audit_results.html", context)
     # The event types this administrator can see, for the filter menu (belongs in accounts.selectors).
-    context["event_types"] = selectors.audit_event_types(actor=actor)
+    context["event_types"] = sorted(((code, audit_display.event_label(code))
+                                     for code in selectors.audit_event_types(actor=actor)), key=lambda pair: pair[1])
     return render(request, "accounts/audit_list.html", context)
 
 

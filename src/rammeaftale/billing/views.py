@@ -10,7 +10,12 @@ from django.urls import reverse
 
 from rammeaftale.accounts.actor import actor_for_request
 from rammeaftale.billing.documents import (
-    invoice_document, invoice_oioubl, invoice_pdf, posting_csv, posting_totals_csv, posting_xlsx,
+    invoice_document,
+    invoice_oioubl,
+    invoice_pdf,
+    posting_csv,
+    posting_totals_csv,
+    posting_xlsx,
 )
 from rammeaftale.billing.models import InvoiceKind
 from rammeaftale.billing.selectors import (

@@ -41,6 +41,8 @@ DEMO_USERS = (
     DemoUser("oekonomi-odense", Role.ECONOMIST, "operator", "Otto", "Økonomi"),
     DemoUser("sekretariat", Role.SECRETARIAT, "secretariat", "Søren", "Sekretariat"),
     DemoUser("admin", Role.ADMINISTRATOR, "secretariat", "Anna", "Administrator"),
+    # The buying municipality's administrator: creates its caseworkers and economists under «Brugere».
+    DemoUser("admin-kommune", Role.ADMINISTRATOR, "buyer", "Karin", "Kommuneadministrator"),
 )
 
 

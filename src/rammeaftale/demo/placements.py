@@ -14,23 +14,25 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
+from rammeaftale.accounts.models import User
 from rammeaftale.billing.models import PaymentAccount
 from rammeaftale.billing.services import account_mapping_defaults_load
 from rammeaftale.bulk import rows_insert
-from rammeaftale.accounts.models import User
 from rammeaftale.core.errors import NotAllowed
 from rammeaftale.demo.catalogue import DEMO_OPERATOR
+from rammeaftale.engine.notice import notice_end
 from rammeaftale.engine.occupancy import Span
 from rammeaftale.exchange.models import VacancyConfirmation
-from rammeaftale.placements.selectors import free_places_of
-from rammeaftale.engine.notice import notice_end
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.cpr import cpr_encrypt, cpr_index, cpr_mask
 from rammeaftale.placements.models import Placement, PlacementService, PlacementStatus
+from rammeaftale.placements.selectors import free_places_of
 from rammeaftale.registry.models import Offer, ServiceKind
 from rammeaftale.registry.rules import rules_in_force
 
@@ -210,6 +212,10 @@ def demo_placements_build(*, actor: Actor, regions: list[Organisation], seed: in
              for row in rows for service in services_of[row["reference"]]),
             batch_size=2000,
         )
+        # The number every placement has (`placement_request`: «P» and its id in seven digits), one format in the
+        # demo as in use; the region prefix only found the rows again after the set-based insert.
+        Placement.objects.filter(reference__startswith=f"D{region.code}-").update(
+            reference=Concat(Value("P"), LPad(Cast("id", CharField()), 7, Value("0"))))
         counts = defaultdict(int)
         for row in rows:
             counts[row["status"]] += 1

@@ -12,16 +12,28 @@ from rammeaftale.occupancy.services import report_draft, report_submit
 from rammeaftale.parties.models import Organisation
 
 LEFT_FOR_THE_BROWSER = "461"  # Odense: the demo login oekonomi-odense submits its own report
-CHALLENGES = (
-    "Færre henvendelser fra kommunerne end budgetteret; to pladser har stået tomme siden februar.",
-    "Flere borgere med massive støttebehov har krævet ekstra personale; belægningen er over det budgetterede.",
-    "Udflytninger i første kvartal er ikke blevet genbesat, fordi målgruppen har ændret sig.",
-)
-INITIATIVES = (
-    "Tilbuddet er meldt ud i Tilbudsportalen med ledige pladser, og nabokommunerne er kontaktet.",
-    "Kapaciteten vurderes i næste budget; der er ikke igangsat initiativer ud over løbende opfølgning.",
-    "Tilbudsbeskrivelsen er opdateret, og to pladser omlægges til aflastning fra næste kvartal.",
-)
+# The texts follow the figures they explain: an occupancy under the budgeted gets an «under» text, one over it an
+# «over» text (issue 16: the demo said «over det budgetterede» of 79.2 % against 98.3 % budgeted).
+CHALLENGES = {
+    "under": (
+        "Færre henvendelser fra kommunerne end budgetteret; pladser har stået tomme i perioden.",
+        "Udflytninger i perioden er ikke blevet genbesat, fordi målgruppen har ændret sig.",
+    ),
+    "over": (
+        "Flere henvendelser end budgetteret; tilbuddet har haft venteliste og overbelægning efter aftale.",
+        "Flere borgere med massive støttebehov har krævet ekstra personale; belægningen er over det budgetterede.",
+    ),
+}
+INITIATIVES = {
+    "under": (
+        "Tilbuddet er meldt ud i Tilbudsportalen med ledige pladser, og nabokommunerne er kontaktet.",
+        "Tilbudsbeskrivelsen er opdateret, og to pladser omlægges til aflastning fra næste kvartal.",
+    ),
+    "over": (
+        "Kapaciteten vurderes i næste budget; en udvidelse drøftes med regionens kommuner.",
+        "Ventelisten følges månedligt, og kommunerne henvises til ledige pladser i nabotilbud.",
+    ),
+}
 
 
 @dataclass
@@ -65,8 +77,9 @@ def demo_reports_build(*, actor: Actor, regions: list[Organisation], seed: int, 
                 for line in OccupancyReportLine.objects.filter(report=report, over_threshold=True):
                     line.assessment = (Assessment.AFFECTS_TARIFF if line.expected_affects_tariff
                                        else Assessment.NO_EFFECT)
-                    line.challenges = rng.choice(CHALLENGES)
-                    line.initiatives = rng.choice(INITIATIVES)
+                    direction = "over" if (line.actual_pct or 0) > (line.budgeted_pct or 0) else "under"
+                    line.challenges = rng.choice(CHALLENGES[direction])
+                    line.initiatives = rng.choice(INITIATIVES[direction])
                     line.save(update_fields=["assessment", "challenges", "initiatives"])
                 late = draw > 0.85
                 day = (period.deadline + timedelta(days=rng.randint(1, 20)) if late

@@ -23,8 +23,8 @@ from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.audit import audit_record
 from rammeaftale.accounts.models import Role
 from rammeaftale.billing.models import InvoiceLine
-from rammeaftale.billing.settlement import internal_costs
 from rammeaftale.billing.selectors import signed_amount
+from rammeaftale.billing.settlement import internal_costs
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.money import ore_to_kr
 from rammeaftale.economy.models import RefusionThresholdYear

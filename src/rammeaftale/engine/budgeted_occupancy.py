@@ -27,12 +27,19 @@ class OccupancyCheck:
         return self.recommended_max_pct is not None and self.value_pct > self.recommended_max_pct
 
     def message_da(self) -> str:
+        value, low, high = _da(self.value_pct), _da(self.min_pct), _da(self.max_pct)
         if not self.within_bounds:
-            return (f"Budgetteret belægning {self.value_pct} % ligger uden for {self.min_pct}–{self.max_pct} % "
+            return (f"Budgetteret belægning {value} % ligger uden for {low}–{high} % "
                     "og kræver en godkendelse med begrundelse.")
         if self.above_recommended:
-            return f"Budgetteret belægning {self.value_pct} % er over de anbefalede højst {self.recommended_max_pct} %."
+            return (f"Budgetteret belægning {value} % er over de anbefalede højst "
+                    f"{_da(self.recommended_max_pct)} %.")
         return "Inden for rammerne."
+
+
+def _da(value: Decimal) -> str:
+    """A percentage with the Danish decimal comma (98,95)."""
+    return str(value).replace(".", ",")
 
 
 def budgeted_occupancy_default(*, actual_pcts: tuple[Decimal, Decimal]) -> Decimal:

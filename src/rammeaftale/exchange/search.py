@@ -25,7 +25,16 @@ from rammeaftale.exchange.models import VacancyConfirmation
 from rammeaftale.exchange.selectors import Confirmation, vacancy_confirmations
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.selectors import free_places_of
-from rammeaftale.registry.models import AGE_MAX, Category, Offer, OfferCategory, OfferType, Service, ServiceKind, ServiceUnit
+from rammeaftale.registry.models import (
+    AGE_MAX,
+    Category,
+    Offer,
+    OfferCategory,
+    OfferType,
+    Service,
+    ServiceKind,
+    ServiceUnit,
+)
 from rammeaftale.registry.neighbours import neighbour_codes
 from rammeaftale.registry.rules import rules_in_force_by_region
 from rammeaftale.tariffs.timeline import TariffSpan, tariffs_on

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_manage_placement_as_operator
 from rammeaftale.bulk import id_lists
-from rammeaftale.core.errors import DomainError, NotAllowed, NotFound
+from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.engine.occupancy import FreePlaces, Span
 from rammeaftale.exchange.models import VacancyConfirmation
 from rammeaftale.placements.selectors import free_places_of

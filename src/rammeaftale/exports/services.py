@@ -1,6 +1,5 @@
 """Ordering an export job (audited) and running it in the worker: progress, the finished file or a Danish error."""
 import logging
-
 from datetime import timedelta
 
 from django.db import transaction

@@ -10,6 +10,7 @@ from rammeaftale.rulebooks import rulebook_load
 
 
 class ProposalKind(models.TextChoices):
+    OPENING = "opening", "Oprettelse af tilbud"
     CAPACITY = "capacity", "Ændring af kapacitet"
     CLOSURE = "closure", "Lukning"
     TAKEOVER = "takeover", "Overtagelse af regionalt tilbud"

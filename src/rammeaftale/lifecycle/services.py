@@ -1,5 +1,8 @@
 """Changing an offer's life: propose (checked against the rulebook), consult, decide, and record it in the registry.
 
+- **Opening** of a registered offer (bilag 11 in Syddanmark 2017, «oprettelse af tilbud og pladser»): «planlagt»
+  from the proposal, «åbent» with its places from the opening day; the region's municipalities are consulted where
+  the rulebook says so (Hovedstaden's economic model for new places is set up beside it: docs/economy.md).
 - **Capacity** (bilag 12–13 in Syddanmark 2017): a change during the year needs the rulebook's notice; a change on
   1 January must be announced by the rulebook's day the year before. It takes effect as an `OfferCapacity` record from
   its date, so vacancies, occupancy and the search read it from then on. A reduction is never backdated and never
@@ -122,6 +125,19 @@ def _check_capacity(offer: Offer, rules, *, places: int | None, effective: date,
     return before is not None and places < before
 
 
+def _check_opening(offer: Offer, *, places: int | None, effective: date, today: date) -> None:
+    """A new offer opens on a day after today with its places; it must not have placements or places before."""
+    if places is None or places < 1:
+        raise DomainError("Angiv antal pladser, tilbuddet åbner med.", field="places", message_en="places required")
+    if effective <= today:
+        raise DomainError(f"Åbningsdagen skal ligge efter i dag ({today:%d.%m.%Y}).", field="effective_date",
+                          code="backdated", message_en="the opening day must be in the future")
+    if Placement.objects.filter(offer=offer, start_date__lt=effective).exists():
+        raise DomainError(f"{offer.name} har placeringer før {effective:%d.%m.%Y}; et tilbud i drift oprettes ikke "
+                          "igen (brug en kapacitetsændring for nye pladser).", field="offer", code="in_operation",
+                          message_en="the offer already has placements")
+
+
 def _check_closure(offer: Offer, in_force: RulesInForce, *, effective: date, today: date) -> None:
     if effective <= today:
         raise DomainError(f"Lukningsdatoen skal ligge efter i dag ({today:%d.%m.%Y}).", field="effective_date",
@@ -216,7 +232,12 @@ def proposal_create(*, actor: Actor, offer_id: int, kind: str, effective_date: d
     consult = False
     new_operator = None
     proposer = Organisation.objects.get(pk=actor.organisation_id) if actor.organisation_id else offer.operator
-    if kind == ProposalKind.CAPACITY:
+    if kind == ProposalKind.OPENING:
+        _check_opening(offer, places=places, effective=effective_date, today=today)
+        consult = rules.consult_opening.value
+        OfferStatusChange.objects.get_or_create(offer=offer, valid_from=today, status=OfferStatus.PLANNED,
+                                                defaults={"reference": "Foreslået oprettet"})
+    elif kind == ProposalKind.CAPACITY:
         consult = _check_capacity(offer, rules, places=places, effective=effective_date, today=today) and \
             rules.consult_capacity_reduction.value
     elif kind == ProposalKind.CLOSURE:
@@ -298,7 +319,17 @@ def proposal_decide(*, actor: Actor, proposal_id: int, decision_reference: str, 
                           "træffes derefter.", field="status", code="consultation_running",
                           message_en="the consultation is still running")
     reference = _text(decision_reference, "decision_reference", "beslutningens reference")
-    if proposal.kind == ProposalKind.CAPACITY:
+    if proposal.kind == ProposalKind.OPENING:
+        _check_opening(offer, places=proposal.places, effective=max(proposal.effective_date, today + timedelta(1)),
+                       today=today)
+        OfferStatusChange.objects.get_or_create(offer=offer, valid_from=proposal.effective_date,
+                                                status=OfferStatus.OPEN, defaults={"reference": reference})
+        OfferCapacity.objects.update_or_create(offer=offer, valid_from=proposal.effective_date,
+                                               defaults={"places": proposal.places, "note": reference[:200]})
+        notified = _consulted(offer, today)
+        text = (f"Besluttet: {offer.name} åbner {proposal.effective_date:%d.%m.%Y} med {proposal.places} pladser "
+                f"({offer.operator})")
+    elif proposal.kind == ProposalKind.CAPACITY:
         rules = _rules(offer, proposal.effective_date).rulebook.lifecycle
         if proposal.effective_date < today:
             raise DomainError("Virkningsdatoen er passeret; stil et nyt forslag.", field="effective_date",

@@ -26,7 +26,15 @@ from rammeaftale.engine.occupancy import (
 )
 from rammeaftale.occupancy.inputs import charged_stays, occupancy_capacities_frame
 from rammeaftale.parties.models import Organisation
-from rammeaftale.registry.models import Category, LegalParagraph, Offer, OfferCategory, TargetGroup
+from rammeaftale.registry.models import (
+    Category,
+    LegalParagraph,
+    Offer,
+    OfferCategory,
+    ServiceKind,
+    ServiceUnit,
+    TargetGroup,
+)
 
 DEFAULT_YEARS = 5
 MAX_YEARS = 10
@@ -134,6 +142,7 @@ class OccupancyAnalysis:
     as_of: date  # the last day counted
     sections: tuple[Section, ...]
     purchases: PurchaseMatrix
+    hour_offers: int = 0  # offers sold by the hour (e.g. SEL § 85 support): measured in hours, not in places
 
     @property
     def years(self) -> list[int]:
@@ -353,7 +362,12 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
     years = list(range(year_from, year_to + 1))
     last_days = {year: _year_period(year, today=today).end - timedelta(days=1) for year in years}
     operators = dict(Offer.objects.filter(municipality__region=region).order_by("pk").values_list("pk", "operator_id"))
-    offer_ids = list(operators)
+    # An offer sold only by the hour (§ 85 support and the like) has no places to fill: counted as places at 0 % it
+    # pulled the region's occupancy down (issue 16). It is left out of place occupancy and counted apart.
+    by_hour = set(Offer.objects.filter(pk__in=list(operators)).exclude(
+        services__kind=ServiceKind.BASIS, services__unit__in=[ServiceUnit.DAY, ServiceUnit.MONTH])
+        .filter(services__unit=ServiceUnit.HOUR).values_list("pk", flat=True))
+    offer_ids = [pk for pk in operators if pk not in by_hour]
     periods = _periods(years, today=today)
     stays = _region_stays(offer_ids, periods)
     figures = _offer_figures(offer_ids, periods, stays).join(
@@ -374,7 +388,8 @@ def occupancy_analysis(*, actor: Actor, region: Organisation, year_from: int, ye
     )
     return OccupancyAnalysis(region=region, year_from=year_from, year_to=year_to, as_of=last_days[year_to],
                              sections=sections, purchases=purchase_matrix(stays=stays, operators=operators,
-                                                                          year=purchase_year, today=today))
+                                                                          year=purchase_year, today=today),
+                             hour_offers=len(by_hour))
 
 
 # JSON (the API), percentages as strings

@@ -59,6 +59,12 @@ class ReportingPeriod:
         return f"{self.year}-Q{self.quarter}"
 
     @property
+    def label_da(self) -> str:
+        """The report as people name it: «1.–3. kvartal 2026» (the rule's own name) or «3. kvartal 2026»."""
+        name = self.rule.name if getattr(self.rule, "name", "") else f"{self.quarter}. kvartal"
+        return f"{name} {self.year}"
+
+    @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
 

@@ -18,7 +18,11 @@ from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements import contract, selectors, services
 from rammeaftale.placements.api_consent import router as consent_router
 from rammeaftale.placements.models import (
-    Custody, Placement, PlacementStatus, contract_variant_of, holds_until_of,
+    Custody,
+    Placement,
+    PlacementStatus,
+    contract_variant_of,
+    holds_until_of,
 )
 from rammeaftale.registry import selectors as registry_selectors
 from rammeaftale.registry.api import OrganisationRef, organisation_ref

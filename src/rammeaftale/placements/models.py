@@ -9,7 +9,6 @@ from django.db.models.functions import Coalesce
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Offer, Service
 
-
 # The end of a placement without an end date, as a day later than any real one: "ends after X" is then one range
 # condition an index can serve (`ends_on`), where "no end or an end after X" is two.
 OPEN_END = date(9999, 12, 31)

@@ -41,8 +41,8 @@ from rammeaftale.placements.models import (
     RegisteredHours,
 )
 from rammeaftale.placements.selectors import capacity_shortfall, charged_until, earliest_end, rules_for_offer
-from rammeaftale.registry.history import offer_closing_date
-from rammeaftale.registry.models import Offer, Service, ServiceKind
+from rammeaftale.registry.history import offer_closing_date, offer_status_on
+from rammeaftale.registry.models import Offer, OfferStatus, Service, ServiceKind
 from rammeaftale.registry.rules import rules_in_force
 from rammeaftale.tariffs.timeline import tariffs_missing
 
@@ -270,6 +270,10 @@ def placement_request(*, actor: Actor, request: PlacementRequest, reserve: bool 
         if service.offer_id != offer.pk:
             raise DomainError(f"Ydelsen «{service.name}» hører ikke til {offer.name}.", field="services")
     start = request.start_date
+    if offer_status_on(offer, start) == OfferStatus.PLANNED:
+        raise DomainError(f"{offer.name} er endnu ikke åbnet {start:%d.%m.%Y}; der kan placeres borgere fra "
+                          "åbningsdagen.", field="start_date", code="offer_planned",
+                          message_en="the offer is not open on the start date")
     closing = offer_closing_date(offer)
     if closing is not None and start >= closing:
         raise DomainError(f"{offer.name} lukker {closing:%d.%m.%Y}; der kan ikke placeres borgere fra den dag "

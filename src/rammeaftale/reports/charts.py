@@ -6,9 +6,9 @@ Percentages are Decimals everywhere else; they become floats only here, at the d
 import itertools
 import re
 from dataclasses import dataclass
-from xml.etree import ElementTree
 from datetime import date
 from decimal import Decimal
+from xml.etree import ElementTree
 
 import altair as alt
 import vl_convert
@@ -119,6 +119,19 @@ def trend_chart(rows: list[tuple[str, int, Decimal | None]], *, title: str) -> d
 _PROLOGUE = re.compile(r"^\s*<\?xml[^>]*>\s*")
 _ID = re.compile(r'(id="|url\(#|href="#)([^")]+)')
 _svg_numbers = itertools.count(1)
+_TAG = re.compile(r"<(?:g|path|text|rect)\b[^>]*>")
+_ROLE_ATTRS = re.compile(r' (?:role="graphics-[a-z]+"|aria-roledescription="[^"]*"|aria-label="[^"]*")')
+
+
+def _accessible_marks(tag: re.Match) -> str:
+    """Keep Vega's named marks (their labels carry the figures, in Danish); take the roles off what has no name of
+    its own (empty mark containers) and off axes and legends, whose generated descriptions are English."""
+    match = tag.group(0)
+    if "role=" not in match:
+        return match
+    if "aria-label=" not in match or "role-axis" in match or "role-legend" in match:
+        return _ROLE_ATTRS.sub("", match)
+    return match
 
 
 def _title_of(spec: dict) -> str:
@@ -138,6 +151,8 @@ def chart_svg(spec: dict) -> str:
     prefix = f"chart{next(_svg_numbers)}-"
     svg = _ID.sub(lambda match: match.group(1) + prefix + match.group(2), svg)
     title = _escape(_title_of(spec))
+    # The chart is an image with its title as name; its marks keep their names (the figures), the rest its roles.
+    svg = _TAG.sub(_accessible_marks, svg)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
     opening_end = svg.index(">") + 1
     return f"{svg[:opening_end]}<title>{title}</title>{svg[opening_end:]}"

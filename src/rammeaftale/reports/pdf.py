@@ -8,9 +8,9 @@ import base64
 import gc
 import re
 import threading
-from html import escape, unescape
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from html import escape, unescape
 
 PDF_VARIANT = "pdf/ua-1"
 

@@ -8,6 +8,7 @@ from rammeaftale.rulebooks.display import CALENDAR_PARTY_NAMES_DA, CALENDAR_RECO
 from rammeaftale.rulebooks.models import CalendarEntry, Param, ReportPeriod, Rulebook
 from rammeaftale.rulebooks.values import month_day_parse
 
+
 @dataclass(frozen=True)
 class CalendarDeadline:
     """One deadline of one year: what, who, the day, and the basis of each."""

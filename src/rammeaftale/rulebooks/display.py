@@ -211,7 +211,7 @@ def value_display(*, name: str, value: Any) -> str:
     if isinstance(value, str):
         return CODE_NAMES_DA.get(value, value)
     if isinstance(value, CalendarEntry):
-        day = month_day_da(value.month_day) if value.month_day else f"fristen i {value.date_from}"
+        day = month_day_da(value.month_day) if value.month_day else f"fristen i «{parameter_label(value.date_from)}»"
         return f"{CALENDAR_PARTY_NAMES_DA[value.party]}: {day} (vises af: {CALENDAR_RECORD_NAMES_DA[value.record]})"
     if isinstance(value, MonthsByOfferType):
         return "; ".join(
@@ -237,3 +237,19 @@ def source_text(param: Param) -> str:
     document = document_sources()[param.source.doc]
     quote = f": »{param.source.quote}«" if param.source.quote else ""
     return f"{document.title}, {param.source.section}{quote}"
+
+
+def parameter_label(path: str) -> str:
+    """A parameter's Danish name from its path ("tariffs.approval_deadline" → "Takster: Frist for …"): what a page
+    shows instead of the key."""
+    section_name, _, name = path.partition(".")
+    section_field = Rulebook.model_fields.get(section_name)
+    if section_field is None:
+        return path
+    section_type = section_field.annotation
+    options = getattr(section_type, "__args__", (section_type,))
+    model = next((option for option in options if hasattr(option, "model_fields")), None)
+    field = model.model_fields.get(name) if model is not None else None
+    if field is None:
+        return section_field.title or path
+    return f"{section_field.title}: {(field.title or name)[:1].lower()}{(field.title or name)[1:]}"

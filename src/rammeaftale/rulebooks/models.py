@@ -423,6 +423,7 @@ class Lifecycle(_Frozen):
     capacity_change_notice_months: Param[Count] = Field(title="Varsel for kapacitetsændring i året (måneder)")
     year_turn_announce_by: Param[MonthDay] = Field(title="Frist året før for kapacitetsændring ved årsskiftet")
     consultation_days: Param[PositiveCount] = Field(title="Høringsfrist for køberne og regionens kommuner (dage)")
+    consult_opening: Param[Flag] = Field(title="Oprettelse af et tilbud sendes i høring")
     consult_capacity_reduction: Param[Flag] = Field(title="Kapacitetsnedsættelse sendes i høring")
     consult_closure: Param[Flag] = Field(title="Lukning eller ommærkning drøftes tværkommunalt først")
     election_period_first_year: Param[PositiveCount] = Field(title="En valgperiodes første år")

@@ -4,9 +4,9 @@ Every function takes the acting user: what it may see, and what it may do (`may_
 """
 import hashlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db import connection

@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 
 from rammeaftale.core.money import format_kr
 from rammeaftale.registry.models import Category
+from rammeaftale.rulebooks.display import parameter_label, source_text
 
 register = template.Library()
 
@@ -50,3 +51,27 @@ def options(items, selected=None):
         parts.append(f'<option value="{escape(value)}"{" selected" if value == chosen and chosen else ""}>'
                      f"{escape(label)}</option>")
     return mark_safe("".join(parts))
+
+
+@register.filter
+def rule_basis(param) -> str:
+    """A rule's basis as a person reads it: the agreement's title, section and words; or, for a value no agreement
+    gives, «Antaget standard – ikke fastsat i rammeaftalen» with the reason one click away. Takes a rulebook
+    parameter (`Param`) or a row of `rulebook_parameters`."""
+    if param is None:
+        return ""
+    source, assumed = getattr(param, "source", None), getattr(param, "assumed", None)
+    if source is not None and hasattr(source, "title"):  # a row: the document is looked up already
+        quote = f": »{source.quote}«" if source.quote else ""
+        return escape(f"{source.title}, {source.section}{quote}")
+    if source is not None:
+        return escape(source_text(param))
+    return mark_safe(
+        '<span class="badge badge-assumed">Antaget standard – ikke fastsat i rammeaftalen</span> '
+        f'<details class="assumed-why"><summary>Hvorfor?</summary>{escape(assumed or "")}</details>')
+
+
+@register.filter
+def rule_label(path: str) -> str:
+    """A parameter's Danish name for its key ("tariffs.approval_deadline")."""
+    return parameter_label(path) if path else ""
