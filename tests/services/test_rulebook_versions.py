@@ -56,6 +56,24 @@ def test_a_new_version_is_stored_beside_the_old_and_the_agreement_moves_on(agree
     assert AuditEvent.objects.filter(event_type="agreement.rulebook_changed").count() == 1
 
 
+def test_a_demo_agreement_follows_its_borrowed_rulebook_to_the_new_version(agreements, system, tmp_path,
+                                                                            monkeypatch, region_syd):
+    """An installation's demo agreement borrows a rulebook version; a new version may add a section the old stored
+    one lacks (v5: [calendar], [lifecycle]), so the demo moves on with the rulebook or its rules would not load."""
+    old = Agreement.objects.get(year_from=2017).rulebook
+    demo = services.agreement_create(actor=system, region=region_syd, name="Demoaftale 2030", year_from=2030,
+                                     year_to=2030, rulebook=old, is_demo=True, note="Lånte regler")
+    edited = tmp_path / "syddanmark-2017.toml"
+    original = (rulebooks.loader.DATA_DIR / "syddanmark-2017.toml").read_text(encoding="utf-8")
+    edited.write_text(original.replace("version = 5\n", "version = 6\n", 1), encoding="utf-8")
+    monkeypatch.setattr(rulebooks, "rulebook_keys", lambda: ["syddanmark-2017"])
+    monkeypatch.setattr(rulebooks, "rulebook_load", lambda *, key: rulebooks.rulebook_load_path(path=edited))
+    services.agreements_from_rulebooks(actor=system)
+    demo.refresh_from_db()
+    assert demo.rulebook.version == 6
+    assert AuditEvent.objects.filter(event_type="agreement.rulebook_changed", object_id=str(demo.pk)).count() == 1
+
+
 def test_rulebooks_check_command_names_file_key_and_problem(tmp_path):
     bad = tmp_path / "syddanmark-2017.toml"
     source = rulebooks.loader.DATA_DIR / "syddanmark-2017.toml"

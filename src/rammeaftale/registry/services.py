@@ -225,6 +225,15 @@ def agreements_from_rulebooks(*, actor: Actor) -> list[Agreement]:
             audit_record(actor=actor, event_type="agreement.rulebook_changed", organisation_id=region.pk,
                          obj=agreement, before=before, after=model_snapshot(agreement))
         agreements.append(agreement)
+        # A demo agreement borrows a rulebook's rules (demo/build.py): it follows that rulebook to its newest version,
+        # as the agreement itself does, so an installation's demo keeps working when a version adds a section.
+        for demo in Agreement.objects.filter(is_demo=True, rulebook__key=version.key,
+                                             rulebook__version__lt=version.version).select_related("region"):
+            before = model_snapshot(demo)
+            demo.rulebook = version
+            demo.save(update_fields=["rulebook"])
+            audit_record(actor=actor, event_type="agreement.rulebook_changed", organisation_id=demo.region_id,
+                         obj=demo, before=before, after=model_snapshot(demo))
     return agreements
 
 
