@@ -115,7 +115,7 @@ def _month_snapshot(year: int, month: int) -> dict:
             "total_ore": sum(int(invoice[7]) * (1 if invoice[1] == "invoice" else -1) for invoice in invoices.values())}
 
 
-NEWER_RULEBOOK_SECTIONS = ("exchange",)  # added after e4464c6 (issue 13: the vacancy exchange)
+NEWER_RULEBOOK_SECTIONS = ("exchange", "calendar", "lifecycle")  # added after e4464c6 (issues 13 and 15)
 
 
 def _reference_make(args, base: str, path: Path) -> dict:
