@@ -15,7 +15,7 @@ from rammeaftale.demo.catalogue import DEMO_PASSWORD
 from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.exchange.models import Notification
 from rammeaftale.lifecycle.models import OfferProposal
-from rammeaftale.lifecycle.services import _placements_from, lifecycle_apply_due
+from rammeaftale.lifecycle.services import lifecycle_apply_due, placements_from
 from rammeaftale.parties.models import Organisation, OrganisationKind
 from rammeaftale.placements.models import HOLDING_STATUSES, Placement
 from rammeaftale.registry.models import Offer, OfferCapacity
@@ -68,7 +68,7 @@ def test_capacity_closure_and_takeover_in_the_browser(page: Page, live_server, d
         held=Count("placements", filter=Q(placements__status__in=HOLDING_STATUSES))).order_by("-held", "pk"))
     reduced, closed = regional[0], regional[1]
     first_day = date(2027, 4, 1)  # 3 months' notice from 6 December (assumed bilag 12 parameter)
-    occupied = _placements_from(reduced, first_day).filter(start_date__lte=first_day).count()
+    occupied = placements_from(reduced, first_day).filter(start_date__lte=first_day).count()
     before = OfferCapacity.objects.filter(offer=reduced, valid_from__lte=first_day).order_by("-valid_from").first()
     places = max(occupied, before.places - 2)
     assert places < before.places
@@ -106,7 +106,7 @@ def test_capacity_closure_and_takeover_in_the_browser(page: Page, live_server, d
     monkeypatch.setenv("RAMMEAFTALE_TODAY", "2027-01-05")
     page.goto(f"{live_server.url}/aendringer/{closure.pk}/")
     _decide(page, "Regionsrådet 5.1.2027")
-    buyers = set(_placements_from(closed, date(2027, 5, 1)).values_list("paying_municipality_id", flat=True))
+    buyers = set(placements_from(closed, date(2027, 5, 1)).values_list("paying_municipality_id", flat=True))
     notified = set(Notification.objects.filter(kind="lifecycle.closure").values_list("user__organisation_id",
                                                                                     flat=True))
     with_users = set(User.objects.filter(organisation_id__in=buyers, is_active=True).values_list(

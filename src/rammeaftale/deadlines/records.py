@@ -128,10 +128,12 @@ def no_records_yet(ctx: YearContext, deadline: CalendarDeadline, party_ids: list
 
 
 def _takeovers(ctx: YearContext, party_ids: list[int]):
-    return {proposal.proposer_id: proposal for proposal in OfferProposal.objects.filter(
+    """Each party's takeover announced by the year and effective from it on (the first, if several), one query."""
+    proposals = OfferProposal.objects.select_related("offer").filter(
         kind=ProposalKind.TAKEOVER, proposer_id__in=party_ids, offer__municipality__region=ctx.region,
         created_on__year__lte=ctx.year, effective_date__year__gte=ctx.year,
-    ).exclude(status=ProposalStatus.WITHDRAWN).order_by("created_on", "pk")}
+    ).exclude(status=ProposalStatus.WITHDRAWN).order_by("-created_on", "-pk")  # newest first: the first one wins
+    return {proposal.proposer_id: proposal for proposal in proposals}
 
 
 def takeover_notice(ctx: YearContext, deadline: CalendarDeadline, party_ids: list[int]) -> Facts:
@@ -145,9 +147,9 @@ def takeover_notice(ctx: YearContext, deadline: CalendarDeadline, party_ids: lis
 
 def takeover(ctx: YearContext, deadline: CalendarDeadline, party_ids: list[int]) -> Facts:
     """The takeover itself: done when it took effect (the registry moved the offer), started when decided."""
-    facts = {}
+    facts, found = {}, _takeovers(ctx, party_ids)
     for pk in party_ids:
-        proposal = _takeovers(ctx, [pk]).get(pk)
+        proposal = found.get(pk)
         if proposal is None:
             facts[pk] = PartyFacts(applicable=False, detail="Ingen overtagelse meddelt")
         elif proposal.applied_on is not None:

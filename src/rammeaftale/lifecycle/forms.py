@@ -7,7 +7,8 @@ from rammeaftale.placements.forms import DateInput, DomainErrorForm
 class ProposalForm(DomainErrorForm):
     kind = forms.ChoiceField(label="Ændring")
     effective_date = forms.DateField(label="Virkning fra", widget=DateInput(),
-                                     help_text="Kapacitet (også nye pladser): første dag med det nye antal; lukning: første dag lukket; "
+                                     help_text="Kapacitet (også nye pladser): første dag med det nye antal; "
+                                               "lukning: første dag lukket; "
                                                "overtagelse: 1. januar.")
     places = forms.IntegerField(label="Pladser fra datoen", min_value=0, required=False,
                                 help_text="Kun ved ændring af kapacitet.")

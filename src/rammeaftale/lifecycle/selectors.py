@@ -7,7 +7,7 @@ from datetime import date
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.core.errors import NotAllowed, NotFound
 from rammeaftale.lifecycle.models import OfferProposal, ProposalComment, ProposalKind, ProposalStatus
-from rammeaftale.lifecycle.services import _may_comment, _may_propose, _placements_from
+from rammeaftale.lifecycle.services import may_comment, may_propose, placements_from
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import Offer
 
@@ -45,7 +45,7 @@ def proposal_detail(*, actor: Actor, proposal_id: int, today: date) -> ProposalD
                                                      "new_operator").filter(pk=proposal_id).first())
     if proposal is None or not _may_read(actor, proposal):
         raise NotFound("Forslaget findes ikke.", message_en="Proposal not found.")
-    counts = Counter(_placements_from(proposal.offer, proposal.effective_date)
+    counts = Counter(placements_from(proposal.offer, proposal.effective_date)
                      .values_list("paying_municipality_id", flat=True))
     buyers = Organisation.objects.in_bulk(list(counts))
     affected = sorted(((buyers[pk], count) for pk, count in counts.items()), key=lambda pair: pair[0].name)
@@ -53,14 +53,14 @@ def proposal_detail(*, actor: Actor, proposal_id: int, today: date) -> ProposalD
     return ProposalDetail(
         proposal=proposal, comments=list(proposal.comments.select_related("organisation")),
         affected=affected if proposal.kind != ProposalKind.TAKEOVER else [],
-        may_comment=open_ and _may_comment(actor, proposal),
+        may_comment=open_ and may_comment(actor, proposal),
         may_decide=proposal.status in (ProposalStatus.CONSULTATION, ProposalStatus.PROPOSED)
-        and not open_ and _may_propose(actor, proposal.offer, proposal.kind),
+        and not open_ and may_propose(actor, proposal.offer, proposal.kind),
         consultation_open=open_)
 
 
 def proposable_kinds(*, actor: Actor, offer: Offer) -> list[tuple[str, str]]:
-    return [(kind, label) for kind, label in ProposalKind.choices if _may_propose(actor, offer, kind)]
+    return [(kind, label) for kind, label in ProposalKind.choices if may_propose(actor, offer, kind)]
 
 
 def offer_for_proposal(*, actor: Actor, offer_id: int) -> Offer:

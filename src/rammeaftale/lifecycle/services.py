@@ -65,7 +65,7 @@ def _placements_on(offer: Offer, day: date):
             .alias(ends=ends_on()).filter(ends__gt=day))
 
 
-def _placements_from(offer: Offer, day: date):
+def placements_from(offer: Offer, day: date):
     """The offer's placements that hold a place on the day or later."""
     return (Placement.objects.filter(offer=offer, status__in=HOLDING_STATUSES)
             .alias(ends=ends_on()).filter(ends__gt=day))
@@ -148,7 +148,7 @@ def _check_closure(offer: Offer, in_force: RulesInForce, *, effective: date, tod
         return
     running = notice.running_month.value
     earliest = notice_end(given_on=today, months=months, running_month=running)
-    if effective < earliest and _placements_from(offer, effective).exists():
+    if effective < earliest and placements_from(offer, effective).exists():
         raise DomainError(
             f"Lukningsdatoen {effective:%d.%m.%Y} ligger inden for købernes opsigelsesvarsel: opsiges "
             f"placeringerne i dag, løber varslet til {earliest - timedelta(days=1):%d.%m.%Y}. Tidligste "
@@ -170,8 +170,7 @@ def _check_takeover(offer: Offer, rules, *, municipality: Organisation, effectiv
         raise DomainError("En overtagelse har virkning fra en 1. januar.", field="effective_date",
                           code="not_new_year", message_en="a takeover takes effect on 1 January")
     start = _election_period_start(rules, today)
-    announce_by = date(start + rules.takeover_announce_by_year.value, 1, 1)
-    first = announce_by
+    announce_by = date(start + rules.takeover_announce_by_year.value, 1, 1)  # also the first day it may take effect
     latest = date(start + rules.takeover_latest_year.value, 1, 1)
     period = f"{start}–{start + rules.election_period_years.value - 1}"
     if today > announce_by:
@@ -179,9 +178,9 @@ def _check_takeover(offer: Offer, rules, *, municipality: Organisation, effectiv
             f"I valgperioden {period} skulle en overtagelse meddeles regionsrådet senest {announce_by:%d.%m.%Y}. "
             f"Regel: {_source(rules.takeover_announce_by_year)}", field="effective_date", code="takeover_window",
             message_en="the takeover's announcement deadline has passed")
-    if not first <= effective <= latest or effective <= today:
+    if not announce_by <= effective <= latest or effective <= today:
         raise DomainError(
-            f"I valgperioden {period} kan en overtagelse have virkning fra 1. januar {first.year} til senest "
+            f"I valgperioden {period} kan en overtagelse have virkning fra 1. januar {announce_by.year} til senest "
             f"{latest:%d.%m.%Y}, ikke {effective:%d.%m.%Y}. Regel: {_source(rules.takeover_latest_year)}",
             field="effective_date", code="takeover_window", message_en="the takeover date is outside the window")
     period_first, period_end = date(start, 1, 1), date(start + rules.election_period_years.value, 1, 1)
@@ -196,7 +195,7 @@ def _check_takeover(offer: Offer, rules, *, municipality: Organisation, effectiv
             code="once_per_period", message_en="one takeover per election period")
 
 
-def _may_propose(actor: Actor, offer: Offer, kind: str) -> bool:
+def may_propose(actor: Actor, offer: Offer, kind: str) -> bool:
     if kind == ProposalKind.TAKEOVER:
         return actor.is_superuser or (actor.organisation_kind == OrganisationKind.MUNICIPALITY
                                       and actor.organisation_id == offer.municipality_id
@@ -206,7 +205,7 @@ def _may_propose(actor: Actor, offer: Offer, kind: str) -> bool:
 
 def _consulted(offer: Offer, today: date) -> list[int]:
     """Who is consulted: the buyers with placements in the offer from today, and the region's municipalities."""
-    buyers = set(_placements_from(offer, today).values_list("paying_municipality_id", flat=True))
+    buyers = set(placements_from(offer, today).values_list("paying_municipality_id", flat=True))
     region = set(Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region_id=offer.municipality.region_id)
                  .values_list("pk", flat=True))
     return sorted((buyers | region) - {offer.operator_id})
@@ -220,7 +219,7 @@ def proposal_create(*, actor: Actor, offer_id: int, kind: str, effective_date: d
         raise NotFound("Tilbuddet findes ikke.", message_en="Offer not found.")
     if kind not in ProposalKind.values:
         raise DomainError(f"Ukendt ændring «{kind}».", field="kind", message_en="unknown kind")
-    if not _may_propose(actor, offer, kind):
+    if not may_propose(actor, offer, kind):
         raise NotAllowed("Kun driftsherren (eller sekretariatet) foreslår ændringer af tilbuddet; en overtagelse "
                          "meddeles af kommunen, hvor tilbuddet ligger.", message_en="not allowed to propose")
     if offer_status_on(offer, today) == OfferStatus.CLOSED or offer_closing_date(offer) is not None:
@@ -273,7 +272,7 @@ def proposal_create(*, actor: Actor, offer_id: int, kind: str, effective_date: d
     return proposal
 
 
-def _may_comment(actor: Actor, proposal: OfferProposal) -> bool:
+def may_comment(actor: Actor, proposal: OfferProposal) -> bool:
     return bool(actor.organisation_id and actor.organisation_kind == OrganisationKind.MUNICIPALITY
                 and actor.region_id == proposal.offer.municipality.region_id
                 and actor.organisation_id != proposal.offer.operator_id
@@ -285,7 +284,7 @@ def proposal_comment(*, actor: Actor, proposal_id: int, text: str, today: date) 
     proposal = (OfferProposal.objects.select_related("offer__municipality").filter(pk=proposal_id).first())
     if proposal is None:
         raise NotFound("Forslaget findes ikke.", message_en="Proposal not found.")
-    if not _may_comment(actor, proposal):
+    if not may_comment(actor, proposal):
         raise NotAllowed("Kun regionens kommuner og køberne kan svare i høringen.",
                          message_en="only the region's municipalities comment")
     if proposal.status != ProposalStatus.CONSULTATION or today > proposal.consultation_until:
@@ -309,7 +308,7 @@ def proposal_decide(*, actor: Actor, proposal_id: int, decision_reference: str, 
     if proposal is None:
         raise NotFound("Forslaget findes ikke.", message_en="Proposal not found.")
     offer = proposal.offer
-    if not _may_propose(actor, offer, proposal.kind):
+    if not may_propose(actor, offer, proposal.kind):
         raise NotAllowed("Kun den, der har stillet forslaget, træffer beslutningen.", message_en="not allowed")
     if proposal.status not in (ProposalStatus.CONSULTATION, ProposalStatus.PROPOSED):
         raise DomainError(f"Forslaget er {proposal.get_status_display().lower()}.", field="status",
@@ -338,7 +337,7 @@ def proposal_decide(*, actor: Actor, proposal_id: int, decision_reference: str, 
                         today=proposal.created_on)
         OfferCapacity.objects.update_or_create(offer=offer, valid_from=proposal.effective_date,
                                                defaults={"places": proposal.places, "note": reference[:200]})
-        notified = sorted(set(_placements_from(offer, today).values_list("paying_municipality_id", flat=True)))
+        notified = sorted(set(placements_from(offer, today).values_list("paying_municipality_id", flat=True)))
         text = f"Besluttet: {offer.name} har {proposal.places} pladser fra {proposal.effective_date:%d.%m.%Y}"
     elif proposal.kind == ProposalKind.CLOSURE:
         OfferStatusChange.objects.get_or_create(offer=offer, valid_from=today, status=OfferStatus.CLOSING,
@@ -347,7 +346,7 @@ def proposal_decide(*, actor: Actor, proposal_id: int, decision_reference: str, 
                                                 status=OfferStatus.CLOSED, defaults={"reference": reference})
         OfferCapacity.objects.update_or_create(offer=offer, valid_from=proposal.effective_date,
                                                defaults={"places": 0, "note": f"Lukket: {reference}"[:200]})
-        notified = sorted(set(_placements_from(offer, proposal.effective_date)
+        notified = sorted(set(placements_from(offer, proposal.effective_date)
                               .values_list("paying_municipality_id", flat=True)))
         text = (f"{offer.name} lukker {proposal.effective_date:%d.%m.%Y}; kommunen har borgere i tilbuddet efter den "
                 "dato og skal finde andre pladser")

@@ -42,7 +42,8 @@ def proposal_new(request, offer_id: int):
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, f"Forslaget er oprettet{' og sendt i høring' if proposal.consultation_until else ''}.")
+            sent = " og sendt i høring" if proposal.consultation_until else ""
+            messages.success(request, f"Forslaget er oprettet{sent}.")
             return redirect("lifecycle:detail", proposal_id=proposal.pk)
     return render(request, "lifecycle/proposal_new.html", {
         "offer": offer, "form": form, "status": offer_status_on(offer, today)},
