@@ -19,7 +19,7 @@ PAGES = [
     ("settlement", "oekonomi-odense", "/afregning/", None),
     ("invoice-list", "oekonomi", "/afregning/fakturaer/", None),
     ("invoice", "oekonomi", "/afregning/fakturaer/", "table a[href*='/afregning/fakturaer/']"),
-    ("occupancy-report", "driftsherre", "/belaegning/", "a[href*='/belaegning/indberetning/']"),
+    ("occupancy-report", "oekonomi", "/belaegning/", "a[href*='/belaegning/indberetning/']"),
     ("compiled-report", "sekretariat", "/belaegning/", "a[href*='/belaegning/samlet/']"),
     ("placements", "sagsbehandler", "/placeringer/", None),
     ("audit", "admin", "/revisionsspor/", None),

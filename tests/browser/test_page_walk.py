@@ -34,6 +34,26 @@ TECHNICAL = {
     "an English sentence": re.compile(r"\b(?:the|and|with|please|not found|which|this is|error)\b", re.IGNORECASE),
 }
 
+# Part 2, one look: every table and button in the page's content has the app's own style (table.data, .button; the
+# audit trail's before/after table is its own), and an amount in a table cell stands right-aligned.
+ONE_LOOK = """() => {
+  const found = [];
+  for (const table of document.querySelectorAll("main table:not(.data):not(.diff__table)")) {
+    found.push(`a table without the common look (table.data): ${(table.id || table.textContent).trim().slice(0, 60)}`);
+  }
+  for (const button of document.querySelectorAll("main button:not(.button)")) {
+    found.push(`a button without the common look (.button): ${button.textContent.trim().slice(0, 60)}`);
+  }
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    const text = cell.textContent.trim();
+    const amount = /^[−-]?\\d{1,3}(\\.\\d{3})*,\\d{2} kr\\.$/.test(text);
+    if (amount && !["right", "end"].includes(getComputedStyle(cell).textAlign)) {
+      found.push(`an amount not right-aligned: ${text}`);
+    }
+  }
+  return [...new Set(found)].slice(0, 5);
+}"""
+
 
 @pytest.fixture
 def demo(transactional_db):
@@ -79,6 +99,7 @@ def _problems(page: Page, url: str) -> list[str]:
     options = "{resultTypes: ['violations']}"
     if any(path in url for path in CONTRAST_CRASHES):
         options = "{resultTypes: ['violations'], rules: {'color-contrast': {enabled: false}}}"
+    problems += page.evaluate(ONE_LOOK)
     result = page.evaluate(f"axe.run(document, {options})")
     for violation in result["violations"]:
         node = violation["nodes"][0]["html"][:160] if violation["nodes"] else ""

@@ -455,3 +455,31 @@ def test_the_compiled_xlsx_writes_formulas_in_names_and_texts_as_text(world, syd
     compiled = compiled_report(actor=world["secretariat"], agreement=syd_agreement, code="2020-Q1",
                                today=date(2020, 5, 10))
     assert_text_not_formula(compiled_xlsx(compiled), HYPERLINK, AT_SUM, "-2 pladser", "+1 medarbejder")
+
+
+def test_the_compiled_page_narrows_the_offers_to_an_operator_or_the_unreported(world, syd_agreement, odense,
+                                                                               esbjerg):
+    """Issue 16: the secretariat's list of offers over the threshold filters by operator and by «not reported»;
+    the operator's words stand under the offer's figures."""
+    from django.urls import reverse
+
+    report = report_draft(actor=world["odense_economist"], agreement=syd_agreement, operator=odense, code="2020-Q1")
+    _explain(world, report)
+    report_submit(actor=world["odense_economist"], report=report, today=date(2020, 4, 28))
+    secretariat = Client()
+    assert secretariat.login(username="sek", password=PASSWORD)
+    url = reverse("occupancy:compiled", args=[syd_agreement.pk, "2020-Q1"])
+
+    def lines(query: str = "") -> str:
+        page = secretariat.get(f"{url}?{query}").content.decode()
+        return page.split('id="compiled-lines"')[1].split("</table>")[0]
+
+    everything = lines()
+    assert "Bostedet Æblehaven" in everything
+    assert "<strong>Udfordringer:</strong> To pladser står tomme." in everything
+    assert "<strong>Initiativer:</strong> Pladserne er meldt ud." in everything
+    assert "Bostedet Æblehaven" in lines(f"operator={odense.pk}")
+    assert "Bostedet Æblehaven" not in lines(f"operator={esbjerg.pk}")
+    assert "Bostedet Æblehaven" not in lines("reported=no")
+    assert "Ingen tilbud passer til filtret." in lines(f"operator={odense.pk}&reported=no")
+    assert "Bostedet Æblehaven" in lines("operator=x")  # a malformed id filters nothing

@@ -344,7 +344,7 @@ def test_a_large_preview_sums_up_each_invoice_and_loads_its_lines_on_demand(worl
     assert f'href="{lines_url}#faktura-{esbjerg.pk}"' in summary
 
     status, lines = _preview(client, f"month={YEAR}-03&buyer={esbjerg.pk}")
-    assert status == 200 and "<html" not in lines and "<table>" in lines
+    assert status == 200 and "<html" not in lines and "<table class=\"data\">" in lines
     assert f"Placering {reference}, Døgnophold, 01.01–19.01.{YEAR}: 19 dage" in lines and "rettelse" in lines
     status, page = _preview(client, f"month={YEAR}-03&buyer={esbjerg.pk}", htmx=False)
     assert status == 200 and "<html" in page and "<details open>" in page
@@ -353,7 +353,8 @@ def test_a_large_preview_sums_up_each_invoice_and_loads_its_lines_on_demand(worl
     january = Invoice.objects.get(run__month=1)
     assert f'hx-get="/afregning/forhaandsvisning/?month={YEAR}-03&amp;credit={january.pk}"' in summary
     status, credited = _preview(client, f"month={YEAR}-03&credit={january.pk}")
-    assert status == 200 and credited.count("<li>") == 1 and f"({31 * 234_567 // 100:,}".replace(",", ".") in credited
+    assert status == 200 and credited.count("<tr><td>") == 1
+    assert f">{31 * 234_567 // 100:,}".replace(",", ".") in credited
 
 
 def test_a_preview_within_the_inline_limit_shows_every_line_at_once(world, client):
@@ -392,6 +393,38 @@ def test_other_organisations_do_not_see_the_invoices(world, client, copenhagen, 
     invoice = Invoice.objects.get()
     assert client.get(f"/afregning/fakturaer/{invoice.pk}/").status_code == 404
     assert invoice.number not in client.get("/afregning/fakturaer/").content.decode()
+
+
+def test_the_invoice_list_filters_by_other_party_and_kind_and_nets_each_side(world, client):
+    """Issue 16: the list filters (the other party's name, type) and pages; with both sides shown it nets what was
+    sold and what was bought apart (one sum of both would mean nothing), and a filtered export holds what is shown."""
+    for month in (1, 2):
+        settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=month, issue_date=ISSUE)
+    placement_services.placement_end_date_set(actor=world["caseworker"], placement=world["placement"],
+                                              end_date=date(YEAR, 1, 20), reason="Fejlregistrering",
+                                              today=date(YEAR, 3, 2), operator_agreement="Aftalt med Odense 2.3.")
+    settlement_issue(actor=world["seller"], seller=world["odense"], year=YEAR, month=3, issue_date=ISSUE)
+    net = 19 * 234_567  # January's 19 days, after the two credit notes
+    assert client.login(username=world["seller_user"].username, password=PASSWORD)
+
+    def rows(query: str) -> tuple[list[str], str]:
+        page = client.get(f"/afregning/fakturaer/?{query}").content.decode()
+        body = page.split('<table class="data" id="invoice-table">')[1].split("</tbody>")[0]
+        return re.findall(r'<a href="/afregning/fakturaer/\d+/">([^<]+)</a>', body), page
+
+    everything, page = rows("")
+    assert len(everything) == 5
+    assert f"sendt for {format_kr(net)} og modtaget for 0,00 kr." in page
+    assert rows("party=esbj")[0] == everything  # the buyer's name, any case
+    assert rows("party=Odense")[0] == []  # the own organisation is never the other party
+    credits, page = rows("kind=credit_note")
+    assert len(credits) == 2 and "sendt for -" in page and "<tfoot>" not in page
+    assert rows("kind=credit_note&party=Esbjerg")[0] == credits
+    sent, page = rows("side=sent")
+    assert sent == everything and f'<th class="num">{format_kr(net)}</th>' in page
+    export = client.get("/afregning/fakturaer/kontering.csv?kind=credit_note").content.decode()
+    exported = set(re.findall(r"\d+-\d{6}-K?\d{3}", export))
+    assert exported == set(credits)
 
 
 def test_the_api_previews_issues_and_serves_oioubl(world, client):

@@ -2,7 +2,7 @@
 economists."""
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, When
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
 
 from rammeaftale.accounts.actor import Actor
 from rammeaftale.accounts.permissions import can_see_invoices_of
@@ -25,6 +25,7 @@ class InvoiceFilters:
     year: int | None = None
     month: int | None = None
     kind: str = ""
+    party: str = ""  # part of the other party's name (the buyer of what we sold, the seller of what we bought)
 
 
 def invoice_list(*, actor: Actor, filters: InvoiceFilters = InvoiceFilters()) -> QuerySet[Invoice]:
@@ -45,7 +46,18 @@ def invoice_list(*, actor: Actor, filters: InvoiceFilters = InvoiceFilters()) ->
         invoices = invoices.filter(run__month=filters.month)
     if filters.kind:
         invoices = invoices.filter(kind=filters.kind)
+    if filters.party:
+        invoices = invoices.filter(
+            (Q(buyer__name__icontains=filters.party) & ~Q(buyer_id=actor.organisation_id))
+            | (Q(seller__name__icontains=filters.party) & ~Q(seller_id=actor.organisation_id)))
     return invoices
+
+
+def invoice_net_ore(invoices: QuerySet[Invoice]) -> int:
+    """The invoices' net amount in øre: invoices count positive, credit notes negative (one query)."""
+    net = invoices.order_by().aggregate(net=Sum(Case(When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total_ore")),
+                                                     default=F("total_ore"), output_field=BigIntegerField())))["net"]
+    return net or 0
 
 
 def invoice_get(*, actor: Actor, invoice_id: int) -> Invoice:

@@ -23,6 +23,7 @@ from rammeaftale.billing.selectors import (
     account_code_list,
     invoice_get,
     invoice_list,
+    invoice_net_ore,
     settlement_run_get,
 )
 from rammeaftale.billing.services import account_mapping_set
@@ -38,7 +39,16 @@ from rammeaftale.billing.settlement import (
 from rammeaftale.core import clock
 from rammeaftale.core.errors import DomainError, NotAllowed
 from rammeaftale.core.spreadsheet import XLSX_CONTENT_TYPE
-from rammeaftale.http import confirmed, int_param, missing_as_404, page_view, wants_partial
+from rammeaftale.http import (
+    confirmed,
+    int_param,
+    missing_as_404,
+    page_view,
+    paginate,
+    query_without,
+    text_param,
+    wants_partial,
+)
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import LegalParagraph
 from rammeaftale.rulebooks.display import MONTHS_DA
@@ -224,7 +234,8 @@ def _filters(request) -> InvoiceFilters:
     year = month = None
     if request.GET.get("month"):
         year, month = _month(request)
-    return InvoiceFilters(side=request.GET.get("side", ""), year=year, month=month, kind=request.GET.get("kind", ""))
+    return InvoiceFilters(side=request.GET.get("side", ""), year=year, month=month, kind=request.GET.get("kind", ""),
+                          party=text_param(request, "party", max_length=100))
 
 
 @page_view
@@ -235,10 +246,14 @@ def invoices(request):
     except DomainError as error:
         messages.error(request, error.message_da)
         filters = InvoiceFilters()
-    rows = list(invoice_list(actor=actor, filters=filters)[:500])
-    total = sum(i.total_ore if i.kind == InvoiceKind.INVOICE else -i.total_ore for i in rows)
+    invoices = invoice_list(actor=actor, filters=filters)
     return render(request, "billing/invoice_list.html", {
-        "invoices": rows, "filters": filters, "net_total_ore": total, "query": request.GET.urlencode(),
+        "page": paginate(request, invoices), "filters": filters, "net_total_ore": invoice_net_ore(invoices),
+        # Both sides in one list: what was sold and what was bought, each netted (their sum would mean nothing).
+        "sides_net": None if filters.side or actor.organisation_id is None else {
+            "sent": invoice_net_ore(invoices.filter(seller_id=actor.organisation_id)),
+            "received": invoice_net_ore(invoices.filter(buyer_id=actor.organisation_id))},
+        "kinds": InvoiceKind.choices, "query": query_without(request, "page"),
     })
 
 

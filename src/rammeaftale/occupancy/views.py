@@ -214,8 +214,16 @@ def _compiled(request, agreement_id: int, code: str):
 def compiled(request, agreement_id: int, code: str):
     """The secretariat's view: status per operator, who is late, and the offers over the threshold."""
     report = _compiled(request, agreement_id, code)
+    # The offers over the threshold can be many (84 in the demo): the page narrows them to one operator and to the
+    # lines not yet reported; the exports always hold them all.
+    operator_id, unreported = int_param(request, "operator"), request.GET.get("reported") == "no"
+    lines = [line for line in report.over_threshold
+             if (operator_id is None or line.offer.operator_id == operator_id)
+             and not (unreported and line.offer_id in report.reported)]
+    submitted = sum(1 for status in report.statuses if status.submitted)
     return render(request, "occupancy/compiled.html", {
-        "compiled": report, "period": report.period,
+        "compiled": report, "period": report.period, "lines": lines, "submitted_count": submitted,
+        "filters": {"operator": operator_id, "unreported": unreported},
         "export_base": reverse("occupancy:compiled", args=[agreement_id, code]),
     })
 
