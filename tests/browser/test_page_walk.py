@@ -19,6 +19,7 @@ from rammeaftale.demo.invoices import demo_invoices_issue
 from rammeaftale.demo.placements import demo_placements_build
 from rammeaftale.demo.reports import demo_reports_build
 from rammeaftale.parties.models import Organisation, OrganisationKind
+from rammeaftale.rulebooks.sources import document_sources
 from tests.browser.test_pages import log_in
 from tests.conftest import TODAY
 
@@ -71,6 +72,18 @@ SKIP = re.compile(r"\.(xlsx|pdf|ics|xml|csv|json)(\?|$)|/eksport|/logout|/log-ud
 # (its other rules pass); every other rule runs there, and color-contrast runs on every other page.
 CONTRAST_CRASHES = ("/oekonomi/forbrug/",)
 LINKS_PER_PAGE = 8  # the first links of each menu page's content: its detail pages, filters, sub-pages
+LAW_URLS = {doc.url for doc in document_sources().values() if doc.kind == "law" and doc.url}
+RULE_LINK = re.compile(r"^(/rammeaftaler/\d+/)#(regel-[\w-]+)$")
+
+
+def _rule_links(page: Page) -> tuple[list[str], list[tuple[str, str]]]:
+    """Part 7: the links of the page's lead sentence (and of any rule source in it): the laws' official texts it
+    links, and the rules on an agreement page (address, anchor)."""
+    hrefs = page.locator("main .lead a[href], main .rule-source a[href]").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))")
+    laws = [href for href in hrefs if href in LAW_URLS]
+    rules = [(found[1], found[2]) for href in hrefs if (found := RULE_LINK.match(href))]
+    return laws, rules
 
 
 def _links_in_main(page: Page) -> list[str]:
@@ -115,11 +128,15 @@ def _walk(page: Page, live_server, username: str) -> dict[str, list[str]]:
     menu = page.get_by_role("navigation", name="Hovedmenu").get_by_role("link")
     links = {menu.nth(index).get_attribute("href") for index in range(menu.count())}
     links |= {"/"}
-    failures, visited, deeper = {}, set(), []
+    failures, visited, deeper, anchors = {}, set(), [], set()
     for href in sorted(links):
         problems = _problems(page, f"{live_server.url}{href}")
         if page.locator("main .lead").count() == 0:  # part 7: each page says in a sentence what it is for
             problems.append("no sentence saying what the page is for (.lead)")
+        laws, rules = _rule_links(page)  # ... and which rule it follows, with a link to the rule's source
+        if not laws and not rules:
+            problems.append("the lead links no rule (an agreement's rule or a law's text)")
+        anchors.update(rules)
         visited.add(href)
         deeper += _links_in_main(page)
         if problems:
@@ -129,8 +146,13 @@ def _walk(page: Page, live_server, username: str) -> dict[str, list[str]]:
             continue
         visited.add(href)
         problems = _problems(page, f"{live_server.url}{href}")
+        anchors.update(_rule_links(page)[1])
         if problems:
             failures[href] = problems
+    for address, anchor in sorted(anchors):  # every rule linked is a row of that agreement's page
+        page.goto(f"{live_server.url}{address}")
+        if page.locator(f"[id='{anchor}']").count() != 1:
+            failures[f"{address}#{anchor}"] = ["a page links a rule the agreement page has no row for"]
     assert len(visited) > len(links), username
     return failures
 

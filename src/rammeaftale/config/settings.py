@@ -161,6 +161,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rammeaftale.web.context_processors.actor",
             ],
+            # {% rule_source %} and {% law_source %} on every page without a {% load %}: the lead sentence of
+            # nearly every page names its rule (docs/architecture.md, "Which rule, with a link").
+            "builtins": ["rammeaftale.web.templatetags.rules"],
         },
     },
 ]

@@ -279,6 +279,7 @@ class ArrangementDetail:
     years: list[tuple[GuaranteeYear, ShareTable]]
     may_decide: bool
     next_year_of_operation: int | None  # the next year the secretariat can decide, if any
+    in_force: RulesInForce | None = None  # the rules the model comes from (the page links to them)
 
     @property
     def steps(self) -> str:
@@ -297,7 +298,7 @@ def new_places_arrangement_detail(*, actor: Actor, arrangement_id: int, today: d
     if arrangement is None or not _may_read(actor, arrangement.offer.municipality.region_id):
         raise NotFound("Ordningen findes ikke.", message_en="Arrangement not found.")
     region = arrangement.offer.municipality.region
-    _, model = _model_rules(region, arrangement.first_year)
+    in_force, model = _model_rules(region, arrangement.first_year)
     shares = (NewPlacesCharge.objects.filter(arrangement=arrangement)
               .select_related("municipality", "charge__invoice_line__invoice")
               .order_by("year_of_operation", "municipality__code"))
@@ -309,7 +310,7 @@ def new_places_arrangement_detail(*, actor: Actor, arrangement_id: int, today: d
                   if n not in decided_years and arrangement.first_year + n - 1 < today.year]
     return ArrangementDetail(arrangement=arrangement, model=model, subscription=subscription, years=years,
                              may_decide=is_region_secretariat(actor, region_id=region.pk),
-                             next_year_of_operation=open_years[0] if open_years else None)
+                             next_year_of_operation=open_years[0] if open_years else None, in_force=in_force)
 
 
 def offers_for_new_places(*, actor: Actor) -> list[Offer]:

@@ -16,6 +16,8 @@ from rammeaftale.rulebooks.models import (
 from rammeaftale.rulebooks.sources import document_sources
 from rammeaftale.rulebooks.values import month_day_parse
 
+ASSUMED_DA = "Antaget standard – ikke fastsat i rammeaftalen"
+
 MONTHS_DA = (
     "januar",
     "februar",
@@ -116,6 +118,10 @@ class RulebookParameter:
     source: ParameterSource | None
     assumed: str | None
     informational: bool = False  # only shown to users; no calculation or check reads it
+
+    @property
+    def anchor(self) -> str:
+        return parameter_anchor(self.path)
 
 
 def rulebook_parameters(rulebook: Rulebook) -> list[RulebookParameter]:
@@ -233,10 +239,37 @@ def source_text(param: Param) -> str:
     """A parameter's basis in one Danish line: the agreement's title, section and words, or, for a value no seed gives,
     «Antaget standard – ikke fastsat i rammeaftalen» with why."""
     if param.source is None:
-        return f"Antaget standard – ikke fastsat i rammeaftalen ({param.assumed})"
-    document = document_sources()[param.source.doc]
+        return f"{ASSUMED_DA} ({param.assumed})"
     quote = f": »{param.source.quote}«" if param.source.quote else ""
-    return f"{document.title}, {param.source.section}{quote}"
+    return f"{source_reference(param)}{quote}"
+
+
+def source_reference(param: Param) -> str:
+    """Where a parameter stands, short: the document's title and section («Rammeaftale 2019–2020, Syddanmark, afsnit
+    5.2»), or «Antaget standard – ikke fastsat i rammeaftalen» for a value no source gives. The words a link to the
+    rule carries (`{% rule_source %}`)."""
+    if param.source is None:
+        return ASSUMED_DA
+    return f"{document_sources()[param.source.doc].title}, {param.source.section}"
+
+
+def parameter_anchor(path: str) -> str:
+    """The id of a parameter's row on the agreement page: «regel-» and the path with its dot as a dash
+    ("occupancy.deviation_threshold_pct" → "regel-occupancy-deviation_threshold_pct"), so a page links to the rule as
+    `/rammeaftaler/<id>/#regel-occupancy-deviation_threshold_pct`. As stable as the path (a stored rulebook's paths
+    never change; docs/architecture.md, "Which rule, with a link")."""
+    return "regel-" + path.replace(".", "-")
+
+
+def parameter_at(rulebook: Rulebook, path: str) -> Param | None:
+    """The parameter at "section.name" in a rulebook, or None where this rulebook (or its version of the format)
+    has no such section or parameter."""
+    section_name, _, name = path.partition(".")
+    if section_name == "rulebook" or section_name not in Rulebook.model_fields:
+        return None
+    section = getattr(rulebook, section_name)
+    param = getattr(section, name, None) if section is not None else None
+    return param if isinstance(param, Param) else None
 
 
 def parameter_label(path: str) -> str:

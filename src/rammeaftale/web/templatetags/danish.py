@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 from rammeaftale.core.money import format_kr
 from rammeaftale.registry.models import Category
-from rammeaftale.rulebooks.display import parameter_label, source_text
+from rammeaftale.rulebooks.display import ASSUMED_DA, parameter_label, source_text
 
 register = template.Library()
 
@@ -67,7 +67,7 @@ def rule_basis(param) -> str:
     if source is not None:
         return escape(source_text(param))
     return mark_safe(
-        '<span class="badge badge-assumed">Antaget standard – ikke fastsat i rammeaftalen</span> '
+        f'<span class="badge badge-assumed">{ASSUMED_DA}</span> '
         f'<details class="assumed-why"><summary>Hvorfor?</summary>{escape(assumed or "")}</details>')
 
 
