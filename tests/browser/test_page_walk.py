@@ -9,6 +9,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from rammeaftale.accounts.actor import Actor
@@ -120,7 +121,26 @@ def _problems(page: Page, url: str) -> list[str]:
     return problems
 
 
-def _walk(page: Page, live_server, username: str) -> dict[str, list[str]]:
+class _Tab:
+    """The walk's browser tab. Debian's Chromium 156 renderer now and then dies («Target crashed») running axe after
+    some hundred pages in one tab: the page is then checked once more in a new tab (same login), and a second crash
+    fails the walk. A page that really crashes the browser crashes it twice."""
+
+    def __init__(self, context):
+        self.context, self.page = context, context.new_page()
+
+    def problems(self, url: str) -> list[str]:
+        try:
+            return _problems(self.page, url)
+        except PlaywrightError as error:
+            if "crashed" not in str(error):
+                raise
+            self.page = self.context.new_page()
+            return _problems(self.page, url)
+
+
+def _walk(tab: _Tab, live_server, username: str) -> dict[str, list[str]]:
+    page = tab.page
     page.goto("about:blank")  # nothing of the last user's page may set a cookie after the clearing
     page.context.clear_cookies()
     log_in(page, live_server, username, DEMO_PASSWORD)
@@ -130,7 +150,8 @@ def _walk(page: Page, live_server, username: str) -> dict[str, list[str]]:
     links |= {"/"}
     failures, visited, deeper, anchors = {}, set(), [], set()
     for href in sorted(links):
-        problems = _problems(page, f"{live_server.url}{href}")
+        problems = tab.problems(f"{live_server.url}{href}")
+        page = tab.page
         if page.locator("main .lead").count() == 0:  # part 7: each page says in a sentence what it is for
             problems.append("no sentence saying what the page is for (.lead)")
         laws, rules = _rule_links(page)  # ... and which rule it follows, with a link to the rule's source
@@ -145,7 +166,8 @@ def _walk(page: Page, live_server, username: str) -> dict[str, list[str]]:
         if href in visited:
             continue
         visited.add(href)
-        problems = _problems(page, f"{live_server.url}{href}")
+        problems = tab.problems(f"{live_server.url}{href}")
+        page = tab.page
         anchors.update(_rule_links(page)[1])
         if problems:
             failures[href] = problems
@@ -161,8 +183,12 @@ def test_every_page_of_every_roles_menu_reads_as_danish_and_passes_axe(page: Pag
     """All the demo users in one walk over one demo (a demo build per user cost the suite minutes)."""
     _demo_tells_the_truth()
     page.context.add_init_script(AXE)  # before each page's own scripts, outside its Content Security Policy
-    failures = {f"{user.username} {href}": problems for user in DEMO_USERS
-                for href, problems in _walk(page, live_server, user.username).items()}
+    failures = {}
+    for user in DEMO_USERS:  # a new tab for each user: one tab for all the pages wore Chromium's renderer down
+        tab = _Tab(page.context)
+        failures |= {f"{user.username} {href}": problems
+                     for href, problems in _walk(tab, live_server, user.username).items()}
+        tab.page.close()
     assert failures == {}, "\n".join(f"{where}: {problem}" for where, problems in failures.items()
                                      for problem in problems)
 
