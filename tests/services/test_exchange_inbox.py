@@ -366,8 +366,7 @@ def test_email_settings_come_from_the_environment(tmp_path):
         "RAMMEAFTALE_BASE_URL": "https://rammeaftale.example.dk"}
 
 
-def test_the_chosen_offers_name_the_operator_and_the_municipality_with_labels(  # noqa: F811
-        client, offers, caseworker_user, odense):
+def test_the_chosen_offers_label_operator_and_municipality(client, offers, caseworker_user, odense):  # noqa: F811
     """Issue 16: «Odense Kommune · Odense Kommune» said nothing about which is the operator and which the offer's
     municipality."""
     client.force_login(caseworker_user)
