@@ -34,7 +34,9 @@ def test_the_secretariat_reads_the_analysis_and_downloads_it(page: Page, live_se
     page.goto(f"{live_server.url}/belaegning/analyse/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Kapacitets- og belægningsanalyse")
     expect(page.locator(".lead")).to_contain_text("Region Syddanmark")  # the user's own region by default
-    expect(page.locator(".lead")).to_contain_text(f"{THIS_YEAR - 4}–{THIS_YEAR}")
+    # Five years by default, but none before the first placement (issue 16): the demo's placements begin last year.
+    expect(page.locator(".lead")).to_contain_text(f"{THIS_YEAR - 1}–{THIS_YEAR}")
+    assert page.get_by_label("Fra år").locator("option").all_inner_texts() == [str(THIS_YEAR), str(THIS_YEAR - 1)]
     expect(page.get_by_role("heading", level=2, name="Regionens tilbud")).to_be_visible()
     expect(page.get_by_role("heading", level=2,
                             name="Lands- og landsdelsdækkende tilbud og sikrede afdelinger")).to_be_visible()

@@ -364,3 +364,12 @@ def test_email_settings_come_from_the_environment(tmp_path):
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "smtp.example.dk",
         "EMAIL_PORT": 465, "EMAIL_USE_TLS": False, "EMAIL_USE_SSL": True, "DEFAULT_FROM_EMAIL": "noreply@example.dk",
         "RAMMEAFTALE_BASE_URL": "https://rammeaftale.example.dk"}
+
+
+def test_the_chosen_offers_label_operator_and_municipality(client, offers, caseworker_user, odense):  # noqa: F811
+    """Issue 16: «Odense Kommune · Odense Kommune» said nothing about which is the operator and which the offer's
+    municipality."""
+    client.force_login(caseworker_user)
+    page = client.get(NEW + f"?offer={offers[0].pk}").content.decode()
+    assert f"{odense} · {odense}" not in page
+    assert f"driftsherre: {odense}, beliggenhedskommune: {odense}" in page

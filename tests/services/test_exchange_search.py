@@ -168,3 +168,18 @@ def test_the_api_searches_as_the_page_does(market, esbjerg, make_user, client):
     bad = client.get("/api/exchange/vacancies", {"age_from": 30, "age_to": 18})
     assert bad.status_code == 400 and bad.json()["field"] == "age_to"
     assert "Aldersintervallet er umuligt" in bad.json()["message"]
+
+
+def test_the_region_and_municipality_filters_list_only_places_with_offers(market, esbjerg, copenhagen, make_user,
+                                                                           client):
+    """Issue 16: a filter lists no region (or offer municipality) that has no offers and would only empty the list,
+    on the vacancy search and on the offer list."""
+    client.force_login(make_user(esbjerg, Role.CASEWORKER))
+    search = client.get("/ledige-pladser/").context["form"]
+    regions = [label for value, label in search.fields["region"].choices if value]
+    assert regions == sorted([str(esbjerg.region), str(copenhagen.region)])
+    assert "Region Nordjylland" not in regions
+    municipalities = {label for value, label in search.fields["municipality"].choices if value}
+    assert municipalities == {"Esbjerg", "Varde", "Odense", "København"}
+    offer_list = client.get("/tilbud/")
+    assert [str(region) for region in offer_list.context["regions"]] == regions

@@ -257,3 +257,21 @@ def test_an_offer_sold_by_the_hour_is_not_counted_as_places(region, reader, make
     main, _ = analysis.sections
     assert analysis.hour_offers == 1
     assert (main.total.latest.offers, main.total.latest.places) == (1, 12)  # only Æblehaven's places
+
+
+def test_the_year_selects_start_with_the_first_year_of_data(region, reader):
+    """Issue 16: the selects offered fifteen years back, ten of them before any placement; now from the first year
+    a place was held in the region's offers (2020 here) to this year, and the default span starts no earlier."""
+    from rammeaftale.core import clock
+
+    client = Client()
+    assert client.login(username="laeser", password=PASSWORD)
+    this_year = clock.today().year
+    page = client.get("/belaegning/analyse/", {"region": region["region"].pk})
+    assert page.context["year_choices"] == list(range(this_year, 2019, -1))
+    asked = client.get("/belaegning/analyse/", {"region": region["region"].pk, "year_from": "2018",
+                                                "year_to": "2020"})
+    assert asked.context["year_choices"][-1] == 2018  # a year asked for stays selectable
+    assert analysis_years("", "", today=TODAY, first_data_year=2020) == (2020, 2021)
+    assert analysis_years("", "", today=TODAY, first_data_year=2015) == (2017, 2021)
+    assert analysis_years("2018", "", today=TODAY, first_data_year=2020) == (2018, 2021)

@@ -133,3 +133,17 @@ def test_the_own_offers_accounts_are_their_true_ups_cost_based_accounts(world, o
     buyer = spend_overview(actor=world["economist"], municipality_id=esbjerg.pk, first_year=YEAR, last_year=YEAR,
                            today=AFTER).years[0]
     assert buyer.own_accounts_ore is None
+
+
+def test_the_year_selects_start_with_the_first_invoice(world, esbjerg, make_user, client):
+    """Issue 16: the selects listed the last ten years, most before any invoice; now from the first invoiced year
+    (December 2025 here) to this year, and the default span starts there too."""
+    from rammeaftale.core import clock
+
+    client.force_login(make_user(esbjerg, Role.ECONOMIST))
+    this_year = clock.today().year
+    page = client.get("/oekonomi/forbrug/")
+    assert list(page.context["years"]) == list(range(YEAR - 1, this_year + 1))
+    assert page.context["overview"].first_year == max(YEAR - 1, this_year - 3)
+    asked = client.get("/oekonomi/forbrug/", {"fra": YEAR - 4, "til": YEAR})
+    assert list(asked.context["years"])[0] == YEAR - 4  # a year asked for stays selectable

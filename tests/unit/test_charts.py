@@ -108,7 +108,7 @@ def test_the_print_svg_draws_the_same_with_fewer_nodes():
     assert 'opacity="0"' in svg and 'opacity="0"' not in printed
     assert printed.count("<") < svg.count("<") / 2
     assert printed.count("<circle") == 9 * 2 + 2  # a point per month and series and the legend's two, as circles
-    assert 'stroke="#1f5f99"' in printed and 'stroke-dasharray="6,4"' in printed  # both lines, the budget dashed
+    assert 'stroke="#0072B2"' in printed and 'stroke-dasharray="6,4"' in printed  # both lines, the budget dashed
     assert "aria-roledescription" not in printed and "<title>Bostedet Æblehaven" in printed
 
 
@@ -143,3 +143,75 @@ def test_demand_chart_draws_capacity_occupied_forecast_and_its_band():
     assert {row["serie"] for row in lines["data"]["values"]} == {"Kapacitet", "Belagte pladsdøgn", "Prognose"}
     svg = chart_svg(spec)
     assert 'aria-label="Kapacitet og prognose: Udviklingshæmning"' in svg and "1.098" in svg
+
+
+# Issue 16: colours that repeat, heat-map labels that read the same
+
+def _contrast_on_white(colour: str) -> float:
+    """WCAG 2.2 contrast ratio of an sRGB hex colour against white."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    red, green, blue = (channel(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * red + 0.7152 * green + 0.0722 * blue + 0.05)
+
+
+def test_the_palette_has_a_colour_per_legal_paragraph_each_readable_on_white():
+    from rammeaftale.reports.charts import SERIES_COLOURS, series_style
+
+    assert len(set(SERIES_COLOURS)) == len(SERIES_COLOURS) == 12  # the reference data's twelve paragraphs
+    assert all(_contrast_on_white(colour) >= 3 for colour in SERIES_COLOURS)  # WCAG 1.4.11 non-text contrast
+    styles = [series_style(index) for index in range(24)]
+    assert len({(colour, shape, tuple(dash)) for colour, shape, dash in styles}) == 24
+
+
+def test_a_trend_with_twelve_series_gives_each_its_own_colour_shape_and_dash():
+    import altair as alt
+
+    series = [f"SEL § {number}" for number in (85, 101, 103, 104, 105, 107, 108, 109, 110)] + [
+        "BL § 32", "BL § 43", "FSL § 20, stk. 2"]
+    rows = [(name, year, Decimal("90") + index) for index, name in enumerate(series) for year in (2024, 2025)]
+    spec = trend_chart(rows, title="Belægning pr. lovgrundlag")
+    alt.Chart.validate(spec)
+    encoding = spec["encoding"]
+    assert encoding["color"]["scale"]["domain"] == series
+    assert len(set(encoding["color"]["scale"]["range"])) == 12
+    svg = chart_svg(spec)
+    # Each series' line is drawn in its own colour (Vega's default scheme has ten: the 11th and 12th repeated).
+    drawn = {colour.lower() for colour in re.findall(r'stroke="(#[0-9a-fA-F]{6})"', svg)}
+    assert {colour.lower() for colour in encoding["color"]["scale"]["range"]} <= drawn
+
+
+def test_the_demand_band_has_the_forecast_colour_not_the_first_series():
+    from rammeaftale.reports.charts import demand_chart
+
+    spec = demand_chart(observed=[(2022, 365, 730)], forecast=[(2023, 730, 300, 150, 450)], interval_pct=80,
+                        title="Prognose")
+    band, lines = spec["layer"]
+    scale = lines["encoding"]["color"]["scale"]
+    assert band["mark"]["color"] == scale["range"][scale["domain"].index("Prognose")]
+    assert len(set(scale["range"])) == 3
+
+
+def test_heat_map_labels_are_distinct_and_the_cells_name_the_whole_names():
+    from rammeaftale.reports.charts import distinct_labels
+
+    operators = ["Den selvejende institution Fyrrelund", "Den selvejende institution Granbakken",
+                 "Den selvejende institution Åhjemmet", "Odense Kommune"]
+    labels = distinct_labels(operators, limit=32)
+    assert labels["Den selvejende institution Granbakken"] == "Den selvejende … Granbakken"
+    assert labels["Odense Kommune"] == "Odense Kommune"
+    assert len(set(labels.values())) == 4 and all(len(label) <= 32 for label in labels.values())
+    # Names alike up to the limit get longer labels rather than the same one.
+    alike = distinct_labels(["Bostedet ved Fjorden afdeling Nord ApS", "Bostedet ved Fjorden afdeling Syd ApS"],
+                            limit=20)
+    assert len(set(alike.values())) == 2
+
+    cells = [("Esbjerg Kommune", operator, 100 + index) for index, operator in enumerate(operators)]
+    svg = chart_svg(heat_map_chart(cells, title="Køb på tværs 2025", x_title="Betalingskommune",
+                                   y_title="Driftsherre"))
+    visible = _visible_texts(svg)
+    for operator in operators:
+        assert labels[operator] in visible  # on the axis, whole and uncut by Vega
+        assert f"Driftsherre: {operator}; Betalingskommune: Esbjerg Kommune" in svg  # the cell's whole names
+    assert not any(text.endswith("…") and text not in labels.values() for text in visible)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Min, Q, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
 from rammeaftale.accounts.actor import Actor
@@ -118,6 +118,25 @@ def _scope(actor: Actor, *, municipality_id: int | None, region_id: int | None) 
     return municipality, region
 
 
+def _organisations(municipality: Organisation | None, region: Organisation) -> list[int]:
+    if municipality is not None:
+        return [municipality.pk]
+    return list(Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region=region)
+                .values_list("pk", flat=True))
+
+
+def first_invoiced_year(*, actor: Actor, municipality_id: int | None = None, region_id: int | None = None,
+                        today: date) -> int:
+    """The first year with an invoice line bought or sold by the municipality (or the region's municipalities):
+    where the year selects begin (issue 16: they listed ten years, most before any invoice); this year without
+    any."""
+    municipality, region = _scope(actor, municipality_id=municipality_id, region_id=region_id)
+    ids = _organisations(municipality, region)
+    first = (InvoiceLine.objects.filter(Q(invoice__buyer_id__in=ids) | Q(invoice__seller_id__in=ids)).order_by()
+             .aggregate(first=Min("period_from"))["first"])
+    return min(first.year, today.year) if first else today.year
+
+
 def _growth(now: int, before: int | None) -> Decimal | None:
     if not before or before <= 0:
         return None
@@ -141,13 +160,8 @@ def spend_overview(*, actor: Actor, municipality_id: int | None = None, region_i
         raise DomainError(f"Vælg op til {YEARS_MAX} år, det første før det sidste.", field="first_year",
                           message_en=f"choose up to {YEARS_MAX} years, in order")
     municipality, region = _scope(actor, municipality_id=municipality_id, region_id=region_id)
-    if municipality is not None:
-        buyers = [municipality.pk]
-        label = str(municipality)
-    else:
-        buyers = list(Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, region=region)
-                      .values_list("pk", flat=True))
-        label = f"{region} i alt"
+    buyers = _organisations(municipality, region)
+    label = str(municipality) if municipality is not None else f"{region} i alt"
     overview = SpendOverview(label=label, municipality=municipality, region=region, first_year=first_year,
                              last_year=last_year)
     span = {"period_from__year__gte": first_year - 1, "period_from__year__lte": last_year}

@@ -137,30 +137,35 @@ def economy_overview(request):
 
 
 def _spend(request):
+    """(actor, overview, the years the selects offer: from the first invoiced year to this year, and those asked
+    for); without «fra» the span starts no earlier than the first invoice."""
     actor = actor_for_request(request)
-    this_year = clock.today().year
-    last = int_param(request, "til") or this_year
-    first = int_param(request, "fra") or last - 3
+    today = clock.today()
     municipality_id = int_param(request, "kommune")
     if municipality_id is None and actor.organisation_kind == OrganisationKind.MUNICIPALITY:
         municipality_id = actor.organisation_id
+    region_id = int_param(request, "region")
     with missing_as_404():
-        overview = spend.spend_overview(actor=actor, municipality_id=municipality_id,
-                                        region_id=int_param(request, "region"), first_year=first, last_year=last,
-                                        today=clock.today())
-    return actor, overview
+        first_data = spend.first_invoiced_year(actor=actor, municipality_id=municipality_id, region_id=region_id,
+                                               today=today)
+        last = int_param(request, "til") or today.year
+        first = int_param(request, "fra") or min(max(last - 3, first_data), last)
+        overview = spend.spend_overview(actor=actor, municipality_id=municipality_id, region_id=region_id,
+                                        first_year=first, last_year=last, today=today)
+    years = sorted(set(range(first_data, today.year + 1)) | {first, last})
+    return actor, overview, years
 
 
 @page_view
 def spend_page(request):
     """A municipality's (or the region's) purchases and sales by year against P/L, with the cases."""
-    actor, overview = _spend(request)
+    actor, overview, years = _spend(request)
     chart = _spend_chart(overview)
     return render(request, "economy/spend.html", {
         "overview": overview, "chart": chart, "query": request.GET.urlencode(),
         "municipalities": spend.municipalities_of(actor=actor, region_id=overview.region.pk),
         "is_secretariat": actor.is_superuser or actor.organisation_kind == OrganisationKind.SECRETARIAT,
-        "years": range(clock.today().year - 9, clock.today().year + 1)})
+        "years": years})
 
 
 def _spend_chart(overview) -> str:
@@ -171,7 +176,7 @@ def _spend_chart(overview) -> str:
 def spend_export(request, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise Http404("Forbruget kan hentes som XLSX og PDF.")
-    _, overview = _spend(request)
+    _, overview, _ = _spend(request)
     stem = f"forbrug-{overview.label.lower().replace(' ', '-')}-{overview.first_year}-{overview.last_year}"
     body = (exports.spend_xlsx(overview) if fmt == "xlsx"
             else exports.spend_pdf(overview, chart=_spend_chart(overview)))

@@ -15,7 +15,6 @@ from rammeaftale.exchange import exports, search, selectors, services
 from rammeaftale.exchange import public_first as public_first_services
 from rammeaftale.exchange.forms import PublicFirstForm, VacancyConfirmForm, VacancySearchForm
 from rammeaftale.http import int_param, missing_as_404, page_view, query_without, wants_partial
-from rammeaftale.parties.models import OrganisationKind
 from rammeaftale.registry import selectors as registry_selectors
 
 
@@ -56,8 +55,8 @@ def _search_form(request, actor):
     return VacancySearchForm(
         request.GET or None, paragraphs=registry_selectors.paragraph_list(actor=actor),
         target_groups=registry_selectors.target_group_list(actor=actor),
-        regions=registry_selectors.region_list(actor=actor),
-        municipalities=registry_selectors.organisation_list(actor=actor, kind=OrganisationKind.MUNICIPALITY))
+        regions=registry_selectors.offer_region_list(actor=actor),
+        municipalities=registry_selectors.offer_municipality_list(actor=actor))
 
 
 def _searched(form, actor, today, *, offset: int, limit: int | None):

@@ -24,7 +24,7 @@ from rammeaftale.engine.occupancy import (
     pct_text,
     periods_frame,
 )
-from rammeaftale.occupancy.inputs import charged_stays, occupancy_capacities_frame
+from rammeaftale.occupancy.inputs import charged_stays, first_stay_year, occupancy_capacities_frame
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.models import (
     Category,
@@ -171,14 +171,17 @@ def _year(text, *, field: str, label: str) -> int | None:
     return int(value)
 
 
-def analysis_years(year_from, year_to, *, today: date) -> tuple[int, int]:
-    """The span asked for (text or numbers; empty: the last five years up to this one), checked."""
+def analysis_years(year_from, year_to, *, today: date, first_data_year: int | None = None) -> tuple[int, int]:
+    """The span asked for (text or numbers; empty: the last five years up to this one, from `first_data_year` if
+    the data begin later), checked."""
     last = _year(year_to, field="year_to", label="Til-året")
     first = _year(year_from, field="year_from", label="Fra-året")
     if last is None:
         last = today.year if first is None else min(today.year, first + DEFAULT_YEARS - 1)
     if first is None:
         first = last - DEFAULT_YEARS + 1
+        if first_data_year is not None:
+            first = min(max(first, first_data_year), last)
     for value, field in ((first, "year_from"), (last, "year_to")):
         if not YEAR_MIN <= value <= today.year:
             raise DomainError(f"Året {value} ligger uden for {YEAR_MIN}–{today.year}; analysen dækker ikke "
@@ -191,6 +194,13 @@ def analysis_years(year_from, year_to, *, today: date) -> tuple[int, int]:
         raise DomainError(f"Højst {MAX_YEARS} år ad gangen ({first}–{last} er {last - first + 1} år).",
                           field="year_from", code="invalid_year", message_en=f"at most {MAX_YEARS} years")
     return first, last
+
+
+def data_years(region: Organisation, *, today: date) -> list[int]:
+    """The years the year selects offer, newest first: from the first year a place was held in the region's offers
+    to this year (this year alone without any), not a fixed span from years before any data (issue 16)."""
+    first = first_stay_year(region_id=region.pk) or today.year
+    return list(range(today.year, min(first, today.year) - 1, -1))
 
 
 def default_purchase_year(year_from: int, year_to: int, *, today: date) -> int:

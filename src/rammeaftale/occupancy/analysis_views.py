@@ -18,6 +18,7 @@ from rammeaftale.occupancy.analysis import (
     TOP_PURCHASES,
     OccupancyAnalysis,
     analysis_years,
+    data_years,
     default_purchase_year,
     occupancy_analysis,
 )
@@ -33,8 +34,6 @@ from rammeaftale.occupancy.charts import cached_svg
 from rammeaftale.parties.models import Organisation
 from rammeaftale.registry.selectors import region_list
 
-YEARS_OFFERED = 15  # the year selects go this far back
-
 
 @dataclass(frozen=True)
 class Request:
@@ -42,6 +41,7 @@ class Request:
     analysis: OccupancyAnalysis | None
     errors: list[str]
     query: str  # the resolved choices, for the export links
+    year_choices: list[int]  # the year selects' years, newest first
 
 
 def _analysis(request) -> Request:
@@ -56,11 +56,13 @@ def _analysis(request) -> Request:
     region = next((r for r in regions if r.pk == region_id), None) or next(
         (r for r in regions if r.pk == actor.region_id), regions[0])
     errors = []
+    years = data_years(region, today=today)
     try:
-        year_from, year_to = analysis_years(request.GET.get("year_from"), request.GET.get("year_to"), today=today)
+        year_from, year_to = analysis_years(request.GET.get("year_from"), request.GET.get("year_to"), today=today,
+                                            first_data_year=years[-1])
     except DomainError as error:
         errors.append(error.message_da)
-        year_from, year_to = analysis_years(None, None, today=today)
+        year_from, year_to = analysis_years(None, None, today=today, first_data_year=years[-1])
     purchase_year = int_param(request, "purchase_year")
     if purchase_year is not None and not year_from <= purchase_year <= year_to:
         errors.append(f"Året for køb på tværs skal ligge i {year_from}–{year_to}; {purchase_year} er erstattet af "
@@ -76,7 +78,9 @@ def _analysis(request) -> Request:
         errors.append(error.message_da)
     query = urlencode({"region": region.pk, "year_from": year_from, "year_to": year_to,
                        "purchase_year": analysis.purchases.year if analysis else ""})
-    return Request(regions=regions, analysis=analysis, errors=errors, query=query)
+    # The years with data, and those asked for (an earlier year typed into the address stays selectable).
+    choices = sorted(set(years) | {year_from, year_to}, reverse=True)
+    return Request(regions=regions, analysis=analysis, errors=errors, query=query, year_choices=choices)
 
 
 @page_view
@@ -85,7 +89,7 @@ def analysis(request):
     this_year = clock.today().year
     context = {
         "regions": found.regions, "analysis": found.analysis, "errors": found.errors, "query": found.query,
-        "year_choices": list(range(this_year, this_year - YEARS_OFFERED, -1)), "max_years": MAX_YEARS,
+        "year_choices": found.year_choices, "max_years": MAX_YEARS,
         "top": TOP_PURCHASES, "several_paragraphs": SEVERAL_PARAGRAPHS, "this_year": this_year,
         "export_formats": (("xlsx", "Hent som Excel (XLSX)"), ("pdf", "Hent som PDF")),
     }

@@ -14,11 +14,11 @@ from rammeaftale.engine.occupancy import (
     occupancy_frame,
     periods_frame,
 )
-from rammeaftale.placements.stays import by_offers, charged_stays, occupancy_capacities_frame
+from rammeaftale.placements.stays import by_offers, charged_stays, first_stay_year, occupancy_capacities_frame
 from rammeaftale.tariffs.models import ServiceBudget
 
-__all__ = ["budgeted_occupancy", "charged_stays", "occupancy_capacities_frame", "occupancy_stays_frame",
-           "offer_occupancy"]
+__all__ = ["budgeted_occupancy", "charged_stays", "first_stay_year", "occupancy_capacities_frame",
+           "occupancy_stays_frame", "offer_occupancy"]
 
 
 def occupancy_stays_frame(*, first_day: date, last_day: date, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 import polars as pl
+from django.db.models import Min
 
 from rammeaftale.bulk import id_lists
 from rammeaftale.engine.notice import charge_end
@@ -45,6 +46,14 @@ def charged_stays(*, first_day: date, last_day: date, offer_ids: Iterable[int] |
             if end is not None and (end <= first_day or end <= start):
                 continue
             yield (offer_id, start, end, *extra)
+
+
+def first_stay_year(*, region_id: int) -> int | None:
+    """The year the first place was held in the region's offers (None: none yet): where the occupancy figures
+    begin."""
+    first = (Placement.objects.filter(status__in=CHARGED_STATUSES, offer__municipality__region_id=region_id)
+             .order_by().aggregate(first=Min("start_date"))["first"])
+    return first.year if first else None
 
 
 def occupancy_capacities_frame(*, offer_ids: Iterable[int] | None = None) -> pl.DataFrame:

@@ -61,7 +61,7 @@ def offer_list(request):
     if wants_partial(request):
         return render(request, "registry/_offer_results.html", context)
     context.update(
-        regions=selectors.region_list(actor=actor),
+        regions=selectors.offer_region_list(actor=actor),
         operators=selectors.operator_list(actor=actor),
         paragraphs=selectors.paragraph_list(actor=actor),
         target_groups=selectors.target_group_list(actor=actor),

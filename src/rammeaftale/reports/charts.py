@@ -27,6 +27,16 @@ ACTUAL = "Faktisk belægning"
 BUDGET = "Budgetteret belægning"
 FONT = "DejaVu Sans"
 
+# One palette for every chart's series (issue 16: colours repeated once a chart had more than Vega's ten): twelve
+# hues, as many as there are legal paragraphs, each at least 3:1 against white (WCAG 2.2 SC 1.4.11, non-text
+# contrast; tests/unit/test_charts.py checks it). The first five are Okabe & Ito's colour-blind safe colours (their
+# yellow darkened to reach 3:1), then Paul Tol's dark ones. Twelve colours cannot all stay apart for every colour
+# vision, so a series also has its own point shape and line dash (`series_scales`): no two series look alike.
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8C6D00", "#332288",
+                  "#117733", "#882255", "#555555", "#AA4499", "#999933", "#00798C")
+SERIES_SHAPES = ("circle", "square", "triangle-up", "diamond", "triangle-down", "cross")
+SERIES_DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])
+
 
 @dataclass(frozen=True)
 class OccupancyPoint:
@@ -62,7 +72,7 @@ def occupancy_chart(points: list[OccupancyPoint], *, title: str) -> dict:
                    axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount={"interval": "month", "step": 1})),
         "y": alt.Y("procent:Q", title="Belægning (%)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
         "color": alt.Color("serie:N", title=None, legend=alt.Legend(orient="bottom"),
-                           scale=alt.Scale(domain=[ACTUAL, BUDGET], range=["#1f5f99", "#b4441c"])),
+                           scale=alt.Scale(domain=[ACTUAL, BUDGET], range=list(SERIES_COLOURS[:2]))),
         "strokeDash": alt.StrokeDash("serie:N", legend=None,
                                      scale=alt.Scale(domain=[ACTUAL, BUDGET], range=[[1, 0], [6, 4]])),
         "tooltip": [alt.Tooltip("periode:N", title="Periode"), alt.Tooltip("serie:N", title="Serie"),
@@ -73,21 +83,101 @@ def occupancy_chart(points: list[OccupancyPoint], *, title: str) -> dict:
     return _spec(chart)
 
 
+def _shortened(name: str, limit: int) -> str:
+    """`name` in at most `limit` characters: its first and last words with «…» between them, as many as fit (the
+    end of a name is often what tells it apart: «Den selvejende institution Granbakken» → «Den selvejende …
+    Granbakken»); a name whose first and last word do not fit is cut at the end."""
+    if len(name) <= limit:
+        return name
+    words = name.split()
+    head, tail = words[:1], words[-1:]
+    first, last = 1, len(words) - 2
+
+    def length() -> int:
+        return len(" ".join(head)) + 3 + len(" ".join(tail))
+
+    grew = True
+    while grew and first <= last:
+        grew = False
+        if first <= last and length() + 1 + len(words[first]) <= limit:
+            head.append(words[first])
+            first, grew = first + 1, True
+        if first <= last and length() + 1 + len(words[last]) <= limit:
+            tail.insert(0, words[last])
+            last, grew = last - 1, True
+    if len(words) < 2 or length() > limit:
+        return name[:limit - 1].rstrip() + "…"
+    return f"{' '.join(head)} … {' '.join(tail)}"
+
+
+def distinct_labels(names, *, limit: int) -> dict[str, str]:
+    """A short label per name (at most `limit` characters where that tells the names apart), never the same for
+    two names: Vega cuts a long label at the axis' width, and three «Den selvejende institution …» read the same
+    (issue 16). Names that would share a label get longer ones, up to the whole name."""
+    names = sorted(set(names))
+    labels = {name: _shortened(name, limit) for name in names}
+    longest = max((len(name) for name in names), default=0)
+    while True:
+        seen: dict[str, list[str]] = {}
+        for name, label in labels.items():
+            seen.setdefault(label, []).append(name)
+        clashes = [group for group in seen.values() if len(group) > 1]
+        if not clashes or limit >= longest:
+            return labels
+        limit += 4
+        for group in clashes:
+            for name in group:
+                labels[name] = _shortened(name, limit)
+
+
+HEAT_MAP_X_LABEL = 26  # characters: a municipality's name («Ringkøbing-Skjern Kommune»)
+HEAT_MAP_Y_LABEL = 32
+
+
+def _label_pixels(labels: dict[str, str]) -> int:
+    """An axis' label limit in pixels above what its longest label needs (DejaVu Sans at 11 px is at most about 7 px
+    a character): Vega never cuts a label itself."""
+    return 7 * max((len(label) for label in labels.values()), default=0) + 10
+
+
 def heat_map_chart(cells: list[tuple[str, str, int]], *, title: str, x_title: str, y_title: str) -> dict:
-    """(x, y, value) cells as coloured squares; e.g. buying × operating municipality, place-days."""
-    rows = [{"x": x, "y": y, "v": int(value)} for x, y, value in cells]
-    size = max(len({x for x, _, _ in cells}), 1)
-    height = max(len({y for _, y, _ in cells}), 1)
+    """(x, y, value) cells as coloured squares; e.g. buying × operating municipality, place-days. The axes show a
+    distinct short label per name (`distinct_labels`), ordered by the names; a cell's description has both whole
+    names."""
+    x_labels = distinct_labels((x for x, _, _ in cells), limit=HEAT_MAP_X_LABEL)
+    y_labels = distinct_labels((y for _, y, _ in cells), limit=HEAT_MAP_Y_LABEL)
+    rows = [{"x": x_labels[x], "y": y_labels[y], "v": int(value),
+             # the cell's accessible name, with the whole names (Vega's own would carry the short labels)
+             "d": f"{y_title}: {y}; {x_title}: {x}; Pladsdøgn: {int(value):,}".replace(",", ".")}
+            for x, y, value in cells]
+    size = max(len(x_labels), 1)
+    height = max(len(y_labels), 1)
     chart = alt.Chart(alt.Data(values=rows)).mark_rect().encode(
-        x=alt.X("x:N", title=x_title, sort="ascending", axis=alt.Axis(labelAngle=-60, labelLimit=140)),
-        y=alt.Y("y:N", title=y_title, sort="ascending", axis=alt.Axis(labelLimit=160)),
+        x=alt.X("x:N", title=x_title, sort=list(x_labels.values()),
+                axis=alt.Axis(labelAngle=-60, labelLimit=_label_pixels(x_labels))),
+        y=alt.Y("y:N", title=y_title, sort=list(y_labels.values()),
+                axis=alt.Axis(labelLimit=_label_pixels(y_labels))),
         # Steps, not a gradient: readable in print, and WeasyPrint leaves out an SVG gradient legend.
         color=alt.Color("v:Q", title="Pladsdøgn", scale=alt.Scale(type="quantize", scheme="blues", nice=True),
                         legend=alt.Legend(format=",.0f")),
-        tooltip=[alt.Tooltip("y:N", title=y_title), alt.Tooltip("x:N", title=x_title),
-                 alt.Tooltip("v:Q", title="Pladsdøgn", format=",.0f")],
+        description=alt.Description("d:N"),
     ).properties(title=title, width=min(16 * size, 900), height=min(16 * height, 900))
     return _spec(chart)
+
+
+def series_style(index: int) -> tuple[str, str, list[int]]:
+    """The colour, point shape and dash of a chart's `index`th series: the combination is unique for the first 24
+    series (colour and shape repeat every 12 and 6, the dash changes every 6)."""
+    return (SERIES_COLOURS[index % len(SERIES_COLOURS)], SERIES_SHAPES[index % len(SERIES_SHAPES)],
+            SERIES_DASHES[index // len(SERIES_SHAPES) % len(SERIES_DASHES)])
+
+
+def series_scales(series: list[str]) -> dict[str, alt.Scale]:
+    """Explicit colour, shape and dash scales for the series in their order, so each has its own look."""
+    styles = [series_style(index) for index in range(len(series))]
+    return {"color": alt.Scale(domain=series, range=[colour for colour, _, _ in styles]),
+            "shape": alt.Scale(domain=series, range=[shape for _, shape, _ in styles]),
+            "strokeDash": alt.Scale(domain=series, range=[dash for _, _, dash in styles])}
 
 
 def _year_lines(rows: list[tuple[str, int, Decimal | None]], *, title: str, field: str, axis_title: str,
@@ -95,10 +185,15 @@ def _year_lines(rows: list[tuple[str, int, Decimal | None]], *, title: str, fiel
     """(series, year, value) as lines over the years, one colour a series."""
     values = [{"serie": series, "år": str(year), field: _number(value)} for series, year, value in rows
               if value is not None]
-    chart = alt.Chart(alt.Data(values=values)).mark_line(point=True).encode(
+    series = list(dict.fromkeys(row["serie"] for row in values))  # in the order given (e.g. by paragraph)
+    scales = series_scales(series)
+    chart = alt.Chart(alt.Data(values=values)).mark_line(point=alt.OverlayMarkDef(filled=True, size=45)).encode(
         x=alt.X("år:O", title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("serie:N", title=None, legend=alt.Legend(orient=legend, labelLimit=260)),
+        color=alt.Color("serie:N", title=None, sort=series, scale=scales["color"],
+                        legend=alt.Legend(orient=legend, labelLimit=260, symbolSize=70, symbolStrokeWidth=2)),
+        shape=alt.Shape("serie:N", title=None, sort=series, scale=scales["shape"]),
+        strokeDash=alt.StrokeDash("serie:N", title=None, sort=series, scale=scales["strokeDash"]),
         tooltip=[alt.Tooltip("serie:N", title="Serie"), alt.Tooltip("år:O", title="År"),
                  alt.Tooltip(f"{field}:Q", title=tooltip_title, format=",.2f")],
     ).properties(title=title, width=520, height=220)
@@ -290,7 +385,9 @@ def demand_chart(*, observed: list[tuple[int, int, int]], forecast: list[tuple[i
     band = [{"år": str(year), "nedre": lower, "øvre": upper} for year, _, _, lower, upper in forecast]
     years = sorted({row["år"] for row in rows})
     x = alt.X("år:O", title=None, sort=years, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
-    interval = alt.Chart(alt.Data(values=band)).mark_area(opacity=0.25, color="#4c78a8").encode(
+    colours = {OCCUPIED: SERIES_COLOURS[0], FORECAST: SERIES_COLOURS[1], CAPACITY: SERIES_COLOURS[8]}
+    # The interval belongs to the forecast: its colour, lighter (it was the first series' blue, capacity's).
+    interval = alt.Chart(alt.Data(values=band)).mark_area(opacity=0.2, color=colours[FORECAST]).encode(
         x=x, y=alt.Y("nedre:Q", title="Pladsdøgn", axis=alt.Axis(format=",.0f")), y2="øvre:Q",
         tooltip=[alt.Tooltip("år:O", title="År"),
                  alt.Tooltip("nedre:Q", title=f"Prognoseinterval ({interval_pct} %), nedre", format=",.0f"),
@@ -298,6 +395,8 @@ def demand_chart(*, observed: list[tuple[int, int, int]], forecast: list[tuple[i
     lines = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
         x=x, y=alt.Y("pladsdøgn:Q", title="Pladsdøgn", axis=alt.Axis(format=",.0f")),
         color=alt.Color("serie:N", title=None, sort=[CAPACITY, OCCUPIED, FORECAST],
+                        scale=alt.Scale(domain=[CAPACITY, OCCUPIED, FORECAST],
+                                        range=[colours[CAPACITY], colours[OCCUPIED], colours[FORECAST]]),
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("serie:N", sort=[CAPACITY, OCCUPIED, FORECAST], legend=None,
                                   scale=alt.Scale(domain=[CAPACITY, OCCUPIED, FORECAST],
