@@ -69,9 +69,6 @@ def demo(transactional_db):
 
 
 SKIP = re.compile(r"\.(xlsx|pdf|ics|xml|csv|json)(\?|$)|/eksport|/logout|/log-ud|/admin/|/api/|#")
-# Debian's Chromium 156 renderer crashes («Target crashed») when axe's color-contrast rule runs on the spending page
-# (its other rules pass); every other rule runs there, and color-contrast runs on every other page.
-CONTRAST_CRASHES = ("/oekonomi/forbrug/",)
 LINKS_PER_PAGE = 8  # the first links of each menu page's content: its detail pages, filters, sub-pages
 LAW_URLS = {doc.url for doc in document_sources().values() if doc.kind == "law" and doc.url}
 RULE_LINK = re.compile(r"^(/rammeaftaler/\d+/)#(regel-[\w-]+)$")
@@ -100,6 +97,13 @@ def _links_in_main(page: Page) -> list[str]:
 
 
 def _problems(page: Page, url: str) -> list[str]:
+    try:
+        return _page_problems(page, url)
+    except PlaywrightError as error:  # a page that kills the browser's renderer is named, not only «Target crashed»
+        raise AssertionError(f"{url}: {error.message}") from error
+
+
+def _page_problems(page: Page, url: str) -> list[str]:
     response = page.goto(url)
     problems = []
     if response is None or response.status >= 500:
@@ -110,37 +114,15 @@ def _problems(page: Page, url: str) -> list[str]:
         if found:
             start = max(found.start() - 40, 0)
             problems.append(f"{what}: «{text[start:found.end() + 20]!s}»".replace("\n", " "))
-    options = "{resultTypes: ['violations']}"
-    if any(path in url for path in CONTRAST_CRASHES):
-        options = "{resultTypes: ['violations'], rules: {'color-contrast': {enabled: false}}}"
     problems += page.evaluate(ONE_LOOK)
-    result = page.evaluate(f"axe.run(document, {options})")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     for violation in result["violations"]:
         node = violation["nodes"][0]["html"][:160] if violation["nodes"] else ""
         problems.append(f"axe {violation['id']}: {violation['help']} ({len(violation['nodes'])}; {node})")
     return problems
 
 
-class _Tab:
-    """The walk's browser tab. Debian's Chromium 156 renderer now and then dies («Target crashed») running axe after
-    some hundred pages in one tab: the page is then checked once more in a new tab (same login), and a second crash
-    fails the walk. A page that really crashes the browser crashes it twice."""
-
-    def __init__(self, context):
-        self.context, self.page = context, context.new_page()
-
-    def problems(self, url: str) -> list[str]:
-        try:
-            return _problems(self.page, url)
-        except PlaywrightError as error:
-            if "crashed" not in str(error):
-                raise
-            self.page = self.context.new_page()
-            return _problems(self.page, url)
-
-
-def _walk(tab: _Tab, live_server, username: str) -> dict[str, list[str]]:
-    page = tab.page
+def _walk(page: Page, live_server, username: str) -> dict[str, list[str]]:
     page.goto("about:blank")  # nothing of the last user's page may set a cookie after the clearing
     page.context.clear_cookies()
     log_in(page, live_server, username, DEMO_PASSWORD)
@@ -150,8 +132,7 @@ def _walk(tab: _Tab, live_server, username: str) -> dict[str, list[str]]:
     links |= {"/"}
     failures, visited, deeper, anchors = {}, set(), [], set()
     for href in sorted(links):
-        problems = tab.problems(f"{live_server.url}{href}")
-        page = tab.page
+        problems = _problems(page, f"{live_server.url}{href}")
         if page.locator("main .lead").count() == 0:  # part 7: each page says in a sentence what it is for
             problems.append("no sentence saying what the page is for (.lead)")
         laws, rules = _rule_links(page)  # ... and which rule it follows, with a link to the rule's source
@@ -166,8 +147,7 @@ def _walk(tab: _Tab, live_server, username: str) -> dict[str, list[str]]:
         if href in visited:
             continue
         visited.add(href)
-        problems = tab.problems(f"{live_server.url}{href}")
-        page = tab.page
+        problems = _problems(page, f"{live_server.url}{href}")
         anchors.update(_rule_links(page)[1])
         if problems:
             failures[href] = problems
@@ -183,12 +163,8 @@ def test_every_page_of_every_roles_menu_reads_as_danish_and_passes_axe(page: Pag
     """All the demo users in one walk over one demo (a demo build per user cost the suite minutes)."""
     _demo_tells_the_truth()
     page.context.add_init_script(AXE)  # before each page's own scripts, outside its Content Security Policy
-    failures = {}
-    for user in DEMO_USERS:  # a new tab for each user: one tab for all the pages wore Chromium's renderer down
-        tab = _Tab(page.context)
-        failures |= {f"{user.username} {href}": problems
-                     for href, problems in _walk(tab, live_server, user.username).items()}
-        tab.page.close()
+    failures = {f"{user.username} {href}": problems for user in DEMO_USERS
+                for href, problems in _walk(page, live_server, user.username).items()}
     assert failures == {}, "\n".join(f"{where}: {problem}" for where, problems in failures.items()
                                      for problem in problems)
 

@@ -9,6 +9,7 @@ from rammeaftale.reports.charts import (
     chart_svg,
     heat_map_chart,
     occupancy_chart,
+    spend_chart,
     svg_for_print,
     trend_chart,
 )
@@ -215,3 +216,11 @@ def test_heat_map_labels_are_distinct_and_the_cells_name_the_whole_names():
         assert labels[operator] in visible  # on the axis, whole and uncut by Vega
         assert f"Driftsherre: {operator}; Betalingskommune: Esbjerg Kommune" in svg  # the cell's whole names
     assert not any(text.endswith("…") and text not in labels.values() for text in visible)
+
+
+def test_a_chart_without_data_is_no_chart():
+    """Vega draws a line chart without points 1.8e308 pixels wide, which crashed Chromium on the spending page of a
+    municipality with only the running year invoiced: such a chart is no chart."""
+    assert spend_chart([], title="Køb og P/L") == {}
+    assert trend_chart([("SEL § 107", 2026, None)], title="Belægning") == {}
+    assert chart_svg({}) == ""

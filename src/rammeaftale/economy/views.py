@@ -169,7 +169,10 @@ def spend_page(request):
 
 
 def _spend_chart(overview) -> str:
-    return chart_svg(spend_chart(spend.chart_rows(overview), title=f"Køb {overview.label} og P/L"))
+    """The purchases and the P/L line over the whole years invoiced; none before a whole year is (Vega draws a chart
+    without data points infinitely wide, and Chromium's renderer dies of it)."""
+    rows = spend.chart_rows(overview)
+    return chart_svg(spend_chart(rows, title=f"Køb {overview.label} og P/L")) if rows else ""
 
 
 @page_view

@@ -113,7 +113,7 @@ def _group_sheet(book, formats, analysis: OccupancyAnalysis, section: Section, *
     sheet.set_column(1, len(headers) - 1, 12)
     sheet.set_row(top, 32)
     sheet.freeze_panes(top + 1, 1)
-    if chart is not None:
+    if chart:  # None (not asked for) or {} (no data to draw)
         sheet.insert_image(top + 3 + len(rows), 0, "belaegning.png",
                            {"image_data": io.BytesIO(chart_png(chart)), "x_scale": 0.5, "y_scale": 0.5})
 
@@ -165,7 +165,7 @@ def _purchase_sheets(book, formats, analysis: OccupancyAnalysis, chart: dict | N
     if buyers:
         grid.conditional_format(4, 1, 3 + len(operators), len(buyers), {
             "type": "2_color_scale", "min_color": "#f0f6fc", "max_color": "#1f5f99"})
-    if chart is not None:
+    if chart:
         grid.insert_image(6 + len(operators), 0, "koeb.png",
                           {"image_data": io.BytesIO(chart_png(chart)), "x_scale": 0.5, "y_scale": 0.5})
 

@@ -185,6 +185,8 @@ def _year_lines(rows: list[tuple[str, int, Decimal | None]], *, title: str, fiel
     """(series, year, value) as lines over the years, one colour a series."""
     values = [{"serie": series, "år": str(year), field: _number(value)} for series, year, value in rows
               if value is not None]
+    if not values:  # Vega would draw a chart without points infinitely wide (a width of 1.8e308 crashes Chromium)
+        return {}
     series = list(dict.fromkeys(row["serie"] for row in values))  # in the order given (e.g. by paragraph)
     scales = series_scales(series)
     chart = alt.Chart(alt.Data(values=values)).mark_line(point=alt.OverlayMarkDef(filled=True, size=45)).encode(
@@ -240,7 +242,10 @@ def _escape(text: str) -> str:
 
 def chart_svg(spec: dict) -> str:
     """SVG markup to inline in a page or PDF: role="img" with the title as its accessible name (aria-label and a
-    <title> child), and ids made unique so several charts on one page do not share a gradient or clip path."""
+    <title> child), and ids made unique so several charts on one page do not share a gradient or clip path. An empty
+    spec (a chart without data) is no chart: ""."""
+    if not spec:
+        return ""
     svg = vl_convert.vegalite_to_svg(spec, format_locale=FORMAT_LOCALE, time_format_locale=TIME_FORMAT_LOCALE)
     svg = _PROLOGUE.sub("", svg)
     prefix = f"chart{next(_svg_numbers)}-"
