@@ -53,11 +53,16 @@ def invoice_list(*, actor: Actor, filters: InvoiceFilters = InvoiceFilters()) ->
     return invoices
 
 
-def invoice_net_ore(invoices: QuerySet[Invoice]) -> int:
-    """The invoices' net amount in øre: invoices count positive, credit notes negative (one query)."""
-    net = invoices.order_by().aggregate(net=Sum(Case(When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total_ore")),
-                                                     default=F("total_ore"), output_field=BigIntegerField())))["net"]
-    return net or 0
+def invoice_nets_ore(invoices: QuerySet[Invoice], *, organisation_id: int | None = None) -> dict[str, int]:
+    """The invoices' net amounts in øre, invoices positive and credit notes negative, in one query: "net" of them all
+    and, for `organisation_id`, "sent" (it the seller) and "received" (it the buyer)."""
+    signed = Case(When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total_ore")), default=F("total_ore"),
+                  output_field=BigIntegerField())
+    sums = {"net": Sum(signed)}
+    if organisation_id is not None:
+        sums |= {"sent": Sum(signed, filter=Q(seller_id=organisation_id)),
+                 "received": Sum(signed, filter=Q(buyer_id=organisation_id))}
+    return {name: amount or 0 for name, amount in invoices.order_by().aggregate(**sums).items()}
 
 
 def invoice_get(*, actor: Actor, invoice_id: int) -> Invoice:

@@ -23,7 +23,7 @@ from rammeaftale.billing.selectors import (
     account_code_list,
     invoice_get,
     invoice_list,
-    invoice_net_ore,
+    invoice_nets_ore,
     settlement_run_get,
 )
 from rammeaftale.billing.services import account_mapping_set
@@ -247,12 +247,11 @@ def invoices(request):
         messages.error(request, error.message_da)
         filters = InvoiceFilters()
     invoices = invoice_list(actor=actor, filters=filters)
+    nets = invoice_nets_ore(invoices, organisation_id=actor.organisation_id)
     return render(request, "billing/invoice_list.html", {
-        "page": paginate(request, invoices), "filters": filters, "net_total_ore": invoice_net_ore(invoices),
+        "page": paginate(request, invoices), "filters": filters, "net_total_ore": nets["net"],
         # Both sides in one list: what was sold and what was bought, each netted (their sum would mean nothing).
-        "sides_net": None if filters.side or actor.organisation_id is None else {
-            "sent": invoice_net_ore(invoices.filter(seller_id=actor.organisation_id)),
-            "received": invoice_net_ore(invoices.filter(buyer_id=actor.organisation_id))},
+        "sides_net": None if filters.side or actor.organisation_id is None else nets,
         "kinds": InvoiceKind.choices, "query": query_without(request, "page"),
     })
 
